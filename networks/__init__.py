@@ -1,0 +1,21 @@
+"""What the world looks like: the network model, its data and its validation."""
+
+from networks.errors import InputError, NearshoreError, NetworkError, Problem
+from networks.network import KINDS, MODES, Network, NetworkArrays, build_arrays, builtin_path, read_network
+from networks.schema import Mode, NodeKind
+
+__all__ = [
+    "KINDS",
+    "MODES",
+    "InputError",
+    "Mode",
+    "NearshoreError",
+    "Network",
+    "NetworkArrays",
+    "NetworkError",
+    "NodeKind",
+    "Problem",
+    "build_arrays",
+    "builtin_path",
+    "read_network",
+]

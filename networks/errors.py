@@ -1,0 +1,49 @@
+"""Errors raised by the network layer: one hierarchy, every problem listed at once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong with the input, pointing at its file, row and field.
+
+    ``row`` is the line number in the file (the header is line 1), as a spreadsheet shows it.
+    """
+
+    file: str
+    message: str
+    row: int | None = None
+    item: str | None = None
+    field: str | None = None
+    got: object = None
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.row is not None:
+            where += f" row {self.row}"
+        if self.item:
+            where += f" ({self.item})"
+        text = f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+        if self.got is not None:
+            text += f" (got {self.got!r})" if isinstance(self.got, str) else f" (got {self.got})"
+        return text
+
+
+class NearshoreError(Exception):
+    """Base of every error nearshore raises on purpose."""
+
+
+class InputError(NearshoreError):
+    """Input that cannot be used; carries every problem found, not only the first."""
+
+    def __init__(self, problems: list[Problem] | tuple[Problem, ...], *, source: str = "") -> None:
+        self.problems = tuple(problems)
+        self.source = source
+        head = f"{source}: " if source else ""
+        super().__init__(head + f"{len(self.problems)} problem(s)\n" + "\n".join(map(str, self.problems)))
+
+
+class NetworkError(InputError):
+    """A network folder or table is invalid."""

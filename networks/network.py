@@ -1,0 +1,217 @@
+"""The `Network`: validated tables, a networkx view for queries, numpy arrays for solvers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from importlib import resources
+from pathlib import Path
+
+import networkx as nx
+import numpy as np
+import polars as pl
+
+from networks.checks import check_network
+from networks.errors import NetworkError
+from networks.read import LINE, check_table, read_csv
+from networks.schema import COMMODITIES, DEMAND, LINKS, NODES, SUPPLY, TABLES, Mode, NodeKind
+
+MODES: tuple[Mode, ...] = tuple(Mode)
+KINDS: tuple[NodeKind, ...] = tuple(NodeKind)
+_NAMES = {t.file: t.file.removesuffix(".csv") for t in TABLES}
+
+
+def builtin_path() -> Path:
+    """The folder of the built-in US–Mexico network shipped with the package."""
+    return Path(str(resources.files("networks") / "data" / "mx_us"))
+
+
+@dataclass(frozen=True, slots=True)
+class NetworkArrays:
+    """The network as parallel numpy arrays, the form every solver consumes.
+
+    Nodes, links and commodities are numbered in the order of their sorted ids. Unlimited
+    capacities are ``inf``.
+    """
+
+    tail: np.ndarray
+    head: np.ndarray
+    transit_h: np.ndarray
+    capacity: np.ndarray
+    cost_usd: np.ndarray
+    mode: np.ndarray  # index into MODES
+    dwell_h: np.ndarray  # per node
+    throughput: np.ndarray  # per node
+    power_mw: np.ndarray  # per node
+    water_m3_per_day: np.ndarray  # per node
+    kind: np.ndarray  # per node, index into KINDS
+    power_mwh_per_load: np.ndarray  # per commodity
+    water_m3_per_load: np.ndarray  # per commodity
+    value_usd_per_load: np.ndarray  # per commodity
+    supply_node: np.ndarray
+    supply_commodity: np.ndarray
+    supply_capacity: np.ndarray
+    demand_node: np.ndarray
+    demand_commodity: np.ndarray
+    demand_loads: np.ndarray
+
+    @property
+    def n_nodes(self) -> int:
+        return len(self.dwell_h)
+
+    @property
+    def n_links(self) -> int:
+        return len(self.tail)
+
+    @property
+    def n_commodities(self) -> int:
+        return len(self.value_usd_per_load)
+
+
+class Network:
+    """A validated network: five typed tables sorted by id.
+
+    Build one with :func:`read_network` (a folder) or :meth:`Network.from_frames` (tables in
+    memory); both run the same checks and raise :class:`NetworkError` listing every problem.
+    """
+
+    def __init__(self, tables: dict[str, pl.DataFrame], *, name: str = "network") -> None:
+        self.name = name
+        self.nodes = tables["nodes"]
+        self.links = tables["links"]
+        self.commodities = tables["commodities"]
+        self.supply = tables["supply"]
+        self.demand = tables["demand"]
+
+    @classmethod
+    def from_frames(
+        cls,
+        *,
+        nodes: pl.DataFrame,
+        links: pl.DataFrame,
+        commodities: pl.DataFrame,
+        supply: pl.DataFrame,
+        demand: pl.DataFrame,
+        name: str = "network",
+    ) -> Network:
+        """Validate tables held in memory (any column types) and build a network."""
+        raw = {"nodes": nodes, "links": links, "commodities": commodities, "supply": supply, "demand": demand}
+        return _build(raw, name=name)
+
+    def __repr__(self) -> str:
+        return (
+            f"Network({self.name!r}: {self.nodes.height} nodes, {self.links.height} links, "
+            f"{self.commodities.height} commodities)"
+        )
+
+    def tables(self) -> dict[str, pl.DataFrame]:
+        """The five tables by name (``nodes``, ``links``, ``commodities``, ``supply``, ``demand``)."""
+        return {"nodes": self.nodes, "links": self.links, "commodities": self.commodities,
+                "supply": self.supply, "demand": self.demand}
+
+    def replace(self, **tables: pl.DataFrame) -> Network:
+        """A new, re-validated network with some tables replaced."""
+        return Network.from_frames(**{**self.tables(), **tables, "name": self.name})
+
+    @cached_property
+    def arrays(self) -> NetworkArrays:
+        """Parallel numpy arrays of the network (built once, vectorised)."""
+        return build_arrays(self)
+
+    @cached_property
+    def graph(self) -> nx.MultiDiGraph:
+        """A networkx view: nodes and links with all their attributes, links keyed by id."""
+        graph = nx.MultiDiGraph(name=self.name)
+        graph.add_nodes_from((row["id"], row) for row in self.nodes.iter_rows(named=True))
+        graph.add_edges_from(
+            (row["from"], row["to"], row["id"], row) for row in self.links.iter_rows(named=True)
+        )
+        return graph
+
+
+def read_network(path: str | Path | None = None) -> Network:
+    """Read and validate a network folder (the built-in one when ``path`` is None).
+
+    Raises
+    ------
+    NetworkError
+        Every problem found, each naming its file, row and field.
+
+    Example
+    -------
+    >>> net = read_network()
+    >>> net.arrays.n_links == net.links.height
+    True
+    """
+    folder = builtin_path() if path is None else Path(path)
+    if not folder.is_dir():
+        raise NetworkError([], source=f"{folder}: not a folder")
+    raw, problems = {}, []
+    for table in TABLES:
+        frame, bad = read_csv(folder / table.file, table)
+        problems += bad
+        raw[_NAMES[table.file]] = frame
+    if problems:
+        raise NetworkError(problems, source=str(folder))
+    return _build(raw, name=folder.name, source=str(folder))
+
+
+def _build(raw: dict[str, pl.DataFrame], *, name: str, source: str = "") -> Network:
+    tables, problems = {}, []
+    for table in TABLES:
+        key = _NAMES[table.file]
+        typed, bad = check_table(raw[key], table)
+        tables[key], problems = typed, problems + bad
+    if not problems:
+        problems = check_network(tables)
+    if problems:
+        raise NetworkError(problems, source=source or name)
+    ordered = {
+        key: frame.sort(list(table.key)).drop(LINE)
+        for key, frame, table in ((_NAMES[t.file], tables[_NAMES[t.file]], t) for t in TABLES)
+    }
+    return Network(ordered, name=name)
+
+
+def _index_of(ids: pl.Series, column: pl.Series) -> np.ndarray:
+    """Positions of ``column``'s values in the sorted, unique ``ids`` (vectorised)."""
+    return np.searchsorted(ids.to_numpy(), column.to_numpy()).astype(np.int64)
+
+
+def _float(frame: pl.DataFrame, column: str, missing: float) -> np.ndarray:
+    return frame[column].fill_null(missing).to_numpy().astype(np.float64)
+
+
+def _codes(column: pl.Series, choices: tuple[str, ...]) -> np.ndarray:
+    """Small integer codes of a categorical column (its index in ``choices``)."""
+    mapping = pl.Series(list(choices), dtype=pl.String)
+    return column.replace_strict(mapping, pl.int_range(len(choices), eager=True), return_dtype=pl.Int8).to_numpy()
+
+
+def build_arrays(network: Network) -> NetworkArrays:
+    """Turn the network's tables into solver arrays; no per-link Python loop."""
+    nodes, links, commodities = network.nodes, network.links, network.commodities
+    node_ids, commodity_ids = nodes["id"], commodities["id"]
+    inf = np.inf
+    return NetworkArrays(
+        tail=_index_of(node_ids, links["from"]),
+        head=_index_of(node_ids, links["to"]),
+        transit_h=_float(links, "transit_h", 0.0),
+        capacity=_float(links, "capacity_loads_per_day", inf),
+        cost_usd=_float(links, "cost_usd_per_load", 0.0),
+        mode=_codes(links["mode"], MODES),
+        dwell_h=_float(nodes, "dwell_h", 0.0),
+        throughput=_float(nodes, "throughput_loads_per_day", inf),
+        power_mw=_float(nodes, "power_mw", inf),
+        water_m3_per_day=_float(nodes, "water_m3_per_day", inf),
+        kind=_codes(nodes["kind"], KINDS),
+        power_mwh_per_load=_float(commodities, "power_mwh_per_load", 0.0),
+        water_m3_per_load=_float(commodities, "water_m3_per_load", 0.0),
+        value_usd_per_load=_float(commodities, "value_usd_per_load", 0.0),
+        supply_node=_index_of(node_ids, network.supply["node"]),
+        supply_commodity=_index_of(commodity_ids, network.supply["commodity"]),
+        supply_capacity=_float(network.supply, "capacity_loads_per_day", 0.0),
+        demand_node=_index_of(node_ids, network.demand["node"]),
+        demand_commodity=_index_of(commodity_ids, network.demand["commodity"]),
+        demand_loads=_float(network.demand, "loads_per_day", 0.0),
+    )

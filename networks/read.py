@@ -1,0 +1,126 @@
+"""Reading and checking the tables of a network folder, one table at a time.
+
+Cells are read as text and converted column by column with polars, so a bad cell is reported
+with its file, row and field instead of failing the whole read.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+
+from networks.errors import Problem
+from networks.schema import USER_COLUMN_PREFIX, Column, Table
+
+LINE = "_line"  # the line number of a row in its file (header = 1); dropped once checked
+
+
+def read_csv(path: Path, table: Table) -> tuple[pl.DataFrame | None, list[Problem]]:
+    """Read one CSV file as text; a missing or unparsable file is a problem, not an exception."""
+    if not path.is_file():
+        return None, [Problem(table.file, f"file is missing (looked for {path})")]
+    try:
+        frame = pl.read_csv(path, infer_schema=False, encoding="utf8", raise_if_empty=False)
+    except (pl.exceptions.PolarsError, UnicodeDecodeError, OSError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        return None, [Problem(table.file, f"cannot be read as UTF-8 CSV: {first}")]
+    return frame, []
+
+
+def check_table(frame: pl.DataFrame, table: Table) -> tuple[pl.DataFrame, list[Problem]]:
+    """Check columns and cells of one table; return it typed, in key order, with its problems.
+
+    Text cells are stripped and an empty cell counts as missing. Numeric columns become Float64;
+    empty optional numbers take the column's default. User columns (``x_`` prefix) are kept.
+    """
+    problems = _check_columns(frame, table)
+    frame = frame.with_row_index(LINE, offset=2)
+    for column in table.columns:
+        if column.name not in frame.columns:
+            frame = frame.with_columns(pl.lit(None, dtype=pl.String).alias(column.name))
+    if frame.height == 0:
+        problems.append(Problem(table.file, "table is empty: it needs at least one row"))
+    label = _row_label(table)
+    frame = frame.with_columns(_label=label)
+    typed = [frame[LINE], frame["_label"]]
+    for column in table.columns:
+        values, bad = _convert(frame, column, table.file)
+        typed.append(values)
+        problems += bad
+    extra = [c for c in frame.columns if c.startswith(USER_COLUMN_PREFIX)]
+    result = pl.DataFrame(typed).hstack(frame.select(extra))
+    problems += _check_duplicates(result, table)
+    return result.drop("_label"), problems
+
+
+def _check_columns(frame: pl.DataFrame, table: Table) -> list[Problem]:
+    known = set(table.names)
+    problems = [
+        Problem(table.file, f"unknown column (user columns must start with {USER_COLUMN_PREFIX!r})", field=c)
+        for c in frame.columns
+        if c not in known and not c.startswith(USER_COLUMN_PREFIX)
+    ]
+    problems += [
+        Problem(table.file, "missing column", field=c.name)
+        for c in table.columns
+        if c.required and c.name not in frame.columns
+    ]
+    return problems
+
+
+def _row_label(table: Table) -> pl.Expr:
+    parts = [pl.col(k).cast(pl.String).str.strip_chars().fill_null("?") for k in table.key]
+    return pl.concat_str(parts, separator="/")
+
+
+def _convert(frame: pl.DataFrame, column: Column, file: str) -> tuple[pl.Series, list[Problem]]:
+    """Convert one column to its type; report empty, non-numeric, out-of-range and unknown values."""
+    raw = frame[column.name].cast(pl.String).str.strip_chars()
+    raw = pl.select(pl.when(raw.str.len_chars() > 0).then(raw)).to_series().alias(column.name)
+    problems: list[Problem] = []
+
+    def report(mask: pl.Series, message: str, got: pl.Series | None = None) -> None:
+        rows = frame.filter(mask)
+        gots = (got if got is not None else raw).filter(mask).to_list()
+        problems.extend(
+            Problem(file, message, row=line, item=label, field=column.name, got=g)
+            for line, label, g in zip(rows[LINE], rows["_label"], gots, strict=True)
+        )
+
+    empty = raw.is_null()
+    if not column.nullable and column.default is None:
+        report(empty, "is empty, a value is required", got=pl.Series([None] * len(raw)))
+    if column.dtype == "str":
+        if column.choices:
+            report(~empty & ~raw.is_in(list(column.choices)), f"must be one of {', '.join(column.choices)}")
+        return raw, problems
+
+    values = raw.cast(pl.Float64, strict=False)
+    not_number = ~empty & (values.is_null() | ~values.is_finite().fill_null(False))
+    report(not_number, "must be a finite number")
+    ok = ~empty & ~not_number
+    if column.minimum is not None:
+        report(ok & (values < column.minimum), _range_text(column))
+    if column.maximum is not None:
+        report(ok & (values > column.maximum), _range_text(column))
+    values = pl.select(pl.when(ok).then(values)).to_series().alias(column.name)
+    if column.default is not None:
+        values = values.fill_null(column.default)
+    return values, problems
+
+
+def _range_text(column: Column) -> str:
+    if column.maximum is None:
+        return f"must be >= {column.minimum:g}"
+    return f"must be between {column.minimum:g} and {column.maximum:g}"
+
+
+def _check_duplicates(frame: pl.DataFrame, table: Table) -> list[Problem]:
+    keys = list(table.key)
+    dup = frame.filter(pl.struct(keys).is_duplicated() & pl.all_horizontal(pl.col(keys).is_not_null()))
+    field = "/".join(keys)
+    return [
+        Problem(table.file, "duplicate, must be unique", row=line, item=label, field=field)
+        for line, label in zip(dup[LINE], dup["_label"], strict=True)
+    ]

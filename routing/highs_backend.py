@@ -1,0 +1,89 @@
+"""HiGHS through ``highspy``: the LP passed in one call as a column-wise sparse matrix."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from contextlib import contextmanager
+from typing import Iterator
+
+import numpy as np
+
+from routing.lp import LinearProgram
+from routing.status import LpSolution, Status
+
+
+def highs_available() -> bool:
+    """Whether the ``highspy`` package can be imported."""
+    try:
+        import highspy  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+@contextmanager
+def _stdout_silenced() -> Iterator[None]:
+    """HiGHS prints a banner on stdout when created; keep stdout clean for JSON output."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 1)
+            yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
+def new_highs(*, threads: int = 1) -> object:
+    """A quiet, single-threaded HiGHS instance (threads must be set before the first run)."""
+    import highspy
+
+    with _stdout_silenced():
+        highs = highspy.Highs()
+    highs.setOptionValue("output_flag", False)
+    highs.setOptionValue("threads", threads)
+    return highs
+
+
+def solve_lp(lp: LinearProgram, *, time_limit_s: float | None, highs: object | None = None) -> LpSolution:
+    """Solve an LP with HiGHS (dual simplex); pass ``highs`` to reuse an instance."""
+    import highspy
+
+    highs = highs or new_highs()
+    model = highspy.HighsLp()
+    matrix = lp.matrix.tocsc()
+    model.num_col_, model.num_row_ = matrix.shape[1], matrix.shape[0]
+    model.col_cost_, model.col_lower_, model.col_upper_ = lp.c, lp.lb, lp.ub
+    model.row_lower_, model.row_upper_ = lp.row_lo, lp.row_hi
+    model.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    model.a_matrix_.start_, model.a_matrix_.index_ = matrix.indptr, matrix.indices
+    model.a_matrix_.value_ = matrix.data
+    highs.setOptionValue("time_limit", float(time_limit_s) if time_limit_s else float("inf"))
+    highs.passModel(model)
+    start = time.perf_counter()
+    highs.run()
+    elapsed = time.perf_counter() - start
+    status = _status(highs)
+    if not status.has_solution:
+        empty = np.zeros(0)
+        return LpSolution(status, empty, empty, empty, elapsed, detail=highs.modelStatusToString(highs.getModelStatus()))
+    solution = highs.getSolution()
+    return LpSolution(status, np.asarray(solution.col_value), np.asarray(solution.row_dual),
+                      np.asarray(solution.col_dual), elapsed)
+
+
+def _status(highs: object) -> Status:
+    import highspy
+
+    code = highs.getModelStatus()
+    if code == highspy.HighsModelStatus.kOptimal:
+        return Status.OPTIMAL
+    if code == highspy.HighsModelStatus.kInfeasible:
+        return Status.INFEASIBLE
+    if code in (highspy.HighsModelStatus.kUnbounded, highspy.HighsModelStatus.kUnboundedOrInfeasible):
+        return Status.UNBOUNDED
+    has_primal = highs.getInfo().primal_solution_status == 2  # kSolutionStatusFeasible
+    return Status.FEASIBLE if has_primal else Status.NOT_SOLVED

@@ -1,0 +1,168 @@
+"""The multi-commodity flow LP of a network, as sparse arrays (no solver objects here).
+
+Variables, in this order:
+
+* ``x[k, a]``  flow of commodity k on link a (loads/day), ``0 <= x``;
+* ``p[s]``     production of supply row s (its node and commodity), ``0 <= p[s] <= supply[s]``;
+* ``u[d]``     unmet demand of demand row d, ``0 <= u[d] <= demand[d]``.
+
+Rows:
+
+* conservation, one per commodity and node:
+  ``sum_in x[k] - sum_out x[k] + p[k, n] + u[k, n] = demand[k, n]``;
+* link capacity: ``sum_k x[k, a] <= capacity[a]`` (links with a finite capacity);
+* node throughput: ``sum_k sum_in x[k] + sum_k p[k, n] <= throughput[n]`` (loads entering or
+  starting at the node);
+* plant power: ``sum_k p[k, n] * power_mwh_per_load[k] <= 24 * power_mw[n]``;
+* plant water: ``sum_k p[k, n] * water_m3_per_load[k] <= water_m3_per_day[n]``.
+
+The objective weights each variable by hours (``transit_h`` of the link plus ``dwell_h`` of the node
+it enters; ``dwell_h`` of the supplier for production), by cost, or a blend, and charges each unmet
+load a penalty larger than any path's time or cost.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+import numpy as np
+
+from networks import NetworkArrays
+
+
+class Objective(StrEnum):
+    """What the solve minimises."""
+
+    LEAD_TIME = "lead_time"  # load-hours per day
+    COST = "cost"  # USD per day
+    BLEND = "blend"  # USD per day + usd_per_load_hour x load-hours per day
+
+
+@dataclass(frozen=True, slots=True)
+class Weights:
+    """Objective coefficients per link, per supply row, and the unmet-demand penalty per load."""
+
+    link: np.ndarray
+    supply: np.ndarray
+    penalty: float
+    tie_break: np.ndarray  # secondary weight per link, small enough never to outweigh the primary
+
+
+def link_hours(arrays: NetworkArrays) -> np.ndarray:
+    """Hours a load spends on each link and in the node it enters."""
+    return arrays.transit_h + arrays.dwell_h[arrays.head]
+
+
+def objective_weights(arrays: NetworkArrays, objective: Objective, *, usd_per_load_hour: float) -> Weights:
+    """Coefficients of the chosen objective, and a penalty above the worst simple path."""
+    hours, supply_hours = link_hours(arrays), arrays.dwell_h[arrays.supply_node]
+    zeros = np.zeros_like(supply_hours)
+    if objective == Objective.LEAD_TIME:
+        link, supply, secondary = hours, supply_hours, arrays.cost_usd
+    elif objective == Objective.COST:
+        link, supply, secondary = arrays.cost_usd, zeros, hours
+    else:
+        link = arrays.cost_usd + usd_per_load_hour * hours
+        supply, secondary = usd_per_load_hour * supply_hours, zeros[:0]
+    penalty = 1.0 + float(link.sum() + (supply.max() if supply.size else 0.0))
+    tie_break = _tie_break(link, secondary)
+    return Weights(link=link, supply=supply, penalty=penalty, tie_break=tie_break)
+
+
+def _tie_break(primary: np.ndarray, secondary: np.ndarray) -> np.ndarray:
+    """Scale the secondary objective to at most 1e-7 of the primary's typical weight."""
+    if secondary.size == 0 or not np.any(secondary > 0) or not np.any(primary > 0):
+        return np.zeros_like(primary)
+    return secondary * (1e-7 * float(primary.max()) / float(secondary.max()))
+
+
+@dataclass(frozen=True, slots=True)
+class LinearProgram:
+    """``min c.x`` subject to ``row_lo <= A x <= row_hi`` and ``lb <= x <= ub``.
+
+    ``matrix`` is a scipy CSR matrix; the ``*_rows`` arrays give, for each block of capacity rows,
+    the link or node each row belongs to, in row order after the conservation rows.
+    """
+
+    c: np.ndarray
+    lb: np.ndarray
+    ub: np.ndarray
+    row_lo: np.ndarray
+    row_hi: np.ndarray
+    matrix: object
+    n_flow: int
+    n_supply: int
+    n_demand: int
+    n_conservation: int
+    capacity_rows: np.ndarray
+    throughput_rows: np.ndarray
+    power_rows: np.ndarray
+    water_rows: np.ndarray
+
+    @property
+    def first_capacity_row(self) -> int:
+        return self.n_conservation
+
+
+def build_lp(arrays: NetworkArrays, weights: Weights) -> LinearProgram:
+    """Assemble the LP from the network arrays with numpy (COO triplets, one CSR conversion)."""
+    from scipy import sparse
+
+    n, m, k = arrays.n_nodes, arrays.n_links, arrays.n_commodities
+    s, d = len(arrays.supply_node), len(arrays.demand_node)
+    n_flow = k * m
+    flow_var = np.arange(n_flow)
+    flow_k, flow_a = np.divmod(flow_var, m)
+    supply_var = n_flow + np.arange(s)
+    demand_var = n_flow + s + np.arange(d)
+
+    cons = lambda commodity, node: commodity * n + node  # noqa: E731 - row of (commodity, node)
+    rows = [cons(flow_k, arrays.head[flow_a]), cons(flow_k, arrays.tail[flow_a]),
+            cons(arrays.supply_commodity, arrays.supply_node), cons(arrays.demand_commodity, arrays.demand_node)]
+    cols = [flow_var, flow_var, supply_var, demand_var]
+    vals = [np.ones(n_flow), -np.ones(n_flow), np.ones(s), np.ones(d)]
+    row_lo = [np.bincount(cons(arrays.demand_commodity, arrays.demand_node), arrays.demand_loads, k * n)]
+    row_hi = [row_lo[0]]
+    next_row = k * n
+
+    def add_block(owner_of_term: np.ndarray, term_var: np.ndarray, coef: np.ndarray,
+                  limit: np.ndarray) -> np.ndarray:
+        """Rows ``sum coef * var <= limit[owner]`` for owners with a finite limit and any term."""
+        nonlocal next_row
+        owners = np.flatnonzero(np.isfinite(limit) & (np.bincount(owner_of_term, minlength=len(limit)) > 0))
+        row_of = np.full(len(limit), -1)
+        row_of[owners] = next_row + np.arange(len(owners))
+        keep = row_of[owner_of_term] >= 0
+        rows.append(row_of[owner_of_term[keep]])
+        cols.append(term_var[keep])
+        vals.append(coef[keep])
+        row_lo.append(np.full(len(owners), -np.inf))
+        row_hi.append(limit[owners])
+        next_row += len(owners)
+        return owners
+
+    capacity_rows = add_block(flow_a, flow_var, np.ones(n_flow), arrays.capacity)
+    throughput_rows = add_block(
+        np.concatenate([arrays.head[flow_a], arrays.supply_node]),
+        np.concatenate([flow_var, supply_var]), np.ones(n_flow + s), arrays.throughput)
+    power = arrays.power_mwh_per_load[arrays.supply_commodity]
+    power_rows = add_block(arrays.supply_node[power > 0], supply_var[power > 0], power[power > 0],
+                           24.0 * arrays.power_mw)
+    water = arrays.water_m3_per_load[arrays.supply_commodity]
+    water_rows = add_block(arrays.supply_node[water > 0], supply_var[water > 0], water[water > 0],
+                           arrays.water_m3_per_day)
+
+    matrix = sparse.csr_matrix(
+        (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
+        shape=(next_row, n_flow + s + d),
+    )
+    c = np.concatenate([np.tile(weights.link + weights.tie_break, k), weights.supply, np.full(d, weights.penalty)])
+    lb = np.zeros(n_flow + s + d)
+    ub = np.concatenate([np.full(n_flow, np.inf), arrays.supply_capacity, arrays.demand_loads])
+    return LinearProgram(
+        c=c, lb=lb, ub=ub, row_lo=np.concatenate(row_lo), row_hi=np.concatenate(row_hi), matrix=matrix,
+        n_flow=n_flow, n_supply=s, n_demand=d, n_conservation=k * n,
+        capacity_rows=capacity_rows, throughput_rows=throughput_rows,
+        power_rows=power_rows, water_rows=water_rows,
+    )
