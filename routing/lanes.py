@@ -40,10 +40,18 @@ def lanes_frame(network: Network, solution: Solution) -> pl.DataFrame:
     arrays = network.arrays
     frames = [_lanes_of(network, arrays, paths, k) for k, paths in enumerate(decompose_solution(arrays, solution))]
     lanes = pl.concat([LANES_SCHEMA.to_frame(), *frames])
-    keys = ["origin", "market", "commodity", "route"]
+    keys = ["origin", "market", "commodity", "links"]
     firsts = [c for c in LANES_SCHEMA.names() if c not in keys and c != "loads_per_day"]
     lanes = lanes.group_by(keys, maintain_order=True).agg(pl.col("loads_per_day").sum(), pl.col(firsts).first())
-    return lanes.select(LANES_SCHEMA.names()).sort(["market", "commodity", "lead_time_h", "origin", "route"])
+    return lanes.select(LANES_SCHEMA.names()).sort(["market", "commodity", "lead_time_h", "origin", "links"])
+
+
+def _join_by_path(values: pl.Series, path: np.ndarray, n_paths: int) -> pl.Series:
+    """Join each path's values with '>' (``path`` is sorted)."""
+    joined = pl.DataFrame({"path": path, "value": values}).group_by("path", maintain_order=True).agg(
+        pl.col("value").str.join(">"))
+    full = pl.DataFrame({"path": np.arange(n_paths)}).join(joined, on="path", how="left")
+    return full["value"].fill_null("")
 
 
 def _lanes_of(network: Network, arrays: NetworkArrays, paths: Paths, k: int) -> pl.DataFrame:
@@ -79,6 +87,7 @@ def _lanes_of(network: Network, arrays: NetworkArrays, paths: Paths, k: int) -> 
         "commodity": pl.Series([network.commodities["id"][k]] * n_paths, dtype=pl.String),
         "loads_per_day": paths.amount, "lead_time_h": total,
         "route": grouped["route"] if n_paths else pl.Series([], dtype=pl.String),
+        "links": _join_by_path(network.links["id"].gather(arcs), path_of_arc, n_paths),
         "crossing": grouped["crossing"] if n_paths else pl.Series([], dtype=pl.String),
         **legs,
         "cost_usd_per_load": np.bincount(path_of_arc, arrays.cost_usd[arcs], minlength=n_paths),

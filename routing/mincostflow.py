@@ -105,11 +105,9 @@ def _saved_per_unit(tail: np.ndarray, head: np.ndarray, capacity: np.ndarray, co
     r_tail, r_head, r_cost = r_tail[order], r_head[order], r_cost[order]
     first = np.ones(len(order), dtype=bool)
     first[1:] = (r_tail[1:] != r_tail[:-1]) | (r_head[1:] != r_head[:-1])
-    # csgraph drops explicit zeros only in dense input; a tiny offset keeps zero-cost arcs as edges
-    weights = np.where(r_cost[first] == 0, 1e-12, r_cost[first])
-    graph = csr_matrix((weights, (r_tail[first], r_head[first])), shape=(n_nodes, n_nodes))
+    # explicit zeros of a sparse matrix are edges for csgraph, so zero-cost arcs stay in the graph
+    graph = csr_matrix((r_cost[first], (r_tail[first], r_head[first])), shape=(n_nodes, n_nodes))
     distance = shortest_path(graph, method="BF", directed=True, indices=source)
-    distance = np.round(distance)  # undo the tiny offsets; all real costs are integers
     saturated = (flow >= capacity) & np.isfinite(distance[tail]) & np.isfinite(distance[head])
     saved = np.zeros(len(tail))
     saved[saturated] = np.maximum(0.0, distance[head[saturated]] - distance[tail[saturated]] - cost[saturated])

@@ -13,7 +13,7 @@ WATERFALL = ("ocean_h", "port_dwell_h", "rail_h", "truck_h", "drayage_h", "cross
 
 LANES_SCHEMA = pl.Schema({
     "origin": pl.String, "market": pl.String, "commodity": pl.String, "loads_per_day": pl.Float64,
-    "lead_time_h": pl.Float64, "route": pl.String, "crossing": pl.String,
+    "lead_time_h": pl.Float64, "route": pl.String, "links": pl.String, "crossing": pl.String,
     **{leg: pl.Float64 for leg in WATERFALL},
     "cost_usd_per_load": pl.Float64, "distance_km": pl.Float64,
 })
