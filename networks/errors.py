@@ -9,7 +9,8 @@ from dataclasses import dataclass
 class Problem:
     """One thing wrong with the input, pointing at its file, row and field.
 
-    ``row`` is the line number in the file (the header is line 1), as a spreadsheet shows it.
+    ``row`` is the record's row as a spreadsheet shows it (the header is row 1); it is the line
+    number in the file unless a quoted cell spans lines.
     """
 
     file: str

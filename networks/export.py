@@ -30,12 +30,12 @@ def to_geojson(network: Network) -> dict[str, Any]:
 def summarize(network: Network) -> dict[str, pl.DataFrame]:
     """Counts and capacities: nodes by kind, links by mode, supply and demand by commodity."""
     nodes = network.nodes.group_by("kind").agg(
-        nodes=pl.len(), throughput_loads_per_day=pl.col("throughput_loads_per_day").sum(),
+        nodes=pl.len(), throughput_loads_per_day=_total("throughput_loads_per_day"),
         unlimited=pl.col("throughput_loads_per_day").is_null().sum(),
-        power_mw=pl.col("power_mw").sum(), water_m3_per_day=pl.col("water_m3_per_day").sum(),
+        power_mw=_total("power_mw"), water_m3_per_day=_total("water_m3_per_day"),
     ).sort("kind")
     links = network.links.group_by("mode").agg(
-        links=pl.len(), capacity_loads_per_day=pl.col("capacity_loads_per_day").sum(),
+        links=pl.len(), capacity_loads_per_day=_total("capacity_loads_per_day"),
         unlimited=pl.col("capacity_loads_per_day").is_null().sum(),
         mean_transit_h=pl.col("transit_h").mean(),
     ).sort("mode")
@@ -44,3 +44,8 @@ def summarize(network: Network) -> dict[str, pl.DataFrame]:
     commodities = network.commodities.select("id", "name").rename({"id": "commodity"}).join(
         supply, on="commodity", how="left").join(demand, on="commodity", how="left")
     return {"nodes": nodes, "links": links, "commodities": commodities}
+
+
+def _total(column: str) -> pl.Expr:
+    """Sum of the given values; empty (not 0) when every value is empty, i.e. unlimited."""
+    return pl.when(pl.col(column).is_not_null().any()).then(pl.col(column).sum())

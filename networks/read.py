@@ -1,7 +1,8 @@
 """Reading and checking the tables of a network folder, one table at a time.
 
 Cells are read as text and converted column by column with polars, so a bad cell is reported
-with its file, row and field instead of failing the whole read.
+with its file, row and field instead of failing the whole read. A row's number is its position as a
+spreadsheet shows it: the header is row 1, the first record row 2.
 """
 
 from __future__ import annotations
@@ -35,7 +36,8 @@ def check_table(frame: pl.DataFrame, table: Table) -> tuple[pl.DataFrame, list[P
     empty optional numbers take the column's default. User columns (``x_`` prefix) are kept.
     """
     problems = _check_columns(frame, table)
-    frame = frame.with_row_index(LINE, offset=2)
+    present = set(frame.columns)
+    frame = _drop_blank_rows(frame.with_row_index(LINE, offset=2))
     for column in table.columns:
         if column.name not in frame.columns:
             frame = frame.with_columns(pl.lit(None, dtype=pl.String).alias(column.name))
@@ -47,19 +49,33 @@ def check_table(frame: pl.DataFrame, table: Table) -> tuple[pl.DataFrame, list[P
     for column in table.columns:
         values, bad = _convert(frame, column, table.file)
         typed.append(values)
-        problems += bad
+        problems += bad if column.name in present else []  # a missing column is reported once
     extra = [c for c in frame.columns if c.startswith(USER_COLUMN_PREFIX)]
     result = pl.DataFrame(typed).hstack(frame.select(extra))
     problems += _check_duplicates(result, table)
     return result.drop("_label"), problems
 
 
+def _drop_blank_rows(frame: pl.DataFrame) -> pl.DataFrame:
+    """Lines with no value at all (a trailing newline, a spacer line) are not rows."""
+    cells = [c for c in frame.columns if c != LINE]
+    if not cells:
+        return frame
+    blank = pl.all_horizontal(pl.col(c).cast(pl.String).str.strip_chars().fill_null("") == "" for c in cells)
+    return frame.filter(~blank)
+
+
 def _check_columns(frame: pl.DataFrame, table: Table) -> list[Problem]:
     known = set(table.names)
+    duplicated = [c for c in frame.columns if "_duplicated_" in c]
     problems = [
+        Problem(table.file, "column appears more than once in the header", field=c.split("_duplicated_")[0])
+        for c in duplicated
+    ]
+    problems += [
         Problem(table.file, f"unknown column (user columns must start with {USER_COLUMN_PREFIX!r})", field=c)
         for c in frame.columns
-        if c not in known and not c.startswith(USER_COLUMN_PREFIX)
+        if c not in known and not c.startswith(USER_COLUMN_PREFIX) and c not in duplicated
     ]
     problems += [
         Problem(table.file, "missing column", field=c.name)
