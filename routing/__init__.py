@@ -2,7 +2,8 @@
 
 from routing.lp import Objective
 from routing.result import LeadTimeResult
-from routing.solve import Solver, SolverUnsuitableError, solve_lead_time
+from routing.model import LeadTimeModel, Solver, SolverUnsuitableError
+from routing.solve import solve_lead_time
 from routing.status import Status
 
-__all__ = ["LeadTimeResult", "Objective", "Solver", "SolverUnsuitableError", "Status", "solve_lead_time"]
+__all__ = ["LeadTimeModel", "LeadTimeResult", "Objective", "Solver", "SolverUnsuitableError", "Status", "solve_lead_time"]

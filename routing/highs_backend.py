@@ -48,11 +48,43 @@ def new_highs(*, threads: int = 1) -> object:
     return highs
 
 
-def solve_lp(lp: LinearProgram, *, time_limit_s: float | None, highs: object | None = None) -> LpSolution:
-    """Solve an LP with HiGHS (dual simplex); pass ``highs`` to reuse an instance."""
+class HighsSession:
+    """One HiGHS instance across solves: a new LP is passed whole; a variant of the last one
+    (same matrix) only changes the costs and bounds that differ and warm-starts from its basis."""
+
+    def __init__(self) -> None:
+        self.highs = new_highs()
+        self._last: LinearProgram | None = None
+
+    def solve(self, lp: LinearProgram, *, reuse: bool, time_limit_s: float | None) -> LpSolution:
+        """Solve ``lp``; ``reuse`` promises it has the matrix of the previous LP."""
+        if reuse and self._last is not None:
+            self._update(self._last, lp)
+        else:
+            _pass_model(self.highs, lp)
+        self._last = lp
+        return _run(self.highs, time_limit_s)
+
+    def _update(self, old: LinearProgram, new: LinearProgram) -> None:
+        cols = np.flatnonzero((old.c != new.c) | (old.lb != new.lb) | (old.ub != new.ub)).astype(np.int32)
+        rows = np.flatnonzero((old.row_lo != new.row_lo) | (old.row_hi != new.row_hi)).astype(np.int32)
+        if len(cols):
+            self.highs.changeColsCost(len(cols), cols, new.c[cols])
+            self.highs.changeColsBounds(len(cols), cols, new.lb[cols], new.ub[cols])
+        if len(rows):
+            self.highs.changeRowsBounds(len(rows), rows, new.row_lo[rows], new.row_hi[rows])
+
+
+def solve_lp(lp: LinearProgram, *, time_limit_s: float | None) -> LpSolution:
+    """Solve an LP once with a fresh HiGHS instance (dual simplex)."""
+    highs = new_highs()
+    _pass_model(highs, lp)
+    return _run(highs, time_limit_s)
+
+
+def _pass_model(highs: object, lp: LinearProgram) -> None:
     import highspy
 
-    highs = highs or new_highs()
     model = highspy.HighsLp()
     matrix = lp.matrix.tocsc()
     model.num_col_, model.num_row_ = matrix.shape[1], matrix.shape[0]
@@ -61,15 +93,19 @@ def solve_lp(lp: LinearProgram, *, time_limit_s: float | None, highs: object | N
     model.a_matrix_.format_ = highspy.MatrixFormat.kColwise
     model.a_matrix_.start_, model.a_matrix_.index_ = matrix.indptr, matrix.indices
     model.a_matrix_.value_ = matrix.data
-    highs.setOptionValue("time_limit", float(time_limit_s) if time_limit_s else float("inf"))
     highs.passModel(model)
+
+
+def _run(highs: object, time_limit_s: float | None) -> LpSolution:
+    highs.setOptionValue("time_limit", float(time_limit_s) if time_limit_s else float("inf"))
     start = time.perf_counter()
     highs.run()
     elapsed = time.perf_counter() - start
     status = _status(highs)
     if not status.has_solution:
         empty = np.zeros(0)
-        return LpSolution(status, empty, empty, empty, elapsed, detail=highs.modelStatusToString(highs.getModelStatus()))
+        detail = highs.modelStatusToString(highs.getModelStatus())
+        return LpSolution(status, empty, empty, empty, elapsed, detail=detail)
     solution = highs.getSolution()
     return LpSolution(status, np.asarray(solution.col_value), np.asarray(solution.row_dual),
                       np.asarray(solution.col_dual), elapsed)

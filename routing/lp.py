@@ -23,7 +23,8 @@ load a penalty larger than any path's time or cost.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 import numpy as np
@@ -122,8 +123,6 @@ def build_lp(arrays: NetworkArrays, weights: Weights) -> LinearProgram:
             cons(arrays.supply_commodity, arrays.supply_node), cons(arrays.demand_commodity, arrays.demand_node)]
     cols = [flow_var, flow_var, supply_var, demand_var]
     vals = [np.ones(n_flow), -np.ones(n_flow), np.ones(s), np.ones(d)]
-    row_lo = [np.bincount(cons(arrays.demand_commodity, arrays.demand_node), arrays.demand_loads, k * n)]
-    row_hi = [row_lo[0]]
     next_row = k * n
 
     def add_block(owner_of_term: np.ndarray, term_var: np.ndarray, coef: np.ndarray,
@@ -137,8 +136,6 @@ def build_lp(arrays: NetworkArrays, weights: Weights) -> LinearProgram:
         rows.append(row_of[owner_of_term[keep]])
         cols.append(term_var[keep])
         vals.append(coef[keep])
-        row_lo.append(np.full(len(owners), -np.inf))
-        row_hi.append(limit[owners])
         next_row += len(owners)
         return owners
 
@@ -157,12 +154,44 @@ def build_lp(arrays: NetworkArrays, weights: Weights) -> LinearProgram:
         (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
         shape=(next_row, n_flow + s + d),
     )
-    c = np.concatenate([np.tile(weights.link + weights.tie_break, k), weights.supply, np.full(d, weights.penalty)])
-    lb = np.zeros(n_flow + s + d)
-    ub = np.concatenate([np.full(n_flow, np.inf), arrays.supply_capacity, arrays.demand_loads])
-    return LinearProgram(
-        c=c, lb=lb, ub=ub, row_lo=np.concatenate(row_lo), row_hi=np.concatenate(row_hi), matrix=matrix,
+    empty = np.zeros(0)
+    skeleton = LinearProgram(
+        c=empty, lb=empty, ub=empty, row_lo=empty, row_hi=empty, matrix=matrix,
         n_flow=n_flow, n_supply=s, n_demand=d, n_conservation=k * n,
         capacity_rows=capacity_rows, throughput_rows=throughput_rows,
         power_rows=power_rows, water_rows=water_rows,
     )
+    return with_bounds(skeleton, arrays, weights)
+
+
+def with_bounds(lp: LinearProgram, arrays: NetworkArrays, weights: Weights) -> LinearProgram:
+    """The same LP with costs, variable bounds and right-hand sides taken from ``arrays``.
+
+    Only valid for arrays with the structure ``lp`` was built from (see :func:`structure_key`):
+    this is how a scenario changes capacities, times and demand without rebuilding the matrix.
+    """
+    n, k, d = arrays.n_nodes, arrays.n_commodities, lp.n_demand
+    rhs = np.bincount(arrays.demand_commodity * n + arrays.demand_node, arrays.demand_loads, k * n)
+    limits = np.concatenate([arrays.capacity[lp.capacity_rows], arrays.throughput[lp.throughput_rows],
+                             24.0 * arrays.power_mw[lp.power_rows], arrays.water_m3_per_day[lp.water_rows]])
+    return replace(
+        lp,
+        c=np.concatenate([np.tile(weights.link + weights.tie_break, k), weights.supply, np.full(d, weights.penalty)]),
+        lb=np.zeros(lp.n_flow + lp.n_supply + d),
+        ub=np.concatenate([np.full(lp.n_flow, np.inf), arrays.supply_capacity, arrays.demand_loads]),
+        row_lo=np.concatenate([rhs, np.full(len(limits), -np.inf)]),
+        row_hi=np.concatenate([rhs, limits]),
+    )
+
+
+def structure_key(arrays: NetworkArrays) -> str:
+    """A digest of everything the LP's matrix depends on: topology, which limits are finite,
+    the supply and demand rows, and the commodities' power and water per load."""
+    digest = hashlib.blake2b(digest_size=16)
+    for part in (arrays.tail, arrays.head, np.isfinite(arrays.capacity), np.isfinite(arrays.throughput),
+                 np.isfinite(arrays.power_mw), np.isfinite(arrays.water_m3_per_day), arrays.supply_node,
+                 arrays.supply_commodity, arrays.demand_node, arrays.demand_commodity,
+                 arrays.power_mwh_per_load, arrays.water_m3_per_load):
+        digest.update(np.ascontiguousarray(part).tobytes())
+        digest.update(b"|")
+    return digest.hexdigest()
