@@ -1,0 +1,1041 @@
+"""Build the built-in US–Mexico network (``networks/data/mx_us/*.csv``) from the sourced reference data.
+
+    python -m networks.data.build_mx_us [--reference DIR] [--out DIR]
+
+Reads the CSV tables of the reference set (``corridors.csv``, ``ports_of_entry.csv``, ``rail_links.csv``,
+``seaports_and_ocean.csv``, ``us_markets.csv``) and writes ``nodes.csv``, ``links.csv``,
+``commodities.csv``, ``supply.csv`` and ``demand.csv``. The same reference data always gives
+byte-identical files.
+
+Every assumption is a named constant below, with a comment saying where it comes from ("est." =
+our estimate, not a sourced figure). ``mx_us/README.md`` explains the method table by table.
+This is a maintainer tool (standard library + polars): the package never imports it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import math
+import re
+import statistics
+from collections.abc import Iterable
+from pathlib import Path
+
+import polars as pl
+
+HERE = Path(__file__).resolve().parent
+DEFAULT_REFERENCE = Path(__file__).resolve().parents[3] / "shared" / "reference-data"
+DEFAULT_OUT = HERE / "mx_us"
+
+# ================================================================================================
+# Assumptions. Sources: the reference set (file + row/column) or "est." (our estimate).
+# ================================================================================================
+
+# --- units -----------------------------------------------------------------------------------
+EARTH_RADIUS_KM = 6371.0  # haversine, as in reference-data/build_dataset.py
+KM_PER_MILE = 1.609  # as in us_markets.csv
+KM_PER_NM = 1.852
+DAYS_PER_YEAR = 365
+CALENDAR_DAYS_PER_MONTH = 365 / 12
+
+# --- volumes: demand and supply totals ---------------------------------------------------------
+# ~40% of NB trucks run empty (CANACAR Reynosa 2019, ports_of_entry.csv POE_PHR notes); applied border-wide (est.)
+LOADED_SHARE_NB_TRUCKS = 0.60
+MODELLED_SHARE_OF_LOADED = 0.60  # est.: share of loaded NB trucks / loaded rail boxes carrying the four modelled groups
+MX_SHARE_OF_DEMAND = 0.65  # est.: Mexico's share of the modelled US demand; the Asian origins can serve the rest
+COMMODITY_SHARE = {  # est.: mix of the modelled US demand (sums to 1)
+    "auto_parts": 0.50,
+    "electronics": 0.30,
+    "appliances": 0.12,
+    "medical_devices": 0.08,
+}
+JAN_JUL_2024_DAYS = 213  # days in the Jan-Jul 2024 window of the Manzanillo TEU figure
+TEU_PER_LOAD = 2.0  # one load = one 40-ft container
+
+# --- commodities (all est.; value anchored on the derived ~US$80k average loaded NB truck, see README) -
+COMMODITIES = (
+    # id, name, value USD/load, electricity kWh per USD shipped, water litres per USD shipped
+    ("auto_parts", "Auto parts and OEM assembly output", 75_000, 0.10, 0.50),
+    ("electronics", "Electronics and electrical equipment", 160_000, 0.025, 0.10),
+    ("appliances", "Household appliances", 40_000, 0.08, 0.50),
+    ("medical_devices", "Medical devices", 300_000, 0.03, 0.20),
+)
+
+# --- Mexican plants: share of Mexico's modelled capacity and sector mix (read from corridors.csv) -----
+PLANT_WEIGHT = {  # relative weight; normalised. Figures quoted from corridors.csv fdi_or_output_figure
+    "MX_MTY": 12.0,  # NL: IMMEX employment 11.6%, establishments 13.0-13.6%
+    "MX_SAL": 6.0,  # Coahuila: IMMEX establishments 6.9%; Saltillo-Ramos Arizpe is its main cluster
+    "MX_CJS": 10.5,  # Chihuahua: IMMEX employment 14.6%; Juarez >300k of 426,870 maquila jobs (~70%)
+    "MX_CUU": 3.0,  # Chihuahua city: ~93,000 maquila jobs (~22% of the state's 14.6%)
+    "MX_TIJ": 8.5,  # BC: IMMEX employment 12.6%; Tijuana ~2/3 (41% of NW absorption vs Juarez 23%)
+    "MX_MXL": 4.0,  # BC remainder (~1/3)
+    "MX_HMO": 3.0,  # Sonora: IMMEX establishments 5.4%, part of it in Hermosillo (est.)
+    "MX_GDL": 5.0,  # Jalisco: ~21% of Mexico's electronics exports, GDP 7.5% (est. weight)
+    "MX_QRO": 3.6,  # Queretaro: IMMEX employment 3.6%
+    "MX_SLP": 3.0,  # est.: GM + BMW plants; no IMMEX share given
+    "MX_AGS": 3.0,  # est.: 3 auto plants (Nissan A1, A2, COMPAS)
+    "MX_BAJ": 6.0,  # Guanajuato: IMMEX value added #2 (MXN 183.9B H1-2024), 4 OEM plants
+    "MX_PUE": 3.0,  # est.: VW + Audi; GDP share 3.5%
+    "MX_CDMX": 2.0,  # est.: FDI is booked at HQs; little export manufacturing (Ford Cuautitlan)
+    "MX_TLC": 2.0,  # est.: Stellantis Toluca
+    "MX_REY": 4.0,  # Tamaulipas: IMMEX establishments 6.4%, 354 maquila plants; Reynosa ~60% (est.)
+    "MX_MAT": 2.0,  # Tamaulipas ~30% (est.)
+    "MX_NLD": 0.5,  # Tamaulipas remainder; 9 maquila parks (est.)
+}
+_TAMAULIPAS_MIX = {"appliances": 31, "electronics": 19, "auto_parts": 12}  # maquila output shares, MX_REY row
+PLANT_SECTOR_MIX = {  # commodity split of each plant's capacity, from corridors.csv main_sectors
+    "MX_MTY": {"appliances": 1, "auto_parts": 1},
+    "MX_SAL": {"auto_parts": 1},
+    "MX_CJS": {"auto_parts": 59, "electronics": 27, "medical_devices": 6},  # Juarez maquila mix
+    "MX_CUU": {"auto_parts": 1},  # Ford engines, auto parts (aerospace not modelled)
+    "MX_TIJ": {"medical_devices": 2, "electronics": 2, "auto_parts": 1},  # med devices, electronics, Toyota (est.)
+    "MX_MXL": {"electronics": 3, "medical_devices": 2},  # est. split
+    "MX_HMO": {"auto_parts": 1},
+    "MX_GDL": {"electronics": 4, "auto_parts": 1},  # 'Silicon Valley' + Honda El Salto (est. split)
+    "MX_QRO": {"appliances": 1, "auto_parts": 1},
+    "MX_SLP": {"auto_parts": 1},
+    "MX_AGS": {"auto_parts": 1},
+    "MX_BAJ": {"auto_parts": 1},
+    "MX_PUE": {"auto_parts": 1},
+    "MX_CDMX": {"auto_parts": 1},  # only modelled sector listed: Ford Cuautitlan
+    "MX_TLC": {"auto_parts": 1},
+    "MX_REY": _TAMAULIPAS_MIX,
+    "MX_MAT": {"auto_parts": 1, "electronics": 1},
+    "MX_NLD": _TAMAULIPAS_MIX,  # no manufacturing sector listed; Tamaulipas maquila mix
+}
+PLANT_DWELL_H = 2.0  # est.: loading and gate-out at the plant
+
+# Power and water available to the modelled manufacturing = full-output requirement x factor (< 1 binds).
+POWER_FACTOR_DEFAULT = 1.25  # est.: no plant-specific constraint found
+POWER_FACTOR = {
+    "MX_MTY": 0.85,  # NL transmission bottleneck; SIN reserve <3% May-2024 (corridors.csv power_notes)
+    "MX_QRO": 0.90, "MX_BAJ": 0.90, "MX_SLP": 0.90, "MX_AGS": 0.90,  # Bajio outages in the May-2024 emergency
+    "MX_TIJ": 0.90, "MX_MXL": 0.90,  # isolated BC grid, 914 MW summer-2024 deficit
+}
+WATER_FACTOR_DEFAULT = 1.30  # est.
+WATER_FACTOR_HIGH_STRESS = 1.10  # WRI Aqueduct state score >= 4.7 outside the Rio Bravo basin (corridors.csv)
+WATER_FACTOR_RIO_BRAVO = 0.90  # high-pressure Rio Bravo basin, 34.8% of operating parks (AMPIP 2025, corridors.csv)
+RIO_BRAVO_PLANTS = ("MX_MTY", "MX_SAL", "MX_CJS", "MX_CUU", "MX_REY", "MX_MAT", "MX_NLD")  # NL, Coah, Chih, Tamps
+HIGH_WATER_STRESS_PLANTS = ("MX_HMO", "MX_QRO", "MX_AGS", "MX_BAJ", "MX_CDMX", "MX_TLC")  # WRI 4.71-5.0
+
+# --- roads ---------------------------------------------------------------------------------------
+ROAD_KM_QUOTES = (  # road km quoted in corridors.csv nearest_border_poe -> Mexican road circuity (median)
+    ("MX_MTY", "HUB_MX_NLD", 225), ("MX_SAL", "HUB_MX_NLD", 310), ("MX_CUU", "HUB_MX_CJS", 360),
+    ("MX_CUU", "HUB_MX_OJI", 230), ("MX_HMO", "HUB_MX_NOG", 280), ("MX_QRO", "HUB_MX_NLD", 900),
+    ("MX_SLP", "HUB_MX_NLD", 740), ("MX_AGS", "HUB_MX_NLD", 900), ("MX_BAJ", "HUB_MX_NLD", 1000),
+    ("MX_PUE", "HUB_MX_NLD", 1250), ("MX_CDMX", "HUB_MX_NLD", 1150), ("MX_TLC", "HUB_MX_NLD", 1200),
+    ("MX_GDL", "HUB_MX_NLD", 1000),
+)
+MX_TRUCK_KMH = 60.0  # est.: average on Mexican toll highways incl. toll booths and checkpoints
+US_ROAD_CIRCUITY = 1.15  # us_markets.csv truck_time_method
+US_TRUCK_KMH = 50 * KM_PER_MILE  # 50 mph, us_markets.csv truck_time_method
+HOS_DRIVE_H, HOS_BREAK_H = 11.0, 10.0  # 10-h break per 11 h driving (US HOS, us_markets.csv); also used in Mexico
+LINEHAUL_DETOUR_KM = 700  # est.: truck link to every MX border hub at most this much further than the nearest one
+MIN_TRUCK_KM = 10.0  # est.: local move when plant and hub are in the same city
+DRAYAGE_KMH = 30.0  # est.: urban/border drayage speed
+MIN_DRAYAGE_KM = 2.0  # est.
+PLANT_RAIL_DRAY_MAX_KM = 170  # est.: a plant is drayed to every rail terminal or MX rail yard within this road distance
+
+# --- border: crossings, hubs and their dwell -------------------------------------------------------
+OPERATING_DAYS_PER_MONTH = 24  # ports_of_entry.csv capacity_method: peak month / 24 operating days x 1.2
+TRUCK_PROCESSING_H = 0.5  # est.: CBP primary booth + expected secondary inspection, added to the typical wait
+# est.: ~2 h mean wait for a directional window (4-h windows, RAIL_LRD) + ~1 h CBP inspection / crew change
+RAIL_CROSSING_DWELL_H = 3.0
+RAIL_STATED_TRAINS_PER_DAY = {  # both directions; ports_of_entry.csv rail_capacity_trains_per_day
+    "RAIL_LRD": 26 * 2,  # ~26/day on the single bridge; 2nd bridge (Dec-2024) "more than doubles": taken as x2
+    "RAIL_EGP": 20,  # "up to 20/day" (2025)
+    "RAIL_ELP": 7.3,  # an Oct-2023 count, below 2024 traffic -> the headroom rule applies
+}
+NB_SHARE_OF_TRAIN_SLOTS = 0.5  # directional windows: half the slots northbound (est.)
+RAIL_HEADROOM_WHERE_MISSING = 1.5  # est.: NB slots = 2024 NB trains/day x 1.5 where no usable capacity figure
+MX_HUB_DWELL_H = 4.0  # est.: pedimento by the customs broker + expected red-light inspection (DOMAIN.md step 3)
+# est.: handoff to a US carrier / transload; with the crossing ~0.5 day (us_markets.csv: "+0.5-1 day")
+US_HUB_DWELL_H = 6.0
+MX_RAIL_YARD_DWELL_H = 6.0  # est.: rail pedimento, SAT/VACIS inspection, train make-up at the border yard
+US_RAIL_YARD_DWELL_H = 4.0  # est.: CBP release, crew change/interchange
+RAIL_YARD_LINK_H = 0.25  # est.: yard to bridge
+RAIL_TERMINAL_DWELL_H = 12.0  # est.: gate-in to departure with about daily trains
+MARKET_DWELL_H = 0.0  # lead time ends on arrival at the market
+
+# --- rail ---------------------------------------------------------------------------------------
+RAIL_CIRCUITY = 1.25  # reference README: rail km = great-circle x 1.25
+SALTILLO_NLD_RAIL_KM = 363.1  # ARTF alignment Saltillo-Nuevo Laredo on CPKC (rail_links.csv RL_MTY_NLD km_method)
+MONTERREY_NLD_RAIL_KM = 280.0  # "implies ~280 km Monterrey-NLD" (same)
+MMX_SLP_CHICAGO_H = 98.0  # CPKC MMX San Luis Potosi-Chicago (corridors.csv MX_SLP; rail_links.csv RL_CDMX_NLD)
+MMX_SLP_LAREDO_H = 36.0  # "SLP->Laredo ~36" (rail_links.csv RL_CDMX_NLD)
+LINKS_INCLUDING_BORDER = ("RL_MTY_NLD", "RL_SLP_NLD", "RL_CDMX_NLD", "RL_LZC_NLD")  # hours run to the US yard
+INTERMODAL_TRAIN_LOADS = 100  # est.: boxes on a Mexican port double-stack train (used for port rail figures)
+MANZANILLO_TRAINS_PER_WEEK = 14  # Ferromex plan (rail_links.csv RL_ZLO_GDL)
+LC_ON_DOCK_TRAINS_PER_DAY = 4  # APM Lazaro Cardenas on-dock rail capacity (rail_links.csv RL_LZC_CDMX)
+
+# --- ocean and seaports -------------------------------------------------------------------------
+ORIGIN_PORT_DWELL_H = 48.0  # est.: gate-in to sailing (container-yard cut-off 1-2 days before departure)
+VESSEL_DELAY_DAYS = 1.5  # all Asia->N. America vessels, avg delay Jul-2024 (seaports_and_ocean.csv reliability)
+VESSEL_DELAY_DAYS_BY_PORT = {"Houston": 3.4}  # Houston arrival delays (same row)
+CANAL_WAIT_DAYS = 1.0  # Panama canal waits "0-2+ days" (Houston/Savannah notes): midpoint
+CANAL_PORTS = ("Houston", "Savannah")
+HCMC_TRANSSHIP_DAYS = 5.0  # "Many HCMC services transship ... ~3-7 days": midpoint
+SEAPORTS = (  # id, name, country, region, lat, lon (coordinates est.: port location, display and truck distances)
+    ("Los_Angeles_Long_Beach", "Los Angeles / Long Beach (San Pedro Bay)", "US", "CA", 33.75, -118.22),
+    ("Oakland", "Oakland", "US", "CA", 37.80, -122.30),
+    ("Seattle_Tacoma", "Seattle / Tacoma (NWSA)", "US", "WA", 47.43, -122.38),
+    ("Houston", "Houston (Barbours Cut / Bayport)", "US", "TX", 29.64, -95.02),
+    ("Savannah", "Savannah (Garden City)", "US", "GA", 32.12, -81.14),
+    ("Manzanillo_MX", "Manzanillo", "MX", "Colima", 19.0522, -104.3158),  # SimpleMaps (reference build_dataset.py XY)
+    ("Lazaro_Cardenas", "Lazaro Cardenas", "MX", "Michoacan", 17.9561, -102.1922),  # same
+)
+US_RAMPS = {  # seaport -> its on/near-dock rail ramp (rail_terminal node), where an inland rail leg is sourced
+    "Los_Angeles_Long_Beach": "Los_Angeles_Long_Beach_RAIL",
+    "Seattle_Tacoma": "Seattle_Tacoma_RAIL",
+}
+ORIGINS = (  # id, name, country, lat, lon (coordinates est.: port location, display only)
+    ("Shanghai", "Shanghai", "CN", 31.23, 121.49),
+    ("Shenzhen_Yantian", "Shenzhen (Yantian)", "CN", 22.57, 114.27),
+    ("Ningbo", "Ningbo-Zhoushan", "CN", 29.93, 121.85),
+    ("Busan", "Busan", "KR", 35.10, 129.04),
+    ("Kaohsiung", "Kaohsiung", "TW", 22.61, 120.28),
+    ("Ho_Chi_Minh_City", "Ho Chi Minh City (Cat Lai)", "VN", 10.76, 106.79),
+)
+ASIA_CAPACITY_FACTOR = 1.0  # each origin can supply this x the whole US demand of a commodity (never binds)
+
+# --- costs (all est., 2024 USD) -------------------------------------------------------------------
+MX_TRUCK_USD_PER_KM = 1.80  # Mexican full-truckload linehaul incl. tolls
+US_TRUCK_USD_PER_KM = 1.50  # ~US$2.40/mile dry-van contract rate
+DRAYAGE_FLAT_USD = 100.0  # per drayage move (bridge tolls, handling)
+DRAYAGE_USD_PER_KM = 2.50
+RAIL_USD_PER_KM = 0.85  # intermodal, per 40-ft box
+# ocean: Xeneta mid-2024 spot quotes in seaports_and_ocean.csv (port_throughput row); per-nm rate for the other legs
+
+# --- network layout -------------------------------------------------------------------------------
+MX_TRUCK_HUBS = (  # id, name, region, coordinates taken from (corridors.csv node or ports_of_entry.csv poe)
+    ("HUB_MX_TIJ", "Tijuana yards", "Baja California", "MX_TIJ"),
+    ("HUB_MX_MXL", "Mexicali yards", "Baja California", "MX_MXL"),
+    ("HUB_MX_SLRC", "San Luis Rio Colorado yards", "Sonora", "POE_SLU"),
+    ("HUB_MX_NOG", "Nogales (Son.) yards", "Sonora", "POE_NOG"),
+    ("HUB_MX_AGP", "Agua Prieta yards", "Sonora", "POE_DOUG"),
+    ("HUB_MX_PAL", "Puerto Palomas yards", "Chihuahua", "POE_COL"),
+    ("HUB_MX_CJS", "Ciudad Juarez yards", "Chihuahua", "MX_CJS"),
+    ("HUB_MX_OJI", "Ojinaga yards", "Chihuahua", "POE_PRE"),
+    ("HUB_MX_ACU", "Ciudad Acuna yards", "Coahuila", "POE_DLR"),
+    ("HUB_MX_PNE", "Piedras Negras yards", "Coahuila", "POE_EGP"),
+    ("HUB_MX_NLD", "Nuevo Laredo yards", "Tamaulipas", "MX_NLD"),
+    ("HUB_MX_COL", "Colombia (N.L.) customs yards", "Nuevo Leon", "POE_COL_SOL"),  # NL's own crossing
+    ("HUB_MX_MIG", "Miguel Aleman / Camargo yards", "Tamaulipas", "POE_ROMA"),
+    ("HUB_MX_REY", "Reynosa yards", "Tamaulipas", "MX_REY"),
+    ("HUB_MX_MAT", "Matamoros yards", "Tamaulipas", "MX_MAT"),
+)
+US_TRUCK_HUBS = (  # id, name, region, coordinates from; laredo/el_paso/otay_mesa = us_markets.csv truck-hour columns
+    ("HUB_US_SD", "San Diego / Otay Mesa yards", "CA", "POE_OTAY", "otay_mesa"),
+    ("HUB_US_CXL", "Calexico yards", "CA", "POE_CXE", None),
+    ("HUB_US_SLU", "San Luis (AZ) yards", "AZ", "POE_SLU", None),
+    ("HUB_US_NOG", "Nogales (AZ) yards", "AZ", "POE_NOG", None),
+    ("HUB_US_DOU", "Douglas yards", "AZ", "POE_DOUG", None),
+    ("HUB_US_COL", "Columbus (NM) yards", "NM", "POE_COL", None),
+    ("HUB_US_ELP", "El Paso yards", "TX", "POE_YSL", "el_paso"),
+    ("HUB_US_PRE", "Presidio yards", "TX", "POE_PRE", None),
+    ("HUB_US_DLR", "Del Rio yards", "TX", "POE_DLR", None),
+    ("HUB_US_EGP", "Eagle Pass yards", "TX", "POE_EGP", None),
+    ("HUB_US_LRD", "Laredo yards", "TX", "POE_WTB", "laredo"),
+    ("HUB_US_RGC", "Rio Grande City / Roma yards", "TX", "POE_RGC", None),
+    ("HUB_US_PHR", "Pharr / McAllen yards", "TX", "POE_PHR", None),
+    ("HUB_US_BRO", "Brownsville yards", "TX", "POE_VET", None),
+)
+RAIL_YARDS = (  # rail crossing -> (MX yard id, MX yard name, MX region, US yard id, US yard name, US truck hub)
+    ("RAIL_LRD", "HUB_MX_NLD_RAIL", "Nuevo Laredo rail yard (CPKC de Mexico)", "Tamaulipas",
+     "HUB_US_LRD_RAIL", "Laredo rail yard (CPKC/UP)", "HUB_US_LRD"),
+    ("RAIL_EGP", "HUB_MX_PNE_RAIL", "Piedras Negras rail yard (Ferromex)", "Coahuila",
+     "HUB_US_EGP_RAIL", "Eagle Pass rail yard (UP)", "HUB_US_EGP"),
+    ("RAIL_ELP", "HUB_MX_CJS_RAIL", "Ciudad Juarez rail yard (Ferromex)", "Chihuahua",
+     "HUB_US_ELP_RAIL", "El Paso rail yard (BNSF/UP)", "HUB_US_ELP"),
+    ("RAIL_BRO", "HUB_MX_MAT_RAIL", "Matamoros rail yard (CPKC de Mexico)", "Tamaulipas",
+     "HUB_US_BRO_RAIL", "Brownsville rail yard (BRG, UP/BNSF)", "HUB_US_BRO"),
+    ("RAIL_NOG", "HUB_MX_NOG_RAIL", "Nogales (Son.) rail yard (Ferromex)", "Sonora",
+     "HUB_US_NOG_RAIL", "Nogales (AZ) rail yard (UP)", "HUB_US_NOG"),
+    ("RAIL_CXE", "HUB_MX_MXL_RAIL", "Mexicali rail yard (Ferromex)", "Baja California",
+     "HUB_US_CXL_RAIL", "Calexico rail yard (UP)", "HUB_US_CXL"),
+    ("RAIL_SYS", "HUB_MX_TIJ_RAIL", "Tijuana rail yard (Baja California Railroad)", "Baja California",
+     "HUB_US_SD_RAIL", "San Diego rail yard (SD&IV)", "HUB_US_SD"),
+    ("RAIL_PRE", "HUB_MX_OJI_RAIL", "Ojinaga rail yard (Ferromex)", "Chihuahua",
+     "HUB_US_PRE_RAIL", "Presidio rail yard (Texas Pacifico)", "HUB_US_PRE"),
+)
+TRUCK_CROSSING_HUBS = {  # truck POE -> (MX border-city hub, US hub)
+    "POE_OTAY": ("HUB_MX_TIJ", "HUB_US_SD"), "POE_TECATE": ("HUB_MX_TIJ", "HUB_US_SD"),
+    "POE_CXE": ("HUB_MX_MXL", "HUB_US_CXL"), "POE_SLU": ("HUB_MX_SLRC", "HUB_US_SLU"),
+    "POE_NOG": ("HUB_MX_NOG", "HUB_US_NOG"), "POE_DOUG": ("HUB_MX_AGP", "HUB_US_DOU"),
+    "POE_COL": ("HUB_MX_PAL", "HUB_US_COL"), "POE_STE": ("HUB_MX_CJS", "HUB_US_ELP"),
+    "POE_YSL": ("HUB_MX_CJS", "HUB_US_ELP"), "POE_BOTA": ("HUB_MX_CJS", "HUB_US_ELP"),
+    "POE_TOR": ("HUB_MX_CJS", "HUB_US_ELP"), "POE_PRE": ("HUB_MX_OJI", "HUB_US_PRE"),
+    "POE_DLR": ("HUB_MX_ACU", "HUB_US_DLR"), "POE_EGP": ("HUB_MX_PNE", "HUB_US_EGP"),
+    "POE_WTB": ("HUB_MX_NLD", "HUB_US_LRD"), "POE_COL_SOL": ("HUB_MX_COL", "HUB_US_LRD"),
+    "POE_ROMA": ("HUB_MX_MIG", "HUB_US_RGC"), "POE_RGC": ("HUB_MX_MIG", "HUB_US_RGC"),
+    "POE_PHR": ("HUB_MX_REY", "HUB_US_PHR"), "POE_PROG": ("HUB_MX_REY", "HUB_US_PHR"),
+    "POE_LOSIND": ("HUB_MX_MAT", "HUB_US_BRO"), "POE_VET": ("HUB_MX_MAT", "HUB_US_BRO"),
+}
+RAIL_TERMINALS = (  # id, name, region, lat, lon, coordinate source
+    ("RT_MTY", "Monterrey rail terminals (CPKC / Ferromex)", "Nuevo Leon", None, None, "MX_MTY"),
+    ("RT_SAL", "Saltillo-Ramos Arizpe rail terminal", "Coahuila", None, None, "MX_SAL"),
+    ("RT_SLP", "San Luis Potosi rail terminal (CPKC)", "San Luis Potosi", None, None, "MX_SLP"),
+    ("RT_BAJ", "Bajio rail terminal (Silao Puerto Interior / Celaya)", "Guanajuato", 20.9478, -101.4281,
+     "Silao coords, corridors.csv MX_BAJ notes"),
+    ("RT_CDMX", "Valle de Mexico rail terminals (Ferrovalle)", "Estado de Mexico", None, None, "MX_CDMX"),
+    ("RT_GDL", "Guadalajara rail terminal (Ferromex)", "Jalisco", None, None, "MX_GDL"),
+    ("RT_CUU", "Chihuahua rail terminal (Ferromex)", "Chihuahua", None, None, "MX_CUU"),
+    ("RT_TRC", "Torreon rail terminal (Ferromex)", "Coahuila", 25.5394, -103.4486,
+     "SimpleMaps coords of Torreon (reference-data/build_dataset.py)"),
+)
+RAIL_LINK_ENDS = {  # rail_links.csv link_id -> (from node, to node); RL_CELAYA is a point, not a link
+    "RL_MTY_NLD": ("RT_MTY", "HUB_MX_NLD_RAIL"),
+    "RL_CDMX_NLD": ("RT_CDMX", "HUB_MX_NLD_RAIL"),
+    "RL_GDL_NOG": ("RT_GDL", "HUB_MX_NOG_RAIL"),
+    "RL_CUU_CJS": ("RT_CUU", "HUB_MX_CJS_RAIL"),
+    "RL_TRC_PNE": ("RT_TRC", "HUB_MX_PNE_RAIL"),
+    "RL_MTY_PNE": ("RT_MTY", "HUB_MX_PNE_RAIL"),
+    "RL_LZC_CDMX": ("Lazaro_Cardenas", "RT_CDMX"),
+    "RL_LZC_NLD": ("Lazaro_Cardenas", "HUB_MX_NLD_RAIL"),
+    "RL_ZLO_GDL": ("Manzanillo_MX", "RT_GDL"),
+    "RL_MTY_MAT": ("RT_MTY", "HUB_MX_MAT_RAIL"),
+}
+RAIL_HOURS_TEXT_PART = {"RL_CDMX_NLD": "Mexico City->Laredo"}  # which part of typical_transit_hours to read
+RAIL_HOURS_FROM_KM = ("RL_MTY_PNE",)  # typical_transit_hours is not a leg time ("Monterrey->Toronto 8 days")
+MARKET_IDS = {  # us_markets.csv market -> node id
+    "Dallas-Fort Worth": "US_DFW", "Houston": "US_HOU", "San Antonio": "US_SAT", "Chicago": "US_CHI",
+    "Detroit": "US_DET", "Atlanta": "US_ATL", "Los Angeles / Inland Empire": "US_LAX", "Phoenix": "US_PHX",
+    "Memphis": "US_MEM", "Nashville": "US_BNA", "Columbus (OH)": "US_CMH", "Kansas City": "US_MCI",
+    "Indianapolis": "US_IND", "Louisville": "US_SDF", "Charlotte": "US_CLT",
+}
+US_BORDER_RAIL_TO_MARKETS = (  # (US rail yard, market): CPKC / UP intermodal from the border
+    ("HUB_US_LRD_RAIL", "US_CHI"),  # CPKC MMX: hours = SLP-Chicago 98 h - SLP-Laredo 36 h
+    ("HUB_US_LRD_RAIL", "US_MCI"),  # CPKC single line to Kansas City (rail_links.csv us_connection); est. hours
+    ("HUB_US_EGP_RAIL", "US_CHI"),  # UP "Eagle Premium" (rail_links.csv RL_MTY_PNE); est. hours
+)
+
+# --- output ----------------------------------------------------------------------------------------
+NODE_COLUMNS = ("id", "name", "kind", "country", "region", "lat", "lon", "throughput_loads_per_day", "dwell_h",
+                "power_mw", "water_m3_per_day", "source")
+LINK_COLUMNS = ("id", "from", "to", "mode", "transit_h", "capacity_loads_per_day", "cost_usd_per_load",
+                "distance_km", "source")
+COMMODITY_COLUMNS = ("id", "name", "value_usd_per_load", "power_mwh_per_load", "water_m3_per_load", "source")
+SUPPLY_COLUMNS = ("node", "commodity", "capacity_loads_per_day", "source")
+DEMAND_COLUMNS = ("node", "commodity", "loads_per_day", "source")
+
+SRC_DOMAIN = "est. (nearshore DOMAIN.md)"
+SRC_SIMPLEMAPS = "SimpleMaps World Cities Database (basic, CC BY 4.0)"
+
+Row = dict[str, object]
+
+
+# ================================================================================================
+# Helpers
+# ================================================================================================
+
+
+def read_reference(folder: Path) -> dict[str, pl.DataFrame]:
+    """The five reference CSV tables, every cell as text (empty cell = null)."""
+    names = ("corridors", "ports_of_entry", "rail_links", "seaports_and_ocean", "us_markets")
+    return {name: pl.read_csv(folder / f"{name}.csv", infer_schema=False) for name in names}
+
+
+def rows(frame: pl.DataFrame) -> list[dict[str, str | None]]:
+    """The rows of a text table as dicts."""
+    return list(frame.iter_rows(named=True))
+
+
+def num(text: str | None) -> float | None:
+    """A number cell as float (None when empty); thousands separators allowed."""
+    if text is None or not text.strip():
+        return None
+    return float(text.replace(",", ""))
+
+
+def first_number(pattern: str, text: str) -> float:
+    """The first capture group of ``pattern`` in ``text`` as a number; fails loudly if absent."""
+    match = re.search(pattern, text)
+    if match is None:
+        raise ValueError(f"reference text changed: {pattern!r} not found in {text[:120]!r}")
+    return float(match.group(1).replace(",", ""))
+
+
+def haversine_km(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """Great-circle distance between two (lat, lon) points."""
+    p = math.pi / 180
+    h = (math.sin((b[0] - a[0]) * p / 2) ** 2
+         + math.cos(a[0] * p) * math.cos(b[0] * p) * math.sin((b[1] - a[1]) * p / 2) ** 2)
+    return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(h))
+
+
+def node_km(a: Row, b: Row) -> float:
+    """Great-circle distance between two node rows."""
+    return haversine_km((a["lat"], a["lon"]), (b["lat"], b["lon"]))
+
+
+def truck_hours(road_km: float, speed_kmh: float) -> float:
+    """Solo-driver hours: driving at ``speed_kmh`` plus a 10-h break per full 11 h of driving."""
+    drive = road_km / speed_kmh
+    return drive + HOS_BREAK_H * math.floor(drive / HOS_DRIVE_H)
+
+
+def drayage(km: float) -> tuple[float, float, float]:
+    """(distance km, hours, USD) of a short drayage move."""
+    km = max(km, MIN_DRAYAGE_KM)
+    return km, km / DRAYAGE_KMH, DRAYAGE_FLAT_USD + DRAYAGE_USD_PER_KM * km
+
+
+def fmt(value: object, decimals: int = 2) -> str:
+    """A CSV cell: numbers rounded to ``decimals`` without trailing zeros; None -> empty."""
+    if value is None:
+        return ""
+    if isinstance(value, float | int) and not isinstance(value, bool):
+        text = f"{float(value):.{decimals}f}"
+        if "." in text:
+            text = text.rstrip("0").rstrip(".")
+        return "0" if text == "-0" else text
+    return str(value)
+
+
+def midpoint_hours(text: str) -> float:
+    """Hours from a typical_transit_hours text: 'A-B' -> midpoint, '~A' -> A."""
+    match = re.search(r"(\d+(?:\.\d+)?)\s*-\s*(\d+(?:\.\d+)?)", text)
+    if match:
+        return (float(match.group(1)) + float(match.group(2))) / 2
+    return first_number(r"(\d+(?:\.\d+)?)", text)
+
+
+def node(id_: str, name: str, kind: str, country: str, region: str | None, lat: float, lon: float,
+         source: str, *, throughput: float | None = None, dwell_h: float = 0.0,
+         power_mw: float | None = None, water: float | None = None) -> Row:
+    """One nodes.csv row."""
+    return {"id": id_, "name": name, "kind": kind, "country": country, "region": region, "lat": lat, "lon": lon,
+            "throughput_loads_per_day": throughput, "dwell_h": dwell_h, "power_mw": power_mw,
+            "water_m3_per_day": water, "source": source}
+
+
+def link(id_: str, frm: str, to: str, mode: str, transit_h: float, cost: float, distance_km: float | None,
+         source: str, *, capacity: float | None = None) -> Row:
+    """One links.csv row."""
+    return {"id": id_, "from": frm, "to": to, "mode": mode, "transit_h": transit_h,
+            "capacity_loads_per_day": capacity, "cost_usd_per_load": cost, "distance_km": distance_km,
+            "source": source}
+
+
+# ================================================================================================
+# Derived constants (computed from the reference tables, documented in README)
+# ================================================================================================
+
+
+class Reference:
+    """The reference tables plus the lookups and derived figures the builders share."""
+
+    def __init__(self, tables: dict[str, pl.DataFrame]) -> None:
+        self.corridors = {r["node_id"]: r for r in rows(tables["corridors"])}
+        self.poes = {r["poe_id"]: r for r in rows(tables["ports_of_entry"])}
+        self.rail_links = {r["link_id"]: r for r in rows(tables["rail_links"])}
+        self.sea = rows(tables["seaports_and_ocean"])
+        self.markets = rows(tables["us_markets"])
+        self.coords: dict[str, tuple[float, float]] = {}
+        for table in (self.corridors, self.poes):
+            for id_, r in table.items():
+                if r["lat"] is not None:
+                    self.coords[id_] = (num(r["lat"]), num(r["lon"]))
+
+    # --- volumes -----------------------------------------------------------------------------
+    def truck_poes(self) -> list[dict]:
+        return [r for r in self.poes.values() if r["mode"] == "truck"]
+
+    def rail_poes(self) -> list[dict]:
+        return [r for r in self.poes.values() if r["mode"] == "rail"]
+
+    def nb_trucks_per_day(self) -> float:
+        """All NB trucks per day, 2024 (BTS/UNT, sum over the truck crossings)."""
+        return sum(num(r["nb_trucks_2024"]) for r in self.truck_poes()) / DAYS_PER_YEAR
+
+    def mx_modelled_loads_per_day(self) -> float:
+        """Loads/day of the modelled goods that crossed northbound by truck in 2024."""
+        return self.nb_trucks_per_day() * LOADED_SHARE_NB_TRUCKS * MODELLED_SHARE_OF_LOADED
+
+    def total_demand(self) -> float:
+        """US demand (loads/day) for the modelled goods, served by Mexico or Asia."""
+        return self.mx_modelled_loads_per_day() / MX_SHARE_OF_DEMAND
+
+    def park_counts(self) -> tuple[float, float]:
+        """(operating, under construction) AMPIP industrial parks, corridors.csv national row."""
+        text = self.corridors["MX_NATL_POWER"]["power_notes"]
+        return first_number(r"(\d[\d,]*) parks run", text), first_number(r"(\d[\d,]*) parks under construction", text)
+
+    def nearshoring_headroom(self) -> float:
+        """Capacity growth factor: (operating + under-construction parks) / operating parks."""
+        operating, building = self.park_counts()
+        return (operating + building) / operating
+
+    def mx_supply_total(self) -> float:
+        """Mexico's capacity for the modelled goods (loads/day): 2024 flow x nearshoring headroom."""
+        return self.mx_modelled_loads_per_day() * self.nearshoring_headroom()
+
+    def loads_per_train(self) -> float:
+        """Loaded NB rail containers per NB train, 2024, all rail crossings (BTS)."""
+        boxes = sum(num(r["nb_rail_containers_loaded_2024"]) or 0 for r in self.rail_poes())
+        trains = sum(num(r["nb_trains_2024"]) or 0 for r in self.rail_poes())
+        return boxes / trains
+
+    # --- geography -----------------------------------------------------------------------------
+    def mx_road_circuity(self, hub_coords: dict[str, tuple[float, float]]) -> float:
+        """Median of quoted road km / great-circle km for the pairs in ROAD_KM_QUOTES."""
+        ratios = [km / haversine_km(self.coords[p], hub_coords[h]) for p, h, km in ROAD_KM_QUOTES]
+        return statistics.median(ratios)
+
+    def rail_km(self, a: tuple[float, float], b: tuple[float, float]) -> float:
+        return haversine_km(a, b) * RAIL_CIRCUITY
+
+    # --- ocean ------------------------------------------------------------------------------------
+    def throughput_row(self) -> dict:
+        return next(r for r in self.sea if r["record_type"] == "port_throughput")
+
+    def ocean_quotes_usd(self) -> dict[tuple[str, str], float]:
+        """Spot US$/FEU quotes (Xeneta, mid-2024) from the Manzanillo port_throughput row."""
+        text = self.throughput_row()["notes"]
+        return {("Shanghai", "Manzanillo_MX"): first_number(r"Shanghai-Manzanillo spot US\$([\d,]+)/FEU", text),
+                ("Shanghai", "Los_Angeles_Long_Beach"): first_number(r"vs US\$([\d,]+) to Long Beach", text)}
+
+    def ocean_usd_per_nm(self) -> float:
+        """Mean US$/nm of the two quoted Shanghai legs."""
+        nm = {(r["origin"], r["destination"]): num(r["sea_distance_nm"]) for r in self.sea
+              if r["record_type"] == "ocean_leg"}
+        return statistics.mean(usd / nm[leg] for leg, usd in self.ocean_quotes_usd().items())
+
+    def port_dwell(self) -> dict[str, dict]:
+        """Per destination port: truck/rail dwell days, customs days and their sources."""
+        out: dict[str, dict] = {}
+        for r in self.sea:
+            if r["record_type"] == "ocean_leg" and r["destination"] not in out:
+                out[r["destination"]] = r
+        return out
+
+
+def derived_speeds(ref: Reference, coords: dict[str, tuple[float, float]]) -> tuple[float, float, float]:
+    """(net SLP->NLD rail hours, Mexican rail km/h, US rail km/h), all from the CPKC MMX schedule.
+
+    The SLP->Laredo 36 h include the border, so the modelled border dwell is taken off; the Mexican
+    speed is the SLP->Saltillo->Monterrey->NLD rail km over those net hours. Laredo->Chicago takes
+    98 - 36 = 62 h; the US speed is its rail km over 62 h.
+    """
+    net_slp = MMX_SLP_LAREDO_H - border_rail_hours()
+    slp_km = sum(ref.rail_km(coords[a], coords[b]) for a, b in (("MX_SLP", "MX_SAL"), ("MX_SAL", "MX_MTY"),
+                                                                 ("MX_MTY", "MX_NLD")))
+    laredo_chicago_km = ref.rail_km(coords["HUB_US_LRD_RAIL"], coords["US_CHI"])
+    return net_slp, slp_km / net_slp, laredo_chicago_km / (MMX_SLP_CHICAGO_H - MMX_SLP_LAREDO_H)
+
+
+def border_rail_hours() -> float:
+    """Modelled hours from the MX rail yard into the US yard (taken off rail hours quoted 'to Laredo')."""
+    return MX_RAIL_YARD_DWELL_H + RAIL_YARD_LINK_H + RAIL_CROSSING_DWELL_H + RAIL_YARD_LINK_H
+
+
+# ================================================================================================
+# Nodes
+# ================================================================================================
+
+
+def plant_nodes(ref: Reference) -> list[Row]:
+    """The 18 Mexican industrial corridors as plants (power and water are filled in later)."""
+    out = []
+    for id_, r in ref.corridors.items():
+        if id_ == "MX_NATL_POWER":
+            continue
+        lat, lon = ref.coords[id_]
+        out.append(node(id_, r["name"], "plant", "MX", r["state"], lat, lon, r["source"], dwell_h=PLANT_DWELL_H))
+    return out
+
+
+def origin_nodes() -> list[Row]:
+    """Asian origin ports (the comparison to nearshoring)."""
+    return [node(id_, name, "origin", country, None, lat, lon,
+                 f"est. port location; dwell {ORIGIN_PORT_DWELL_H:g} h gate-in to sailing (est.)",
+                 dwell_h=ORIGIN_PORT_DWELL_H)
+            for id_, name, country, lat, lon in ORIGINS]
+
+
+def seaport_nodes(ref: Reference) -> list[Row]:
+    """US and Mexican seaports, plus the rail ramps of the US ports with a sourced rail leg.
+
+    Port dwell = truck-bound dwell + typical customs days; the ramp adds (rail - truck) dwell, so a
+    rail-bound box spends the rail dwell in total. Lazaro Cardenas ships north by rail only (on-dock
+    rail), so its node dwell uses the rail dwell and its throughput is the on-dock rail capacity.
+    """
+    dwell, out = ref.port_dwell(), []
+    for id_, name, country, region, lat, lon in SEAPORTS:
+        r = dwell[id_]
+        truck, rail, customs = (num(r["dest_port_dwell_days_truck"]), num(r["dest_port_dwell_days_rail"]),
+                                num(r["customs_clearance_days_typical"]))
+        throughput, extra = None, ""
+        days = truck
+        if id_ == "Lazaro_Cardenas":
+            days = rail
+            throughput = LC_ON_DOCK_TRAINS_PER_DAY * INTERMODAL_TRAIN_LOADS
+            extra = (f"; throughput = {LC_ON_DOCK_TRAINS_PER_DAY} on-dock trains/day x {INTERMODAL_TRAIN_LOADS} "
+                     f"loads/train (est.), {ref.rail_links['RL_LZC_CDMX']['source']}")
+        if id_ == "Manzanillo_MX":
+            t = ref.throughput_row()
+            teu = first_number(r"Jan-Jul 2024: ([\d,]+) TEU", t["notes"])
+            throughput = teu / JAN_JUL_2024_DAYS / TEU_PER_LOAD
+            extra = (f"; throughput = {teu:,.0f} TEU Jan-Jul 2024 / {JAN_JUL_2024_DAYS} d / {TEU_PER_LOAD:g} TEU "
+                     f"per load (all box moves), {t['source']}")
+        mode = "rail" if id_ == "Lazaro_Cardenas" else "truck"
+        source = (f"derived: dwell = ({mode}-bound dwell {days:g} d + customs {customs:g} d) x 24; "
+                  f"{r['dwell_source']} ; {r['customs_source']}{extra}; coords est.")
+        out.append(node(id_, name, "seaport", country, region, lat, lon, source,
+                        throughput=throughput, dwell_h=(days + customs) * 24))
+        if id_ in US_RAMPS:
+            out.append(node(US_RAMPS[id_], f"{name} rail ramp", "rail_terminal", country, region, lat, lon,
+                            f"derived: dwell = (rail-bound {rail:g} d - truck-bound {truck:g} d) x 24; "
+                            f"{r['dwell_source']}",
+                            dwell_h=max(0.0, rail - truck) * 24))
+    return out
+
+
+def rail_terminal_nodes(ref: Reference) -> list[Row]:
+    """Mexican inland rail terminals where northbound rail starts."""
+    out = []
+    for id_, name, region, lat, lon, coord_ref in RAIL_TERMINALS:
+        if lat is None:
+            lat, lon = ref.coords[coord_ref]
+            coord_text = f"coords of {coord_ref} ({SRC_SIMPLEMAPS})"
+        else:
+            coord_text = coord_ref
+        out.append(node(id_, name, "rail_terminal", "MX", region, lat, lon,
+                        f"est. dwell {RAIL_TERMINAL_DWELL_H:g} h (gate-in to daily departure); {coord_text}; "
+                        f"terminals per rail_links.csv", dwell_h=RAIL_TERMINAL_DWELL_H))
+    return out
+
+
+def hub_nodes(ref: Reference) -> list[Row]:
+    """Border-city yards: MX truck hubs, US truck hubs, and MX/US rail yards at each rail crossing."""
+    out = []
+    for id_, name, region, coord_ref in MX_TRUCK_HUBS:
+        lat, lon = ref.coords[coord_ref]
+        out.append(node(id_, name, "hub", "MX", region, lat, lon,
+                        f"est. dwell {MX_HUB_DWELL_H:g} h: export pedimento + red-light inspection ({SRC_DOMAIN}); "
+                        f"coords of {coord_ref}", dwell_h=MX_HUB_DWELL_H))
+    for id_, name, region, coord_ref, _ in US_TRUCK_HUBS:
+        lat, lon = ref.coords[coord_ref]
+        out.append(node(id_, name, "hub", "US", region, lat, lon,
+                       f"est. dwell {US_HUB_DWELL_H:g} h: handoff to US carrier / transload (us_markets.csv: border + "
+                       f"transload-drayage typically +0.5-1 day); coords of {coord_ref}", dwell_h=US_HUB_DWELL_H))
+    for poe, mx_id, mx_name, mx_region, us_id, us_name, _ in RAIL_YARDS:
+        lat, lon = ref.coords[poe]
+        r = ref.poes[poe]
+        out.append(node(mx_id, mx_name, "hub", "MX", mx_region, lat, lon,
+                        f"est. dwell {MX_RAIL_YARD_DWELL_H:g} h: rail pedimento, SAT/VACIS, train make-up; "
+                        f"coords of {poe}; railroads: {r['railroads']}", dwell_h=MX_RAIL_YARD_DWELL_H))
+        out.append(node(us_id, us_name, "hub", "US", r["us_state"], lat, lon,
+                        f"est. dwell {US_RAIL_YARD_DWELL_H:g} h: CBP release, crew change/interchange; coords of {poe}",
+                        dwell_h=US_RAIL_YARD_DWELL_H))
+    return out
+
+
+def truck_crossing_throughput(r: dict, growth: float) -> float:
+    """Loads/day left for modelled freight at a truck POE.
+
+    Calendar-day capacity (the operating-day estimate x 24 operating days per month) minus the
+    NB traffic that is not modelled freight (empties and other goods): its 2024 level grown by
+    ``growth``, the same nearshoring headroom as the modelled capacity.
+    """
+    capacity = num(r["daily_truck_capacity_est_nb"]) * OPERATING_DAYS_PER_MONTH / CALENDAR_DAYS_PER_MONTH
+    traffic = num(r["nb_trucks_2024"]) / DAYS_PER_YEAR
+    background = traffic * (1 - LOADED_SHARE_NB_TRUCKS * MODELLED_SHARE_OF_LOADED) * growth
+    return max(0.0, capacity - background)
+
+
+def rail_nb_slots(r: dict) -> tuple[float, str]:
+    """NB train slots per day at a rail crossing, and how they were obtained."""
+    trains_2024 = (num(r["nb_trains_2024"]) or 0) / DAYS_PER_YEAR
+    stated = RAIL_STATED_TRAINS_PER_DAY.get(r["poe_id"])
+    if stated is not None and stated * NB_SHARE_OF_TRAIN_SLOTS >= trains_2024:
+        how = f"{stated:g} trains/day both directions x {NB_SHARE_OF_TRAIN_SLOTS:g} NB"
+        return stated * NB_SHARE_OF_TRAIN_SLOTS, how
+    return trains_2024 * RAIL_HEADROOM_WHERE_MISSING, (
+        f"2024 NB trains {trains_2024:.2f}/day x {RAIL_HEADROOM_WHERE_MISSING:g} headroom")
+
+
+def rail_crossing_throughput(r: dict, loads_per_train: float, growth: float) -> tuple[float, str]:
+    """Loads/day left for modelled freight at a rail crossing, and the method text.
+
+    NB slots x loads per train, minus the traffic that is not modelled freight (2024 trains in
+    loads, less the modelled share of the 2024 loaded NB boxes), grown by ``growth``.
+    """
+    slots, how = rail_nb_slots(r)
+    trains_2024 = (num(r["nb_trains_2024"]) or 0) / DAYS_PER_YEAR
+    loaded = (num(r["nb_rail_containers_loaded_2024"]) or 0) / DAYS_PER_YEAR
+    background = max(0.0, trains_2024 * loads_per_train - loaded * MODELLED_SHARE_OF_LOADED) * growth
+    value = max(0.0, slots * loads_per_train - background)
+    return value, (f"{how}; x {loads_per_train:.1f} loads/train (BTS 2024 loaded NB boxes per NB train) minus "
+                   f"non-modelled traffic ({trains_2024:.2f} trains/day x loads/train - {MODELLED_SHARE_OF_LOADED:g} x "
+                   f"{loaded:.0f} loaded boxes/day) x growth {growth:.3f}")
+
+
+def crossing_nodes(ref: Reference) -> list[Row]:
+    """Every truck POE and rail crossing of ports_of_entry.csv as its own border_crossing node."""
+    out, lpt, growth = [], ref.loads_per_train(), ref.nearshoring_headroom()
+    for r in ref.poes.values():
+        lat, lon = ref.coords[r["poe_id"]]
+        region = f"{r['us_state']} / {r['mx_state']}"
+        if r["mode"] == "truck":
+            wait = num(r["typical_commercial_wait_min"]) / 60
+            throughput = truck_crossing_throughput(r, growth)
+            how = (f"derived: throughput = daily_truck_capacity_est_nb {r['daily_truck_capacity_est_nb']} x "
+                   f"{OPERATING_DAYS_PER_MONTH}/{CALENDAR_DAYS_PER_MONTH:.2f} (operating -> calendar days) - "
+                   f"nb_trucks_2024/365 x (1 - {LOADED_SHARE_NB_TRUCKS:g} x {MODELLED_SHARE_OF_LOADED:g}) x growth "
+                   f"{growth:.3f} (empties + non-modelled goods, grown like the parks); dwell = typical wait "
+                   f"{r['typical_commercial_wait_min']} min + {TRUCK_PROCESSING_H:g} h processing (est.); "
+                   f"capacity: {r['capacity_method']}; wait: {r['wait_source']}")
+            dwell = wait + TRUCK_PROCESSING_H
+        else:
+            throughput, how_rail = rail_crossing_throughput(r, lpt, growth)
+            how = (f"derived: throughput = {how_rail}; capacity: {r['rail_capacity_trains_per_day']}; "
+                   f"dwell {RAIL_CROSSING_DWELL_H:g} h est. (window wait + CBP/crew change)")
+            dwell = RAIL_CROSSING_DWELL_H
+        out.append(node(r["poe_id"], r["crossing_name"], "border_crossing", "US", region, lat, lon,
+                        f"{how}; {r['source']}", throughput=throughput, dwell_h=dwell))
+    return out
+
+
+def market_nodes(ref: Reference) -> list[Row]:
+    """The 15 US destination markets."""
+    return [node(MARKET_IDS[r["market"]], r["market"], "market", "US", r["state"], num(r["lat"]), num(r["lon"]),
+                 r["source"], dwell_h=MARKET_DWELL_H) for r in ref.markets]
+
+
+# ================================================================================================
+# Commodities, supply, demand
+# ================================================================================================
+
+
+def commodity_rows() -> list[Row]:
+    """Commodities with value, electricity and water per load (documented estimates)."""
+    out = []
+    for id_, name, value, kwh_per_usd, litre_per_usd in COMMODITIES:
+        out.append({"id": id_, "name": name, "value_usd_per_load": value,
+                    "power_mwh_per_load": value * kwh_per_usd / 1000, "water_m3_per_load": value * litre_per_usd / 1000,
+                    "source": (f"est.: value US${value:,}/load; electricity {kwh_per_usd:g} kWh and water "
+                               f"{litre_per_usd:g} L per US$ shipped (typical sector intensities); see README")})
+    return out
+
+
+def supply_rows(ref: Reference) -> list[Row]:
+    """Plant capacity per commodity = Mexico's total x plant weight x sector mix; Asia = large."""
+    total, weight_sum = ref.mx_supply_total(), sum(PLANT_WEIGHT.values())
+    operating, building = ref.park_counts()
+    method = (f"derived: Mexico total {total:.0f} loads/day = NB trucks 2024 {ref.nb_trucks_per_day():.0f}/day x "
+              f"loaded {LOADED_SHARE_NB_TRUCKS:g} x modelled {MODELLED_SHARE_OF_LOADED:g} x nearshoring headroom "
+              f"({operating:.0f}+{building:.0f})/{operating:.0f} parks (AMPIP)")
+    out = []
+    for plant, weight in PLANT_WEIGHT.items():
+        mix = PLANT_SECTOR_MIX[plant]
+        mix_sum = sum(mix.values())
+        for commodity, _share in COMMODITY_SHARE.items():
+            if commodity not in mix:
+                continue
+            cap = total * weight / weight_sum * mix[commodity] / mix_sum
+            out.append({"node": plant, "commodity": commodity, "capacity_loads_per_day": cap,
+                        "source": (f"{method}; x plant weight {weight:g}/{weight_sum:g} (IMMEX/FDI/output figures, "
+                                   f"corridors.csv fdi_or_output_figure) x sector share {mix[commodity]:g}/{mix_sum:g} "
+                                   f"(main_sectors); {ref.corridors[plant]['source']}")})
+    demand_by = {c: ref.total_demand() * s for c, s in COMMODITY_SHARE.items()}
+    for id_, *_ in ORIGINS:
+        for commodity in COMMODITY_SHARE:
+            out.append({"node": id_, "commodity": commodity,
+                        "capacity_loads_per_day": demand_by[commodity] * ASIA_CAPACITY_FACTOR,
+                        "source": f"est.: {ASIA_CAPACITY_FACTOR:g} x total US demand of the commodity (never binding)"})
+    return out
+
+
+def demand_rows(ref: Reference) -> list[Row]:
+    """Market demand = total demand x demand_weight (us_markets.csv) x commodity share."""
+    total = ref.total_demand()
+    method = (f"derived: total {total:.0f} loads/day = NB trucks 2024 {ref.nb_trucks_per_day():.0f}/day (BTS, "
+              f"ports_of_entry.csv) x loaded {LOADED_SHARE_NB_TRUCKS:g} x modelled {MODELLED_SHARE_OF_LOADED:g} / "
+              f"Mexico share {MX_SHARE_OF_DEMAND:g}")
+    out = []
+    for r in ref.markets:
+        for commodity, share in COMMODITY_SHARE.items():
+            out.append({"node": MARKET_IDS[r["market"]], "commodity": commodity,
+                        "loads_per_day": total * num(r["demand_weight"]) * share,
+                        "source": (f"{method}; x demand_weight {r['demand_weight']} ({r['demand_weight_method']}) "
+                                   f"x share {share:g} (est.); {r['source']}")})
+    return out
+
+
+def add_power_and_water(plants: list[Row], supply: list[Row], commodities: list[Row]) -> None:
+    """Fill power_mw and water_m3_per_day: full-output requirement x the plant's factor."""
+    per_load = {c["id"]: (c["power_mwh_per_load"], c["water_m3_per_load"]) for c in commodities}
+    for plant in plants:
+        id_ = plant["id"]
+        mwh = sum(s["capacity_loads_per_day"] * per_load[s["commodity"]][0] for s in supply if s["node"] == id_)
+        m3 = sum(s["capacity_loads_per_day"] * per_load[s["commodity"]][1] for s in supply if s["node"] == id_)
+        pf = POWER_FACTOR.get(id_, POWER_FACTOR_DEFAULT)
+        wf = (WATER_FACTOR_RIO_BRAVO if id_ in RIO_BRAVO_PLANTS
+              else WATER_FACTOR_HIGH_STRESS if id_ in HIGH_WATER_STRESS_PLANTS else WATER_FACTOR_DEFAULT)
+        plant["power_mw"] = mwh / 24 * pf
+        plant["water_m3_per_day"] = m3 * wf
+        plant["source"] = (f"derived: power_mw = full-output need {mwh / 24:.1f} MW x {pf:g}, water = full-output need "
+                           f"{m3:.0f} m3/day x {wf:g} (est. factors from power_notes / water_notes: SIN reserve <3% "
+                           f"May-2024, BC 914 MW deficit, Rio Bravo basin high pressure); {plant['source']}")
+
+
+# ================================================================================================
+# Links
+# ================================================================================================
+
+
+def mexico_truck_links(plants: list[Row], hubs: dict[str, Row], circuity: float) -> list[Row]:
+    """Truck linehaul from each plant to its nearest MX border hubs (within LINEHAUL_DETOUR_KM)."""
+    out = []
+    mx_hubs = [h for h, *_ in MX_TRUCK_HUBS]
+    for p in plants:
+        road = {h: max(MIN_TRUCK_KM, node_km(p, hubs[h]) * circuity) for h in mx_hubs}
+        nearest = min(road.values())
+        for h in mx_hubs:
+            km = road[h]
+            if km > nearest + LINEHAUL_DETOUR_KM:
+                continue
+            out.append(link(f"{p['id']}-{h}", p["id"], h, "truck", truck_hours(km, MX_TRUCK_KMH),
+                            km * MX_TRUCK_USD_PER_KM, km,
+                            f"derived: great-circle x {circuity:.3f} (median of road km quoted in corridors.csv) at "
+                            f"{MX_TRUCK_KMH:g} km/h + {HOS_BREAK_H:g}-h break per {HOS_DRIVE_H:g} h; "
+                            f"US${MX_TRUCK_USD_PER_KM:g}/km (est.); coords {SRC_SIMPLEMAPS} / ports_of_entry.csv"))
+    return out
+
+
+def plant_rail_drayage(plants: list[Row], rail_starts: dict[str, Row], circuity: float) -> list[Row]:
+    """Drayage from each plant to every rail terminal or MX rail yard within PLANT_RAIL_DRAY_MAX_KM."""
+    out = []
+    for p in plants:
+        for t_id, t in rail_starts.items():
+            road = node_km(p, t) * circuity
+            if road > PLANT_RAIL_DRAY_MAX_KM:
+                continue
+            km, hours, usd = drayage(road)
+            out.append(link(f"{p['id']}-{t_id}", p["id"], t_id, "drayage", hours, usd, km,
+                            f"derived: great-circle x {circuity:.3f} at {DRAYAGE_KMH:g} km/h; "
+                            f"US${DRAYAGE_FLAT_USD:g} + US${DRAYAGE_USD_PER_KM:g}/km (est.)"))
+    return out
+
+
+def mexico_rail_links(ref: Reference, coords: dict[str, tuple[float, float]]) -> list[Row]:
+    """The rail_links.csv links, plus SLP, Saltillo and Bajio to Nuevo Laredo derived from them.
+
+    Hours: the typical_transit_hours text (midpoint of a range); links quoted to Laredo lose the
+    modelled border dwell (it sits in the yard and crossing nodes); RL_MTY_PNE from km at the
+    derived Mexican rail speed. Capacity only where the figure is a line figure (Manzanillo); the
+    border bridges' train slots are the crossing nodes' throughput.
+    """
+    net_slp, mx_kmh, _ = derived_speeds(ref, coords)
+    border = border_rail_hours()
+    out, hours_of = [], {}
+    for id_, (frm, to) in RAIL_LINK_ENDS.items():
+        r = ref.rail_links[id_]
+        km = num(r["approx_rail_km_est"])
+        text = r["typical_transit_hours"]
+        if id_ in RAIL_HOURS_FROM_KM:
+            hours, how = km / mx_kmh, f"{km:g} km at derived {mx_kmh:.1f} km/h (text '{text}' is not a leg time)"
+        else:
+            part = RAIL_HOURS_TEXT_PART.get(id_)
+            chosen = text.split(part, 1)[1] if part else text
+            hours, how = midpoint_hours(chosen), f"typical_transit_hours '{text}'"
+        if id_ in LINKS_INCLUDING_BORDER:
+            hours -= border
+            how += f" minus {border:g} h modelled border yard/crossing"
+        capacity = None
+        if id_ == "RL_ZLO_GDL":
+            capacity = MANZANILLO_TRAINS_PER_WEEK / 7 * INTERMODAL_TRAIN_LOADS
+            how += f"; capacity {MANZANILLO_TRAINS_PER_WEEK}/7 trains/day x {INTERMODAL_TRAIN_LOADS} loads (est.)"
+        hours_of[id_] = hours
+        out.append(link(id_, frm, to, "rail", hours, km * RAIL_USD_PER_KM, km,
+                        f"derived: {how}; km {r['km_method']}; US${RAIL_USD_PER_KM:g}/km (est.); {r['source']}",
+                        capacity=capacity))
+    mmx = ref.rail_links["RL_CDMX_NLD"]["source"]
+    slp_km = net_slp * mx_kmh
+    out.append(link("RL_SLP_NLD", "RT_SLP", "HUB_MX_NLD_RAIL", "rail", net_slp, slp_km * RAIL_USD_PER_KM, slp_km,
+                    f"derived: 'SLP->Laredo ~36' (CPKC MMX, rail_links.csv RL_CDMX_NLD) minus {border:g} h border; "
+                    f"km = great-circle SLP-Saltillo-Monterrey-NLD x {RAIL_CIRCUITY:g}; {mmx}"))
+    sal_h = hours_of["RL_MTY_NLD"] + (SALTILLO_NLD_RAIL_KM - MONTERREY_NLD_RAIL_KM) / mx_kmh
+    out.append(link("RL_SAL_NLD", "RT_SAL", "HUB_MX_NLD_RAIL", "rail", sal_h, SALTILLO_NLD_RAIL_KM * RAIL_USD_PER_KM,
+                    SALTILLO_NLD_RAIL_KM,
+                    f"derived: RL_MTY_NLD hours + ({SALTILLO_NLD_RAIL_KM:g} - {MONTERREY_NLD_RAIL_KM:g}) km at "
+                    f"{mx_kmh:.1f} km/h (ARTF Saltillo-Nuevo Laredo 363.1 km); "
+                    f"{ref.rail_links['RL_MTY_NLD']['source']}"))
+    baj_extra = ref.rail_km(coords["RT_BAJ"], coords["RT_SLP"])
+    out.append(link("RL_BAJ_NLD", "RT_BAJ", "HUB_MX_NLD_RAIL", "rail", net_slp + baj_extra / mx_kmh,
+                    (slp_km + baj_extra) * RAIL_USD_PER_KM, slp_km + baj_extra,
+                    f"derived: RL_SLP_NLD + Bajio-SLP great-circle x {RAIL_CIRCUITY:g} at {mx_kmh:.1f} km/h "
+                    f"(via Celaya, ~34 trains/day, not modelled as a limit); {mmx}"))
+    return out
+
+
+def crossing_links(ref: Reference, nodes: dict[str, Row]) -> list[Row]:
+    """MX hub -> crossing -> US hub: drayage at truck POEs, rail at rail crossings."""
+    out = []
+    for poe, (mx_hub, us_hub) in TRUCK_CROSSING_HUBS.items():
+        for frm, to in ((mx_hub, poe), (poe, us_hub)):
+            road = node_km(nodes[frm], nodes[to]) * US_ROAD_CIRCUITY
+            km, hours, usd = drayage(road)
+            out.append(link(f"{frm}-{to}", frm, to, "drayage", hours, usd, km,
+                            f"derived: cross-border drayage, great-circle x {US_ROAD_CIRCUITY:g} at "
+                            f"{DRAYAGE_KMH:g} km/h; US${DRAYAGE_FLAT_USD:g} + US${DRAYAGE_USD_PER_KM:g}/km (est.); "
+                            "coords ports_of_entry.csv"))
+    for poe, mx_yard, _, _, us_yard, _, us_hub in RAIL_YARDS:
+        for frm, to in ((mx_yard, poe), (poe, us_yard)):
+            out.append(link(f"{frm}-{to}", frm, to, "rail", RAIL_YARD_LINK_H, MIN_DRAYAGE_KM * RAIL_USD_PER_KM,
+                            MIN_DRAYAGE_KM, f"est.: yard to bridge {RAIL_YARD_LINK_H:g} h"))
+        km, hours, usd = drayage(node_km(nodes[us_yard], nodes[us_hub]) * US_ROAD_CIRCUITY)
+        out.append(link(f"{us_yard}-{us_hub}", us_yard, us_hub, "drayage", hours, usd, km,
+                        "derived: rail-to-truck transload, drayage to the US truck yard (est.)"))
+    return out
+
+
+def us_truck_links(ref: Reference, nodes: dict[str, Row]) -> list[Row]:
+    """Truck from every US border hub and US seaport to every market.
+
+    Laredo, El Paso and Otay Mesa use the us_markets.csv truck-hour columns; LA/LB uses the
+    inland_leg truck rows where given; every other pair uses the same method from coordinates.
+    """
+    inland = {(r["origin"], r["destination"]): r for r in ref.sea
+              if r["record_type"] == "inland_leg" and r["mode"] == "truck"}
+    method = (f"derived: great-circle x {US_ROAD_CIRCUITY:g} at 50 mph + {HOS_BREAK_H:g}-h break per "
+              f"{HOS_DRIVE_H:g} h driving (us_markets.csv method); US${US_TRUCK_USD_PER_KM:g}/km (est.)")
+    out = []
+    starts = [(h, col) for h, _, _, _, col in US_TRUCK_HUBS] + [(s[0], None) for s in SEAPORTS if s[2] == "US"]
+    for start, column in starts:
+        for m in ref.markets:
+            market = MARKET_IDS[m["market"]]
+            leg = inland.get((start, m["market"]))
+            if column is not None:
+                km = num(m[f"road_mi_from_{column}_est"]) * KM_PER_MILE
+                hours = num(m[f"truck_hours_solo_from_{column}_est"])
+                src = f"us_markets.csv truck_hours_solo_from_{column}_est, road_mi_from_{column}_est; {m['source']}"
+            else:
+                to = (num(m["lat"]), num(m["lon"]))
+                km = max(MIN_TRUCK_KM, haversine_km((nodes[start]["lat"], nodes[start]["lon"]), to) * US_ROAD_CIRCUITY)
+                hours, src = truck_hours(km, US_TRUCK_KMH), method
+                if leg is not None:
+                    hours = num(leg["inland_transit_days_typical"]) * 24
+                    src = (f"seaports_and_ocean.csv inland_leg: {leg['inland_transit_days_text']}; km {method}; "
+                           f"{leg['source']}")
+            out.append(link(f"{start}-{market}", start, market, "truck", hours, km * US_TRUCK_USD_PER_KM, km, src))
+    return out
+
+
+def us_rail_links(ref: Reference, nodes: dict[str, Row], coords: dict[str, tuple[float, float]]) -> list[Row]:
+    """Rail: seaport -> ramp drayage, ramp -> market (inland_leg rows), border rail yards -> markets."""
+    _, _, us_kmh = derived_speeds(ref, coords)
+    out = []
+    for port, ramp in US_RAMPS.items():
+        km, hours, usd = drayage(MIN_DRAYAGE_KM)
+        out.append(link(f"{port}-{ramp}", port, ramp, "drayage", hours, usd, km, "est.: on/near-dock transfer"))
+    for r in ref.sea:
+        if r["record_type"] != "inland_leg" or not r["mode"].startswith("rail") or r["origin"] not in US_RAMPS:
+            continue
+        ramp, market = US_RAMPS[r["origin"]], MARKET_IDS[r["destination"]]
+        km = ref.rail_km(coords[ramp], coords[market])
+        out.append(link(f"{ramp}-{market}", ramp, market, "rail", num(r["inland_transit_days_typical"]) * 24,
+                        km * RAIL_USD_PER_KM, km,
+                        f"seaports_and_ocean.csv inland_leg: {r['inland_transit_days_text']}; km great-circle x "
+                        f"{RAIL_CIRCUITY:g}; US${RAIL_USD_PER_KM:g}/km (est.); {r['source']}"))
+    mmx = ref.rail_links["RL_CDMX_NLD"]["source"]
+    for yard, market in US_BORDER_RAIL_TO_MARKETS:
+        km = ref.rail_km(coords[yard], coords[market])
+        if (yard, market) == ("HUB_US_LRD_RAIL", "US_CHI"):
+            hours = MMX_SLP_CHICAGO_H - MMX_SLP_LAREDO_H
+            how = f"CPKC MMX SLP-Chicago {MMX_SLP_CHICAGO_H:g} h - SLP-Laredo {MMX_SLP_LAREDO_H:g} h"
+        else:
+            hours = km / us_kmh
+            how = f"est.: km at {us_kmh:.1f} km/h (speed of the CPKC MMX Laredo-Chicago leg)"
+        out.append(link(f"{yard}-{market}", yard, market, "rail", hours, km * RAIL_USD_PER_KM, km,
+                        f"derived: {how}; km great-circle x {RAIL_CIRCUITY:g}; US${RAIL_USD_PER_KM:g}/km (est.); "
+                        f"{mmx}"))
+    return out
+
+
+def ocean_links(ref: Reference) -> list[Row]:
+    """Every Asia -> port leg: computed days at 16 kn + mean vessel delay (+ canal wait, + transshipment)."""
+    quotes, per_nm = ref.ocean_quotes_usd(), ref.ocean_usd_per_nm()
+    reliability = next(r for r in ref.sea if r["record_type"] == "reliability")
+    out = []
+    for r in ref.sea:
+        if r["record_type"] != "ocean_leg":
+            continue
+        o, d = r["origin"], r["destination"]
+        nm = num(r["sea_distance_nm"])
+        days = num(r["transit_days_computed_16kn"]) + VESSEL_DELAY_DAYS_BY_PORT.get(d, VESSEL_DELAY_DAYS)
+        extras = [f"+ vessel delay {VESSEL_DELAY_DAYS_BY_PORT.get(d, VESSEL_DELAY_DAYS):g} d"]
+        if d in CANAL_PORTS:
+            days += CANAL_WAIT_DAYS
+            extras.append(f"+ Panama wait {CANAL_WAIT_DAYS:g} d")
+        if o == "Ho_Chi_Minh_City":
+            days += HCMC_TRANSSHIP_DAYS
+            extras.append(f"+ transshipment {HCMC_TRANSSHIP_DAYS:g} d")
+        cost = quotes.get((o, d), nm * per_nm)
+        cost_how = "Xeneta spot quote" if (o, d) in quotes else f"{per_nm:.3f} US$/nm (mean of the 2 Xeneta quotes)"
+        out.append(link(f"{o}-{d}", o, d, "ocean", days * 24, cost, nm * KM_PER_NM,
+                        f"derived: transit_days_computed_16kn {r['transit_days_computed_16kn']} {' '.join(extras)} "
+                        f"(quoted: {r['transit_days_quoted'] or 'n/a'}); cost {cost_how}; {r['source']} ; "
+                        f"delay: {reliability['source']} ; quotes: {ref.throughput_row()['source']}"))
+    return out
+
+
+# ================================================================================================
+# Assembly and output
+# ================================================================================================
+
+
+def build(ref: Reference) -> dict[str, list[Row]]:
+    """All five tables as lists of rows, in a fixed order."""
+    plants = plant_nodes(ref)
+    commodities = commodity_rows()
+    supply = supply_rows(ref)
+    add_power_and_water(plants, supply, commodities)
+    nodes = (plants + origin_nodes() + seaport_nodes(ref) + rail_terminal_nodes(ref) + hub_nodes(ref)
+             + crossing_nodes(ref) + market_nodes(ref))
+    by_id = {n["id"]: n for n in nodes}
+    coords = {n["id"]: (n["lat"], n["lon"]) for n in nodes}
+    circuity = ref.mx_road_circuity(coords)
+    rail_starts = {n["id"]: n for n in nodes if n["kind"] == "rail_terminal" and n["country"] == "MX"}
+    rail_starts |= {mx: by_id[mx] for _, mx, *_ in RAIL_YARDS}
+    links = (mexico_truck_links(plants, by_id, circuity) + plant_rail_drayage(plants, rail_starts, circuity)
+             + mexico_rail_links(ref, coords) + crossing_links(ref, by_id) + us_truck_links(ref, by_id)
+             + us_rail_links(ref, by_id, coords) + ocean_links(ref))
+    return {"nodes": nodes, "links": links, "commodities": commodities, "supply": supply, "demand": demand_rows(ref)}
+
+
+DECIMALS = {  # rounding per column (everything else: 2 decimals)
+    "lat": 4, "lon": 4, "throughput_loads_per_day": 1, "dwell_h": 2, "power_mw": 1, "water_m3_per_day": 0,
+    "transit_h": 2, "capacity_loads_per_day": 1, "cost_usd_per_load": 0, "distance_km": 1,
+    "value_usd_per_load": 0, "power_mwh_per_load": 2, "water_m3_per_load": 1, "loads_per_day": 1,
+}
+
+
+def write_table(path: Path, columns: Iterable[str], table: list[Row]) -> None:
+    """Write one table as UTF-8 CSV with a header, '\\n' line ends and rounded numbers."""
+    columns = tuple(columns)
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(columns)
+        for row in table:
+            writer.writerow([fmt(row[c], DECIMALS.get(c, 2)) for c in columns])
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Command line: read the reference folder, write the five CSV tables."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--reference", type=Path, default=DEFAULT_REFERENCE, help="reference-data folder")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output folder")
+    args = parser.parse_args(argv)
+    tables = build(Reference(read_reference(args.reference)))
+    args.out.mkdir(parents=True, exist_ok=True)
+    for name, columns in (("nodes", NODE_COLUMNS), ("links", LINK_COLUMNS), ("commodities", COMMODITY_COLUMNS),
+                          ("supply", SUPPLY_COLUMNS), ("demand", DEMAND_COLUMNS)):
+        write_table(args.out / f"{name}.csv", columns, tables[name])
+        print(f"wrote {args.out / f'{name}.csv'}: {len(tables[name])} rows")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,57 @@
+"""The built-in US–Mexico network: it validates, is generated from the shared reference data,
+and its optimum serves every market (or explains what it cannot serve)."""
+
+import filecmp
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from networks import builtin_path, read_network
+from routing import solve_lead_time
+
+REFERENCE = Path(__file__).parents[3] / "shared" / "reference-data"
+
+
+@pytest.fixture(scope="module")
+def network():
+    return read_network()
+
+
+def test_every_row_keeps_its_source(network):
+    for name in ("nodes", "links", "commodities"):
+        frame = getattr(network, name)
+        assert frame["source"].null_count() == 0, name
+        assert (frame["source"].str.len_chars() > 0).all(), name
+
+
+def test_it_has_the_main_crossings_truck_and_rail_apart(network):
+    kinds = dict(network.nodes.select("id", "kind").iter_rows())
+    for crossing in ("POE_WTB", "POE_COL_SOL", "RAIL_LRD", "POE_PHR", "POE_EGP", "RAIL_EGP", "POE_YSL",
+                     "POE_BOTA", "POE_STE", "POE_NOG", "POE_OTAY", "POE_CXE", "POE_VET"):
+        assert kinds[crossing] == "border_crossing"
+    assert network.commodities.height >= 3
+    assert network.commodities["power_mwh_per_load"].n_unique() == network.commodities.height
+
+
+@pytest.mark.skipif(not REFERENCE.is_dir(), reason="shared reference data not present next to the repository")
+def test_the_tables_are_what_the_builder_makes_from_the_reference_data(tmp_path):
+    from networks.data.build_mx_us import main
+
+    main(["--reference", str(REFERENCE), "--out", str(tmp_path)])
+    for path in sorted(builtin_path().glob("*.csv")):
+        assert filecmp.cmp(path, tmp_path / path.name, shallow=False), f"{path.name} is stale: rebuild it"
+
+
+def test_the_optimum_serves_every_market_or_explains_why(network):
+    result = solve_lead_time(network)
+    assert result.status == "optimal"
+    served = result.lanes.group_by("market", "commodity").agg(pl.col("loads_per_day").sum())
+    demand = network.demand.join(served, left_on=["node", "commodity"], right_on=["market", "commodity"], how="left")
+    unmet = {(r["market"], r["commodity"]): r for r in result.unmet.iter_rows(named=True)}
+    for node, commodity, loads, got in demand.select("node", "commodity", "loads_per_day", "loads_per_day_right").iter_rows():
+        missing = loads - (got or 0.0)
+        if missing > 1e-6:
+            assert unmet[(node, commodity)]["unmet_loads_per_day"] == pytest.approx(missing, abs=1e-6)
+            assert unmet[(node, commodity)]["reason"]
+    assert result.bottlenecks.filter(pl.col("id") == "POE_WTB").height == 1  # Laredo binds, as on the border
