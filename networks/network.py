@@ -13,17 +13,58 @@ import polars as pl
 
 from networks.checks import check_network
 from networks.errors import NetworkError
-from networks.read import LINE, check_table, read_csv
-from networks.schema import COMMODITIES, DEMAND, LINKS, NODES, SUPPLY, TABLES, Mode, NodeKind
+from networks.queues import lane_capacity
+from networks.read import LINE, check_table, empty_table, read_csv
+from networks.schema import TABLES, TARIFFS, LaneType, Mode, NodeKind, Table
 
 MODES: tuple[Mode, ...] = tuple(Mode)
 KINDS: tuple[NodeKind, ...] = tuple(NodeKind)
-_NAMES = {t.file: t.file.removesuffix(".csv") for t in TABLES}
+LANE_TYPES: tuple[LaneType, ...] = tuple(LaneType)
+_NAMES = {t.file: t.name for t in TABLES}
 
 
 def builtin_path() -> Path:
     """The folder of the built-in US–Mexico network shipped with the package."""
     return Path(str(resources.files("networks") / "data" / "mx_us"))
+
+
+@dataclass(frozen=True, slots=True)
+class QueueArrays:
+    """One entry per row of ``crossings.csv`` (a lane type of a crossing), see :mod:`networks.queues`."""
+
+    node: np.ndarray
+    lane_type: np.ndarray  # index into LANE_TYPES
+    lanes: np.ndarray
+    loads_per_lane_hour: np.ndarray
+    open_h_per_day: np.ndarray
+    capacity: np.ndarray  # loads/day
+    rho_ref: np.ndarray
+    wait_typical_h: np.ndarray
+    wait_p95_h: np.ndarray  # nan where unknown
+
+    def __len__(self) -> int:
+        return len(self.node)
+
+
+def build_queue_arrays(network: Network) -> QueueArrays:
+    """Queue arrays from the crossings table (empty when it has no rows)."""
+    table = network.crossings
+    lanes, rate, hours = (_float(table, c, 0.0) for c in ("lanes", "loads_per_lane_hour", "open_h_per_day"))
+    capacity = lane_capacity(lanes, rate, hours)
+    reference = _float(table, "reference_loads_per_day", 0.0)
+    reference_capacity = lane_capacity(_float(table, "reference_lanes", np.nan), rate, hours)
+    reference_capacity = np.where(np.isnan(reference_capacity), capacity, reference_capacity)
+    return QueueArrays(
+        node=_index_of(network.nodes["id"], table["node"]),
+        lane_type=_codes(table["lane_type"], LANE_TYPES),
+        lanes=lanes,
+        loads_per_lane_hour=rate,
+        open_h_per_day=hours,
+        capacity=capacity,
+        rho_ref=np.divide(reference, reference_capacity, out=np.zeros_like(capacity), where=reference_capacity > 0),
+        wait_typical_h=_float(table, "wait_typical_h", 0.0),
+        wait_p95_h=_float(table, "wait_p95_h", np.nan),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,10 +78,16 @@ class NetworkArrays:
     tail: np.ndarray
     head: np.ndarray
     transit_h: np.ndarray
+    transit_p95_h: np.ndarray  # per link; = transit_h where no spread is given
+    link_delay_prob: np.ndarray  # per link; 0 where none
+    link_delay_h: np.ndarray  # per link
     capacity: np.ndarray
     cost_usd: np.ndarray
     mode: np.ndarray  # index into MODES
     dwell_h: np.ndarray  # per node
+    dwell_p95_h: np.ndarray  # per node; = dwell_h where no spread is given
+    node_delay_prob: np.ndarray  # per node; 0 where none
+    node_delay_h: np.ndarray  # per node
     throughput: np.ndarray  # per node
     power_mw: np.ndarray  # per node
     water_m3_per_day: np.ndarray  # per node
@@ -54,6 +101,8 @@ class NetworkArrays:
     demand_node: np.ndarray
     demand_commodity: np.ndarray
     demand_loads: np.ndarray
+    fast_eligible: np.ndarray  # per commodity: may use FAST lanes
+    queue: QueueArrays  # lane types of crossings with a wait curve (crossings.csv)
 
     @property
     def n_nodes(self) -> int:
@@ -82,6 +131,8 @@ class Network:
         self.commodities = tables["commodities"]
         self.supply = tables["supply"]
         self.demand = tables["demand"]
+        self.crossings = tables["crossings"]  # optional: lanes and queue curves of border crossings
+        self.tariffs = tables["tariffs"] if "tariffs" in tables else _empty(TARIFFS)  # optional: duty
 
     @classmethod
     def from_frames(
@@ -92,10 +143,13 @@ class Network:
         commodities: pl.DataFrame,
         supply: pl.DataFrame,
         demand: pl.DataFrame,
+        crossings: pl.DataFrame | None = None,
+        tariffs: pl.DataFrame | None = None,
         name: str = "network",
     ) -> Network:
         """Validate tables held in memory (any column types) and build a network."""
-        raw = {"nodes": nodes, "links": links, "commodities": commodities, "supply": supply, "demand": demand}
+        raw = {"nodes": nodes, "links": links, "commodities": commodities, "supply": supply, "demand": demand,
+               "crossings": crossings, "tariffs": tariffs}
         return _build(raw, name=name)
 
     def __repr__(self) -> str:
@@ -105,9 +159,9 @@ class Network:
         )
 
     def tables(self) -> dict[str, pl.DataFrame]:
-        """The five tables by name (``nodes``, ``links``, ``commodities``, ``supply``, ``demand``)."""
-        return {"nodes": self.nodes, "links": self.links, "commodities": self.commodities,
-                "supply": self.supply, "demand": self.demand}
+        """Every table by name (``nodes``, ``links``, ``commodities``, ``supply``, ``demand``, and the
+        optional ones)."""
+        return {t.name: getattr(self, t.name) for t in TABLES}
 
     def replace(self, **tables: pl.DataFrame) -> Network:
         """A new, re-validated network with some tables replaced."""
@@ -160,7 +214,8 @@ def _build(raw: dict[str, pl.DataFrame], *, name: str, source: str = "") -> Netw
     tables, problems = {}, []
     for table in TABLES:
         key = _NAMES[table.file]
-        typed, bad = check_table(raw[key], table)
+        frame = raw.get(key)
+        typed, bad = check_table(empty_table(table) if frame is None else frame, table)
         tables[key], problems = typed, problems + bad
     if not problems:
         problems = check_network(tables)
@@ -171,6 +226,11 @@ def _build(raw: dict[str, pl.DataFrame], *, name: str, source: str = "") -> Netw
         for key, frame, table in ((_NAMES[t.file], tables[_NAMES[t.file]], t) for t in TABLES)
     }
     return Network(ordered, name=name)
+
+
+def _empty(table: Table) -> pl.DataFrame:
+    """An optional table with its typed columns and no rows."""
+    return check_table(empty_table(table), table)[0].drop(LINE)
 
 
 def _index_of(ids: pl.Series, column: pl.Series) -> np.ndarray:
@@ -197,10 +257,16 @@ def build_arrays(network: Network) -> NetworkArrays:
         tail=_index_of(node_ids, links["from"]),
         head=_index_of(node_ids, links["to"]),
         transit_h=_float(links, "transit_h", 0.0),
+        transit_p95_h=links["transit_p95_h"].fill_null(links["transit_h"]).to_numpy().astype(np.float64),
+        link_delay_prob=_float(links, "delay_prob", 0.0),
+        link_delay_h=_float(links, "delay_h", 0.0),
         capacity=_float(links, "capacity_loads_per_day", inf),
         cost_usd=_float(links, "cost_usd_per_load", 0.0),
         mode=_codes(links["mode"], MODES),
         dwell_h=_float(nodes, "dwell_h", 0.0),
+        dwell_p95_h=nodes["dwell_p95_h"].fill_null(nodes["dwell_h"]).to_numpy().astype(np.float64),
+        node_delay_prob=_float(nodes, "delay_prob", 0.0),
+        node_delay_h=_float(nodes, "delay_h", 0.0),
         throughput=_float(nodes, "throughput_loads_per_day", inf),
         power_mw=_float(nodes, "power_mw", inf),
         water_m3_per_day=_float(nodes, "water_m3_per_day", inf),
@@ -214,4 +280,6 @@ def build_arrays(network: Network) -> NetworkArrays:
         demand_node=_index_of(node_ids, network.demand["node"]),
         demand_commodity=_index_of(commodity_ids, network.demand["commodity"]),
         demand_loads=_float(network.demand, "loads_per_day", 0.0),
+        fast_eligible=network.commodities["fast_eligible"].to_numpy().astype(bool),
+        queue=build_queue_arrays(network),
     )

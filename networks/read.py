@@ -18,8 +18,12 @@ LINE = "_line"  # the line number of a row in its file (header = 1); dropped onc
 
 
 def read_csv(path: Path, table: Table) -> tuple[pl.DataFrame | None, list[Problem]]:
-    """Read one CSV file as text; a missing or unparsable file is a problem, not an exception."""
+    """Read one CSV file as text; a missing or unparsable file is a problem, not an exception.
+
+    An optional table that is absent reads as an empty table."""
     if not path.is_file():
+        if table.optional:
+            return empty_table(table), []
         return None, [Problem(table.file, f"file is missing (looked for {path})")]
     try:
         frame = pl.read_csv(path, infer_schema=False, encoding="utf8", raise_if_empty=False)
@@ -27,6 +31,11 @@ def read_csv(path: Path, table: Table) -> tuple[pl.DataFrame | None, list[Proble
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         return None, [Problem(table.file, f"cannot be read as UTF-8 CSV: {first}")]
     return frame, []
+
+
+def empty_table(table: Table) -> pl.DataFrame:
+    """A table with the required columns and no rows."""
+    return pl.DataFrame(schema={c.name: pl.String for c in table.columns if c.required})
 
 
 def check_table(frame: pl.DataFrame, table: Table) -> tuple[pl.DataFrame, list[Problem]]:
@@ -41,7 +50,7 @@ def check_table(frame: pl.DataFrame, table: Table) -> tuple[pl.DataFrame, list[P
     for column in table.columns:
         if column.name not in frame.columns:
             frame = frame.with_columns(pl.lit(None, dtype=pl.String).alias(column.name))
-    if frame.height == 0:
+    if frame.height == 0 and not table.optional:
         problems.append(Problem(table.file, "table is empty: it needs at least one row"))
     label = _row_label(table)
     frame = frame.with_columns(_label=label)
@@ -112,12 +121,18 @@ def _convert(frame: pl.DataFrame, column: Column, file: str) -> tuple[pl.Series,
             report(~empty & ~raw.is_in(list(column.choices)), f"must be one of {', '.join(column.choices)}")
         return raw, problems
 
+    if column.dtype == "bool":
+        values = raw.str.to_lowercase().replace_strict(_BOOLEANS, default=None, return_dtype=pl.Float64)
+        report(~empty & values.is_null(), "must be true or false")
+        return values.fill_null(column.default or 0.0).cast(pl.Boolean).alias(column.name), problems
+
     values = raw.cast(pl.Float64, strict=False)
     not_number = ~empty & (values.is_null() | ~values.is_finite().fill_null(False))
     report(not_number, "must be a finite number")
     ok = ~empty & ~not_number
     if column.minimum is not None:
-        report(ok & (values < column.minimum), _range_text(column))
+        below = values <= column.minimum if column.exclusive_minimum else values < column.minimum
+        report(ok & below, _range_text(column))
     if column.maximum is not None:
         report(ok & (values > column.maximum), _range_text(column))
     values = pl.select(pl.when(ok).then(values)).to_series().alias(column.name)
@@ -126,9 +141,12 @@ def _convert(frame: pl.DataFrame, column: Column, file: str) -> tuple[pl.Series,
     return values, problems
 
 
+_BOOLEANS = {"true": 1.0, "yes": 1.0, "1": 1.0, "false": 0.0, "no": 0.0, "0": 0.0}
+
+
 def _range_text(column: Column) -> str:
     if column.maximum is None:
-        return f"must be >= {column.minimum:g}"
+        return f"must be {'>' if column.exclusive_minimum else '>='} {column.minimum:g}"
     return f"must be between {column.minimum:g} and {column.maximum:g}"
 
 

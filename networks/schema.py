@@ -41,11 +41,12 @@ class Column(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     name: str
-    dtype: str = "str"  # "str" or "float"
+    dtype: str = "str"  # "str", "float" or "bool"
     required: bool = True  # the column must be present
     nullable: bool = False  # a cell may be empty
     default: float | None = None  # value of an empty numeric cell, when not nullable
     minimum: float | None = None
+    exclusive_minimum: bool = False  # the minimum itself is not allowed
     maximum: float | None = None
     choices: tuple[str, ...] = ()
 
@@ -58,6 +59,11 @@ class Table(BaseModel):
     file: str
     columns: tuple[Column, ...]
     key: tuple[str, ...]  # columns that identify a row; unique within the file
+    optional: bool = False  # an optional table may be absent or empty
+
+    @property
+    def name(self) -> str:
+        return self.file.removesuffix(".csv")
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -92,6 +98,9 @@ NODES = Table(
         _number("dwell_h", required=False, default=0.0),
         _number("power_mw", required=False, nullable=True),
         _number("water_m3_per_day", required=False, nullable=True),
+        _number("dwell_p95_h", required=False, nullable=True),  # spread of dwell_h (>= it); empty = fixed
+        _number("delay_prob", required=False, nullable=True, maximum=1.0),  # chance of a delay event
+        _number("delay_h", required=False, nullable=True),  # hours a delay event adds
         _SOURCE,
     ),
 )
@@ -108,6 +117,9 @@ LINKS = Table(
         _number("capacity_loads_per_day", required=False, nullable=True),
         _number("cost_usd_per_load", required=False, default=0.0),
         _number("distance_km", required=False, nullable=True),
+        _number("transit_p95_h", required=False, nullable=True),  # spread of transit_h (>= it); empty = fixed
+        _number("delay_prob", required=False, nullable=True, maximum=1.0),  # chance of a delay event
+        _number("delay_h", required=False, nullable=True),  # hours a delay event adds
         _SOURCE,
     ),
 )
@@ -121,6 +133,7 @@ COMMODITIES = Table(
         _number("value_usd_per_load"),
         _number("power_mwh_per_load", required=False, default=0.0),
         _number("water_m3_per_load", required=False, default=0.0),
+        Column(name="fast_eligible", dtype="bool", required=False, default=0.0),
         _SOURCE,
     ),
 )
@@ -147,5 +160,46 @@ DEMAND = Table(
     ),
 )
 
-TABLES: tuple[Table, ...] = (NODES, LINKS, COMMODITIES, SUPPLY, DEMAND)
+
+class LaneType(StrEnum):
+    """Lanes of a border crossing: FAST (C-TPAT loads only), general trucks, rail slots."""
+
+    FAST = "fast"
+    GENERAL = "general"
+    RAIL = "rail"
+
+
+CROSSINGS = Table(
+    file="crossings.csv",
+    key=("node", "lane_type"),
+    optional=True,
+    columns=(
+        _text("node"),
+        _text("lane_type", choices=tuple(LaneType)),
+        _number("lanes"),
+        Column(name="loads_per_lane_hour", dtype="float", minimum=0.0, exclusive_minimum=True),
+        _number("open_h_per_day", maximum=24.0),
+        _number("reference_loads_per_day"),
+        _number("reference_lanes", required=False, nullable=True),
+        Column(name="wait_typical_h", dtype="float", minimum=0.0, exclusive_minimum=True),
+        _number("wait_p95_h", required=False, nullable=True),
+        _SOURCE,
+    ),
+)
+
+TARIFFS = Table(  # optional: import duty by country of origin and commodity; absent = no duty
+    file="tariffs.csv",
+    key=("country", "commodity"),
+    optional=True,
+    columns=(
+        _text("country"),  # as in nodes.csv `country` of the supplier
+        _text("commodity"),
+        _number("duty_pct"),  # percent of value_usd_per_load
+        Column(name="illustrative", dtype="bool", required=False, default=0.0),  # true: an example rate
+        _text("basis", required=False, nullable=True),  # e.g. "USMCA-qualifying", "MFN + Section 301"
+        _SOURCE,
+    ),
+)
+
+TABLES: tuple[Table, ...] = (NODES, LINKS, COMMODITIES, SUPPLY, DEMAND, CROSSINGS, TARIFFS)
 USER_COLUMN_PREFIX = "x_"

@@ -7,6 +7,7 @@ import numpy as np
 import polars as pl
 
 from networks import Network
+from routing.crossings import crossings_frame
 from routing.lp import Weights
 from routing.result import BOTTLENECKS_SCHEMA, UNMET_SCHEMA
 from routing.status import Solution
@@ -16,7 +17,8 @@ TOP_REASONS = 3
 
 
 def capacities_frame(network: Network, solution: Solution) -> pl.DataFrame:
-    """Every finite capacity with its use and saving, plus the nodes it sits at (``at``)."""
+    """Every finite capacity with its use and saving, plus the node it sits at (``at``); queued
+    crossings add what one more lane and one more open hour of each lane type would save."""
     a = network.arrays
     nodes, links = network.nodes["id"], network.links["id"]
     link_used = solution.flow.sum(axis=0)
@@ -38,6 +40,12 @@ def capacities_frame(network: Network, solution: Solution) -> pl.DataFrame:
                       "unit": unit, "at": at}).filter(pl.col("capacity").is_finite())
         for kind, ids, used, cap, saved, unit, at in blocks
     ]
+    lanes = crossings_frame(network, solution).filter(pl.col("loads_per_day") > 0)
+    for kind, value, unit in (("crossing_lane", "value_of_lane_h", "lane"), ("crossing_hour", "value_of_hour_h", "open h/day")):
+        frames.append(lanes.select(
+            kind=pl.lit(kind), id=pl.col("crossing") + "/" + pl.col("lane_type"), used=pl.col("loads_per_day"),
+            capacity=pl.col("capacity_loads_per_day"), load_hours_saved_per_unit=pl.col(value), unit=pl.lit(unit),
+            at=pl.col("crossing")))
     return pl.concat(frames).with_columns(
         utilisation=pl.when(pl.col("capacity") > 0).then(pl.col("used") / pl.col("capacity")).otherwise(1.0)
     )

@@ -25,6 +25,11 @@ output_option = click.option(
     help="Write the result to this file instead of stdout.")
 
 
+wait_segments_option = click.option(
+    "--wait-segments", type=click.IntRange(min=1), default=8, show_default=True,
+    help="Linear pieces of each crossing's wait curve (crossings.csv).")
+
+
 class NoSolution(Exception):
     """Raised inside a command when the solver found no solution (exit code 3)."""
 
@@ -109,19 +114,17 @@ def _emit(text: str, output: Path | None) -> None:
               help="Stop the LP solver after this many seconds.")
 @click.option("--usd-per-load-hour", type=click.FloatRange(min=0), default=5.0, show_default=True,
               help="Value of one load-hour in the blend objective.")
+@wait_segments_option
 @format_option
 @output_option
 def solve(network_dir: Path | None, objective: str, solver: str, time_limit_s: float | None,
-          usd_per_load_hour: float, fmt: str, output: Path | None) -> None:
+          usd_per_load_hour: float, wait_segments: int, fmt: str, output: Path | None) -> None:
     """Lead-time-optimal flows from plants and origins to markets."""
-    from routing import solve_lead_time
     from routing.report import format_solve
 
     network = _load(network_dir)
-    result = solve_lead_time(network, objective=objective, solver=solver, time_limit_s=time_limit_s,
-                             usd_per_load_hour=usd_per_load_hour)
-    if not result.status.has_solution:
-        raise NoSolution(f"solver {result.solver} ended {result.status.value} {result.detail}".strip())
+    result = _solve(network, objective=objective, solver=solver, time_limit_s=time_limit_s,
+                    usd_per_load_hour=usd_per_load_hour, wait_segments=wait_segments)
     if fmt == "json":
         text = json.dumps(result.to_dict(), indent=2)
     elif fmt == "csv":
@@ -129,6 +132,41 @@ def solve(network_dir: Path | None, objective: str, solver: str, time_limit_s: f
     else:
         text = format_solve(network, result)
     _emit(text, output)
+
+
+def _solve(network: Any, **options: Any) -> Any:
+    """Solve, turning 'no solution' into exit code 3."""
+    from routing import solve_lead_time
+
+    result = solve_lead_time(network, **options)
+    if not result.status.has_solution:
+        raise NoSolution(f"solver {result.solver} ended {result.status.value} {result.detail}".strip())
+    return result
+
+
+@cli.command()
+@network_option
+@wait_segments_option
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@output_option
+def crossings(network_dir: Path | None, wait_segments: int, fmt: str, output: Path | None) -> None:
+    """Border crossings as queues: volume, utilisation, wait, value of one more lane or hour.
+
+    Solves the network at the least lead time, then reports per crossing (and per lane type) the
+    wait at the solved utilisation and the load-hours per day one more lane or one more open hour
+    would save with flows held fixed.
+    """
+    from routing.crossings import by_crossing
+    from routing.report import format_frames
+
+    network = _load(network_dir)
+    result = _solve(network, wait_segments=wait_segments)
+    table = by_crossing(result.crossings)
+    if fmt == "json":
+        _emit(json.dumps(table.to_dicts(), indent=2), output)
+    else:
+        _emit(format_frames({"Crossings (wait at the solved utilisation; values in load-hours/day)":
+                             table.drop("lane_types"), "By lane type": result.crossings}), output)
 
 
 @cli.command()

@@ -6,6 +6,7 @@ import numpy as np
 import polars as pl
 
 from networks import KINDS, MODES, Network, NetworkArrays, NodeKind
+from routing.crossings import wait_by_commodity_and_node
 from routing.decompose import Paths, decompose_flow
 from routing.result import FLOWS_SCHEMA, LANES_SCHEMA, WATERFALL
 from routing.status import Solution
@@ -38,7 +39,9 @@ def decompose_solution(arrays: NetworkArrays, solution: Solution) -> list[Paths]
 def lanes_frame(network: Network, solution: Solution) -> pl.DataFrame:
     """One row per used path, with its lead time split into the waterfall legs."""
     arrays = network.arrays
-    frames = [_lanes_of(network, arrays, paths, k) for k, paths in enumerate(decompose_solution(arrays, solution))]
+    waits = wait_by_commodity_and_node(network, solution)
+    frames = [_lanes_of(network, arrays, paths, k, waits[k])
+              for k, paths in enumerate(decompose_solution(arrays, solution))]
     lanes = pl.concat([LANES_SCHEMA.to_frame(), *frames])
     keys = ["origin", "market", "commodity", "links"]
     firsts = [c for c in LANES_SCHEMA.names() if c not in keys and c != "loads_per_day"]
@@ -54,7 +57,7 @@ def _join_by_path(values: pl.Series, path: np.ndarray, n_paths: int) -> pl.Serie
     return full["value"].fill_null("")
 
 
-def _lanes_of(network: Network, arrays: NetworkArrays, paths: Paths, k: int) -> pl.DataFrame:
+def _lanes_of(network: Network, arrays: NetworkArrays, paths: Paths, k: int, wait_at: np.ndarray) -> pl.DataFrame:
     n_paths = len(paths)
     path_of_arc = np.repeat(np.arange(n_paths), np.diff(paths.start))
     arcs = paths.arcs
@@ -71,6 +74,7 @@ def _lanes_of(network: Network, arrays: NetworkArrays, paths: Paths, k: int) -> 
                        ("other_dwell_h", tuple(k for k in KINDS if k not in (NodeKind.SEAPORT, NodeKind.BORDER_CROSSING)))):
         on = np.isin(kind, [KINDS.index(x) for x in kinds])
         legs[leg] += np.bincount(dwell_path[on], arrays.dwell_h[dwell_node[on]], minlength=n_paths)
+    legs["crossing_wait_h"] += np.bincount(path_of_arc, wait_at[arrays.head[arcs]], minlength=n_paths)
     node_ids = network.nodes["id"]
     distance = network.links["distance_km"].fill_null(0.0).to_numpy()
     order = np.argsort(dwell_path, kind="stable")  # origin first, then arcs in path order

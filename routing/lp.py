@@ -4,7 +4,10 @@ Variables, in this order:
 
 * ``x[k, a]``  flow of commodity k on link a (loads/day), ``0 <= x``;
 * ``p[s]``     production of supply row s (its node and commodity), ``0 <= p[s] <= supply[s]``;
-* ``u[d]``     unmet demand of demand row d, ``0 <= u[d] <= demand[d]``.
+* ``u[d]``     unmet demand of demand row d, ``0 <= u[d] <= demand[d]``;
+* ``z[k, r]``  loads of commodity k through lane type r of a queued crossing (``crossings.csv``),
+  ``z = 0`` on FAST lanes for commodities that are not FAST-eligible;
+* ``w[r, j]``  volume of lane type r on wait segment j, ``0 <= w <= width[r, j]``.
 
 Rows:
 
@@ -14,7 +17,12 @@ Rows:
 * node throughput: ``sum_k sum_in x[k] + sum_k p[k, n] <= throughput[n]`` (loads entering or
   starting at the node);
 * plant power: ``sum_k p[k, n] * power_mwh_per_load[k] <= 24 * power_mw[n]``;
-* plant water: ``sum_k p[k, n] * water_m3_per_load[k] <= water_m3_per_day[n]``.
+* plant water: ``sum_k p[k, n] * water_m3_per_load[k] <= water_m3_per_day[n]``;
+* lane split at a queued crossing q: ``sum_(r at q) z[k, r] = sum_in x[k]`` for each commodity;
+* lane volume: ``sum_k z[k, r] = sum_j w[r, j]``.
+
+The segments of a lane type carry its convex total wait (:mod:`networks.queues`) with rising
+marginal waits, so the LP fills them in order and the optimum is system-optimal.
 
 The objective weights each variable by hours (``transit_h`` of the link plus ``dwell_h`` of the node
 it enters; ``dwell_h`` of the supplier for production), by cost, or a blend, and charges each unmet
@@ -24,12 +32,16 @@ load a penalty larger than any path's time or cost.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 import numpy as np
 
 from networks import NetworkArrays
+from networks.queues import wait_segments as queue_segments
+
+DEFAULT_WAIT_SEGMENTS = 8
+FAST = 0  # index of LaneType.FAST in networks.LANE_TYPES
 
 
 class Objective(StrEnum):
@@ -48,6 +60,9 @@ class Weights:
     supply: np.ndarray
     penalty: float
     tie_break: np.ndarray  # secondary weight per link, small enough never to outweigh the primary
+    segment_width: np.ndarray  # (lane types, segments) loads/day
+    segment_hours: np.ndarray  # (lane types, segments) marginal wait, hours per load
+    segment_cost: np.ndarray  # (lane types, segments) objective per load
 
 
 def link_hours(arrays: NetworkArrays) -> np.ndarray:
@@ -55,8 +70,12 @@ def link_hours(arrays: NetworkArrays) -> np.ndarray:
     return arrays.transit_h + arrays.dwell_h[arrays.head]
 
 
-def objective_weights(arrays: NetworkArrays, objective: Objective, *, usd_per_load_hour: float) -> Weights:
+def objective_weights(arrays: NetworkArrays, objective: Objective, *, usd_per_load_hour: float,
+                      wait_segments: int = DEFAULT_WAIT_SEGMENTS) -> Weights:
     """Coefficients of the chosen objective, and a penalty above the worst simple path."""
+    q = arrays.queue
+    width, slope = queue_segments(q.capacity, q.rho_ref, q.wait_typical_h, wait_segments)
+    wait_weight = {Objective.LEAD_TIME: 1.0, Objective.COST: 0.0, Objective.BLEND: usd_per_load_hour}[objective]
     hours, supply_hours = link_hours(arrays), arrays.dwell_h[arrays.supply_node]
     zeros = np.zeros_like(supply_hours)
     if objective == Objective.LEAD_TIME:
@@ -66,9 +85,12 @@ def objective_weights(arrays: NetworkArrays, objective: Objective, *, usd_per_lo
     else:
         link = arrays.cost_usd + usd_per_load_hour * hours
         supply, secondary = usd_per_load_hour * supply_hours, zeros[:0]
-    penalty = 1.0 + float(link.sum() + (supply.max() if supply.size else 0.0))
+    segment_cost = wait_weight * slope
+    worst_wait = float(segment_cost.max(axis=1).sum()) if segment_cost.size else 0.0
+    penalty = 1.0 + float(link.sum() + (supply.max() if supply.size else 0.0)) + worst_wait
     tie_break = _tie_break(link, secondary)
-    return Weights(link=link, supply=supply, penalty=penalty, tie_break=tie_break)
+    return Weights(link=link, supply=supply, penalty=penalty, tie_break=tie_break, segment_width=width,
+                   segment_hours=slope, segment_cost=segment_cost)
 
 
 def _tie_break(primary: np.ndarray, secondary: np.ndarray) -> np.ndarray:
@@ -100,6 +122,9 @@ class LinearProgram:
     throughput_rows: np.ndarray
     power_rows: np.ndarray
     water_rows: np.ndarray
+    n_assign: int = 0  # z variables (commodities x lane types)
+    n_segment: int = 0  # w variables (lane types x segments)
+    queue_nodes: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # crossings with split rows
 
     @property
     def first_capacity_row(self) -> int:
@@ -150,9 +175,26 @@ def build_lp(arrays: NetworkArrays, weights: Weights) -> LinearProgram:
     water_rows = add_block(arrays.supply_node[water > 0], supply_var[water > 0], water[water > 0],
                            arrays.water_m3_per_day)
 
+    queue = arrays.queue
+    r, j = weights.segment_width.shape if len(queue) else (0, 0)
+    assign_var = n_flow + s + d + np.arange(k * r)  # z[k, r] at assign_var[k * r + r_]
+    segment_var = n_flow + s + d + k * r + np.arange(r * j)
+    queue_nodes = np.unique(queue.node)
+    split_row = next_row + np.arange(k)[:, None] * len(queue_nodes) + np.searchsorted(queue_nodes, queue.node)[None, :]
+    into_queue = np.isin(arrays.head[flow_a], queue_nodes)
+    rows += [split_row.ravel(),
+             next_row + flow_k[into_queue] * len(queue_nodes) + np.searchsorted(queue_nodes, arrays.head[flow_a][into_queue])]
+    cols += [assign_var, flow_var[into_queue]]
+    vals += [np.ones(k * r), -np.ones(int(into_queue.sum()))]
+    next_row += k * len(queue_nodes)
+    rows += [next_row + np.tile(np.arange(r), k), next_row + np.repeat(np.arange(r), j)]
+    cols += [assign_var, segment_var]
+    vals += [np.ones(k * r), -np.ones(r * j)]
+    next_row += r
+
     matrix = sparse.csr_matrix(
         (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
-        shape=(next_row, n_flow + s + d),
+        shape=(next_row, n_flow + s + d + k * r + r * j),
     )
     empty = np.zeros(0)
     skeleton = LinearProgram(
@@ -160,6 +202,7 @@ def build_lp(arrays: NetworkArrays, weights: Weights) -> LinearProgram:
         n_flow=n_flow, n_supply=s, n_demand=d, n_conservation=k * n,
         capacity_rows=capacity_rows, throughput_rows=throughput_rows,
         power_rows=power_rows, water_rows=water_rows,
+        n_assign=k * r, n_segment=r * j, queue_nodes=queue_nodes,
     )
     return with_bounds(skeleton, arrays, weights)
 
@@ -174,13 +217,18 @@ def with_bounds(lp: LinearProgram, arrays: NetworkArrays, weights: Weights) -> L
     rhs = np.bincount(arrays.demand_commodity * n + arrays.demand_node, arrays.demand_loads, k * n)
     limits = np.concatenate([arrays.capacity[lp.capacity_rows], arrays.throughput[lp.throughput_rows],
                              24.0 * arrays.power_mw[lp.power_rows], arrays.water_m3_per_day[lp.water_rows]])
+    fast_blocked = (arrays.queue.lane_type[None, :] == FAST) & ~arrays.fast_eligible[:, None]
+    n_queue_rows = k * len(lp.queue_nodes) + len(arrays.queue)
+    n_vars = lp.n_flow + lp.n_supply + d + lp.n_assign + lp.n_segment
     return replace(
         lp,
-        c=np.concatenate([np.tile(weights.link + weights.tie_break, k), weights.supply, np.full(d, weights.penalty)]),
-        lb=np.zeros(lp.n_flow + lp.n_supply + d),
-        ub=np.concatenate([np.full(lp.n_flow, np.inf), arrays.supply_capacity, arrays.demand_loads]),
-        row_lo=np.concatenate([rhs, np.full(len(limits), -np.inf)]),
-        row_hi=np.concatenate([rhs, limits]),
+        c=np.concatenate([np.tile(weights.link + weights.tie_break, k), weights.supply, np.full(d, weights.penalty),
+                          np.zeros(lp.n_assign), weights.segment_cost.ravel()]),
+        lb=np.zeros(n_vars),
+        ub=np.concatenate([np.full(lp.n_flow, np.inf), arrays.supply_capacity, arrays.demand_loads,
+                           np.where(fast_blocked, 0.0, np.inf).ravel(), weights.segment_width.ravel()]),
+        row_lo=np.concatenate([rhs, np.full(len(limits), -np.inf), np.zeros(n_queue_rows)]),
+        row_hi=np.concatenate([rhs, limits, np.zeros(n_queue_rows)]),
     )
 
 
@@ -191,7 +239,13 @@ def structure_key(arrays: NetworkArrays) -> str:
     for part in (arrays.tail, arrays.head, np.isfinite(arrays.capacity), np.isfinite(arrays.throughput),
                  np.isfinite(arrays.power_mw), np.isfinite(arrays.water_m3_per_day), arrays.supply_node,
                  arrays.supply_commodity, arrays.demand_node, arrays.demand_commodity,
-                 arrays.power_mwh_per_load, arrays.water_m3_per_load):
+                 arrays.power_mwh_per_load, arrays.water_m3_per_load, arrays.queue.node, arrays.queue.lane_type):
         digest.update(np.ascontiguousarray(part).tobytes())
         digest.update(b"|")
     return digest.hexdigest()
+
+
+def fill_segments(volume: np.ndarray, width: np.ndarray) -> np.ndarray:
+    """How a volume fills consecutive segments of the given widths, first to last: (lane types, segments)."""
+    before = np.cumsum(width, axis=1) - width
+    return np.clip(volume[:, None] - before, 0.0, width)

@@ -16,6 +16,8 @@ like the LP does.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from networks import NetworkArrays
@@ -40,15 +42,44 @@ def fits_min_cost_flow(arrays: NetworkArrays, weights: Weights) -> bool:
     scaled = np.concatenate([weights.link, weights.supply, [weights.penalty]]) * COST_SCALE
     return (
         arrays.n_commodities == 1
+        and len(arrays.queue) == 0  # wait curves need the LP
         and not uses_rows
         and all(is_integral(v) for v in (arrays.capacity, arrays.throughput, arrays.supply_capacity, arrays.demand_loads))
         and np.allclose(scaled, np.round(scaled), rtol=0, atol=1e-6)
     )
 
 
-def solve_single_commodity(arrays: NetworkArrays, weights: Weights) -> Solution:
-    """Solve with ``SimpleMinCostFlow`` and recover flows and duals per link, node and supply row."""
-    n, m = arrays.n_nodes, arrays.n_links
+@dataclass(frozen=True, slots=True)
+class FlowGraph:
+    """The extended min-cost-flow graph of a single-commodity instance, as int64 arrays.
+
+    Arcs come in four blocks, in this order: the network's links (``n_links``), one throughput arc
+    ``v_in -> v`` per node in ``split``, one ``S -> supplier`` arc per supply row, one
+    ``S -> market`` unmet-demand arc per demand row. ``supply`` is per node (``S`` is ``source``,
+    markets are negative) and sums to zero; costs are in ``1 / COST_SCALE`` objective units.
+    """
+
+    tail: np.ndarray
+    head: np.ndarray
+    capacity: np.ndarray
+    cost: np.ndarray
+    supply: np.ndarray
+    source: int
+    n_links: int
+    split: np.ndarray
+    n_supply: int
+
+    @property
+    def n_nodes(self) -> int:
+        return len(self.supply)
+
+
+def build_flow_graph(arrays: NetworkArrays, weights: Weights) -> FlowGraph:
+    """The extended graph of the module docstring, built with numpy (no per-arc loop).
+
+    Unlimited capacities become the total demand, which no arc can usefully exceed.
+    """
+    n = arrays.n_nodes
     total = int(round(arrays.demand_loads.sum()))
     split = np.flatnonzero(np.isfinite(arrays.throughput))
     entry = np.arange(n)  # where arcs into a node arrive: v_in for split nodes
@@ -68,12 +99,21 @@ def solve_single_commodity(arrays: NetworkArrays, weights: Weights) -> Solution:
     supply = np.zeros(n + 1 + len(split), dtype=np.int64)
     supply[source] = total
     np.subtract.at(supply, demand_node, np.round(arrays.demand_loads).astype(np.int64))
+    return FlowGraph(tail=tail.astype(np.int64), head=head.astype(np.int64), capacity=capacity, cost=cost,
+                     supply=supply, source=source, n_links=arrays.n_links, split=split,
+                     n_supply=len(arrays.supply_node))
 
-    status, flow, elapsed = solve_min_cost_flow(tail.astype(np.int64), head.astype(np.int64), capacity, cost, supply)
+
+def solve_single_commodity(arrays: NetworkArrays, weights: Weights) -> Solution:
+    """Solve with ``SimpleMinCostFlow`` and recover flows and duals per link, node and supply row."""
+    n, m = arrays.n_nodes, arrays.n_links
+    graph = build_flow_graph(arrays, weights)
+    tail, head, capacity, cost, split = graph.tail, graph.head, graph.capacity, graph.cost, graph.split
+    status, flow, elapsed = solve_min_cost_flow(tail, head, capacity, cost, graph.supply)
     if not status.has_solution:
         return no_solution(status, elapsed)
-    saved = _saved_per_unit(tail, head, capacity, cost, flow, source, len(supply)) / COST_SCALE
-    s0, s1 = m + len(split), m + len(split) + len(arrays.supply_node)
+    saved = _saved_per_unit(tail, head, capacity, cost, flow, graph.source, graph.n_nodes) / COST_SCALE
+    s0, s1 = m + len(split), m + len(split) + graph.n_supply
     node_dual = np.zeros(n)
     node_dual[split] = saved[m:s0]
     return Solution(
@@ -94,21 +134,52 @@ def _saved_per_unit(tail: np.ndarray, head: np.ndarray, capacity: np.ndarray, co
                     flow: np.ndarray, source: int, n_nodes: int) -> np.ndarray:
     """Per arc, how much one more unit of capacity lowers the cost: ``max(0, d[v] - d[u] - c)``
     on saturated arcs, with ``d`` the shortest distances from the source in the residual graph."""
-    from scipy.sparse import csr_matrix
-    from scipy.sparse.csgraph import shortest_path
-
     forward, backward = flow < capacity, flow > 0
     r_tail = np.concatenate([tail[forward], head[backward]])
     r_head = np.concatenate([head[forward], tail[backward]])
     r_cost = np.concatenate([cost[forward], -cost[backward]]).astype(np.float64)
-    order = np.lexsort((r_cost, r_head, r_tail))  # keep the cheapest of parallel residual arcs
-    r_tail, r_head, r_cost = r_tail[order], r_head[order], r_cost[order]
-    first = np.ones(len(order), dtype=bool)
-    first[1:] = (r_tail[1:] != r_tail[:-1]) | (r_head[1:] != r_head[:-1])
-    # explicit zeros of a sparse matrix are edges for csgraph, so zero-cost arcs stay in the graph
-    graph = csr_matrix((r_cost[first], (r_tail[first], r_head[first])), shape=(n_nodes, n_nodes))
-    distance = shortest_path(graph, method="BF", directed=True, indices=source)
+    distance = shortest_distances(r_tail, r_head, r_cost, source, n_nodes)
     saturated = (flow >= capacity) & np.isfinite(distance[tail]) & np.isfinite(distance[head])
     saved = np.zeros(len(tail))
     saved[saturated] = np.maximum(0.0, distance[head[saturated]] - distance[tail[saturated]] - cost[saturated])
     return saved
+
+
+def shortest_distances(tail: np.ndarray, head: np.ndarray, cost: np.ndarray, source: int,
+                       n_nodes: int) -> np.ndarray:
+    """Exact shortest distances from ``source`` with negative arc costs but no negative cycle.
+
+    Bellman-Ford-Moore, one vectorised pass per round over the arcs leaving the nodes whose
+    distance fell in the previous round, so the work is the arcs relaxed, not nodes x arcs
+    (scipy's ``shortest_path(method="BF")`` always makes ``n_nodes`` passes over all arcs).
+    Unreachable nodes get ``inf``.
+
+    Raises
+    ------
+    ValueError
+        If distances still fall after ``n_nodes`` rounds (a negative cycle).
+
+    Example
+    -------
+    >>> shortest_distances(np.array([0, 0, 2]), np.array([1, 2, 1]), np.array([5.0, 1.0, -3.0]), 0, 4)
+    array([ 0., -2.,  1., inf])
+    """
+    order = np.argsort(tail, kind="stable")
+    tail, head, cost = tail[order], head[order], cost[order]
+    first = np.searchsorted(tail, np.arange(n_nodes + 1))
+    distance = np.full(n_nodes, np.inf)
+    distance[source] = 0.0
+    frontier = np.array([source])
+    for _ in range(n_nodes):
+        counts = first[frontier + 1] - first[frontier]
+        if counts.sum() == 0:
+            return distance
+        arcs = np.repeat(first[frontier] - np.cumsum(counts) + counts, counts) + np.arange(counts.sum())
+        reach, candidate = head[arcs], distance[tail[arcs]] + cost[arcs]
+        better = candidate < distance[reach]
+        reach, candidate = reach[better], candidate[better]
+        np.minimum.at(distance, reach, candidate)
+        frontier = np.unique(reach)
+    if len(frontier):
+        raise ValueError("shortest_distances: a negative cycle is reachable from the source")
+    return distance

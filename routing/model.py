@@ -15,13 +15,16 @@ import numpy as np
 from networks import Network, NetworkArrays
 from networks.errors import NearshoreError
 from routing.bottlenecks import bottlenecks_frame, unmet_frame
+from routing.crossings import CROSSINGS_SCHEMA, crossings_frame, total_wait_load_hours
 from routing.lanes import flows_frame, lanes_frame
 from routing.highs_backend import HighsSession
 from routing.lp import (
+    DEFAULT_WAIT_SEGMENTS,
     LinearProgram,
     Objective,
     Weights,
     build_lp,
+    fill_segments,
     link_hours,
     objective_weights,
     structure_key,
@@ -89,8 +92,10 @@ class LeadTimeModel:
         solver: Solver | str = Solver.AUTO,
         time_limit_s: float | None = None,
         usd_per_load_hour: float = DEFAULT_USD_PER_LOAD_HOUR,
+        wait_segments: int = DEFAULT_WAIT_SEGMENTS,
     ) -> None:
         self.network = network
+        self.wait_segments = wait_segments
         self.objective = Objective(objective)
         self.requested = Solver(solver)
         self.time_limit_s = time_limit_s
@@ -105,7 +110,8 @@ class LeadTimeModel:
         network = self.network if variant is None else variant
         start = time.perf_counter()
         arrays = network.arrays
-        weights = objective_weights(arrays, self.objective, usd_per_load_hour=self.usd_per_load_hour)
+        weights = objective_weights(arrays, self.objective, usd_per_load_hour=self.usd_per_load_hour,
+                                    wait_segments=self.wait_segments)
         solver = choose_solver(arrays, weights, self.requested)
         solution = self._run(arrays, weights, solver)
         total_s = time.perf_counter() - start
@@ -157,8 +163,10 @@ def lp_solution(arrays: NetworkArrays, lp: LinearProgram, x: np.ndarray, row_dua
     s0, s1 = lp.n_flow, lp.n_flow + lp.n_supply
     supply_saved = np.maximum(0.0, -col_dual[s0:s1]) if len(col_dual) else np.zeros(lp.n_supply)
     flow = np.maximum(0.0, x[:s0]).reshape(k, m)
-    return Solution(status, flow, np.maximum(0.0, x[s0:s1]), np.maximum(0.0, x[s1:]), link_saved, node_saved,
-                    supply_saved, power_saved, water_saved, solve_s)
+    s2 = s1 + lp.n_demand
+    assign = np.maximum(0.0, x[s2:s2 + lp.n_assign]).reshape(k, len(arrays.queue))
+    return Solution(status, flow, np.maximum(0.0, x[s0:s1]), np.maximum(0.0, x[s1:s2]), link_saved, node_saved,
+                    supply_saved, power_saved, water_saved, solve_s, queue_assign=assign)
 
 
 def assemble_result(network: Network, solution: Solution, weights: Weights, *, objective: Objective,
@@ -172,14 +180,17 @@ def assemble_result(network: Network, solution: Solution, weights: Weights, *, o
             status=solution.status, objective=None, avg_lead_time_h=None, served_loads_per_day=0.0,
             unmet_loads_per_day=float(arrays.demand_loads.sum()), total_load_hours_per_day=0.0,
             total_cost_usd_per_day=0.0, lanes=LANES_SCHEMA.to_frame(), bottlenecks=BOTTLENECKS_SCHEMA.to_frame(),
-            unmet=UNMET_SCHEMA.to_frame(), flows=FLOWS_SCHEMA.to_frame(), **common)
+            unmet=UNMET_SCHEMA.to_frame(), flows=FLOWS_SCHEMA.to_frame(), crossings=CROSSINGS_SCHEMA.to_frame(),
+            **common)
     hours = link_hours(arrays)
     supply_hours = arrays.dwell_h[arrays.supply_node]
-    load_hours = float((solution.flow @ hours).sum() + solution.production @ supply_hours)
+    load_hours = float((solution.flow @ hours).sum() + solution.production @ supply_hours
+                       + total_wait_load_hours(network, solution))
     cost = float((solution.flow @ arrays.cost_usd).sum())
     served = float(arrays.demand_loads.sum() - solution.unmet.sum())
+    segments = fill_segments(solution.queue_volume, weights.segment_width)
     objective_value = float((solution.flow @ weights.link).sum() + solution.production @ weights.supply
-                            + weights.penalty * solution.unmet.sum())
+                            + weights.penalty * solution.unmet.sum() + (segments * weights.segment_cost).sum())
     return LeadTimeResult(
         status=solution.status,
         objective=objective_value,
@@ -192,5 +203,6 @@ def assemble_result(network: Network, solution: Solution, weights: Weights, *, o
         bottlenecks=bottlenecks_frame(network, solution),
         unmet=unmet_frame(network, solution, weights),
         flows=flows_frame(network, solution),
+        crossings=crossings_frame(network, solution),
         **common,
     )

@@ -19,7 +19,7 @@ def format_frames(frames: dict[str, pl.DataFrame]) -> str:
 def _table_config() -> pl.Config:
     return pl.Config(tbl_rows=-1, tbl_cols=-1, tbl_hide_dataframe_shape=True, tbl_hide_column_data_types=True,
                      tbl_formatting="ASCII_MARKDOWN", tbl_width_chars=200, fmt_str_lengths=120,
-                     float_precision=1)
+                     float_precision=2)
 
 
 def format_solve(network: Network, result: LeadTimeResult) -> str:

@@ -9,7 +9,8 @@ from pydantic import BaseModel, ConfigDict
 
 from routing.status import Status
 
-WATERFALL = ("ocean_h", "port_dwell_h", "rail_h", "truck_h", "drayage_h", "crossing_h", "other_dwell_h")
+WATERFALL = ("ocean_h", "port_dwell_h", "rail_h", "truck_h", "drayage_h", "crossing_h", "crossing_wait_h",
+             "other_dwell_h")
 
 LANES_SCHEMA = pl.Schema({
     "origin": pl.String, "market": pl.String, "commodity": pl.String, "loads_per_day": pl.Float64,
@@ -56,13 +57,14 @@ class LeadTimeResult(BaseModel):
     bottlenecks: pl.DataFrame
     unmet: pl.DataFrame
     flows: pl.DataFrame
+    crossings: pl.DataFrame  # queued crossings: volume, utilisation, wait, value of a lane / an hour
     detail: str = ""
 
     def summary(self) -> dict[str, Any]:
         """The scalar fields, JSON-ready."""
-        return self.model_dump(exclude={"lanes", "bottlenecks", "unmet", "flows"}, mode="json")
+        return self.model_dump(exclude={"lanes", "bottlenecks", "unmet", "flows", "crossings"}, mode="json")
 
     def to_dict(self) -> dict[str, Any]:
         """Summary plus ``lanes``, ``bottlenecks`` and ``unmet`` as lists of row objects."""
         return {**self.summary(), "lanes": self.lanes.to_dicts(), "bottlenecks": self.bottlenecks.to_dicts(),
-                "unmet": self.unmet.to_dicts()}
+                "unmet": self.unmet.to_dicts(), "crossings": self.crossings.to_dicts()}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from networks import Network
-from routing.lp import Objective
+from routing.lp import DEFAULT_WAIT_SEGMENTS, Objective
 from routing.model import DEFAULT_USD_PER_LOAD_HOUR, LeadTimeModel, Solver
 from routing.result import LeadTimeResult
 
@@ -15,6 +15,7 @@ def solve_lead_time(
     solver: Solver | str = Solver.AUTO,
     time_limit_s: float | None = None,
     usd_per_load_hour: float = DEFAULT_USD_PER_LOAD_HOUR,
+    wait_segments: int = DEFAULT_WAIT_SEGMENTS,
 ) -> LeadTimeResult:
     """Route every market's demand through the network at the least total lead time.
 
@@ -29,6 +30,10 @@ def solve_lead_time(
         ``auto``, ``glop``, ``highs``, ``pdlp`` or ``mincostflow``.
     time_limit_s
         Stop the LP solver after this many seconds (status ``feasible`` or ``not_solved``).
+    usd_per_load_hour
+        Value of a load-hour in the ``blend`` objective.
+    wait_segments
+        Linear pieces of each queued crossing's wait curve (more: closer to the smooth curve).
 
     Returns
     -------
@@ -48,5 +53,5 @@ def solve_lead_time(
     'optimal'
     """
     model = LeadTimeModel(network, objective=objective, solver=solver, time_limit_s=time_limit_s,
-                          usd_per_load_hour=usd_per_load_hour)
+                          usd_per_load_hour=usd_per_load_hour, wait_segments=wait_segments)
     return model.solve()

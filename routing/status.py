@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 import numpy as np
@@ -51,6 +51,12 @@ class Solution:
     water_saved: np.ndarray  # per node
     solve_s: float
     detail: str = ""
+    queue_assign: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))  # (commodities, lane types)
+
+    @property
+    def queue_volume(self) -> np.ndarray:
+        """Loads per day through each lane type of a queued crossing."""
+        return self.queue_assign.sum(axis=0)
 
 
 def no_solution(status: Status, solve_s: float, detail: str = "") -> Solution:

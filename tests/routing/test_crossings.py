@@ -1,0 +1,140 @@
+"""Border crossings as queues: the split between parallel crossings, convergence of the
+piecewise-linear wait, reported waits, FAST lanes and bad crossing data."""
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from networks import NetworkError, read_network
+from networks.queues import RHO_MAX, total_wait_h, wait_h
+from routing import solve_lead_time
+
+DATA = Path(__file__).parents[1] / "data" / "two_crossings"
+
+
+@pytest.fixture(scope="module")
+def network():
+    return read_network(DATA)
+
+
+def exact_load_hours(to_a: np.ndarray) -> np.ndarray:
+    """Total load-hours of 200 loads with ``to_a`` through A, on the smooth curves of crossings.csv:
+    A: 2 lanes x 10 loads/h x 10 h = 200/day, 1.0 h at 120/day; B: 100/day, 0.5 h at 50/day."""
+    to_b = 200 - to_a
+    return (to_a * (2 + 0.5 + 5) + total_wait_h(to_a, 200.0, 0.6, 1.0)
+            + to_b * (3 + 0.5 + 5) + total_wait_h(to_b, 100.0, 0.5, 0.5))
+
+
+def test_parallel_crossings_split_where_marginal_waits_are_equal(network):
+    grid = np.linspace(200 - RHO_MAX * 100, RHO_MAX * 200, 200_001)
+    best = grid[np.argmin(exact_load_hours(grid))]
+    result = solve_lead_time(network, wait_segments=64)
+    to_a = result.crossings.filter(pl.col("crossing") == "A")["loads_per_day"].item()
+    assert to_a == pytest.approx(best, abs=0.5)
+    # at the optimum one more load via A costs what one more via B costs (marginal total waits)
+    marginal = np.gradient(exact_load_hours(grid), grid)
+    assert abs(np.interp(to_a, grid, marginal)) < 0.05
+
+
+def test_more_segments_converge_to_the_smooth_curve(network):
+    optimum = exact_load_hours(np.linspace(105, 190, 200_001)).min()
+    gaps = [solve_lead_time(network, wait_segments=n).objective - optimum for n in (1, 2, 4, 8, 16, 32)]
+    assert all(g >= -1e-6 for g in gaps)  # each piecewise curve lies above the smooth one
+    assert all(later <= earlier + 1e-9 for earlier, later in zip(gaps, gaps[1:]))
+    assert gaps[-1] < 1e-3 * optimum < gaps[0]
+
+
+def test_reported_wait_is_the_curve_at_the_solved_utilisation(network):
+    result = solve_lead_time(network)
+    for row in result.crossings.iter_rows(named=True):
+        rho_ref, typical = {"A": (0.6, 1.0), "B": (0.5, 0.5)}[row["crossing"]]
+        assert row["wait_h"] == pytest.approx(wait_h(row["utilisation"], rho_ref, typical))
+    for lane in result.lanes.iter_rows(named=True):
+        wait = result.crossings.filter(pl.col("crossing") == lane["crossing"])["wait_h"].item()
+        assert lane["crossing_wait_h"] == pytest.approx(wait)
+        assert lane["crossing_h"] == pytest.approx(0.5)
+    lanes = result.lanes
+    assert result.total_load_hours_per_day == pytest.approx((lanes["loads_per_day"] * lanes["lead_time_h"]).sum())
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.lists(st.floats(0.05, 1.4), min_size=2, max_size=5, unique=True))
+def test_waits_never_decrease_as_demand_grows(scales):
+    base = read_network(DATA)
+    waits = []
+    for scale in sorted(scales):
+        grown = base.replace(demand=base.demand.with_columns(pl.col("loads_per_day") * scale))
+        result = solve_lead_time(grown)
+        waits.append(result.crossings.sort("crossing")["wait_h"].to_numpy())
+    assert np.all(np.diff(np.array(waits), axis=0) >= -1e-7)
+
+
+@pytest.fixture
+def with_fast(tmp_path):
+    """Two commodities, only the 20 medical loads FAST-eligible; A also has one FAST lane (100/day)."""
+    folder = tmp_path / "fast"
+    shutil.copytree(DATA, folder)
+    (folder / "commodities.csv").write_text(
+        "id,name,value_usd_per_load,power_mwh_per_load,water_m3_per_load,fast_eligible\n"
+        "parts,Auto parts,50000,0,0,false\nmedical,Medical devices,300000,0,0,true\n")
+    (folder / "supply.csv").write_text("node,commodity,capacity_loads_per_day\nP,parts,500\nP,medical,500\n")
+    (folder / "demand.csv").write_text("node,commodity,loads_per_day\nM,parts,150\nM,medical,20\n")
+    with (folder / "crossings.csv").open("a") as f:
+        f.write("A,fast,1,10,10,30,0.2,0.5\n")
+    return folder
+
+
+def fast_volume(result):
+    return result.crossings.filter(pl.col("lane_type") == "fast")["loads_per_day"].sum()
+
+
+def test_non_fast_loads_never_use_fast_lanes(with_fast):
+    network = read_network(with_fast)
+    result = solve_lead_time(network)
+    assert 0 < fast_volume(result) <= 20 + 1e-6  # only the 20 medical loads may use it
+    nobody = network.replace(commodities=network.commodities.with_columns(fast_eligible=False))
+    assert fast_volume(solve_lead_time(nobody)) == 0
+    everybody = network.replace(commodities=network.commodities.with_columns(fast_eligible=True))
+    assert fast_volume(solve_lead_time(everybody)) > 20 + 1  # parts would use it too, were they eligible
+
+
+def test_closing_fast_lanes_moves_fast_loads_as_the_maths_says(with_fast):
+    open_ = read_network(with_fast)
+    closed = open_.replace(crossings=open_.crossings.with_columns(
+        lanes=pl.when(pl.col("lane_type") == "fast").then(0.0).otherwise(pl.col("lanes")),
+        reference_lanes=pl.col("lanes")))
+    before, after = solve_lead_time(open_, wait_segments=32), solve_lead_time(closed, wait_segments=32)
+    assert fast_volume(after) == 0
+    assert after.objective >= before.objective
+    # with no FAST lane the problem is the two-crossing one with 170 loads: check its optimum by grid
+    grid = np.linspace(170 - RHO_MAX * 100, 170, 100_001)
+    exact = (grid * 7.5 + total_wait_h(grid, 200.0, 0.6, 1.0)
+             + (170 - grid) * 8.5 + total_wait_h(170 - grid, 100.0, 0.5, 0.5))
+    assert after.total_load_hours_per_day == pytest.approx(exact.min(), rel=2e-3)
+
+
+@pytest.mark.parametrize("row, message", [
+    ("A,general,0,10,10,120,1.0,2.6", "zero lanes (or hours) with volume through the crossing"),
+    ("A,general,2,10,25,120,1.0,2.6", "open_h_per_day: must be between 0 and 24 (got '25')"),
+    ("A,general,2,0,10,120,1.0,2.6", "loads_per_lane_hour: must be > 0 (got '0')"),
+    ("A,general,2,-3,10,120,1.0,2.6", "loads_per_lane_hour: must be > 0 (got '-3')"),
+    ("A,general,2,10,10,120,0,2.6", "wait_typical_h: must be > 0"),
+    ("A,general,2,10,10,195,1.0,2.6", "wait curve to be defined and increasing"),
+    ("A,general,2,10,10,120,1.0,0.5", "wait_p95_h: must be >= wait_typical_h"),
+    ("M,general,2,10,10,120,1.0,2.6", "lanes are only allowed at border_crossing nodes"),
+])
+def test_bad_crossing_rows_get_a_clear_error(tmp_path, row, message):
+    folder = tmp_path / "bad"
+    shutil.copytree(DATA, folder)
+    lines = (folder / "crossings.csv").read_text().splitlines()
+    (folder / "crossings.csv").write_text("\n".join([lines[0], row, lines[2]]) + "\n")
+    with pytest.raises(NetworkError) as error:
+        read_network(folder)
+    text = "\n".join(map(str, error.value.problems))
+    assert message in text
+    assert "crossings.csv row 2" in text
