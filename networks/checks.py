@@ -23,6 +23,7 @@ def check_network(tables: Tables) -> list[Problem]:
     problems = check_for_unknown_references(tables) + check_for_self_loops(tables)
     problems += check_for_misplaced_roles(tables) + check_for_bad_crossings(tables)
     problems += check_for_spread_below_typical(tables) + check_for_incomplete_delays(tables)
+    problems += check_for_spread_without_typical(tables)
     problems += check_for_unknown_tariff_references(tables)
     if not problems:
         problems += check_for_unreachable_markets(tables)
@@ -153,6 +154,21 @@ def check_for_spread_below_typical(tables: Tables) -> list[Problem]:
         problems += [
             Problem(table.file, f"must be >= {typical} ({t:g})", row=line, item=i, field=p95, got=v)
             for line, i, t, v in zip(bad[LINE], bad["id"], bad[typical], bad[p95], strict=True)
+        ]
+    return problems
+
+
+def check_for_spread_without_typical(tables: Tables) -> list[Problem]:
+    """A p95 above a typical value of 0 cannot be sampled: the lognormal of ``routing.leadtime`` has
+    the typical value as its median. Rare extra time on such a leg is a delay event instead."""
+    problems = []
+    for name, table, typical, p95 in (("nodes", NODES, "dwell_h", "dwell_p95_h"),
+                                      ("links", LINKS, "transit_h", "transit_p95_h")):
+        bad = tables[name].filter((pl.col(typical) == 0) & (pl.col(p95) > 0))
+        problems += [
+            Problem(table.file, f"must be empty or 0 when {typical} is 0 (a spread needs a typical value > 0; "
+                    "give rare extra time as delay_prob and delay_h)", row=line, item=i, field=p95, got=v)
+            for line, i, v in zip(bad[LINE], bad["id"], bad[p95], strict=True)
         ]
     return problems
 

@@ -34,7 +34,29 @@ class NoSolution(Exception):
     """Raised inside a command when the solver found no solution (exit code 3)."""
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]},
+class LazyGroup(click.Group):
+    """A group whose heavier commands are imported only when used (keeps start-up fast)."""
+
+    lazy = {
+        "compare": "routing.compare_cli:compare",
+        "batch": "routing.batch_cli:batch",
+        "scenarios": "routing.batch_cli:scenarios",
+        "bench": "routing.bench_cli:bench",
+    }
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *self.lazy])
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in self.lazy:
+            import importlib
+
+            module, attr = self.lazy[name].split(":")
+            return getattr(importlib.import_module(module), attr)
+        return super().get_command(ctx, name)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]},
              epilog="Exit codes: 0 ok, 1 unexpected error, 2 bad usage or bad input, 3 no solution found.")
 @click.option("--debug", is_flag=True, help="Show tracebacks instead of one line per error.")
 @click.version_option(package_name="nearshore")

@@ -4,7 +4,7 @@
 
 Reads the CSV tables of the reference set (``corridors.csv``, ``ports_of_entry.csv``, ``rail_links.csv``,
 ``seaports_and_ocean.csv``, ``us_markets.csv``) and writes ``nodes.csv``, ``links.csv``,
-``commodities.csv``, ``supply.csv`` and ``demand.csv``. The same reference data always gives
+``commodities.csv``, ``supply.csv``, ``demand.csv`` and ``tariffs.csv``. The same reference data always gives
 byte-identical files.
 
 Every assumption is a named constant below, with a comment saying where it comes from ("est." =
@@ -171,11 +171,34 @@ LC_ON_DOCK_TRAINS_PER_DAY = 4  # APM Lazaro Cardenas on-dock rail capacity (rail
 
 # --- ocean and seaports -------------------------------------------------------------------------
 ORIGIN_PORT_DWELL_H = 48.0  # est.: gate-in to sailing (container-yard cut-off 1-2 days before departure)
-VESSEL_DELAY_DAYS = 1.5  # all Asia->N. America vessels, avg delay Jul-2024 (seaports_and_ocean.csv reliability)
-VESSEL_DELAY_DAYS_BY_PORT = {"Houston": 3.4}  # Houston arrival delays (same row)
+# Late vessels are a delay event of the ocean link, not part of transit_h: delay_prob = 1 - on-time share and
+# delay_h = days late of late vessels, both parsed from the reliability row (Reference.vessel_reliability)
+VESSEL_DELAY_DAYS_BY_PORT = {"Houston": 3.4}  # Houston mean arrival delay (same row): delay_h = 3.4 d / delay_prob
 CANAL_WAIT_DAYS = 1.0  # Panama canal waits "0-2+ days" (Houston/Savannah notes): midpoint
+CANAL_WAIT_P95_DAYS = 2.0  # top of the "0-2+ days" range, taken as the p95
 CANAL_PORTS = ("Houston", "Savannah")
 HCMC_TRANSSHIP_DAYS = 5.0  # "Many HCMC services transship ... ~3-7 days": midpoint
+HCMC_TRANSSHIP_P95_DAYS = 7.0  # top of the "~3-7 days" range, taken as the p95
+
+# --- variability: p95s and delay events (README "Variability"); the typical values above are the medians ------
+# The top of a quoted range is taken as the p95; spreads of independent parts of one leg combine as the root sum
+# of squares of their (p95 - typical) excesses (exact for normal parts, close for mildly skewed ones).
+PORT_DWELL_TOP_PATTERNS = {  # port -> regex of the truck-bound and rail-bound top in dest_port_dwell_days_text
+    "Los_Angeles_Long_Beach": (r"truck [\d.]+-([\d.]+)", r"rail [\d.]+-([\d.]+)"),  # PMSA 2024 monthly
+    "Oakland": (r"truck n/a \(est\. [\d.]+-([\d.]+)\)", r"rail [\d.]+-([\d.]+)"),
+    "Seattle_Tacoma": (None, r"rail [\d.]+-([\d.]+)"),
+    "Houston": (None, None),
+    "Savannah": (r"([\d.]+) \(May-2022 congestion\)", r"([\d.]+) \(May-2022 congestion\)"),
+    "Manzanillo_MX": (r"est\. [\d.]+-([\d.]+) days", None),
+    "Lazaro_Cardenas": (r"est\. [\d.]+-([\d.]+) days", r"est\. [\d.]+-([\d.]+) days"),
+}
+CUSTOMS_TOP_PATTERN = r"[\d.]+-([\d.]+) days typical"  # US ports: "1-3 days typical"
+US_EXAM_PATTERN = r"\+([\d.]+)-([\d.]+) days if examined \(~([\d.]+)% exam rate\)"  # "+3-7 days ... (~3% ...)"
+MX_RED_LIGHT_PATTERN = r"red-light secondary review \+([\d.]+)-([\d.]+) days"  # Mexican ports
+MX_RED_LIGHT_PROB = 0.03  # est.: no Mexican red-light rate in the reference set; the US exam rate (~3%) is used
+RAIL_WINDOW_H = 4.0  # 4-h directional windows (RAIL_LRD capacity text): the window wait is uniform on 0-4 h
+INLAND_RAIL_RANGE_PATTERN = r"(\d+(?:\.\d+)?)-(\d+(?:\.\d+)?) days"  # inland_leg text, e.g. "4-6 days"
+Z95 = 1.6448536269514722  # standard normal 95th percentile (documents the lognormal in the README table)
 SEAPORTS = (  # id, name, country, region, lat, lon (coordinates est.: port location, display and truck distances)
     ("Los_Angeles_Long_Beach", "Los Angeles / Long Beach (San Pedro Bay)", "US", "CA", 33.75, -118.22),
     ("Oakland", "Oakland", "US", "CA", 37.80, -122.30),
@@ -312,9 +335,10 @@ US_BORDER_RAIL_TO_MARKETS = (  # (US rail yard, market): CPKC / UP intermodal fr
 
 # --- output ----------------------------------------------------------------------------------------
 NODE_COLUMNS = ("id", "name", "kind", "country", "region", "lat", "lon", "throughput_loads_per_day", "dwell_h",
-                "power_mw", "water_m3_per_day", "source")
-LINK_COLUMNS = ("id", "from", "to", "mode", "transit_h", "capacity_loads_per_day", "cost_usd_per_load",
-                "distance_km", "source")
+                "dwell_p95_h", "delay_prob", "delay_h", "power_mw", "water_m3_per_day", "source")
+LINK_COLUMNS = ("id", "from", "to", "mode", "transit_h", "transit_p95_h", "delay_prob", "delay_h",
+                "capacity_loads_per_day", "cost_usd_per_load", "distance_km", "source")
+TARIFF_COLUMNS = ("country", "commodity", "duty_pct", "illustrative", "basis", "source")
 COMMODITY_COLUMNS = ("id", "name", "value_usd_per_load", "power_mwh_per_load", "water_m3_per_load", "source")
 SUPPLY_COLUMNS = ("node", "commodity", "capacity_loads_per_day", "source")
 DEMAND_COLUMNS = ("node", "commodity", "loads_per_day", "source")
@@ -407,7 +431,7 @@ def node(id_: str, name: str, kind: str, country: str, region: str | None, lat: 
     """One nodes.csv row."""
     return {"id": id_, "name": name, "kind": kind, "country": country, "region": region, "lat": lat, "lon": lon,
             "throughput_loads_per_day": throughput, "dwell_h": dwell_h, "power_mw": power_mw,
-            "water_m3_per_day": water, "source": source}
+            "water_m3_per_day": water, "dwell_p95_h": None, "delay_prob": None, "delay_h": None, "source": source}
 
 
 def link(id_: str, frm: str, to: str, mode: str, transit_h: float, cost: float, distance_km: float | None,
@@ -415,7 +439,7 @@ def link(id_: str, frm: str, to: str, mode: str, transit_h: float, cost: float, 
     """One links.csv row."""
     return {"id": id_, "from": frm, "to": to, "mode": mode, "transit_h": transit_h,
             "capacity_loads_per_day": capacity, "cost_usd_per_load": cost, "distance_km": distance_km,
-            "source": source}
+            "transit_p95_h": None, "delay_prob": None, "delay_h": None, "source": source}
 
 
 # ================================================================================================
@@ -501,6 +525,12 @@ class Reference:
         nm = {(r["origin"], r["destination"]): num(r["sea_distance_nm"]) for r in self.sea
               if r["record_type"] == "ocean_leg"}
         return statistics.mean(usd / nm[leg] for leg, usd in self.ocean_quotes_usd().items())
+
+    def vessel_reliability(self) -> tuple[float, float]:
+        """(on-time share, mean days late of late vessels), Asia -> North America, Jul-2024 (reliability row)."""
+        text = next(r for r in self.sea if r["record_type"] == "reliability")["notes"]
+        return (first_number(r"([\d.]+)% of Asia->North America vessel arrivals on time", text) / 100,
+                first_number(r"LATE vessels avg ([\d.]+) days late", text))
 
     def port_dwell(self) -> dict[str, dict]:
         """Per destination port: truck/rail dwell days, customs days and their sources."""
@@ -956,29 +986,189 @@ def us_rail_links(ref: Reference, nodes: dict[str, Row], coords: dict[str, tuple
 
 
 def ocean_links(ref: Reference) -> list[Row]:
-    """Every Asia -> port leg: computed days at 16 kn + mean vessel delay (+ canal wait, + transshipment)."""
+    """Every Asia -> port leg: computed days at 16 kn (+ canal wait, + transshipment), their range tops as
+    the p95, and late vessels as a delay event (probability 1 - on-time share, days late of late vessels)."""
     quotes, per_nm = ref.ocean_quotes_usd(), ref.ocean_usd_per_nm()
     reliability = next(r for r in ref.sea if r["record_type"] == "reliability")
+    on_time, late_days = ref.vessel_reliability()
+    late = 1 - on_time
     out = []
     for r in ref.sea:
         if r["record_type"] != "ocean_leg":
             continue
         o, d = r["origin"], r["destination"]
         nm = num(r["sea_distance_nm"])
-        days = num(r["transit_days_computed_16kn"]) + VESSEL_DELAY_DAYS_BY_PORT.get(d, VESSEL_DELAY_DAYS)
-        extras = [f"+ vessel delay {VESSEL_DELAY_DAYS_BY_PORT.get(d, VESSEL_DELAY_DAYS):g} d"]
+        days = num(r["transit_days_computed_16kn"])
+        extras, excess = [], []
         if d in CANAL_PORTS:
             days += CANAL_WAIT_DAYS
-            extras.append(f"+ Panama wait {CANAL_WAIT_DAYS:g} d")
+            extras.append(f"+ Panama wait {CANAL_WAIT_DAYS:g} d (p95 {CANAL_WAIT_P95_DAYS:g} d)")
+            excess.append(CANAL_WAIT_P95_DAYS - CANAL_WAIT_DAYS)
         if o == "Ho_Chi_Minh_City":
             days += HCMC_TRANSSHIP_DAYS
-            extras.append(f"+ transshipment {HCMC_TRANSSHIP_DAYS:g} d")
+            extras.append(f"+ transshipment {HCMC_TRANSSHIP_DAYS:g} d (p95 {HCMC_TRANSSHIP_P95_DAYS:g} d)")
+            excess.append(HCMC_TRANSSHIP_P95_DAYS - HCMC_TRANSSHIP_DAYS)
+        if d in VESSEL_DELAY_DAYS_BY_PORT:
+            delay_days = VESSEL_DELAY_DAYS_BY_PORT[d] / late
+            extras.append(f"; late vessels: p {late:.3f}, +{delay_days:.2f} d (mean arrival delay "
+                          f"{VESSEL_DELAY_DAYS_BY_PORT[d]:g} d / p)")
+        else:
+            delay_days = late_days
+            extras.append(f"; late vessels: p = 1 - {on_time:.3f} on time, +{late_days:g} d (late vessels' mean)")
         cost = quotes.get((o, d), nm * per_nm)
         cost_how = "Xeneta spot quote" if (o, d) in quotes else f"{per_nm:.3f} US$/nm (mean of the 2 Xeneta quotes)"
-        out.append(link(f"{o}-{d}", o, d, "ocean", days * 24, cost, nm * KM_PER_NM,
-                        f"derived: transit_days_computed_16kn {r['transit_days_computed_16kn']} {' '.join(extras)} "
-                        f"(quoted: {r['transit_days_quoted'] or 'n/a'}); cost {cost_how}; {r['source']} ; "
-                        f"delay: {reliability['source']} ; quotes: {ref.throughput_row()['source']}"))
+        row = link(f"{o}-{d}", o, d, "ocean", days * 24, cost, nm * KM_PER_NM,
+                   f"derived: transit_days_computed_16kn {r['transit_days_computed_16kn']} {' '.join(extras)} "
+                   f"(quoted: {r['transit_days_quoted'] or 'n/a'}); cost {cost_how}; {r['source']} ; "
+                   f"delay: {reliability['source']} ; quotes: {ref.throughput_row()['source']}")
+        row |= {"transit_p95_h": (days + rss(excess)) * 24 if excess else None, "delay_prob": late,
+                "delay_h": delay_days * 24}
+        out.append(row)
+    return out
+
+
+# ================================================================================================
+# Variability (p95s and delay events) and tariffs
+# ================================================================================================
+
+
+def rss(excesses: Iterable[float]) -> float:
+    """Root sum of squares: the p95 excess of a sum of independent parts, from the parts' excesses."""
+    return math.sqrt(sum(x * x for x in excesses))
+
+
+def add_variability(ref: Reference, nodes: list[Row], links: list[Row]) -> None:
+    """Fill ``dwell_p95_h``, ``transit_p95_h`` and the delay events of seaports, crossings and ranged
+    rail legs (ocean links get theirs in :func:`ocean_links`). Everything else stays fixed."""
+    by_node, by_link = {n["id"]: n for n in nodes}, {row["id"]: row for row in links}
+    seaport_variability(ref, by_node)
+    crossing_variability(ref, by_node)
+    rail_variability(ref, by_link)
+
+
+def dwell_tops(ref: Reference) -> tuple[dict[tuple[str, str], tuple[float, float]], float]:
+    """Quoted (typical, top) dwell days per (port, truck|rail), and the median top/typical ratio that
+    stands in where a port quotes no range."""
+    dwell, tops = ref.port_dwell(), {}
+    for port, patterns in PORT_DWELL_TOP_PATTERNS.items():
+        r = dwell[port]
+        for mode, pattern in zip(("truck", "rail"), patterns, strict=True):
+            typical = num(r[f"dest_port_dwell_days_{mode}"])
+            if pattern is not None and typical is not None:
+                tops[port, mode] = (typical, first_number(pattern, r["dest_port_dwell_days_text"]))
+    return tops, statistics.median(top / typical for typical, top in tops.values())
+
+
+def seaport_variability(ref: Reference, by_node: dict[str, Row]) -> None:
+    """Port dwell p95 from the quoted dwell and customs ranges; customs exams as a delay event."""
+    tops, ratio = dwell_tops(ref)
+    dwell = ref.port_dwell()
+    for port, *_ in SEAPORTS:
+        r = dwell[port]
+        mode = "rail" if port == "Lazaro_Cardenas" else "truck"
+        days, customs = num(r[f"dest_port_dwell_days_{mode}"]), num(r["customs_clearance_days_typical"])
+        day_top = tops.get((port, mode), (days, days * ratio))[1]
+        customs_text = r["customs_clearance_days_text"]
+        quoted = re.search(CUSTOMS_TOP_PATTERN, customs_text)
+        customs_top = float(quoted.group(1)) if quoted else customs * ratio
+        exam = re.search(US_EXAM_PATTERN, customs_text)
+        if exam:
+            prob, exam_days = float(exam.group(3)) / 100, (float(exam.group(1)) + float(exam.group(2))) / 2
+            exam_how = f"exam {prob:g} x +{exam_days:g} d ('{exam.group(0)}', midpoint)"
+        else:
+            low = first_number(MX_RED_LIGHT_PATTERN, customs_text)
+            high = float(re.search(MX_RED_LIGHT_PATTERN, customs_text).group(2))
+            prob, exam_days = MX_RED_LIGHT_PROB, (low + high) / 2
+            exam_how = f"red-light review {prob:g} (est., the US exam rate) x +{exam_days:g} d (midpoint)"
+        node = by_node[port]
+        node["dwell_p95_h"] = node["dwell_h"] + rss((day_top - days, customs_top - customs)) * 24
+        node["delay_prob"], node["delay_h"] = prob, exam_days * 24
+        how = "quoted top" if (port, mode) in tops else f"x {ratio:.3f} (median top/typical of the quoted ranges)"
+        node["source"] += (f"; spread: p95 = dwell_h + rss({mode} dwell top {day_top:g} d ({how}) - {days:g}, customs "
+                           f"top {customs_top:g} d - {customs:g}) x 24; delay: {exam_how}")
+        ramp = by_node.get(US_RAMPS.get(port, ""))
+        if ramp is not None and ramp["dwell_h"] > 0:
+            rail = num(r["dest_port_dwell_days_rail"])
+            rail_top = tops.get((port, "rail"), (rail, rail * ratio))[1]
+            ramp["dwell_p95_h"] = ramp["dwell_h"] + (rail_top - rail) * 24
+            ramp["source"] += f"; spread: p95 = dwell_h + (rail-bound top {rail_top:g} d - {rail:g} d) x 24"
+
+
+def crossing_variability(ref: Reference, by_node: dict[str, Row]) -> None:
+    """Truck POEs: p95 = dwell_h + (p95 wait - typical wait); rail: the p95 of a uniform window wait."""
+    for r in ref.poes.values():
+        node = by_node[r["poe_id"]]
+        if r["mode"] == "truck":
+            typical, p95 = num(r["typical_commercial_wait_min"]), num(r["p95_wait_min_est"])
+            node["dwell_p95_h"] = node["dwell_h"] + (p95 - typical) / 60
+            node["source"] += f"; spread: p95 = dwell_h + (p95_wait_min_est {p95:g} - typical {typical:g}) / 60"
+        else:
+            node["dwell_p95_h"] = node["dwell_h"] + (0.95 - 0.5) * RAIL_WINDOW_H
+            node["source"] += (f"; spread: p95 = dwell_h + (0.95 - 0.5) x {RAIL_WINDOW_H:g}-h directional window "
+                               "(uniform wait; RAIL_LRD windows, est. for every rail crossing)")
+
+
+def rail_variability(ref: Reference, by_link: dict[str, Row]) -> None:
+    """Rail legs quoted as a range 'A-B': the typical value is the midpoint, B is the p95."""
+    for id_ in RAIL_LINK_ENDS:
+        if id_ in RAIL_HOURS_FROM_KM:
+            continue
+        text = ref.rail_links[id_]["typical_transit_hours"]
+        part = RAIL_HOURS_TEXT_PART.get(id_)
+        match = re.search(r"(\d+(?:\.\d+)?)\s*-\s*(\d+(?:\.\d+)?)", text.split(part, 1)[1] if part else text)
+        if match:
+            low, high = float(match.group(1)), float(match.group(2))
+            row = by_link[id_]
+            row["transit_p95_h"] = row["transit_h"] + (high - low) / 2
+            row["source"] += f"; spread: p95 = transit_h + ({high:g} - {low:g}) / 2 h (top of the range)"
+    for r in ref.sea:
+        if r["record_type"] != "inland_leg" or not r["mode"].startswith("rail") or r["origin"] not in US_RAMPS:
+            continue
+        match = re.search(INLAND_RAIL_RANGE_PATTERN, r["inland_transit_days_text"])
+        typical = num(r["inland_transit_days_typical"])
+        if match and float(match.group(2)) > typical:
+            row = by_link[f"{US_RAMPS[r['origin']]}-{MARKET_IDS[r['destination']]}"]
+            row["transit_p95_h"] = row["transit_h"] + (float(match.group(2)) - typical) * 24
+            row["source"] += f"; spread: p95 = top of '{match.group(0)}'"
+
+
+TARIFF_SOURCES = {
+    "USMCA": "USMCA, HTSUS General Note 11 (https://hts.usitc.gov ; https://ustr.gov/trade-agreements/free-trade-"
+             "agreements/united-states-mexico-canada-agreement)",
+    "KORUS": "KORUS FTA, HTSUS General Note 33 (https://hts.usitc.gov ; https://ustr.gov/trade-agreements/"
+             "free-trade-agreements/korus-fta)",
+    "MFN": "HTSUS column 1 general rates (https://hts.usitc.gov)",
+    "301": "Section 301 China tariff actions, Lists 1-4A (https://ustr.gov/issue-areas/enforcement/"
+           "section-301-investigations/tariff-actions)",
+}
+# est. MFN rate of each commodity group: the typical column-1 general rate of its main HTS headings
+MFN_PCT = {"auto_parts": 2.5, "electronics": 1.5, "appliances": 2.0, "medical_devices": 0.0}
+# HTS 8708 parts 2.5 %; ch. 85 equipment mostly 0-2.6 %; 8418/8450/8516 appliances 0-2.7 %; 9018 instruments Free
+SECTION_301_PCT = {"auto_parts": 25.0, "electronics": 25.0, "appliances": 25.0, "medical_devices": 7.5}
+# Lists 1-3 at 25 %; most medical devices are on List 4A at 7.5 %
+TARIFF_ORIGINS = (  # country, basis: how the rate is made, from 2024 rules (2025 IEEPA/reciprocal duties not included)
+    ("MX", "USMCA"), ("CN", "MFN+301"), ("KR", "KORUS"), ("TW", "MFN"), ("VN", "MFN"),
+)
+
+
+def tariff_rows() -> list[Row]:
+    """tariffs.csv: duty by origin country and commodity. Only the USMCA 0 % is not illustrative."""
+    out = []
+    for country, basis in TARIFF_ORIGINS:
+        for commodity in COMMODITY_SHARE:
+            mfn, s301 = MFN_PCT[commodity], SECTION_301_PCT[commodity]
+            if basis == "USMCA":
+                duty, text, src = 0.0, "USMCA-qualifying goods: Free", TARIFF_SOURCES["USMCA"]
+            elif basis == "KORUS":
+                duty, text, src = 0.0, "KORUS-qualifying goods: Free", TARIFF_SOURCES["KORUS"]
+            elif basis == "MFN":
+                duty, text, src = mfn, f"MFN {mfn:g} % (est. for the group)", TARIFF_SOURCES["MFN"]
+            else:
+                duty, text = mfn + s301, f"MFN {mfn:g} % (est. for the group) + Section 301 {s301:g} %"
+                src = f"{TARIFF_SOURCES['MFN']} ; {TARIFF_SOURCES['301']}"
+            out.append({"country": country, "commodity": commodity, "duty_pct": duty,
+                        "illustrative": "false" if basis == "USMCA" else "true",
+                        "basis": f"{text}; 2024 rules, 2025 IEEPA/reciprocal/232 duties not included", "source": src})
     return out
 
 
@@ -988,7 +1178,7 @@ def ocean_links(ref: Reference) -> list[Row]:
 
 
 def build(ref: Reference) -> dict[str, list[Row]]:
-    """All five tables as lists of rows, in a fixed order."""
+    """All tables as lists of rows, in a fixed order."""
     plants = plant_nodes(ref)
     commodities = commodity_rows()
     supply = supply_rows(ref)
@@ -1003,13 +1193,16 @@ def build(ref: Reference) -> dict[str, list[Row]]:
     links = (mexico_truck_links(plants, by_id, circuity) + plant_rail_drayage(plants, rail_starts, circuity)
              + mexico_rail_links(ref, coords) + crossing_links(ref, by_id) + us_truck_links(ref, by_id)
              + us_rail_links(ref, by_id, coords) + ocean_links(ref))
-    return {"nodes": nodes, "links": links, "commodities": commodities, "supply": supply, "demand": demand_rows(ref)}
+    add_variability(ref, nodes, links)
+    return {"nodes": nodes, "links": links, "commodities": commodities, "supply": supply, "demand": demand_rows(ref),
+            "tariffs": tariff_rows()}
 
 
 DECIMALS = {  # rounding per column (everything else: 2 decimals)
     "lat": 4, "lon": 4, "throughput_loads_per_day": 1, "dwell_h": 2, "power_mw": 1, "water_m3_per_day": 0,
     "transit_h": 2, "capacity_loads_per_day": 1, "cost_usd_per_load": 0, "distance_km": 1,
     "value_usd_per_load": 0, "power_mwh_per_load": 2, "water_m3_per_load": 1, "loads_per_day": 1,
+    "dwell_p95_h": 2, "transit_p95_h": 2, "delay_prob": 3, "delay_h": 2, "duty_pct": 2,
 }
 
 
@@ -1032,7 +1225,7 @@ def main(argv: list[str] | None = None) -> None:
     tables = build(Reference(read_reference(args.reference)))
     args.out.mkdir(parents=True, exist_ok=True)
     for name, columns in (("nodes", NODE_COLUMNS), ("links", LINK_COLUMNS), ("commodities", COMMODITY_COLUMNS),
-                          ("supply", SUPPLY_COLUMNS), ("demand", DEMAND_COLUMNS)):
+                          ("supply", SUPPLY_COLUMNS), ("demand", DEMAND_COLUMNS), ("tariffs", TARIFF_COLUMNS)):
         write_table(args.out / f"{name}.csv", columns, tables[name])
         print(f"wrote {args.out / f'{name}.csv'}: {len(tables[name])} rows")
 
