@@ -56,9 +56,11 @@ def bottlenecks_frame(network: Network, solution: Solution) -> pl.DataFrame:
     table = capacities_frame(network, solution)
     binding = (pl.col("load_hours_saved_per_unit") > 1e-9) | (
         (pl.col("capacity") > 0) & (pl.col("utilisation") >= NEAR_BINDING))
+    # rank on values rounded to 1e-6, so solver noise between equal savings cannot reorder them
     return (
         table.filter(binding)
-        .sort(["load_hours_saved_per_unit", "utilisation", "kind", "id"], descending=[True, True, False, False])
+        .sort([pl.col("load_hours_saved_per_unit").round(6), pl.col("utilisation").round(6), "kind", "id"],
+              descending=[True, True, False, False])
         .select(BOTTLENECKS_SCHEMA.names())
     )
 

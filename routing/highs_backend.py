@@ -50,20 +50,29 @@ def new_highs(*, threads: int = 1) -> object:
 
 class HighsSession:
     """One HiGHS instance across solves: a new LP is passed whole; a variant of the last one
-    (same matrix) only changes the costs and bounds that differ and warm-starts from its basis."""
+    (same matrix) only changes the costs and bounds that differ.
+
+    Every variant warm-starts from the optimal basis of the first LP of its structure, not from
+    the previous variant's, so a variant's answer does not depend on the order of the solves."""
 
     def __init__(self) -> None:
         self.highs = new_highs()
         self._last: LinearProgram | None = None
+        self._basis: object | None = None
 
     def solve(self, lp: LinearProgram, *, reuse: bool, time_limit_s: float | None) -> LpSolution:
         """Solve ``lp``; ``reuse`` promises it has the matrix of the previous LP."""
-        if reuse and self._last is not None:
+        warm = reuse and self._last is not None and self._basis is not None
+        if warm:
             self._update(self._last, lp)
+            self.highs.setBasis(self._basis)
         else:
             _pass_model(self.highs, lp)
         self._last = lp
-        return _run(self.highs, time_limit_s)
+        answer = _run(self.highs, time_limit_s)
+        if not warm:
+            self._basis = self.highs.getBasis() if answer.status == Status.OPTIMAL else None
+        return answer
 
     def _update(self, old: LinearProgram, new: LinearProgram) -> None:
         cols = np.flatnonzero((old.c != new.c) | (old.lb != new.lb) | (old.ub != new.ub)).astype(np.int32)
