@@ -7,8 +7,6 @@ import numpy as np
 import polars as pl
 
 from networks import Network
-from routing.crossings import crossings_frame
-from routing.lp import Weights
 from routing.result import BOTTLENECKS_SCHEMA, UNMET_SCHEMA
 from routing.status import Solution
 
@@ -16,44 +14,50 @@ NEAR_BINDING = 0.99  # utilisation from which a capacity is reported even withou
 TOP_REASONS = 3
 
 
-def capacities_frame(network: Network, solution: Solution) -> pl.DataFrame:
+def capacities_frame(network: Network, solution: Solution, crossings: pl.DataFrame) -> pl.DataFrame:
     """Every finite capacity with its use and saving, plus the node it sits at (``at``); queued
-    crossings add what one more lane and one more open hour of each lane type would save."""
+    crossings (``crossings``, the per-lane-type frame) add what one more lane and one more open hour
+    of each lane type would save."""
     a = network.arrays
     nodes, links = network.nodes["id"], network.links["id"]
     link_used = solution.flow.sum(axis=0)
     node_used = np.bincount(a.head, link_used, minlength=a.n_nodes) + np.bincount(
         a.supply_node, solution.production, minlength=a.n_nodes)
-    power_used = np.bincount(a.supply_node, solution.production * a.power_mwh_per_load[a.supply_commodity], minlength=a.n_nodes)
-    water_used = np.bincount(a.supply_node, solution.production * a.water_m3_per_load[a.supply_commodity], minlength=a.n_nodes)
-    supply_ids = network.supply["node"] + "/" + network.supply["commodity"]
-    blocks = [
+    per_node = lambda values: np.bincount(a.supply_node, solution.production * values, minlength=a.n_nodes)  # noqa: E731
+    blocks = (  # kind, ids, used, capacity, saved, unit, at
         ("link", links, link_used, a.capacity, solution.link_saved, "loads/day", network.links["to"]),
         ("node", nodes, node_used, a.throughput, solution.node_saved, "loads/day", nodes),
-        ("supply", supply_ids, solution.production, a.supply_capacity, solution.supply_saved, "loads/day",
-         network.supply["node"]),
-        ("power", nodes, power_used, 24.0 * a.power_mw, solution.power_saved, "MWh/day", nodes),
-        ("water", nodes, water_used, a.water_m3_per_day, solution.water_saved, "m3/day", nodes),
-    ]
-    frames = [
-        pl.DataFrame({"kind": kind, "id": ids, "used": used, "capacity": cap, "load_hours_saved_per_unit": saved,
-                      "unit": unit, "at": at}).filter(pl.col("capacity").is_finite())
-        for kind, ids, used, cap, saved, unit, at in blocks
-    ]
-    lanes = crossings_frame(network, solution).filter(pl.col("loads_per_day") > 0)
-    for kind, value, unit in (("crossing_lane", "value_of_lane_h", "lane"), ("crossing_hour", "value_of_hour_h", "open h/day")):
-        frames.append(lanes.select(
-            kind=pl.lit(kind), id=pl.col("crossing") + "/" + pl.col("lane_type"), used=pl.col("loads_per_day"),
-            capacity=pl.col("capacity_loads_per_day"), load_hours_saved_per_unit=pl.col(value), unit=pl.lit(unit),
-            at=pl.col("crossing")))
-    return pl.concat(frames).with_columns(
+        ("supply", network.supply["node"] + "/" + network.supply["commodity"], solution.production,
+         a.supply_capacity, solution.supply_saved, "loads/day", network.supply["node"]),
+        ("power", nodes, per_node(a.power_mwh_per_load[a.supply_commodity]), 24.0 * a.power_mw,
+         solution.power_saved, "MWh/day", nodes),
+        ("water", nodes, per_node(a.water_m3_per_load[a.supply_commodity]), a.water_m3_per_day,
+         solution.water_saved, "m3/day", nodes),
+    )
+    finite = [np.flatnonzero(np.isfinite(b[3])) for b in blocks]
+    counts = [len(f) for f in finite]
+    lanes = crossings.filter(pl.col("loads_per_day") > 0)
+    lane_ids = lanes["crossing"] + "/" + lanes["lane_type"]
+    table = pl.DataFrame({
+        "kind": np.repeat([b[0] for b in blocks] + ["crossing_lane", "crossing_hour"], counts + [lanes.height] * 2),
+        "id": pl.concat([b[1].gather(f) for b, f in zip(blocks, finite, strict=True)] + [lane_ids, lane_ids]),
+        "used": np.concatenate([b[2][f] for b, f in zip(blocks, finite, strict=True)] + [lanes["loads_per_day"]] * 2),
+        "capacity": np.concatenate([b[3][f] for b, f in zip(blocks, finite, strict=True)]
+                                   + [lanes["capacity_loads_per_day"]] * 2),
+        "load_hours_saved_per_unit": np.concatenate([b[4][f] for b, f in zip(blocks, finite, strict=True)]
+                                                    + [lanes["value_of_lane_h"], lanes["value_of_hour_h"]]),
+        "unit": np.repeat([b[5] for b in blocks] + ["lane", "open h/day"], counts + [lanes.height] * 2),
+        "at": pl.concat([b[6].gather(f) for b, f in zip(blocks, finite, strict=True)]
+                        + [lanes["crossing"], lanes["crossing"]]),
+    })
+    return table.with_columns(
         utilisation=pl.when(pl.col("capacity") > 0).then(pl.col("used") / pl.col("capacity")).otherwise(1.0)
     )
 
 
-def bottlenecks_frame(network: Network, solution: Solution) -> pl.DataFrame:
+def bottlenecks_frame(network: Network, solution: Solution, crossings: pl.DataFrame) -> pl.DataFrame:
     """Binding or near-binding capacities, the most valuable first."""
-    table = capacities_frame(network, solution)
+    table = capacities_frame(network, solution, crossings)
     binding = (pl.col("load_hours_saved_per_unit") > 1e-9) | (
         (pl.col("capacity") > 0) & (pl.col("utilisation") >= NEAR_BINDING))
     # rank on values rounded to 1e-6, so solver noise between equal savings cannot reorder them
@@ -65,14 +69,14 @@ def bottlenecks_frame(network: Network, solution: Solution) -> pl.DataFrame:
     )
 
 
-def unmet_frame(network: Network, solution: Solution, weights: Weights) -> pl.DataFrame:
+def unmet_frame(network: Network, solution: Solution, crossings: pl.DataFrame) -> pl.DataFrame:
     """Demand not served, each row with the capacities that ran out on its way (or 'no route')."""
     a = network.arrays
     rows = np.flatnonzero(solution.unmet > 1e-9)
     if len(rows) == 0:
         return UNMET_SCHEMA.to_frame()
-    bottlenecks = bottlenecks_frame(network, solution).join(
-        capacities_frame(network, solution).select("kind", "id", "at"), on=["kind", "id"], how="left")
+    bottlenecks = bottlenecks_frame(network, solution, crossings).join(
+        capacities_frame(network, solution, crossings).select("kind", "id", "at"), on=["kind", "id"], how="left")
     graph = network.graph
     demand = network.demand
     reasons = []

@@ -37,63 +37,78 @@ def decompose_solution(arrays: NetworkArrays, solution: Solution) -> list[Paths]
 
 
 def lanes_frame(network: Network, solution: Solution) -> pl.DataFrame:
-    """One row per used path, with its lead time split into the waterfall legs."""
+    """One row per used path, with its lead time split into the waterfall legs.
+
+    All commodities' paths are handled at once: per-leg hours are weighted bincounts over the
+    flat arc list, and route strings come from one polars group-by.
+    """
     arrays = network.arrays
+    per_commodity = decompose_solution(arrays, solution)
+    commodity = np.repeat(np.arange(arrays.n_commodities), [len(p) for p in per_commodity])
+    paths = concat_paths(per_commodity)
+    n_paths = len(paths)
+    path_of_arc = np.repeat(np.arange(n_paths), np.diff(paths.start))
+    arcs = paths.arcs
+
+    legs = dict.fromkeys(WATERFALL)
+    by_mode = _bincount_2d(path_of_arc, arrays.mode[arcs], arrays.transit_h[arcs], n_paths, len(MODES))
+    for mode, leg in (("ocean", "ocean_h"), ("rail", "rail_h"), ("truck", "truck_h"), ("drayage", "drayage_h")):
+        legs[leg] = by_mode[:, MODES.index(mode)]
+    # dwell: the first node of each path, then the head of every arc
+    dwell_node = np.concatenate([paths.origin, arrays.head[arcs]])
+    dwell_path = np.concatenate([np.arange(n_paths), path_of_arc])
+    group = _DWELL_GROUP[arrays.kind[dwell_node]]
+    by_group = _bincount_2d(dwell_path, group, arrays.dwell_h[dwell_node], n_paths, 3)
+    legs["port_dwell_h"], legs["crossing_h"], legs["other_dwell_h"] = by_group.T
     waits = wait_by_commodity_and_node(network, solution)
-    frames = [_lanes_of(network, arrays, paths, k, waits[k])
-              for k, paths in enumerate(decompose_solution(arrays, solution))]
-    lanes = pl.concat([LANES_SCHEMA.to_frame(), *frames])
+    legs["crossing_wait_h"] = np.bincount(path_of_arc, waits[commodity[path_of_arc], arrays.head[arcs]],
+                                          minlength=n_paths)
+    distance = network.links["distance_km"].fill_null(0.0).to_numpy()
+
+    order = np.argsort(dwell_path, kind="stable")  # per path: its origin, then its arcs in order
+    steps = pl.DataFrame({
+        "path": dwell_path[order],
+        "node": network.nodes["id"].gather(dwell_node[order]),
+        "link": network.links["id"].gather(np.concatenate([np.zeros(n_paths, dtype=np.int64), arcs])[order]),
+        "first": np.concatenate([np.ones(n_paths, dtype=bool), np.zeros(len(arcs), dtype=bool)])[order],
+        "is_crossing": group[order] == 1,
+    })
+    text = steps.group_by("path", maintain_order=True).agg(
+        route=pl.col("node").str.join(">"),
+        links=pl.col("link").filter(~pl.col("first")).str.join(">"),
+        crossing=pl.col("node").filter(pl.col("is_crossing")).str.join(","),
+    )
+    lanes = pl.DataFrame({
+        "origin": network.nodes["id"].gather(paths.origin), "market": network.nodes["id"].gather(paths.market),
+        "commodity": network.commodities["id"].gather(commodity), "loads_per_day": paths.amount,
+        "lead_time_h": sum(legs.values()), "route": text["route"], "links": text["links"],
+        "crossing": text["crossing"], **legs,
+        "cost_usd_per_load": np.bincount(path_of_arc, arrays.cost_usd[arcs], minlength=n_paths),
+        "distance_km": np.bincount(path_of_arc, distance[arcs], minlength=n_paths),
+    }, schema=LANES_SCHEMA)
     keys = ["origin", "market", "commodity", "links"]
     firsts = [c for c in LANES_SCHEMA.names() if c not in keys and c != "loads_per_day"]
     lanes = lanes.group_by(keys, maintain_order=True).agg(pl.col("loads_per_day").sum(), pl.col(firsts).first())
     return lanes.select(LANES_SCHEMA.names()).sort(["market", "commodity", "lead_time_h", "origin", "links"])
 
 
-def _join_by_path(values: pl.Series, path: np.ndarray, n_paths: int) -> pl.Series:
-    """Join each path's values with '>' (``path`` is sorted)."""
-    joined = pl.DataFrame({"path": path, "value": values}).group_by("path", maintain_order=True).agg(
-        pl.col("value").str.join(">"))
-    full = pl.DataFrame({"path": np.arange(n_paths)}).join(joined, on="path", how="left")
-    return full["value"].fill_null("")
+# waterfall group of a node's dwell, by node kind: 0 port dwell, 1 crossing, 2 other dwell
+_DWELL_GROUP = np.array([0 if k == NodeKind.SEAPORT else 1 if k == NodeKind.BORDER_CROSSING else 2 for k in KINDS])
 
 
-def _lanes_of(network: Network, arrays: NetworkArrays, paths: Paths, k: int, wait_at: np.ndarray) -> pl.DataFrame:
-    n_paths = len(paths)
-    path_of_arc = np.repeat(np.arange(n_paths), np.diff(paths.start))
-    arcs = paths.arcs
-    legs = {leg: np.zeros(n_paths) for leg in WATERFALL}
-    for mode, leg in ((MODES.index("ocean"), "ocean_h"), (MODES.index("rail"), "rail_h"),
-                      (MODES.index("truck"), "truck_h"), (MODES.index("drayage"), "drayage_h")):
-        on = arrays.mode[arcs] == mode
-        legs[leg] += np.bincount(path_of_arc[on], arrays.transit_h[arcs[on]], minlength=n_paths)
-    # node dwell: the first node of each path, then the head of every arc
-    dwell_node = np.concatenate([paths.origin, arrays.head[arcs]])
-    dwell_path = np.concatenate([np.arange(n_paths), path_of_arc])
-    kind = arrays.kind[dwell_node]
-    for leg, kinds in (("port_dwell_h", (NodeKind.SEAPORT,)), ("crossing_h", (NodeKind.BORDER_CROSSING,)),
-                       ("other_dwell_h", tuple(k for k in KINDS if k not in (NodeKind.SEAPORT, NodeKind.BORDER_CROSSING)))):
-        on = np.isin(kind, [KINDS.index(x) for x in kinds])
-        legs[leg] += np.bincount(dwell_path[on], arrays.dwell_h[dwell_node[on]], minlength=n_paths)
-    legs["crossing_wait_h"] += np.bincount(path_of_arc, wait_at[arrays.head[arcs]], minlength=n_paths)
-    node_ids = network.nodes["id"]
-    distance = network.links["distance_km"].fill_null(0.0).to_numpy()
-    order = np.argsort(dwell_path, kind="stable")  # origin first, then arcs in path order
-    route_nodes = pl.DataFrame({
-        "path": dwell_path[order], "node": node_ids.gather(dwell_node[order]),
-        "is_crossing": kind[order] == KINDS.index(NodeKind.BORDER_CROSSING),
-    })
-    grouped = route_nodes.group_by("path", maintain_order=True).agg(
-        route=pl.col("node").str.join(">"), crossing=pl.col("node").filter(pl.col("is_crossing")).str.join(",")
+def _bincount_2d(row: np.ndarray, column: np.ndarray, weights: np.ndarray, n_rows: int, n_columns: int) -> np.ndarray:
+    """Sums of ``weights`` per (row, column), as an (n_rows, n_columns) array."""
+    flat = np.bincount(row * n_columns + column, weights, minlength=n_rows * n_columns)
+    return flat.reshape(n_rows, n_columns)
+
+
+def concat_paths(parts: list[Paths]) -> Paths:
+    """One :class:`Paths` of several, in order."""
+    offsets = np.cumsum([0] + [len(p.arcs) for p in parts])
+    return Paths(
+        origin=np.concatenate([p.origin for p in parts]),
+        market=np.concatenate([p.market for p in parts]),
+        amount=np.concatenate([p.amount for p in parts]),
+        start=np.concatenate([[0]] + [p.start[1:] + off for p, off in zip(parts, offsets, strict=False)]),
+        arcs=np.concatenate([p.arcs for p in parts]),
     )
-    total = sum(legs.values())
-    return pl.DataFrame({
-        "origin": node_ids.gather(paths.origin), "market": node_ids.gather(paths.market),
-        "commodity": pl.Series([network.commodities["id"][k]] * n_paths, dtype=pl.String),
-        "loads_per_day": paths.amount, "lead_time_h": total,
-        "route": grouped["route"] if n_paths else pl.Series([], dtype=pl.String),
-        "links": _join_by_path(network.links["id"].gather(arcs), path_of_arc, n_paths),
-        "crossing": grouped["crossing"] if n_paths else pl.Series([], dtype=pl.String),
-        **legs,
-        "cost_usd_per_load": np.bincount(path_of_arc, arrays.cost_usd[arcs], minlength=n_paths),
-        "distance_km": np.bincount(path_of_arc, distance[arcs], minlength=n_paths),
-    }, schema=LANES_SCHEMA)

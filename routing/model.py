@@ -189,6 +189,7 @@ def assemble_result(network: Network, solution: Solution, weights: Weights, *, o
     cost = float((solution.flow @ arrays.cost_usd).sum())
     served = float(arrays.demand_loads.sum() - solution.unmet.sum())
     segments = fill_segments(solution.queue_volume, weights.segment_width)
+    crossings = crossings_frame(network, solution)
     objective_value = float((solution.flow @ weights.link).sum() + solution.production @ weights.supply
                             + weights.penalty * solution.unmet.sum() + (segments * weights.segment_cost).sum())
     return LeadTimeResult(
@@ -200,9 +201,9 @@ def assemble_result(network: Network, solution: Solution, weights: Weights, *, o
         total_load_hours_per_day=load_hours,
         total_cost_usd_per_day=cost,
         lanes=lanes_frame(network, solution),
-        bottlenecks=bottlenecks_frame(network, solution),
-        unmet=unmet_frame(network, solution, weights),
+        bottlenecks=bottlenecks_frame(network, solution, crossings),
+        unmet=unmet_frame(network, solution, crossings),
         flows=flows_frame(network, solution),
-        crossings=crossings_frame(network, solution),
+        crossings=crossings,
         **common,
     )
