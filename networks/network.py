@@ -38,6 +38,7 @@ class QueueArrays:
     loads_per_lane_hour: np.ndarray
     open_h_per_day: np.ndarray
     capacity: np.ndarray  # loads/day
+    background: np.ndarray  # loads/day of traffic that is not routed but queues in the same lanes
     rho_ref: np.ndarray
     wait_typical_h: np.ndarray
     wait_p95_h: np.ndarray  # nan where unknown
@@ -61,6 +62,7 @@ def build_queue_arrays(network: Network) -> QueueArrays:
         loads_per_lane_hour=rate,
         open_h_per_day=hours,
         capacity=capacity,
+        background=_float(table, "background_loads_per_day", 0.0),
         rho_ref=np.divide(reference, reference_capacity, out=np.zeros_like(capacity), where=reference_capacity > 0),
         wait_typical_h=_float(table, "wait_typical_h", 0.0),
         wait_p95_h=_float(table, "wait_p95_h", np.nan),

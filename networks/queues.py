@@ -15,8 +15,10 @@ is taken as gamma-distributed around that mean with the observed p95/typical rat
 today's volume is the observed p95 too. Utilisation is capped at ``RHO_MAX``: beyond it a real
 queue does not settle within a day.
 
-The total wait ``T(v) = v W(v / capacity)`` is convex in the volume ``v``, so the LP can carry
-it as parallel segments with rising marginal wait (:func:`wait_segments`).
+Modelled loads share the lanes with ``background_loads_per_day`` of traffic the network does not
+route (empties, other goods), so ``rho = (background + volume) / capacity``. The total wait
+``T(x) = x W(x / capacity)`` is convex in the total volume ``x``, so the LP can carry the extra wait
+the modelled volume causes as parallel segments with rising marginal wait (:func:`wait_segments`).
 """
 
 from __future__ import annotations
@@ -49,23 +51,28 @@ def total_wait_h(volume: np.ndarray, capacity: np.ndarray, rho_ref: np.ndarray, 
     return np.where(capacity > 0, volume * wait_h(volume / safe, rho_ref, wait_typical_h), 0.0)
 
 
-def breakpoints(n_segments: int) -> np.ndarray:
-    """Utilisations ``0 = r_0 < ... < r_n = RHO_MAX``, denser where the curve is steep:
-    ``r_i = 1 - (1 - RHO_MAX) ** (i / n)``."""
-    return 1.0 - (1.0 - RHO_MAX) ** (np.arange(n_segments + 1) / n_segments)
+def breakpoints(start: np.ndarray, n_segments: int) -> np.ndarray:
+    """Utilisations ``start = r_0 < ... < r_n = RHO_MAX`` per row, denser where the curve is steep:
+    ``1 - r_i = (1 - start) x ((1 - RHO_MAX) / (1 - start)) ** (i / n)``."""
+    start = np.minimum(np.asarray(start, dtype=float), RHO_MAX)[:, None]
+    step = np.arange(n_segments + 1)[None, :] / n_segments
+    return 1.0 - (1.0 - start) * ((1.0 - RHO_MAX) / (1.0 - start)) ** step
 
 
-def wait_segments(capacity: np.ndarray, rho_ref: np.ndarray, wait_typical_h: np.ndarray,
+def wait_segments(capacity: np.ndarray, background: np.ndarray, rho_ref: np.ndarray, wait_typical_h: np.ndarray,
                   n_segments: int) -> tuple[np.ndarray, np.ndarray]:
-    """Segment widths (loads/day) and marginal waits (hours per load), shape (lane types, segments).
+    """Segment widths (modelled loads/day) and marginal waits (hours per load), shape (lane types, segments).
 
-    Segment ``j`` spans volumes ``capacity x [r_j, r_j+1]``; its slope is the secant of ``T``
-    there, so the piecewise-linear total wait touches ``T`` at every breakpoint and the slopes rise.
+    The modelled volume ``v`` queues with the ``background`` traffic, so its cost is the extra total
+    wait ``T(b + v) - T(b)`` it causes, its own and the background's (system-optimal). Segment ``j``
+    spans utilisations ``[r_j, r_j+1]`` from ``b / capacity`` to ``RHO_MAX``; its slope is the secant
+    of ``T`` there, so the piecewise-linear wait touches ``T`` at every breakpoint and slopes rise.
     """
-    r = breakpoints(n_segments)
-    volume = capacity[:, None] * r[None, :]
-    total = total_wait_h(volume, capacity[:, None], rho_ref[:, None], wait_typical_h[:, None])
-    width = np.diff(volume, axis=1)
+    safe = np.where(capacity > 0, capacity, 1.0)
+    r = breakpoints(background / safe, n_segments)
+    total_volume = np.where(capacity[:, None] > 0, capacity[:, None] * r, 0.0)
+    total = total_wait_h(total_volume, capacity[:, None], rho_ref[:, None], wait_typical_h[:, None])
+    width = np.diff(total_volume, axis=1)
     slope = np.divide(np.diff(total, axis=1), width, out=np.zeros_like(width), where=width > 0)
     return width, slope
 

@@ -181,6 +181,7 @@ CROSSINGS = Table(
         _number("open_h_per_day", maximum=24.0),
         _number("reference_loads_per_day"),
         _number("reference_lanes", required=False, nullable=True),
+        _number("background_loads_per_day", required=False, default=0.0),
         Column(name="wait_typical_h", dtype="float", minimum=0.0, exclusive_minimum=True),
         _number("wait_p95_h", required=False, nullable=True),
         _SOURCE,

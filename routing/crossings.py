@@ -6,28 +6,31 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from networks import LANE_TYPES, Network
+from networks import LANE_TYPES, Network, QueueArrays
 from networks.queues import total_wait_h, wait_h, wait_p95_h
 from routing.status import Solution
 
 CROSSINGS_SCHEMA = pl.Schema({
     "crossing": pl.String, "name": pl.String, "lane_type": pl.String, "lanes": pl.Float64,
-    "loads_per_day": pl.Float64, "capacity_loads_per_day": pl.Float64, "utilisation": pl.Float64,
+    "loads_per_day": pl.Float64, "background_loads_per_day": pl.Float64, "capacity_loads_per_day": pl.Float64, "utilisation": pl.Float64,
     "wait_h": pl.Float64, "wait_p95_h": pl.Float64, "value_of_lane_h": pl.Float64, "value_of_hour_h": pl.Float64,
 })
+
+
+def utilisation(queue: QueueArrays, volume: np.ndarray) -> np.ndarray:
+    """Utilisation of each lane type: modelled plus background volume over capacity."""
+    return np.divide(queue.background + volume, queue.capacity, out=np.zeros(len(queue)), where=queue.capacity > 0)
 
 
 def lane_waits(network: Network, solution: Solution) -> np.ndarray:
     """Mean wait (hours) of each lane type at its solved utilisation: all its loads wait alike."""
     q = network.arrays.queue
-    rho = np.divide(solution.queue_volume, q.capacity, out=np.zeros(len(q)), where=q.capacity > 0)
-    return wait_h(rho, q.rho_ref, q.wait_typical_h)
+    return wait_h(utilisation(q, solution.queue_volume), q.rho_ref, q.wait_typical_h)
 
 
 def total_wait_load_hours(network: Network, solution: Solution) -> float:
-    """Load-hours per day spent waiting at queued crossings, on the smooth curves."""
-    q = network.arrays.queue
-    return float(total_wait_h(solution.queue_volume, q.capacity, q.rho_ref, q.wait_typical_h).sum())
+    """Load-hours per day the modelled loads spend waiting at queued crossings, on the smooth curves."""
+    return float((solution.queue_volume * lane_waits(network, solution)).sum())
 
 
 def wait_by_commodity_and_node(network: Network, solution: Solution) -> np.ndarray:
@@ -50,7 +53,7 @@ def crossings_frame(network: Network, solution: Solution) -> pl.DataFrame:
     (a lower bound: re-solving lets traffic move to the relieved crossing as well)."""
     q = network.arrays.queue
     volume = solution.queue_volume
-    rho = np.divide(volume, q.capacity, out=np.zeros(len(q)), where=q.capacity > 0)
+    rho = utilisation(q, volume)
     waits = wait_h(rho, q.rho_ref, q.wait_typical_h)
 
     lane = q.loads_per_lane_hour * q.open_h_per_day
@@ -59,16 +62,18 @@ def crossings_frame(network: Network, solution: Solution) -> pl.DataFrame:
     ids = network.nodes["id"].gather(q.node)
     return pl.DataFrame({
         "crossing": ids, "name": [names[i] for i in ids], "lane_type": [LANE_TYPES[t].value for t in q.lane_type],
-        "lanes": q.lanes, "loads_per_day": volume, "capacity_loads_per_day": q.capacity, "utilisation": rho,
+        "lanes": q.lanes, "loads_per_day": volume, "background_loads_per_day": q.background,
+        "capacity_loads_per_day": q.capacity, "utilisation": rho,
         "wait_h": waits, "wait_p95_h": wait_p95_h(waits, q.wait_typical_h, q.wait_p95_h),
-        "value_of_lane_h": _saving(volume, q.capacity, lane, q.rho_ref, q.wait_typical_h),
-        "value_of_hour_h": _saving(volume, q.capacity, hour, q.rho_ref, q.wait_typical_h),
+        "value_of_lane_h": _saving(q.background + volume, q.capacity, lane, q.rho_ref, q.wait_typical_h),
+        "value_of_hour_h": _saving(q.background + volume, q.capacity, hour, q.rho_ref, q.wait_typical_h),
     }, schema=CROSSINGS_SCHEMA)
 
 
 def _saving(volume: np.ndarray, capacity: np.ndarray, extra: np.ndarray, rho_ref: np.ndarray,
             wait_typical_h: np.ndarray) -> np.ndarray:
-    """Load-hours per day saved when ``extra`` capacity is added and the volume stays put.
+    """Load-hours per day saved, for all traffic (``volume`` includes the background), when
+    ``extra`` capacity is added and the volume stays put.
 
     The curve is a property of the lanes (its typical wait at today's utilisation), so it keeps
     ``rho_ref`` and ``wait_typical_h``; only the utilisation falls."""
@@ -79,16 +84,18 @@ def _saving(volume: np.ndarray, capacity: np.ndarray, extra: np.ndarray, rho_ref
 def by_crossing(lanes: pl.DataFrame) -> pl.DataFrame:
     """One row per crossing from the per-lane-type frame: total volume and capacity, volume-weighted
     wait, the best value of one more lane or hour among its lane types, and the lane types nested."""
-    weight = pl.col("loads_per_day")
+    weight = pl.col("loads_per_day") + pl.col("background_loads_per_day")  # everyone in the queue waits alike
     return lanes.group_by("crossing", maintain_order=True).agg(
         pl.col("name").first(),
-        loads_per_day=weight.sum(),
+        loads_per_day=pl.col("loads_per_day").sum(),
+        background_loads_per_day=pl.col("background_loads_per_day").sum(),
         capacity_loads_per_day=pl.col("capacity_loads_per_day").sum(),
         wait_h=pl.when(weight.sum() > 0).then((weight * pl.col("wait_h")).sum() / weight.sum()).otherwise(0.0),
         value_of_lane_h=pl.col("value_of_lane_h").max(),
         value_of_hour_h=pl.col("value_of_hour_h").max(),
         lane_types=pl.struct(pl.all().exclude("crossing", "name")),
     ).with_columns(
-        utilisation=pl.col("loads_per_day") / pl.col("capacity_loads_per_day")
-    ).select("crossing", "name", "loads_per_day", "capacity_loads_per_day", "utilisation", "wait_h",
+        utilisation=(pl.col("loads_per_day") + pl.col("background_loads_per_day")) / pl.col("capacity_loads_per_day")
+    ).select("crossing", "name", "loads_per_day", "background_loads_per_day", "capacity_loads_per_day",
+             "utilisation", "wait_h",
              "value_of_lane_h", "value_of_hour_h", "lane_types").sort("loads_per_day", descending=True)

@@ -120,6 +120,36 @@ def lane_legs(network: Network, lanes: pl.DataFrame) -> tuple[np.ndarray, np.nda
     return lane, leg
 
 
+def add_queue_waits(network: Network, lanes: pl.DataFrame,
+                    spread: LegSpread) -> tuple[LegSpread, np.ndarray, np.ndarray]:
+    """Queue waits at crossings (``crossing_wait_h`` of the lanes) as extra legs.
+
+    A wait is lognormal with median = the solved wait and the p95/typical ratio of the crossing's
+    lane types in ``crossings.csv`` (weighted by today's volume). Lanes with the same crossing and
+    wait share one leg: loads in the same queue wait alike, so their draws are the same.
+    """
+    empty = np.zeros(0, dtype=np.int64)
+    if "crossing_wait_h" not in lanes.columns or "crossing" not in lanes.columns:
+        return spread, empty, empty
+    table = network.crossings.filter(pl.col("wait_p95_h").is_not_null())
+    ratio = dict(table.group_by("node").agg(
+        ((pl.col("wait_p95_h") / pl.col("wait_typical_h")) * pl.col("reference_loads_per_day")).sum()
+        / pl.col("reference_loads_per_day").sum()).iter_rows())
+    waits = lanes.select(lane=pl.int_range(pl.len()), crossing="crossing", wait="crossing_wait_h").filter(
+        pl.col("wait").fill_null(0.0) > 0)
+    unique = waits.select("crossing", "wait").unique(maintain_order=True).with_row_index("leg")
+    waits = waits.join(unique, on=["crossing", "wait"], how="left", maintain_order="left")
+    typical = unique["wait"].to_numpy()
+    p95 = typical * np.array([ratio.get(c, 1.0) for c in unique["crossing"]])
+    sigma = np.where(p95 > typical, np.log(np.maximum(p95, typical) / typical) / Z95, 0.0)
+    n = len(typical)
+    extended = LegSpread(
+        np.concatenate([spread.typical_h, typical]), np.concatenate([spread.sigma, sigma]),
+        np.concatenate([spread.delay_prob, np.zeros(n)]), np.concatenate([spread.delay_h, np.zeros(n)]),
+        np.concatenate([spread.leg_type, np.full(n, WATERFALL.index("crossing_wait_h"))]))
+    return extended, waits["lane"].to_numpy().astype(np.int64), len(spread.typical_h) + waits["leg"].to_numpy()
+
+
 def _positions(ids: np.ndarray, values: np.ndarray, field: str) -> np.ndarray:
     pos = np.searchsorted(ids, values).clip(0, max(len(ids) - 1, 0))
     unknown = sorted(set(values[(ids[pos] != values) if len(ids) else slice(None)]))
@@ -146,8 +176,8 @@ def sample_lead_times(
         The network the lanes run on: its legs' typical values, p95s and delay events.
     lanes
         A lanes frame (``origin``, ``links`` = link ids joined by ``>``, optionally
-        ``loads_per_day`` and the waterfall columns), e.g. ``LeadTimeResult.lanes``. Waterfall
-        columns that no leg produces (``crossing_wait_h``: solved queue waits) are added as fixed.
+        ``loads_per_day`` and the waterfall columns), e.g. ``LeadTimeResult.lanes``. A solved
+        queue wait (``crossing_wait_h``) is a leg of its own (see :func:`add_queue_waits`).
     samples, seed
         Monte Carlo samples per lane (or group) and the seed of ``numpy.random.default_rng``;
         the same lanes, samples and seed give the same numbers.
@@ -184,13 +214,15 @@ def sample_lead_times(
     if samples < 2:
         raise ValueError(f"samples must be >= 2, got {samples}")
     lane, leg = lane_legs(network, lanes)
+    spread = leg_spreads(network.arrays)
+    spread, queue_lane, queue_leg = add_queue_waits(network, lanes, spread)
+    lane, leg = np.concatenate([lane, queue_lane]), np.concatenate([leg, queue_leg])
     keys, group, weight = _groups(lanes, by)
-    extra = np.zeros((lanes.height, len(WATERFALL)))  # waterfall columns no leg makes: solved queue waits
+    extra = np.zeros((lanes.height, len(WATERFALL)))  # waterfall columns no leg makes (none today)
     for t, name in enumerate(WATERFALL):
-        if name not in _LEG_MADE and name in lanes.columns:
+        if name not in _LEG_MADE and name != "crossing_wait_h" and name in lanes.columns:
             extra[:, t] = lanes[name].fill_null(0.0).to_numpy()
-    stats = _simulate(leg_spreads(network.arrays), lane, leg, extra, group, weight, samples,
-                      np.random.default_rng(seed), cdf_points)
+    stats = _simulate(spread, lane, leg, extra, group, weight, samples, np.random.default_rng(seed), cdf_points)
     frame = keys.hstack(pl.DataFrame(dict(zip(stats_columns(), stats["columns"], strict=True))))
     if cdf_points:
         frame = frame.with_columns(cdf_h=pl.Series(stats["cdf"].tolist(), dtype=pl.List(pl.Float64)))

@@ -74,7 +74,7 @@ def objective_weights(arrays: NetworkArrays, objective: Objective, *, usd_per_lo
                       wait_segments: int = DEFAULT_WAIT_SEGMENTS) -> Weights:
     """Coefficients of the chosen objective, and a penalty above the worst simple path."""
     q = arrays.queue
-    width, slope = queue_segments(q.capacity, q.rho_ref, q.wait_typical_h, wait_segments)
+    width, slope = queue_segments(q.capacity, q.background, q.rho_ref, q.wait_typical_h, wait_segments)
     wait_weight = {Objective.LEAD_TIME: 1.0, Objective.COST: 0.0, Objective.BLEND: usd_per_load_hour}[objective]
     hours, supply_hours = link_hours(arrays), arrays.dwell_h[arrays.supply_node]
     zeros = np.zeros_like(supply_hours)

@@ -4,8 +4,8 @@
 
 Reads the CSV tables of the reference set (``corridors.csv``, ``ports_of_entry.csv``, ``rail_links.csv``,
 ``seaports_and_ocean.csv``, ``us_markets.csv``) and writes ``nodes.csv``, ``links.csv``,
-``commodities.csv``, ``supply.csv``, ``demand.csv`` and ``tariffs.csv``. The same reference data always gives
-byte-identical files.
+``commodities.csv``, ``supply.csv``, ``demand.csv``, ``crossings.csv`` and ``tariffs.csv``. The same
+reference data always gives byte-identical files.
 
 Every assumption is a named constant below, with a comment saying where it comes from ("est." =
 our estimate, not a sourced figure). ``mx_us/README.md`` explains the method table by table.
@@ -23,6 +23,8 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import polars as pl
+
+from networks.queues import RHO_MAX
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_REFERENCE = Path(__file__).resolve().parents[3] / "shared" / "reference-data"
@@ -54,6 +56,10 @@ JAN_JUL_2024_DAYS = 213  # days in the Jan-Jul 2024 window of the Manzanillo TEU
 TEU_PER_LOAD = 2.0  # one load = one 40-ft container
 
 # --- commodities (all est.; value anchored on the derived ~US$80k average loaded NB truck, see README) -
+# est.: may the commodity's loads use FAST lanes (C-TPAT-certified shipper, carrier and driver)? Auto, electronics
+# and medical-device exporters are large OEM / contract-manufacturer programmes that run C-TPAT; household
+# appliances also move with many small carriers outside FAST. The reference set has no figure on this.
+FAST_ELIGIBLE = {"auto_parts": True, "electronics": True, "appliances": False, "medical_devices": True}
 COMMODITIES = (
     # id, name, value USD/load, electricity kWh per USD shipped, water litres per USD shipped
     ("auto_parts", "Auto parts and OEM assembly output", 75_000, 0.10, 0.50),
@@ -139,9 +145,11 @@ PLANT_RAIL_DRAY_MAX_KM = 170  # est.: a plant is drayed to every rail terminal o
 
 # --- border: crossings, hubs and their dwell -------------------------------------------------------
 OPERATING_DAYS_PER_MONTH = 24  # ports_of_entry.csv capacity_method: peak month / 24 operating days x 1.2
-TRUCK_PROCESSING_H = 0.5  # est.: CBP primary booth + expected secondary inspection, added to the typical wait
-# est.: ~2 h mean wait for a directional window (4-h windows, RAIL_LRD) + ~1 h CBP inspection / crew change
-RAIL_CROSSING_DWELL_H = 3.0
+TRUCK_PROCESSING_H = 0.5  # est.: CBP primary booth + expected secondary inspection (the queue wait is in crossings.csv)
+RAIL_WINDOW_H = 4.0  # 4-h directional windows (RAIL_LRD capacity text): the window wait is uniform on 0-4 h
+RAIL_WINDOW_WAIT_H = RAIL_WINDOW_H / 2  # mean of the uniform window wait (the rail wait curve's typical value)
+RAIL_CROSSING_PROCESSING_H = 1.0  # est.: CBP inspection / crew change at a rail crossing (node dwell)
+RAIL_CROSSING_DWELL_H = RAIL_WINDOW_WAIT_H + RAIL_CROSSING_PROCESSING_H  # modelled border time of a rail crossing
 RAIL_STATED_TRAINS_PER_DAY = {  # both directions; ports_of_entry.csv rail_capacity_trains_per_day
     "RAIL_LRD": 26 * 2,  # ~26/day on the single bridge; 2nd bridge (Dec-2024) "more than doubles": taken as x2
     "RAIL_EGP": 20,  # "up to 20/day" (2025)
@@ -157,6 +165,49 @@ US_RAIL_YARD_DWELL_H = 4.0  # est.: CBP release, crew change/interchange
 RAIL_YARD_LINK_H = 0.25  # est.: yard to bridge
 RAIL_TERMINAL_DWELL_H = 12.0  # est.: gate-in to departure with about daily trains
 MARKET_DWELL_H = 0.0  # lead time ends on arrival at the market
+
+# --- border queues: crossings.csv (wait curves of networks/queues.py; README "crossings.csv") -----------------
+# est.: loads one CBP primary lane clears per open hour, ~2 min a truck (document/RFID check, radiation portal).
+# Cross-check: the peak-2024 operating day over the open hours and the physical NB lanes gives ~15-40 trucks per
+# lane-hour (Nogales 8 lanes ~15, Otay ~10 lanes ~29, WTB ~12 lanes ~40; lane counts from 2019 CBP wait-time
+# notices): 30 is a booth working steadily, not the peak-day average.
+CBP_PRIMARY_LOADS_PER_LANE_HOUR = 30.0
+# est.: share of today's modelled NB volume that crosses in FAST lanes, where a POE has them. The modelled groups
+# are C-TPAT-heavy OEM supply chains; the large POEs run about a third of their primary lanes as FAST (e.g. 4 FAST
+# lanes at the World Trade Bridge) and FAST trucks clear faster, so a little under a third of the volume.
+FAST_SHARE_OF_MODELLED_VOLUME = 0.30
+# FAST lanes at a truck POE: the reference text names them (FAST wait or "FAST lane available"), or the POE is a
+# major commercial one, daily_truck_capacity_est_nb >= this (the 11 POEs from BOTA (630/day) up; the next, Los
+# Indios (440), is named in its notes; Del Rio (370) and below are treated as general lanes only).
+FAST_MIN_DAILY_TRUCKS_NB = 500
+FAST_TEXT_PATTERN = r"\bFAST\b"  # upper case only: "Fast-growing" (Eagle Pass notes) is not a FAST lane
+FAST_WAIT_PATTERN = r"cargo standard (\d+) min, FAST (\d+) min"  # CBP BWT snapshot (Otay Mesa wait_source)
+HOURS_PATTERN = r"(?:\b(M-F|Sat-Sun|Sat|Sun)\s+)?(\d{2}):(\d{2})-(\d{2}):(\d{2})"  # commercial_hours text
+HOURS_DAYS = {"M-F": ("Mon", "Tue", "Wed", "Thu", "Fri"), "Sat-Sun": ("Sat", "Sun"), "Sat": ("Sat",), "Sun": ("Sun",)}
+HOURS_DEFAULT_DAYS = "M-F"  # a time range without days ("Cargo 06:00-24:00") is a weekday schedule (est.)
+RAIL_SLOT_HOURS = 24.0  # a train slot is one NB train path a day: loads_per_lane_hour = loads per train / 24 h
+RAIL_OPEN_H_PER_DAY = 24.0  # "24/7 rail operations" (ports_of_entry.csv commercial_hours of every rail crossing)
+
+# --- Mexican rail line capacity (links.csv capacity_loads_per_day of the RL_* links) -----------------------
+# NB trains/day x loads per train. Basis per link: "celaya" = the ~34 trains/day through Celaya (rail_links.csv
+# RL_CDMX_NLD bottleneck_notes, RL_CELAYA) for lines through the Bajio; a crossing id = that border bridge's NB
+# train slots (rail_nb_slots: Laredo 26, Eagle Pass 10), the figure rail_links.csv gives for the line feeding it;
+# "single_track" = SINGLE_TRACK_TRAINS_PER_DAY where the reference gives only traffic counts; "manzanillo" =
+# the Ferromex 14 trains/week plan (RL_ZLO_GDL). The bridge itself is the crossing node's limit.
+RAIL_LINK_CAPACITY_BASIS = {
+    "RL_MTY_NLD": "RAIL_LRD", "RL_SAL_NLD": "RAIL_LRD", "RL_SLP_NLD": "RAIL_LRD",  # CPKC NE line into Laredo
+    "RL_TRC_PNE": "RAIL_EGP", "RL_MTY_PNE": "RAIL_EGP",  # Ferromex via Monclova ("see Eagle Pass")
+    "RL_CDMX_NLD": "celaya", "RL_BAJ_NLD": "celaya", "RL_LZC_CDMX": "celaya", "RL_LZC_NLD": "celaya",
+    "RL_GDL_NOG": "single_track", "RL_CUU_CJS": "single_track", "RL_MTY_MAT": "single_track",
+    "RL_ZLO_GDL": "manzanillo",
+}
+CELAYA_PATTERN = r"~(\d+) trains/day through Celaya"  # rail_links.csv RL_CDMX_NLD bottleneck_notes
+# est.: trains/day both directions of a single-track Mexican mainline with passing sidings. Anchors in the
+# reference set: Laredo's single-track bridge ran ~26/day with 4-h directional windows, Eagle Pass's 16-20/day;
+# a line with sidings every ~15-20 km runs a little below a short bridge's windows. Above every 2024 count
+# at the crossings these lines feed (Nogales 2.7, El Paso 4.0, Brownsville 2.7 NB trains/day).
+SINGLE_TRACK_TRAINS_PER_DAY = 24.0
+PORT_RAIL_ORIGINS = ("Manzanillo_MX", "Lazaro_Cardenas")  # links from a port carry INTERMODAL_TRAIN_LOADS per train
 
 # --- rail ---------------------------------------------------------------------------------------
 RAIL_CIRCUITY = 1.25  # reference README: rail km = great-circle x 1.25
@@ -196,8 +247,8 @@ CUSTOMS_TOP_PATTERN = r"[\d.]+-([\d.]+) days typical"  # US ports: "1-3 days typ
 US_EXAM_PATTERN = r"\+([\d.]+)-([\d.]+) days if examined \(~([\d.]+)% exam rate\)"  # "+3-7 days ... (~3% ...)"
 MX_RED_LIGHT_PATTERN = r"red-light secondary review \+([\d.]+)-([\d.]+) days"  # Mexican ports
 MX_RED_LIGHT_PROB = 0.03  # est.: no Mexican red-light rate in the reference set; the US exam rate (~3%) is used
-RAIL_WINDOW_H = 4.0  # 4-h directional windows (RAIL_LRD capacity text): the window wait is uniform on 0-4 h
 INLAND_RAIL_RANGE_PATTERN = r"(\d+(?:\.\d+)?)-(\d+(?:\.\d+)?) days"  # inland_leg text, e.g. "4-6 days"
+P95 = 0.95  # the quantile of a p95: a uniform 0-W wait has its p95 at P95 x W
 Z95 = 1.6448536269514722  # standard normal 95th percentile (documents the lognormal in the README table)
 SEAPORTS = (  # id, name, country, region, lat, lon (coordinates est.: port location, display and truck distances)
     ("Los_Angeles_Long_Beach", "Los Angeles / Long Beach (San Pedro Bay)", "US", "CA", 33.75, -118.22),
@@ -339,7 +390,10 @@ NODE_COLUMNS = ("id", "name", "kind", "country", "region", "lat", "lon", "throug
 LINK_COLUMNS = ("id", "from", "to", "mode", "transit_h", "transit_p95_h", "delay_prob", "delay_h",
                 "capacity_loads_per_day", "cost_usd_per_load", "distance_km", "source")
 TARIFF_COLUMNS = ("country", "commodity", "duty_pct", "illustrative", "basis", "source")
-COMMODITY_COLUMNS = ("id", "name", "value_usd_per_load", "power_mwh_per_load", "water_m3_per_load", "source")
+COMMODITY_COLUMNS = ("id", "name", "value_usd_per_load", "power_mwh_per_load", "water_m3_per_load", "fast_eligible",
+                     "source")
+CROSSING_COLUMNS = ("node", "lane_type", "lanes", "loads_per_lane_hour", "open_h_per_day", "reference_loads_per_day",
+                    "reference_lanes", "background_loads_per_day", "wait_typical_h", "wait_p95_h", "source")
 SUPPLY_COLUMNS = ("node", "commodity", "capacity_loads_per_day", "source")
 DEMAND_COLUMNS = ("node", "commodity", "loads_per_day", "source")
 
@@ -662,17 +716,18 @@ def hub_nodes(ref: Reference) -> list[Row]:
     return out
 
 
-def truck_crossing_throughput(r: dict, growth: float) -> float:
-    """Loads/day left for modelled freight at a truck POE.
-
-    Calendar-day capacity (the operating-day estimate x 24 operating days per month) minus the
-    NB traffic that is not modelled freight (empties and other goods): its 2024 level grown by
-    ``growth``, the same nearshoring headroom as the modelled capacity.
-    """
-    capacity = num(r["daily_truck_capacity_est_nb"]) * OPERATING_DAYS_PER_MONTH / CALENDAR_DAYS_PER_MONTH
+def truck_background(r: dict, growth: float) -> float:
+    """NB trucks/day at a truck POE that are not modelled freight (empties and other goods): their
+    2024 level grown by ``growth``, the same nearshoring headroom as the modelled capacity."""
     traffic = num(r["nb_trucks_2024"]) / DAYS_PER_YEAR
-    background = traffic * (1 - LOADED_SHARE_NB_TRUCKS * MODELLED_SHARE_OF_LOADED) * growth
-    return max(0.0, capacity - background)
+    return traffic * (1 - LOADED_SHARE_NB_TRUCKS * MODELLED_SHARE_OF_LOADED) * growth
+
+
+def truck_crossing_throughput(r: dict, growth: float) -> float:
+    """Loads/day left for modelled freight at a truck POE: the calendar-day capacity (the
+    operating-day estimate x 24 operating days per month) minus :func:`truck_background`."""
+    capacity = num(r["daily_truck_capacity_est_nb"]) * OPERATING_DAYS_PER_MONTH / CALENDAR_DAYS_PER_MONTH
+    return max(0.0, capacity - truck_background(r, growth))
 
 
 def rail_nb_slots(r: dict) -> tuple[float, str]:
@@ -695,37 +750,214 @@ def rail_crossing_throughput(r: dict, loads_per_train: float, growth: float) -> 
     slots, how = rail_nb_slots(r)
     trains_2024 = (num(r["nb_trains_2024"]) or 0) / DAYS_PER_YEAR
     loaded = (num(r["nb_rail_containers_loaded_2024"]) or 0) / DAYS_PER_YEAR
-    background = max(0.0, trains_2024 * loads_per_train - loaded * MODELLED_SHARE_OF_LOADED) * growth
-    value = max(0.0, slots * loads_per_train - background)
+    value = max(0.0, slots * loads_per_train - rail_background(r, loads_per_train, growth))
     return value, (f"{how}; x {loads_per_train:.1f} loads/train (BTS 2024 loaded NB boxes per NB train) minus "
                    f"non-modelled traffic ({trains_2024:.2f} trains/day x loads/train - {MODELLED_SHARE_OF_LOADED:g} x "
                    f"{loaded:.0f} loaded boxes/day) x growth {growth:.3f}")
 
 
+def rail_background(r: dict, loads_per_train: float, growth: float) -> float:
+    """Loads/day of a rail crossing's 2024 NB trains that are not modelled freight, grown by ``growth``."""
+    trains_2024 = (num(r["nb_trains_2024"]) or 0) / DAYS_PER_YEAR
+    loaded = (num(r["nb_rail_containers_loaded_2024"]) or 0) / DAYS_PER_YEAR
+    return max(0.0, trains_2024 * loads_per_train - loaded * MODELLED_SHARE_OF_LOADED) * growth
+
+
+def total_traffic_2024(r: dict, loads_per_train: float) -> float:
+    """All NB loads/day through a crossing in 2024, modelled or not: NB trucks, or NB trains x loads per train."""
+    if r["mode"] == "truck":
+        return num(r["nb_trucks_2024"]) / DAYS_PER_YEAR
+    return (num(r["nb_trains_2024"]) or 0) / DAYS_PER_YEAR * loads_per_train
+
+
+def reference_loads_per_day(r: dict) -> float:
+    """Today's (2024) modelled NB loads/day through a crossing: loaded share x modelled share of the NB
+    trucks, or the modelled share of the loaded NB rail boxes (BTS/UNT, ports_of_entry.csv)."""
+    if r["mode"] == "truck":
+        return num(r["nb_trucks_2024"]) / DAYS_PER_YEAR * LOADED_SHARE_NB_TRUCKS * MODELLED_SHARE_OF_LOADED
+    return (num(r["nb_rail_containers_loaded_2024"]) or 0) / DAYS_PER_YEAR * MODELLED_SHARE_OF_LOADED
+
+
+def crossing_throughput(r: dict, loads_per_train: float, growth: float) -> tuple[float, str]:
+    """Loads/day left for modelled freight at a truck POE or rail crossing, and the method text."""
+    if r["mode"] == "truck":
+        return truck_crossing_throughput(r, growth), (
+            f"daily_truck_capacity_est_nb {r['daily_truck_capacity_est_nb']} x {OPERATING_DAYS_PER_MONTH}/"
+            f"{CALENDAR_DAYS_PER_MONTH:.2f} (operating -> calendar days) - nb_trucks_2024/365 x (1 - "
+            f"{LOADED_SHARE_NB_TRUCKS:g} x {MODELLED_SHARE_OF_LOADED:g}) x growth {growth:.3f} (empties + "
+            "non-modelled goods, grown like the parks)")
+    return rail_crossing_throughput(r, loads_per_train, growth)
+
+
 def crossing_nodes(ref: Reference) -> list[Row]:
-    """Every truck POE and rail crossing of ports_of_entry.csv as its own border_crossing node."""
+    """Every truck POE and rail crossing of ports_of_entry.csv as its own border_crossing node.
+
+    A crossing with a wait curve (:func:`crossing_rows`: throughput and today's modelled volume > 0)
+    keeps only its processing time as dwell; the queue wait is the curve's. The others (RAIL_SYS,
+    RAIL_PRE) keep the fixed typical wait in their dwell.
+    """
     out, lpt, growth = [], ref.loads_per_train(), ref.nearshoring_headroom()
     for r in ref.poes.values():
         lat, lon = ref.coords[r["poe_id"]]
         region = f"{r['us_state']} / {r['mx_state']}"
+        throughput, how = crossing_throughput(r, lpt, growth)
+        queued = throughput > 0 and reference_loads_per_day(r) > 0
         if r["mode"] == "truck":
             wait = num(r["typical_commercial_wait_min"]) / 60
-            throughput = truck_crossing_throughput(r, growth)
-            how = (f"derived: throughput = daily_truck_capacity_est_nb {r['daily_truck_capacity_est_nb']} x "
-                   f"{OPERATING_DAYS_PER_MONTH}/{CALENDAR_DAYS_PER_MONTH:.2f} (operating -> calendar days) - "
-                   f"nb_trucks_2024/365 x (1 - {LOADED_SHARE_NB_TRUCKS:g} x {MODELLED_SHARE_OF_LOADED:g}) x growth "
-                   f"{growth:.3f} (empties + non-modelled goods, grown like the parks); dwell = typical wait "
-                   f"{r['typical_commercial_wait_min']} min + {TRUCK_PROCESSING_H:g} h processing (est.); "
-                   f"capacity: {r['capacity_method']}; wait: {r['wait_source']}")
-            dwell = wait + TRUCK_PROCESSING_H
+            dwell = TRUCK_PROCESSING_H if queued else wait + TRUCK_PROCESSING_H
+            dwell_how = (f"dwell = {TRUCK_PROCESSING_H:g} h processing (est.); the queue wait (typical "
+                         f"{r['typical_commercial_wait_min']} min) is the crossings.csv wait curve" if queued else
+                         f"dwell = typical wait {r['typical_commercial_wait_min']} min + {TRUCK_PROCESSING_H:g} h "
+                         "processing (est.)")
+            how = (f"derived: throughput = {how}; {dwell_how}; capacity: {r['capacity_method']}; "
+                   f"wait: {r['wait_source']}")
         else:
-            throughput, how_rail = rail_crossing_throughput(r, lpt, growth)
-            how = (f"derived: throughput = {how_rail}; capacity: {r['rail_capacity_trains_per_day']}; "
-                   f"dwell {RAIL_CROSSING_DWELL_H:g} h est. (window wait + CBP/crew change)")
-            dwell = RAIL_CROSSING_DWELL_H
+            dwell = RAIL_CROSSING_PROCESSING_H if queued else RAIL_CROSSING_DWELL_H
+            dwell_how = (f"dwell {RAIL_CROSSING_PROCESSING_H:g} h est. (CBP/crew change); the window wait (typical "
+                         f"{RAIL_WINDOW_WAIT_H:g} h) is the crossings.csv wait curve" if queued else
+                         f"dwell {RAIL_CROSSING_DWELL_H:g} h est. ({RAIL_WINDOW_WAIT_H:g} h mean wait for a "
+                         f"{RAIL_WINDOW_H:g}-h directional window + {RAIL_CROSSING_PROCESSING_H:g} h CBP/crew change; "
+                         "no modelled volume in 2024 to calibrate a wait curve)")
+            how = f"derived: throughput = {how}; capacity: {r['rail_capacity_trains_per_day']}; {dwell_how}"
         out.append(node(r["poe_id"], r["crossing_name"], "border_crossing", "US", region, lat, lon,
                         f"{how}; {r['source']}", throughput=throughput, dwell_h=dwell))
     return out
+
+
+def weekly_open_hours(text: str) -> tuple[float, str]:
+    """Open hours per day, as a weekly average, of a ``commercial_hours`` text.
+
+    Day/time ranges ("M-F 06:00-20:00", "Sat 09:00-17:00"; a range without days is M-F) are read
+    in order until a day comes up a second time: what follows is the other direction, a pilot or a
+    past episode ("SB commercial M-F ...", "2017 ... pilot ran M-F ...", "07:00-24:00 during ...").
+    """
+    covered: set[str] = set()
+    hours, parts = 0.0, []
+    for match in re.finditer(HOURS_PATTERN, text):
+        spec = match.group(1) or HOURS_DEFAULT_DAYS
+        days = HOURS_DAYS[spec]
+        if covered & set(days):
+            break
+        covered |= set(days)
+        span = (int(match.group(4)) + int(match.group(5)) / 60) - (int(match.group(2)) + int(match.group(3)) / 60)
+        hours += len(days) * span
+        parts.append(f"{len(days)} x {span:g} h ({spec})")
+    if not parts:
+        raise ValueError(f"reference text changed: no opening hours in {text[:120]!r}")
+    return hours / 7, f"({' + '.join(parts)}) / 7 d"
+
+
+def fast_lanes_basis(r: dict) -> str | None:
+    """Why a truck POE has FAST lanes (named in its text, or a major commercial POE), or None."""
+    if re.search(FAST_TEXT_PATTERN, f"{r['wait_source']} {r['notes']}") is not None:
+        return "named in the reference text"
+    if num(r["daily_truck_capacity_est_nb"]) >= FAST_MIN_DAILY_TRUCKS_NB:
+        return f"daily_truck_capacity_est_nb >= {FAST_MIN_DAILY_TRUCKS_NB}"
+    return None
+
+
+def fast_wait_ratio(ref: Reference) -> float:
+    """FAST wait / standard cargo wait, median over the POEs whose wait_source quotes both (Otay Mesa)."""
+    ratios = [float(m.group(2)) / float(m.group(1)) for r in ref.truck_poes()
+              if (m := re.search(FAST_WAIT_PATTERN, r["wait_source"])) is not None]
+    if not ratios:
+        raise ValueError(f"reference text changed: no POE wait_source matches {FAST_WAIT_PATTERN!r}")
+    return statistics.median(ratios)
+
+
+def crossing_rows(ref: Reference, by_node: dict[str, Row]) -> list[Row]:
+    """crossings.csv: the lane types of every crossing with throughput and a modelled volume today.
+
+    Truck POEs: ``general`` lanes, plus ``fast`` lanes where :func:`fast_lanes_basis`, at
+    CBP_PRIMARY_LOADS_PER_LANE_HOUR and the weekly-average opening hours. Rail crossings: one
+    ``rail`` row of train slots (loads per train / 24 h, open 24 h). The lanes serve all NB traffic:
+    modelled freight and the ``background_loads_per_day`` that is not modelled (empties, other goods,
+    grown like the parks). Lane-equivalents are set so that RHO_MAX x the lane capacity = the node's
+    throughput + the background (the hard limit on modelled freight stays), split between FAST and
+    general like today's volume (same utilisation in both); ``reference_loads_per_day`` is today's
+    total NB traffic, so the curve is calibrated on the utilisation the observed waits happen at;
+    ``reference_lanes`` = ``lanes`` keeps the calibration when a scenario closes lanes.
+    """
+    lpt, ratio, growth, out = ref.loads_per_train(), fast_wait_ratio(ref), ref.nearshoring_headroom(), []
+    for r in ref.poes.values():
+        poe = r["poe_id"]
+        throughput = round(by_node[poe]["throughput_loads_per_day"], DECIMALS["throughput_loads_per_day"])  # as written
+        if throughput <= 0 or reference_loads_per_day(r) <= 0:
+            continue
+        total = total_traffic_2024(r, lpt)
+        background = truck_background(r, growth) if r["mode"] == "truck" else rail_background(r, lpt, growth)
+        if r["mode"] == "rail":
+            rows = [rail_crossing_row(r, throughput + background, total, lpt)]
+        else:
+            rows = truck_crossing_rows(r, throughput + background, total, ratio)
+        for row in rows:
+            row["background_loads_per_day"] = background * row["reference_loads_per_day"] / total
+            row["source"] = (f"background = 2024 NB traffic that is not modelled freight x growth {growth:.3f} = "
+                             f"{background:.1f} loads/day, split like the volume; reference = all 2024 NB traffic "
+                             f"{total:.1f} loads/day x lane-type share; " + row["source"])
+        out += rows
+    return out
+
+
+def rail_crossing_row(r: dict, throughput: float, today: float, loads_per_train: float) -> Row:
+    """The ``rail`` row of a rail crossing: NB train slots as lanes, the directional-window wait."""
+    rate, hours = loads_per_train / RAIL_SLOT_HOURS, RAIL_OPEN_H_PER_DAY
+    return crossing_row(
+        r["poe_id"], "rail", throughput / (RHO_MAX * rate * hours), rate, hours, today, RAIL_WINDOW_WAIT_H,
+        P95 * RAIL_WINDOW_H,
+        f"derived: lanes = NB train-slot equivalents for modelled freight = throughput {throughput:.1f} / "
+        f"({RHO_MAX:g} x {loads_per_train:.2f} loads/train); loads_per_lane_hour = loads/train / {RAIL_SLOT_HOURS:g} h "
+        f"(a slot = one NB train path a day); open {RAIL_OPEN_H_PER_DAY:g} h ({r['commercial_hours']}); "
+        f"reference = {MODELLED_SHARE_OF_LOADED:g} x 2024 loaded NB boxes/365; wait = uniform wait for a "
+        f"{RAIL_WINDOW_H:g}-h directional window (mean {RAIL_WINDOW_WAIT_H:g} h, p95 {P95:g} x "
+        f"{RAIL_WINDOW_H:g} h; RAIL_LRD capacity text, est. for every rail crossing); {r['source']}")
+
+
+def truck_crossing_rows(r: dict, throughput: float, today: float, ratio: float) -> list[Row]:
+    """The ``fast`` (where the POE has FAST lanes) and ``general`` rows of a truck POE."""
+    poe, out = r["poe_id"], []
+    hours, hours_how = weekly_open_hours(r["commercial_hours"])
+    lanes = throughput / (RHO_MAX * CBP_PRIMARY_LOADS_PER_LANE_HOUR * hours)
+    typical, p95 = num(r["typical_commercial_wait_min"]) / 60, num(r["p95_wait_min_est"]) / 60
+    quoted = re.search(FAST_WAIT_PATTERN, r["wait_source"])
+    fast = fast_lanes_basis(r)
+    share = FAST_SHARE_OF_MODELLED_VOLUME if fast else 0.0
+    common = (f"lanes = lane-equivalents for modelled freight: throughput {throughput:.1f} / ({RHO_MAX:g} x "
+              f"{CBP_PRIMARY_LOADS_PER_LANE_HOUR:g} loads/lane-h x open h) x lane-type share; open h = "
+              f"commercial_hours {hours_how} ('{r['commercial_hours']}'); reference = nb_trucks_2024 "
+              f"{r['nb_trucks_2024']}/365 x {LOADED_SHARE_NB_TRUCKS:g} loaded x {MODELLED_SHARE_OF_LOADED:g} "
+              f"modelled x lane-type share")
+    if fast:
+        fast_typical = float(quoted.group(2)) / 60 if quoted else typical * ratio
+        fast_how = (f"FAST wait quoted ({quoted.group(0)}), p95 x the same ratio" if quoted else
+                    f"FAST wait = typical x {ratio:.2f} (FAST/standard of the CBP BWT snapshot at Otay Mesa), "
+                    "p95 likewise")
+        out.append(crossing_row(
+            poe, "fast", lanes * share, CBP_PRIMARY_LOADS_PER_LANE_HOUR, hours, today * share, fast_typical,
+            p95 * fast_typical / typical,
+            f"derived: FAST lanes ({fast}); share {share:g} of volume and lanes (est.); {common}; "
+            f"{fast_how}; wait: {r['wait_source']}; {r['source']}"))
+    general_typical = float(quoted.group(1)) / 60 if quoted else typical
+    out.append(crossing_row(
+        poe, "general", lanes * (1 - share), CBP_PRIMARY_LOADS_PER_LANE_HOUR, hours, today * (1 - share),
+        general_typical, p95 * general_typical / typical,
+        f"derived: general lanes, share {1 - share:g} of volume and lanes; {common}; wait = "
+        f"typical_commercial_wait_min {r['typical_commercial_wait_min']}, p95 = p95_wait_min_est "
+        f"{r['p95_wait_min_est']}; wait: {r['wait_source']}; {r['source']}"))
+    return out
+
+
+def crossing_row(node_id: str, lane_type: str, lanes: float, rate: float, hours: float, reference: float,
+                 typical_h: float, p95_h: float, source: str) -> Row:
+    """One crossings.csv row; fails loudly if today's volume would not sit on the increasing part of the curve."""
+    capacity = lanes * rate * hours
+    if not 0 < reference < RHO_MAX * capacity:
+        raise ValueError(f"{node_id}/{lane_type}: reference {reference:.1f} loads/day is not in (0, {RHO_MAX:g} x "
+                         f"capacity {capacity:.1f}); the throughput is too low for today's volume")
+    return {"node": node_id, "lane_type": lane_type, "lanes": lanes, "loads_per_lane_hour": rate,
+            "open_h_per_day": hours, "reference_loads_per_day": reference, "reference_lanes": lanes,
+            "background_loads_per_day": 0.0,
+            "wait_typical_h": typical_h, "wait_p95_h": p95_h, "source": source}
 
 
 def market_nodes(ref: Reference) -> list[Row]:
@@ -743,10 +975,14 @@ def commodity_rows() -> list[Row]:
     """Commodities with value, electricity and water per load (documented estimates)."""
     out = []
     for id_, name, value, kwh_per_usd, litre_per_usd in COMMODITIES:
+        fast = FAST_ELIGIBLE[id_]
         out.append({"id": id_, "name": name, "value_usd_per_load": value,
                     "power_mwh_per_load": value * kwh_per_usd / 1000, "water_m3_per_load": value * litre_per_usd / 1000,
+                    "fast_eligible": "true" if fast else "false",
                     "source": (f"est.: value US${value:,}/load; electricity {kwh_per_usd:g} kWh and water "
-                               f"{litre_per_usd:g} L per US$ shipped (typical sector intensities); see README")})
+                               f"{litre_per_usd:g} L per US$ shipped (typical sector intensities); FAST-eligible "
+                               f"{'yes: C-TPAT-heavy OEM programmes' if fast else 'no: many small non-FAST carriers'} "
+                               "(est.); see README")})
     return out
 
 
@@ -855,8 +1091,7 @@ def mexico_rail_links(ref: Reference, coords: dict[str, tuple[float, float]]) ->
 
     Hours: the typical_transit_hours text (midpoint of a range); links quoted to Laredo lose the
     modelled border dwell (it sits in the yard and crossing nodes); RL_MTY_PNE from km at the
-    derived Mexican rail speed. Capacity only where the figure is a line figure (Manzanillo); the
-    border bridges' train slots are the crossing nodes' throughput.
+    derived Mexican rail speed. Capacity: :func:`rail_link_capacity`.
     """
     net_slp, mx_kmh, _ = derived_speeds(ref, coords)
     border = border_rail_hours()
@@ -874,31 +1109,66 @@ def mexico_rail_links(ref: Reference, coords: dict[str, tuple[float, float]]) ->
         if id_ in LINKS_INCLUDING_BORDER:
             hours -= border
             how += f" minus {border:g} h modelled border yard/crossing"
-        capacity = None
-        if id_ == "RL_ZLO_GDL":
-            capacity = MANZANILLO_TRAINS_PER_WEEK / 7 * INTERMODAL_TRAIN_LOADS
-            how += f"; capacity {MANZANILLO_TRAINS_PER_WEEK}/7 trains/day x {INTERMODAL_TRAIN_LOADS} loads (est.)"
+        capacity, capacity_how = rail_link_capacity(ref, id_, frm, to)
         hours_of[id_] = hours
         out.append(link(id_, frm, to, "rail", hours, km * RAIL_USD_PER_KM, km,
-                        f"derived: {how}; km {r['km_method']}; US${RAIL_USD_PER_KM:g}/km (est.); {r['source']}",
-                        capacity=capacity))
+                        f"derived: {how}; {capacity_how}; km {r['km_method']}; US${RAIL_USD_PER_KM:g}/km (est.); "
+                        f"{r['source']}", capacity=capacity))
     mmx = ref.rail_links["RL_CDMX_NLD"]["source"]
     slp_km = net_slp * mx_kmh
+    derived = {id_: rail_link_capacity(ref, id_, frm, "HUB_MX_NLD_RAIL") for id_, frm in
+               (("RL_SLP_NLD", "RT_SLP"), ("RL_SAL_NLD", "RT_SAL"), ("RL_BAJ_NLD", "RT_BAJ"))}
     out.append(link("RL_SLP_NLD", "RT_SLP", "HUB_MX_NLD_RAIL", "rail", net_slp, slp_km * RAIL_USD_PER_KM, slp_km,
                     f"derived: 'SLP->Laredo ~36' (CPKC MMX, rail_links.csv RL_CDMX_NLD) minus {border:g} h border; "
-                    f"km = great-circle SLP-Saltillo-Monterrey-NLD x {RAIL_CIRCUITY:g}; {mmx}"))
+                    f"km = great-circle SLP-Saltillo-Monterrey-NLD x {RAIL_CIRCUITY:g}; {derived['RL_SLP_NLD'][1]}; "
+                    f"{mmx}", capacity=derived["RL_SLP_NLD"][0]))
     sal_h = hours_of["RL_MTY_NLD"] + (SALTILLO_NLD_RAIL_KM - MONTERREY_NLD_RAIL_KM) / mx_kmh
     out.append(link("RL_SAL_NLD", "RT_SAL", "HUB_MX_NLD_RAIL", "rail", sal_h, SALTILLO_NLD_RAIL_KM * RAIL_USD_PER_KM,
                     SALTILLO_NLD_RAIL_KM,
                     f"derived: RL_MTY_NLD hours + ({SALTILLO_NLD_RAIL_KM:g} - {MONTERREY_NLD_RAIL_KM:g}) km at "
-                    f"{mx_kmh:.1f} km/h (ARTF Saltillo-Nuevo Laredo 363.1 km); "
-                    f"{ref.rail_links['RL_MTY_NLD']['source']}"))
+                    f"{mx_kmh:.1f} km/h (ARTF Saltillo-Nuevo Laredo 363.1 km); {derived['RL_SAL_NLD'][1]}; "
+                    f"{ref.rail_links['RL_MTY_NLD']['source']}", capacity=derived["RL_SAL_NLD"][0]))
     baj_extra = ref.rail_km(coords["RT_BAJ"], coords["RT_SLP"])
     out.append(link("RL_BAJ_NLD", "RT_BAJ", "HUB_MX_NLD_RAIL", "rail", net_slp + baj_extra / mx_kmh,
                     (slp_km + baj_extra) * RAIL_USD_PER_KM, slp_km + baj_extra,
                     f"derived: RL_SLP_NLD + Bajio-SLP great-circle x {RAIL_CIRCUITY:g} at {mx_kmh:.1f} km/h "
-                    f"(via Celaya, ~34 trains/day, not modelled as a limit); {mmx}"))
+                    f"(via Celaya); {derived['RL_BAJ_NLD'][1]}; {mmx}", capacity=derived["RL_BAJ_NLD"][0]))
     return out
+
+
+def rail_link_capacity(ref: Reference, link_id: str, start: str, end: str) -> tuple[float, str]:
+    """(loads/day, method) of a Mexican rail link: NB trains/day x loads per train.
+
+    NB trains/day from RAIL_LINK_CAPACITY_BASIS (both-direction figures x NB_SHARE_OF_TRAIN_SLOTS). Loads per
+    train: INTERMODAL_TRAIN_LOADS for port trains, else the BTS loaded NB boxes per NB train (as at
+    the rail crossings). The figure is the line's, for all its freight: a single link's limit, not
+    shared with the other links through the same junction. Fails loudly if it is below the 2024 NB
+    trains of the crossing the line runs into (a capacity below today's traffic).
+    """
+    basis = RAIL_LINK_CAPACITY_BASIS[link_id]
+    if basis == "manzanillo":
+        trains, how = MANZANILLO_TRAINS_PER_WEEK / 7, f"Ferromex plan {MANZANILLO_TRAINS_PER_WEEK} trains/week"
+    elif basis == "celaya":
+        both = first_number(CELAYA_PATTERN, ref.rail_links["RL_CDMX_NLD"]["bottleneck_notes"])
+        trains = both * NB_SHARE_OF_TRAIN_SLOTS
+        how = f"Celaya ~{both:g} trains/day both directions (rail_links.csv) x {NB_SHARE_OF_TRAIN_SLOTS:g} NB"
+    elif basis == "single_track":
+        trains = SINGLE_TRACK_TRAINS_PER_DAY * NB_SHARE_OF_TRAIN_SLOTS
+        how = (f"single-track mainline {SINGLE_TRACK_TRAINS_PER_DAY:g} trains/day both directions (est.) x "
+               f"{NB_SHARE_OF_TRAIN_SLOTS:g} NB (capacity_figure gives traffic only)")
+    else:
+        trains, slots_how = rail_nb_slots(ref.poes[basis])
+        how = f"{basis} bridge NB slots: {slots_how}"
+    crossing = next((poe for poe, mx_yard, *_ in RAIL_YARDS if mx_yard == end), None)
+    if crossing is not None:
+        today = (num(ref.poes[crossing]["nb_trains_2024"]) or 0) / DAYS_PER_YEAR
+        if trains < today:
+            raise ValueError(f"{link_id}: {trains:.2f} NB trains/day is below {crossing}'s 2024 {today:.2f}/day")
+    port = start in PORT_RAIL_ORIGINS
+    per_train = INTERMODAL_TRAIN_LOADS if port else ref.loads_per_train()
+    per_train_how = ("port double-stack train (est.)" if port else "BTS 2024 loaded NB boxes per NB train")
+    return trains * per_train, (f"capacity = {trains:.2f} NB trains/day ({how}) x {per_train:.2f} loads/train "
+                                f"({per_train_how})")
 
 
 def crossing_links(ref: Reference, nodes: dict[str, Row]) -> list[Row]:
@@ -1095,15 +1365,19 @@ def seaport_variability(ref: Reference, by_node: dict[str, Row]) -> None:
 
 
 def crossing_variability(ref: Reference, by_node: dict[str, Row]) -> None:
-    """Truck POEs: p95 = dwell_h + (p95 wait - typical wait); rail: the p95 of a uniform window wait."""
+    """Crossings with a wait curve: the node's dwell is processing only and fixed (the wait and its
+    spread are crossings.csv ``wait_typical_h`` / ``wait_p95_h``). The others keep the wait in the
+    dwell: truck p95 = dwell_h + (p95 wait - typical wait); rail: the p95 of a uniform window wait."""
     for r in ref.poes.values():
         node = by_node[r["poe_id"]]
-        if r["mode"] == "truck":
+        if node["throughput_loads_per_day"] > 0 and reference_loads_per_day(r) > 0:
+            node["source"] += "; spread: processing fixed, the wait's spread is crossings.csv wait_p95_h"
+        elif r["mode"] == "truck":
             typical, p95 = num(r["typical_commercial_wait_min"]), num(r["p95_wait_min_est"])
             node["dwell_p95_h"] = node["dwell_h"] + (p95 - typical) / 60
             node["source"] += f"; spread: p95 = dwell_h + (p95_wait_min_est {p95:g} - typical {typical:g}) / 60"
         else:
-            node["dwell_p95_h"] = node["dwell_h"] + (0.95 - 0.5) * RAIL_WINDOW_H
+            node["dwell_p95_h"] = node["dwell_h"] + (P95 - 0.5) * RAIL_WINDOW_H
             node["source"] += (f"; spread: p95 = dwell_h + (0.95 - 0.5) x {RAIL_WINDOW_H:g}-h directional window "
                                "(uniform wait; RAIL_LRD windows, est. for every rail crossing)")
 
@@ -1195,7 +1469,7 @@ def build(ref: Reference) -> dict[str, list[Row]]:
              + us_rail_links(ref, by_id, coords) + ocean_links(ref))
     add_variability(ref, nodes, links)
     return {"nodes": nodes, "links": links, "commodities": commodities, "supply": supply, "demand": demand_rows(ref),
-            "tariffs": tariff_rows()}
+            "crossings": crossing_rows(ref, by_id), "tariffs": tariff_rows()}
 
 
 DECIMALS = {  # rounding per column (everything else: 2 decimals)
@@ -1203,6 +1477,8 @@ DECIMALS = {  # rounding per column (everything else: 2 decimals)
     "transit_h": 2, "capacity_loads_per_day": 1, "cost_usd_per_load": 0, "distance_km": 1,
     "value_usd_per_load": 0, "power_mwh_per_load": 2, "water_m3_per_load": 1, "loads_per_day": 1,
     "dwell_p95_h": 2, "transit_p95_h": 2, "delay_prob": 3, "delay_h": 2, "duty_pct": 2,
+    "lanes": 5, "reference_lanes": 5, "loads_per_lane_hour": 5, "open_h_per_day": 4, "reference_loads_per_day": 2, "background_loads_per_day": 2,
+    "wait_typical_h": 4, "wait_p95_h": 4,
 }
 
 
@@ -1217,7 +1493,7 @@ def write_table(path: Path, columns: Iterable[str], table: list[Row]) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Command line: read the reference folder, write the five CSV tables."""
+    """Command line: read the reference folder, write the seven CSV tables."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reference", type=Path, default=DEFAULT_REFERENCE, help="reference-data folder")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output folder")
@@ -1225,7 +1501,8 @@ def main(argv: list[str] | None = None) -> None:
     tables = build(Reference(read_reference(args.reference)))
     args.out.mkdir(parents=True, exist_ok=True)
     for name, columns in (("nodes", NODE_COLUMNS), ("links", LINK_COLUMNS), ("commodities", COMMODITY_COLUMNS),
-                          ("supply", SUPPLY_COLUMNS), ("demand", DEMAND_COLUMNS), ("tariffs", TARIFF_COLUMNS)):
+                          ("supply", SUPPLY_COLUMNS), ("demand", DEMAND_COLUMNS), ("crossings", CROSSING_COLUMNS),
+                          ("tariffs", TARIFF_COLUMNS)):
         write_table(args.out / f"{name}.csv", columns, tables[name])
         print(f"wrote {args.out / f'{name}.csv'}: {len(tables[name])} rows")
 

@@ -117,7 +117,8 @@ def test_the_waterfall_adds_up_to_the_mean_and_to_the_p95():
 def test_without_spread_the_sample_is_the_solver_lead_time():
     net = read_network()
     fixed = net.replace(nodes=net.nodes.with_columns(dwell_p95_h=None, delay_prob=None, delay_h=None),
-                        links=net.links.with_columns(transit_p95_h=None, delay_prob=None, delay_h=None))
+                        links=net.links.with_columns(transit_p95_h=None, delay_prob=None, delay_h=None),
+                        crossings=net.crossings.with_columns(wait_p95_h=None))
     lanes = solve_lead_time(fixed).lanes
     dist = sample_lead_times(fixed, lanes, samples=100)
     assert np.allclose(dist["p50_h"].to_numpy(), lanes["lead_time_h"].to_numpy())

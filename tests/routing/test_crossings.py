@@ -138,3 +138,55 @@ def test_bad_crossing_rows_get_a_clear_error(tmp_path, row, message):
     text = "\n".join(map(str, error.value.problems))
     assert message in text
     assert "crossings.csv row 2" in text
+
+
+REFERENCE = Path(__file__).parents[3] / "shared" / "reference-data"
+
+
+@pytest.fixture(scope="module")
+def builtin():
+    return read_network()
+
+
+@pytest.mark.skipif(not REFERENCE.is_dir(), reason="shared reference data not present next to the repository")
+def test_builtin_waits_at_todays_volume_are_the_reference_waits(builtin):
+    lanes = builtin.crossings.with_columns(
+        rho_ref=pl.col("reference_loads_per_day")
+        / (pl.col("reference_lanes") * pl.col("loads_per_lane_hour") * pl.col("open_h_per_day")))
+    assert (lanes["rho_ref"] < RHO_MAX).all() and (lanes["rho_ref"] > 0).all()
+    lanes = lanes.with_columns(wait=pl.Series(wait_h(lanes["rho_ref"].to_numpy(), lanes["rho_ref"].to_numpy(),
+                                                     lanes["wait_typical_h"].to_numpy())))
+    weighted = lanes.group_by("node").agg(
+        wait=(pl.col("wait") * pl.col("reference_loads_per_day")).sum() / pl.col("reference_loads_per_day").sum(),
+        p95=(pl.col("wait_p95_h") * pl.col("reference_loads_per_day")).sum() / pl.col("reference_loads_per_day").sum(),
+        capacity=(pl.col("lanes") * pl.col("loads_per_lane_hour") * pl.col("open_h_per_day")).sum(),
+        background=pl.col("background_loads_per_day").sum())
+    poes = pl.read_csv(REFERENCE / "ports_of_entry.csv", infer_schema=False).filter(pl.col("mode") == "truck")
+    throughput = dict(builtin.nodes.select("id", "throughput_loads_per_day").iter_rows())
+    checked = weighted.join(poes.select(node="poe_id", typical=pl.col("typical_commercial_wait_min").cast(float) / 60,
+                                        typical_p95=pl.col("p95_wait_min_est").cast(float) / 60), on="node")
+    assert set(checked["node"]) == {p for p in poes["poe_id"] if throughput[p] > 0}  # every truck POE has a curve
+    for row in checked.iter_rows(named=True):  # the calibration band: +-10 % of the observed typical and p95
+        assert row["wait"] == pytest.approx(row["typical"], rel=0.10), row["node"]
+        assert row["p95"] == pytest.approx(row["typical_p95"], rel=0.10), row["node"]
+    for row in weighted.iter_rows(named=True):  # the hard limit on modelled freight stays the node's throughput
+        assert RHO_MAX * row["capacity"] - row["background"] == pytest.approx(throughput[row["node"]], rel=1e-3, abs=0.1)
+
+
+def test_builtin_optimum_has_finite_waits_and_fast_lanes_carry_only_eligible_loads(builtin):
+    result = solve_lead_time(builtin)
+    assert result.status == "optimal"
+    lanes = result.crossings
+    assert lanes["crossing"].n_unique() == builtin.crossings["node"].n_unique()
+    assert np.isfinite(lanes["wait_h"].to_numpy()).all() and (lanes["wait_h"] >= 0).all()
+    assert np.isfinite(lanes["wait_p95_h"].to_numpy()).all()
+    assert (lanes["utilisation"] <= RHO_MAX + 1e-6).all()
+    eligible = builtin.commodities.filter(pl.col("fast_eligible"))["id"]
+    through = result.lanes.filter(pl.col("commodity").is_in(eligible.to_list()) & pl.col("crossing").is_not_null())
+    eligible_through = dict(through.group_by("crossing").agg(pl.col("loads_per_day").sum()).iter_rows())
+    fast = lanes.filter(pl.col("lane_type") == "fast")
+    assert fast.height > 0 and fast["loads_per_day"].sum() > 0
+    for crossing, volume in fast.select("crossing", "loads_per_day").iter_rows():
+        assert volume <= eligible_through.get(crossing, 0.0) + 1e-6, crossing
+    eligible_demand = builtin.demand.filter(pl.col("commodity").is_in(eligible.to_list()))["loads_per_day"].sum()
+    assert fast["loads_per_day"].sum() <= eligible_demand + 1e-6
