@@ -190,3 +190,19 @@ def test_builtin_optimum_has_finite_waits_and_fast_lanes_carry_only_eligible_loa
         assert volume <= eligible_through.get(crossing, 0.0) + 1e-6, crossing
     eligible_demand = builtin.demand.filter(pl.col("commodity").is_in(eligible.to_list()))["loads_per_day"].sum()
     assert fast["loads_per_day"].sum() <= eligible_demand + 1e-6
+
+
+def test_background_traffic_queues_with_the_modelled_loads(network):
+    """40 background loads/day in A's lanes: the system optimum counts the extra wait the modelled
+    loads cause them too, T_A(40 + f) - T_A(40), and the reported wait is W at (40 + f) / 200."""
+    busy = network.replace(crossings=network.crossings.with_columns(
+        background_loads_per_day=pl.when(pl.col("node") == "A").then(40.0).otherwise(0.0)))
+    result = solve_lead_time(busy, wait_segments=64)
+    grid = np.linspace(200 - RHO_MAX * 100, RHO_MAX * 200 - 40, 200_001)
+    exact = (grid * 7.5 + total_wait_h(40 + grid, 200.0, 0.6, 1.0) - total_wait_h(40.0, 200.0, 0.6, 1.0)
+             + (200 - grid) * 8.5 + total_wait_h(200 - grid, 100.0, 0.5, 0.5))
+    row = result.crossings.filter(pl.col("crossing") == "A").row(0, named=True)
+    assert row["loads_per_day"] == pytest.approx(grid[np.argmin(exact)], abs=0.5)
+    assert row["loads_per_day"] < solve_lead_time(network, wait_segments=64).crossings["loads_per_day"][0]
+    assert row["utilisation"] == pytest.approx((40 + row["loads_per_day"]) / 200)
+    assert row["wait_h"] == pytest.approx(wait_h(row["utilisation"], 0.6, 1.0))
