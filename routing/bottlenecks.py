@@ -17,7 +17,7 @@ TOP_REASONS = 3
 def capacities_frame(network: Network, solution: Solution, crossings: pl.DataFrame) -> pl.DataFrame:
     """Every finite capacity with its use and saving, plus the node it sits at (``at``); queued
     crossings (``crossings``, the per-lane-type frame) add what one more lane and one more open hour
-    of each lane type would save."""
+    of each lane type would save (their ``used`` counts the background traffic in the lanes too)."""
     a = network.arrays
     nodes, links = network.nodes["id"], network.links["id"]
     link_used = solution.flow.sum(axis=0)
@@ -41,7 +41,8 @@ def capacities_frame(network: Network, solution: Solution, crossings: pl.DataFra
     table = pl.DataFrame({
         "kind": np.repeat([b[0] for b in blocks] + ["crossing_lane", "crossing_hour"], counts + [lanes.height] * 2),
         "id": pl.concat([b[1].gather(f) for b, f in zip(blocks, finite, strict=True)] + [lane_ids, lane_ids]),
-        "used": np.concatenate([b[2][f] for b, f in zip(blocks, finite, strict=True)] + [lanes["loads_per_day"]] * 2),
+        "used": np.concatenate([b[2][f] for b, f in zip(blocks, finite, strict=True)]
+                               + [(lanes["loads_per_day"] + lanes["background_loads_per_day"]).to_numpy()] * 2),
         "capacity": np.concatenate([b[3][f] for b, f in zip(blocks, finite, strict=True)]
                                    + [lanes["capacity_loads_per_day"]] * 2),
         "load_hours_saved_per_unit": np.concatenate([b[4][f] for b, f in zip(blocks, finite, strict=True)]
