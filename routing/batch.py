@@ -183,9 +183,15 @@ class ScenarioRunner:
         key = (scenario.network, scenario.solver.model_dump_json(), structure_key(variant.arrays))
         model = self._models.pop(key, None)
         if model is None:
+            # Anchor the model on the unchanged network when the variant shares its structure: every
+            # variant then warm-starts from the base's basis, whichever worker and order run it.
+            base = self.networks[scenario.network]
+            anchor = base if structure_key(base.arrays) == key[2] else variant
             options = scenario.solver
-            model = LeadTimeModel(variant, objective=options.objective, solver=options.solver,
+            model = LeadTimeModel(anchor, objective=options.objective, solver=options.solver,
                                   time_limit_s=options.time_limit_s, usd_per_load_hour=options.usd_per_load_hour)
+            if anchor is base:
+                model.solve()
         self._models[key] = model
         while len(self._models) > self.max_models:
             self._models.popitem(last=False)
