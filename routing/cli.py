@@ -117,7 +117,8 @@ def _load(network_dir: Path | None) -> Any:
     return read_network(network_dir)
 
 
-def _emit(text: str, output: Path | None) -> None:
+def emit(text: str, output: Path | None) -> None:
+    """Print ``text``, or write it to ``output`` (one line on stderr says where)."""
     if output is None:
         click.echo(text)
     else:
@@ -153,7 +154,7 @@ def solve(network_dir: Path | None, objective: str, solver: str, time_limit_s: f
         text = result.lanes.write_csv()
     else:
         text = format_solve(network, result)
-    _emit(text, output)
+    emit(text, output)
 
 
 def _solve(network: Any, **options: Any) -> Any:
@@ -185,9 +186,9 @@ def crossings(network_dir: Path | None, wait_segments: int, fmt: str, output: Pa
     result = _solve(network, wait_segments=wait_segments)
     table = by_crossing(result.crossings)
     if fmt == "json":
-        _emit(json.dumps(table.to_dicts(), indent=2), output)
+        emit(json.dumps(table.to_dicts(), indent=2), output)
     else:
-        _emit(format_frames({"Crossings (wait at the solved utilisation; values in load-hours/day)":
+        emit(format_frames({"Crossings (wait at the solved utilisation; values in load-hours/day)":
                              table.drop("lane_types"), "By lane type": result.crossings}), output)
 
 

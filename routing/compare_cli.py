@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 import polars as pl
 
-from routing.cli import NoSolution, network_option, output_option
+from routing.cli import NoSolution, emit, network_option, output_option
 
 PLOT_SUFFIXES = (".png", ".svg")
 
@@ -91,12 +91,7 @@ def compare(network_dir: Path | None, markets: tuple[str, ...], commodities: tup
     else:
         text = format_comparison(network.name, rows, service_level=service_level, carrying_rate=carrying_rate,
                                  samples=samples, seed=seed)
-    if output is None:
-        click.echo(text)
-    else:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
-        click.echo(f"wrote {output}", err=True)
+    emit(text, output)
 
 
 def format_comparison(name: str, rows: pl.DataFrame, *, service_level: float, carrying_rate: float, samples: int,
