@@ -1,0 +1,47 @@
+"""Where nearshore's own solve path spends its time, phase by phase, for the overhead report.
+
+The phases are the steps of :meth:`routing.LeadTimeModel.solve`, run one after the other on a
+fresh copy of the network: the network's arrays, the objective weights, the backend (split into
+the solver's own run and the rest: graph or LP building, duals), and the result tables (split
+into the lanes, i.e. the flow decomposition, and the other tables).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from networks import Network
+from routing.lp import Objective, objective_weights
+from routing.model import DEFAULT_USD_PER_LOAD_HOUR, LeadTimeModel, Solver, assemble_result, choose_solver
+
+PHASES = ("arrays", "weights", "backend_other", "solver", "lanes", "other_tables")
+
+
+def nearshore_phases(network: Network) -> dict[str, float]:
+    """Seconds per phase (see :data:`PHASES`) of one lead-time solve of a fresh copy of ``network``."""
+    from routing.lanes import lanes_frame
+
+    fresh = Network(network.tables(), name=network.name)
+    seconds: dict[str, float] = {}
+    arrays = _timed(seconds, "arrays", lambda: fresh.arrays)
+    weights = _timed(seconds, "weights", lambda: objective_weights(arrays, Objective.LEAD_TIME,
+                                                                     usd_per_load_hour=DEFAULT_USD_PER_LOAD_HOUR))
+    solver = choose_solver(arrays, weights, Solver.AUTO)
+    model = LeadTimeModel(fresh)
+    solution = _timed(seconds, "backend_other", lambda: model._run(arrays, weights, solver))  # noqa: SLF001
+    seconds["solver"] = solution.solve_s
+    seconds["backend_other"] -= solution.solve_s
+    _timed(seconds, "lanes", lambda: lanes_frame(fresh, solution))
+    _timed(seconds, "other_tables", lambda: assemble_result(fresh, solution, weights, objective=Objective.LEAD_TIME,
+                                                            solver=solver, build_s=0.0))
+    seconds["other_tables"] = max(0.0, seconds["other_tables"] - seconds["lanes"])
+    return {name: seconds[name] for name in PHASES}
+
+
+def _timed(seconds: dict[str, float], name: str, work: Callable[[], Any]) -> Any:
+    start = time.perf_counter()
+    result = work()
+    seconds[name] = time.perf_counter() - start
+    return result

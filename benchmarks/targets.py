@@ -1,0 +1,111 @@
+"""The targets of issue 5, each with the measured value and whether it is met.
+
+Targets are ratios or budgets that should hold on any machine; they are reported, never asserted
+in tests. ``met`` is None when the suite did not measure what the target needs.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from benchmarks.runner import Record, SuiteResult
+
+E2E_VS_RAW = 1.25
+NETWORKX_SPEEDUP = 10.0
+BUILD_SHARE = 0.10
+BUILTIN_SOLVER_S = 0.100
+MEMORY_1E6_MB = 8 * 1024
+BATCH_PER_S = 200.0
+
+
+def evaluate_targets(result: SuiteResult) -> list[dict[str, Any]]:
+    """One row per target: ``target``, ``measured`` (text), ``met`` (True, False or None)."""
+    ok = [r for r in result.records if not r.error and r.median_s is not None]
+    return [
+        _end_to_end_vs_raw(ok),
+        _networkx_speedup(ok),
+        _build_share(ok),
+        _auto_choice(result.auto_choice),
+        _builtin_solver_time(ok),
+        _memory_1e6(ok),
+        _batch_builtin(ok),
+    ]
+
+
+def _row(target: str, measured: str, met: bool | None) -> dict[str, Any]:
+    return {"target": target, "measured": measured, "met": met}
+
+
+def _pick(records: list[Record], *, solver: str, family: str | None = None, instance: str | None = None) -> list[Record]:
+    return [r for r in records if r.solver == solver and (family is None or r.family == family)
+            and (instance is None or r.instance == instance)]
+
+
+def _end_to_end_vs_raw(ok: list[Record]) -> dict[str, Any]:
+    target = f"single commodity: nearshore end-to-end within {E2E_VS_RAW}x of raw SimpleMinCostFlow at >= 1e5 links"
+    rows = [r for r in _pick(ok, solver="nearshore", family="corridor") if r.links >= 10**5 and r.ratio_to_raw_mcf]
+    if not rows:
+        smaller = [r for r in _pick(ok, solver="nearshore", family="corridor") if r.ratio_to_raw_mcf]
+        hint = ", ".join(f"{r.ratio_to_raw_mcf:.2f}x at {r.links:,}" for r in smaller)
+        return _row(target, f"not measured (no 1e5+ instance in this suite){'; ' + hint if hint else ''}", None)
+    measured = ", ".join(f"{r.ratio_to_raw_mcf:.2f}x at {r.links:,} links" for r in rows)
+    return _row(target, measured, all(r.ratio_to_raw_mcf <= E2E_VS_RAW for r in rows))
+
+
+def _networkx_speedup(ok: list[Record]) -> dict[str, Any]:
+    target = f"single commodity: nearshore end-to-end >= {NETWORKX_SPEEDUP:.0f}x faster than networkx at 1e4 links"
+    ours = {r.instance: r for r in _pick(ok, solver="nearshore", family="corridor") if r.links == 10**4}
+    theirs = [r for r in _pick(ok, solver="networkx", family="corridor") if r.instance in ours]
+    if not theirs:
+        return _row(target, "not measured", None)
+    speedup = theirs[0].median_s / ours[theirs[0].instance].median_s
+    return _row(target, f"{speedup:.1f}x ({theirs[0].median_s:.3f} s vs {ours[theirs[0].instance].median_s:.3f} s)",
+                speedup >= NETWORKX_SPEEDUP)
+
+
+def _build_share(ok: list[Record]) -> dict[str, Any]:
+    target = f"LP: building the model costs < {BUILD_SHARE:.0%} of the solve time at >= 1e4 links (HiGHS)"
+    rows = [r for r in _pick(ok, solver="lp-highs") if r.links >= 10**4 and r.extras.get("solver_s")]
+    if not rows:
+        return _row(target, "not measured", None)
+    shares = [(r.extras["build_s"] / r.extras["solver_s"], r) for r in rows]
+    measured = ", ".join(f"{share:.1%} ({r.instance})" for share, r in shares)
+    return _row(target, measured, all(share < BUILD_SHARE for share, _ in shares))
+
+
+def _auto_choice(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    target = "--solver auto picks the fastest correct backend (within 10 %)"
+    if not rows:
+        return _row(target, "not measured", None)
+    wrong = [f"{r['instance']}: chose {r['chosen']}, fastest {r['fastest']}" for r in rows if not r["right"]]
+    measured = f"right on {len(rows) - len(wrong)} of {len(rows)} instances" + (f" ({'; '.join(wrong)})" if wrong else "")
+    return _row(target, measured, not wrong)
+
+
+def _builtin_solver_time(ok: list[Record]) -> dict[str, Any]:
+    target = f"built-in network: under {BUILTIN_SOLVER_S * 1000:.0f} ms of solver time"
+    rows = [r for r in _pick(ok, solver="nearshore", instance="builtin") if r.extras.get("solver_s") is not None]
+    if not rows:
+        return _row(target, "not measured", None)
+    solver_s = rows[0].extras["solver_s"]
+    return _row(target, f"{solver_s * 1000:.1f} ms solver ({rows[0].extras.get('chosen')}), "
+                        f"{rows[0].median_s * 1000:.0f} ms end-to-end", solver_s < BUILTIN_SOLVER_S)
+
+
+def _memory_1e6(ok: list[Record]) -> dict[str, Any]:
+    target = f"1e6 links single commodity: nearshore solves in < {MEMORY_1E6_MB / 1024:.0f} GiB (peak RSS)"
+    rows = [r for r in _pick(ok, solver="nearshore", family="corridor") if r.links >= 10**6 and r.peak_rss_mb]
+    if not rows:
+        return _row(target, "not measured (no 1e6 instance in this suite)", None)
+    return _row(target, f"{rows[0].peak_rss_mb / 1024:.2f} GiB", rows[0].peak_rss_mb < MEMORY_1E6_MB)
+
+
+def _batch_builtin(ok: list[Record]) -> dict[str, Any]:
+    target = f"batch on the built-in network: >= {BATCH_PER_S:.0f} scenarios/s on 2 cores"
+    rows = [r for r in ok if r.family == "batch" and r.instance == "builtin" and r.extras.get("processes") == 2]
+    if not rows:
+        return _row(target, "not measured", None)
+    best = max(rows, key=lambda r: r.extras["scenarios_per_s"])
+    measured = ", ".join(f"{r.solver.removeprefix('batch-')} {r.extras['scenarios_per_s']:.0f}/s" for r in rows)
+    return _row(target, measured, best.extras["scenarios_per_s"] >= BATCH_PER_S)

@@ -1,0 +1,33 @@
+"""`nearshore bench` through click: the quick suite exits 0 and writes valid results."""
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from benchmarks.report import REQUIRED_KEYS
+from routing.bench_cli import bench
+
+
+@pytest.mark.slow
+def test_quick_suite_exits_0_and_writes_results(tmp_path):
+    result = CliRunner().invoke(bench, ["--suite", "quick", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    records = json.loads((tmp_path / "results.json").read_text())
+    assert isinstance(records, list) and records
+    for record in records:
+        assert set(REQUIRED_KEYS) <= set(record), record
+    solvers = {r["solver"] for r in records}
+    assert {"nearshore", "raw-mcf", "networkx", "lp-highs", "lp-glop", "batch-fresh", "batch-reuse",
+            "cli-cold-start"} <= solvers
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["machine"]["cores"] and len(summary["targets"]) == 7
+    markdown = (tmp_path / "results.md").read_text()
+    assert "## Targets" in markdown and "| nearshore |" not in markdown.splitlines()[0]
+    assert "## Solvers side by side" in result.output
+
+
+def test_unknown_instance_is_bad_usage(tmp_path):
+    result = CliRunner().invoke(bench, ["--instance", "nope", "--out", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "unknown instance of suite quick: nope" in result.output

@@ -1,0 +1,93 @@
+"""DIMACS min-cost-flow files: round trips, one bad file per rule, and NETGEN-style problems whose
+optimum nearshore reproduces."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from ortools.graph.python import min_cost_flow
+
+from networks.dimacs import (
+    DimacsError,
+    MinCostFlowProblem,
+    dimacs_from_network,
+    network_from_dimacs,
+    read_dimacs,
+    write_dimacs,
+)
+from networks.generate import corridor_network, netgen_like
+from routing import solve_lead_time
+
+BAD = Path(__file__).parents[1] / "data" / "dimacs" / "bad"
+INSTANCES = Path(__file__).parents[2] / "benchmarks" / "instances"
+
+
+def ortools_optimum(problem: MinCostFlowProblem) -> int:
+    """The problem solved directly, arcs as given: an independent reference."""
+    mcf = min_cost_flow.SimpleMinCostFlow()
+    mcf.add_arcs_with_capacity_and_unit_cost(problem.tail, problem.head, problem.capacity, problem.cost)
+    mcf.set_nodes_supplies(np.arange(problem.n_nodes), problem.supply)
+    assert mcf.solve() == mcf.OPTIMAL
+    return mcf.optimal_cost()
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_write_then_read_gives_the_same_problem(tmp_path, seed):
+    problem = netgen_like(n_nodes=60, n_arcs=400, seed=seed)
+    path = write_dimacs(problem, tmp_path / "p.min", comment="two\ncomment lines")
+    assert read_dimacs(path).equals(problem)
+    assert path.read_text().startswith("c two\nc comment lines\np min 60 400\n")
+
+
+def test_network_round_trip_keeps_the_problem():
+    problem = netgen_like(n_nodes=80, n_arcs=500, seed=4)
+    assert dimacs_from_network(network_from_dimacs(problem)).equals(problem)
+
+
+@pytest.mark.parametrize("path", sorted(INSTANCES.glob("*.min")), ids=lambda p: p.stem)
+def test_shipped_instances_solve_to_the_dimacs_optimum(path):
+    problem = read_dimacs(path)
+    result = solve_lead_time(network_from_dimacs(problem), solver="mincostflow")
+    assert result.status == "optimal" and result.unmet_loads_per_day == 0
+    assert result.objective == ortools_optimum(problem)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_netgen_like_is_balanced_feasible_and_seeded(seed):
+    problem = netgen_like(n_nodes=120, n_arcs=900, seed=seed, n_sources=7, n_sinks=4)
+    assert problem.supply.sum() == 0 and problem.n_arcs == 900
+    assert np.all(problem.tail != problem.head)
+    assert (problem.supply > 0).sum() == 7 and (problem.supply < 0).sum() <= 4
+    assert netgen_like(n_nodes=120, n_arcs=900, seed=seed, n_sources=7, n_sinks=4).equals(problem)
+    assert ortools_optimum(problem) > 0
+
+
+@pytest.mark.parametrize(("file", "message"), [
+    ("lower_bound.min", "line 6: arc 2->3: lower bound must be 0"),
+    ("missing_problem_line.min", "needs exactly one 'p min <nodes> <arcs>' line, found lines: none"),
+    ("two_problem_lines.min", "found lines: 1, 2"),
+    ("not_min.min", "line 1: problem type must be 'min', got 'max'"),
+    ("short_arc_line.min", "line 4: a line needs 5 values, got 4"),
+    ("non_integer.min", "line 4: a line values must be integers, got 1 2 0 10 5.5"),
+    ("node_out_of_range.min", "line 4: arc 1->4 names a node outside 1..3"),
+    ("arc_count.min", "line 1: p line announces 3 arcs, the file has 2"),
+    ("negative_capacity.min", "line 4: arc 1->2: capacity must be >= 0, got -1"),
+    ("unknown_record.min", "line 4: unknown record 'x'"),
+    ("node_before_problem_line.min", "line 1: n line comes before the p line"),
+])
+def test_bad_files_name_their_line(file, message):
+    with pytest.raises(DimacsError) as error:
+        read_dimacs(BAD / file)
+    assert message in str(error.value)
+    assert str(error.value).startswith(f"{BAD / file}: ")
+
+
+def test_negative_costs_have_no_network_form():
+    problem = MinCostFlowProblem(np.array([2, -2]), np.array([0]), np.array([1]), np.array([5]), np.array([-3]))
+    with pytest.raises(DimacsError, match=r"arc 1 \(1->2\): cost must be >= 0 to become transit hours, got -3"):
+        network_from_dimacs(problem)
+
+
+def test_a_network_with_crossing_limits_has_no_dimacs_form():
+    with pytest.raises(DimacsError, match="node limits"):
+        dimacs_from_network(corridor_network(n_links=200, seed=0))
