@@ -30,7 +30,6 @@ from routing.mincostflow import COST_SCALE, FlowGraph, build_flow_graph, fits_mi
 from routing.model import DEFAULT_USD_PER_LOAD_HOUR
 from routing.status import Solution
 
-
 LP_TIME_LIMIT_S = 300.0  # the LP solvers stop here; the record then says so instead of a time
 
 

@@ -30,7 +30,7 @@ def nearshore_phases(network: Network) -> dict[str, float]:
                                                                      usd_per_load_hour=DEFAULT_USD_PER_LOAD_HOUR))
     solver = choose_solver(arrays, weights, Solver.AUTO)
     model = LeadTimeModel(fresh)
-    solution = _timed(seconds, "backend_other", lambda: model._run(arrays, weights, solver))  # noqa: SLF001
+    solution = _timed(seconds, "backend_other", lambda: model._run(arrays, weights, solver))
     seconds["solver"] = solution.solve_s
     seconds["backend_other"] -= solution.solve_s
     _timed(seconds, "lanes", lambda: lanes_frame(fresh, solution))

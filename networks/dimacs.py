@@ -272,7 +272,7 @@ def dimacs_from_network(network: Network) -> MinCostFlowProblem:
     ) if bad]
     if reasons:
         raise DimacsError([Problem(network.name, f"has no DIMACS form: {text}") for text in reasons], source=network.name)
-    as_int = lambda values: np.round(values).astype(np.int64)  # noqa: E731
+    as_int = lambda values: np.round(values).astype(np.int64)
     return MinCostFlowProblem(supply=as_int(supply), tail=a.tail.copy(), head=a.head.copy(),
                               capacity=as_int(capacity), cost=as_int(cost))
 

@@ -80,7 +80,7 @@ def build_flow_graph(arrays: NetworkArrays, weights: Weights) -> FlowGraph:
     Unlimited capacities become the total demand, which no arc can usefully exceed.
     """
     n = arrays.n_nodes
-    total = int(round(arrays.demand_loads.sum()))
+    total = round(arrays.demand_loads.sum())
     split = np.flatnonzero(np.isfinite(arrays.throughput))
     entry = np.arange(n)  # where arcs into a node arrive: v_in for split nodes
     entry[split] = n + 1 + np.arange(len(split))

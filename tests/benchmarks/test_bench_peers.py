@@ -38,7 +38,7 @@ def test_records_carry_ratios_and_the_auto_check(reduced_quick):
 
 
 def test_a_disagreeing_peer_gets_an_error():
-    make = lambda solver, objective: Record(suite="t", instance="i", family="f", links=1, nodes=1,  # noqa: E731
+    make = lambda solver, objective: Record(suite="t", instance="i", family="f", links=1, nodes=1,
                                             commodities=1, solver=solver, objective=objective)
     records = [make("raw-mcf", 100.0), make("networkx", 100.00001), make("lp-glop", 101.0)]
     _cross_check(records)

@@ -16,7 +16,7 @@ def same_tables(a, b) -> bool:
 
 @pytest.mark.parametrize("n_commodities", [1, 5])
 def test_same_seed_same_network_other_seed_other_network(n_commodities):
-    make = lambda seed: corridor_network(n_links=1500, n_commodities=n_commodities, seed=seed,  # noqa: E731
+    make = lambda seed: corridor_network(n_links=1500, n_commodities=n_commodities, seed=seed,
                                          with_power=n_commodities > 1)
     assert same_tables(make(7), make(7))
     assert not make(7).links.equals(make(8).links)
