@@ -39,7 +39,7 @@ def capacities_frame(network: Network, solution: Solution, crossings: pl.DataFra
     lanes = crossings.filter(pl.col("loads_per_day") > 0)
     lane_ids = lanes["crossing"] + "/" + lanes["lane_type"]
     table = pl.DataFrame({
-        "kind": np.repeat([b[0] for b in blocks] + ["crossing_lane", "crossing_hour"], counts + [lanes.height] * 2),
+        "kind": _repeat([b[0] for b in blocks] + ["crossing_lane", "crossing_hour"], counts + [lanes.height] * 2),
         "id": pl.concat([b[1].gather(f) for b, f in zip(blocks, finite, strict=True)] + [lane_ids, lane_ids]),
         "used": np.concatenate([b[2][f] for b, f in zip(blocks, finite, strict=True)]
                                + [(lanes["loads_per_day"] + lanes["background_loads_per_day"]).to_numpy()] * 2),
@@ -47,13 +47,19 @@ def capacities_frame(network: Network, solution: Solution, crossings: pl.DataFra
                                    + [lanes["capacity_loads_per_day"]] * 2),
         "load_hours_saved_per_unit": np.concatenate([b[4][f] for b, f in zip(blocks, finite, strict=True)]
                                                     + [lanes["value_of_lane_h"], lanes["value_of_hour_h"]]),
-        "unit": np.repeat([b[5] for b in blocks] + ["lane", "open h/day"], counts + [lanes.height] * 2),
+        "unit": _repeat([b[5] for b in blocks] + ["lane", "open h/day"], counts + [lanes.height] * 2),
         "at": pl.concat([b[6].gather(f) for b, f in zip(blocks, finite, strict=True)]
                         + [lanes["crossing"], lanes["crossing"]]),
     })
     return table.with_columns(
         utilisation=pl.when(pl.col("capacity") > 0).then(pl.col("used") / pl.col("capacity")).otherwise(1.0)
     )
+
+
+def _repeat(values: list[str], counts: list[int]) -> pl.Series:
+    """Each of ``values`` repeated ``counts`` times, as a polars string column (numpy's unicode
+    arrays convert slowly)."""
+    return pl.Series(values, dtype=pl.String).gather(np.repeat(np.arange(len(values)), counts))
 
 
 def bottlenecks_frame(network: Network, solution: Solution, crossings: pl.DataFrame) -> pl.DataFrame:

@@ -58,10 +58,9 @@ def crossings_frame(network: Network, solution: Solution) -> pl.DataFrame:
 
     lane = q.loads_per_lane_hour * q.open_h_per_day
     hour = q.lanes * q.loads_per_lane_hour
-    names = dict(network.nodes.select("id", "name").iter_rows())
-    ids = network.nodes["id"].gather(q.node)
     return pl.DataFrame({
-        "crossing": ids, "name": [names[i] for i in ids], "lane_type": [LANE_TYPES[t].value for t in q.lane_type],
+        "crossing": network.nodes["id"].gather(q.node), "name": network.nodes["name"].gather(q.node),
+        "lane_type": [LANE_TYPES[t].value for t in q.lane_type],
         "lanes": q.lanes, "loads_per_day": volume, "background_loads_per_day": q.background,
         "capacity_loads_per_day": q.capacity, "utilisation": rho,
         "wait_h": waits, "wait_p95_h": wait_p95_h(waits, q.wait_typical_h, q.wait_p95_h),

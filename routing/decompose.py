@@ -33,37 +33,40 @@ def decompose_flow(
     """Split a feasible flow into paths from sources (production per node) to sinks (served
     demand per node); flow on cycles, which an optimal solution does not have, is cancelled.
 
-    The walk follows arcs in id order and skips exhausted arcs for good (a pointer per node), so
-    the work is linear in the number of arcs plus the total length of the paths.
+    Only arcs that carry flow take part. The walk follows them in id order and skips exhausted
+    arcs for good (a pointer per node), so the work is linear in the number of used arcs plus the
+    total length of the paths.
+
+    Example
+    -------
+    >>> paths = decompose_flow(np.array([0, 1, 0]), np.array([1, 2, 2]), np.array([2.0, 2.0, 1.0]),
+    ...                        np.array([3.0, 0, 0]), np.array([0, 0, 3.0]))
+    >>> paths.amount.tolist(), paths.arcs.tolist()
+    ([2.0, 1.0], [0, 1, 2])
     """
-    flow = np.where(flow > TOLERANCE, flow, 0.0).astype(np.float64)
-    used = np.flatnonzero(flow)
-    order_of = used[np.argsort(tail[used], kind="stable")]
+    used = np.flatnonzero(flow > TOLERANCE)
+    used = used[np.argsort(tail[used], kind="stable")]
     # The walk reads and writes one element at a time, which Python lists do several times faster
     # than numpy arrays; the arithmetic is the same float64 arithmetic, in the same order.
-    first = np.searchsorted(tail[order_of], np.arange(len(source_amount) + 1)).tolist()
-    order, heads, left = order_of.tolist(), head.tolist(), flow.tolist()
+    first = np.searchsorted(tail[used], np.arange(len(source_amount) + 1)).tolist()
+    heads, left, arc_id = head[used].tolist(), flow[used].astype(np.float64).tolist(), used.tolist()
     pointer = first[:-1]
     remaining_source = source_amount.astype(np.float64).tolist()
     remaining_sink = sink_amount.astype(np.float64).tolist()
     origins, markets, amounts, starts, arcs = [], [], [], [0], []
 
-    def next_arc(node: int) -> int:
-        at, end = pointer[node], first[node + 1]
-        while at < end and left[order[at]] <= TOLERANCE:
-            at += 1
-        pointer[node] = at
-        return order[at] if at < end else -1
-
     for origin in np.flatnonzero(source_amount > TOLERANCE).tolist():
         while remaining_source[origin] > TOLERANCE:
             path, seen, node = [], {origin: 0}, origin
             while remaining_sink[node] <= TOLERANCE:
-                arc = next_arc(node)
-                if arc < 0:
+                at, end = pointer[node], first[node + 1]
+                while at < end and left[at] <= TOLERANCE:
+                    at += 1
+                pointer[node] = at
+                if at == end:
                     break
-                path.append(arc)
-                node = heads[arc]
+                path.append(at)
+                node = heads[at]
                 if node in seen:  # a cycle: cancel it and walk on from where it began
                     cycle = path[seen[node]:]
                     least = min(left[a] for a in cycle)
@@ -75,7 +78,7 @@ def decompose_flow(
                 seen[node] = len(path)
             if remaining_sink[node] <= TOLERANCE:  # dead end: numerical residue only
                 break
-            amount = min(remaining_source[origin], remaining_sink[node], min((left[a] for a in path), default=np.inf))
+            amount = min(remaining_source[origin], remaining_sink[node], min(map(left.__getitem__, path), default=np.inf))
             for a in path:
                 left[a] -= amount
             remaining_source[origin] -= amount
@@ -88,5 +91,5 @@ def decompose_flow(
         market=np.asarray(markets, dtype=np.int64),
         amount=np.asarray(amounts, dtype=np.float64),
         start=np.asarray(starts, dtype=np.int64),
-        arcs=np.asarray(arcs, dtype=np.int64),
+        arcs=used[np.asarray(arcs, dtype=np.int64)],
     )

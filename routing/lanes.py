@@ -73,10 +73,12 @@ def lanes_frame(network: Network, solution: Solution) -> pl.DataFrame:
         "first": np.concatenate([np.ones(n_paths, dtype=bool), np.zeros(len(arcs), dtype=bool)])[order],
         "is_crossing": group[order] == 1,
     })
-    text = steps.group_by("path", maintain_order=True).agg(
-        route=pl.col("node").str.join(">"),
-        links=pl.col("link").filter(~pl.col("first")).str.join(">"),
-        crossing=pl.col("node").filter(pl.col("is_crossing")).str.join(","),
+    # lists per path, then joined: several times faster than a string join inside the group-by
+    text = steps.select(
+        "path", "node", link=pl.when(~pl.col("first")).then("link"), crossing=pl.when("is_crossing").then("node"),
+    ).group_by("path", maintain_order=True).agg("node", "link", "crossing").select(
+        route=pl.col("node").list.join(">"), links=pl.col("link").list.join(">"),
+        crossing=pl.col("crossing").list.join(","),
     )
     lanes = pl.DataFrame({
         "origin": network.nodes["id"].gather(paths.origin), "market": network.nodes["id"].gather(paths.market),
