@@ -166,8 +166,13 @@ class Network:
         return {t.name: getattr(self, t.name) for t in TABLES}
 
     def replace(self, **tables: pl.DataFrame) -> Network:
-        """A new, re-validated network with some tables replaced."""
-        return Network.from_frames(**{**self.tables(), **tables, "name": self.name})
+        """A new network with some tables replaced: the new tables are checked cell by cell, and
+        the whole network across tables; the tables kept are valid already and not re-checked."""
+        unknown = set(tables) - set(_NAMES.values())
+        if unknown:
+            raise TypeError(f"Network.replace: unknown table(s) {', '.join(sorted(unknown))}")
+        kept = {name: frame for name, frame in self.tables().items() if name not in tables}
+        return _build({**kept, **tables}, name=self.name, valid=frozenset(kept))
 
     @cached_property
     def arrays(self) -> NetworkArrays:
@@ -212,11 +217,16 @@ def read_network(path: str | Path | None = None) -> Network:
     return _build(raw, name=folder.name, source=str(folder))
 
 
-def _build(raw: dict[str, pl.DataFrame], *, name: str, source: str = "") -> Network:
+def _build(raw: dict[str, pl.DataFrame], *, name: str, source: str = "",
+           valid: frozenset[str] = frozenset()) -> Network:
+    """Check every table (but those in ``valid``: typed tables of a network), then the network."""
     tables, problems = {}, []
     for table in TABLES:
         key = _NAMES[table.file]
         frame = raw.get(key)
+        if key in valid:
+            tables[key] = frame.with_row_index(LINE, offset=2)
+            continue
         typed, bad = check_table(empty_table(table) if frame is None else frame, table)
         tables[key], problems = typed, problems + bad
     if not problems:

@@ -7,6 +7,7 @@ spreadsheet shows it: the header is row 1, the first record row 2.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
@@ -43,35 +44,173 @@ def check_table(frame: pl.DataFrame, table: Table) -> tuple[pl.DataFrame, list[P
 
     Text cells are stripped and an empty cell counts as missing. Numeric columns become Float64;
     empty optional numbers take the column's default. User columns (``x_`` prefix) are kept.
+
+    All columns are converted and every check is flagged in one polars query; rows are looked up
+    (with their labels and values) only for a check that fails, so a valid table costs one pass
+    over its cells. Cells that already have the column's type (tables of a built network) are not
+    turned into text and back.
     """
     problems = _check_columns(frame, table)
-    present = set(frame.columns)
-    frame = _drop_blank_rows(frame.with_row_index(LINE, offset=2))
-    for column in table.columns:
-        if column.name not in frame.columns:
-            frame = frame.with_columns(pl.lit(None, dtype=pl.String).alias(column.name))
+    present = tuple(c for c in table.names if c in frame.columns)
+    frame = frame.with_row_index(LINE, offset=2)
+    missing = [c.name for c in table.columns if c.name not in frame.columns]
+    if missing:
+        frame = frame.with_columns(pl.lit(None, dtype=pl.String).alias(c) for c in missing)
+    plan = _plan(table, tuple(frame.schema.items()), present)
+    checked = frame.select(LINE, *plan.values, *plan.extra, *plan.masks, plan.blank, plan.duplicated)
+    if checked[_BLANK].any():
+        frame = frame.filter(~checked[_BLANK])
+        checked = checked.filter(~checked[_BLANK])
     if frame.height == 0 and not table.optional:
         problems.append(Problem(table.file, "table is empty: it needs at least one row"))
-    label = _row_label(table)
-    frame = frame.with_columns(_label=label)
-    typed = [frame[LINE], frame["_label"]]
-    for column in table.columns:
-        values, bad = _convert(frame, column, table.file)
-        typed.append(values)
-        problems += bad if column.name in present else []  # a missing column is reported once
-    extra = [c for c in frame.columns if c.startswith(USER_COLUMN_PREFIX)]
-    result = pl.DataFrame(typed).hstack(frame.select(extra))
-    problems += _check_duplicates(result, table)
-    return result.drop("_label"), problems
+    for name, check in plan.checks:
+        mask = checked[name]
+        if mask.any():
+            problems += _report(frame.filter(mask), table, check)
+    if checked[_DUPLICATED].any():
+        problems += _report_duplicates(frame.filter(checked[_DUPLICATED]), table)
+    return pl.DataFrame([checked[c] for c in (LINE, *table.names, *plan.extra)]), problems
 
 
-def _drop_blank_rows(frame: pl.DataFrame) -> pl.DataFrame:
-    """Lines with no value at all (a trailing newline, a spacer line) are not rows."""
-    cells = [c for c in frame.columns if c != LINE]
-    if not cells:
-        return frame
-    blank = pl.all_horizontal(pl.col(c).cast(pl.String).str.strip_chars().fill_null("") == "" for c in cells)
-    return frame.filter(~blank)
+_BLANK, _DUPLICATED = "_blank", "_duplicated"
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """One table's check as expressions: typed columns, user columns, named check flags and the
+    flag of blank lines (no value at all: a trailing newline, a spacer line), which are not rows."""
+
+    values: list[pl.Expr]
+    extra: list[str]
+    checks: list[tuple[str, _Check]]
+    blank: pl.Expr
+    duplicated: pl.Expr  # rows whose (typed, complete) key another row has too
+
+    @property
+    def masks(self) -> list[pl.Expr]:
+        return [check.mask.alias(name) for name, check in self.checks]
+
+
+_PLANS: dict[tuple, tuple[Table, _Plan]] = {}
+
+
+def _plan(table: Table, schema: tuple[tuple[str, pl.DataType], ...], present: tuple[str, ...]) -> _Plan:
+    """The plan of a table read with ``schema``, built once per table and input shape (batches
+    check the same shapes again and again)."""
+    key = (id(table), schema, present)
+    cached = _PLANS.get(key)
+    if cached is not None and cached[0] is table:
+        return cached[1]
+    dtypes = dict(schema)
+    cells = [_Cells(column, dtypes[column.name]) for column in table.columns]
+    checks = [(f"_flag_{cell.column.name}_{index}", check) for cell in cells if cell.column.name in present
+              for index, check in enumerate(cell.checks())]  # a missing column is reported once, above
+    blank = pl.all_horizontal(
+        pl.col(name).cast(pl.String).str.strip_chars().fill_null("") == "" if dtype in (pl.String, pl.Null)
+        else pl.col(name).is_null() for name, dtype in schema if name != LINE)
+    keys = [cell.value() for cell in cells if cell.column.name in table.key]
+    duplicated = pl.struct(keys).is_duplicated() & pl.all_horizontal(k.is_not_null() for k in keys)
+    plan = _Plan(values=[cell.value() for cell in cells], extra=[c for c in dtypes if c.startswith(USER_COLUMN_PREFIX)],
+                 checks=checks, blank=blank.alias(_BLANK), duplicated=duplicated.alias(_DUPLICATED))
+    _PLANS[key] = (table, plan)
+    return plan
+
+
+@dataclass(frozen=True, slots=True)
+class _Check:
+    """A cell check: the rows it flags, its message, and whether the problem shows the cell."""
+
+    mask: pl.Expr
+    field: str
+    message: str
+    shows_cell: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class _Cells:
+    """The conversion and checks of one column, as polars expressions over the raw frame."""
+
+    column: Column
+    dtype: pl.DataType
+
+    @property
+    def numeric_input(self) -> bool:
+        return self.dtype.is_numeric()
+
+    def text(self) -> pl.Expr:
+        """The cell as stripped text, null when empty."""
+        text = pl.col(self.column.name).cast(pl.String).str.strip_chars()
+        return pl.when(text.str.len_chars() > 0).then(text)
+
+    def empty(self) -> pl.Expr:
+        if self.numeric_input or self.dtype == pl.Boolean:
+            return pl.col(self.column.name).is_null()
+        return self.text().is_null()
+
+    def parsed(self) -> pl.Expr:
+        """The cell in the column's type, null where empty or invalid (before defaults)."""
+        column = self.column
+        if column.dtype == "str":
+            return self.text()
+        if column.dtype == "bool":
+            if self.dtype == pl.Boolean:
+                return pl.col(column.name).cast(pl.Float64)
+            return self.text().str.to_lowercase().replace_strict(_BOOLEANS, default=None, return_dtype=pl.Float64)
+        number = pl.col(column.name).cast(pl.Float64) if self.numeric_input else self.text().cast(
+            pl.Float64, strict=False)
+        return pl.when(number.is_finite()).then(number)
+
+    def value(self) -> pl.Expr:
+        """The typed column: invalid cells null, empty ones the column's default."""
+        column = self.column
+        value = self.parsed()
+        if column.dtype == "float" and (column.minimum is not None or column.maximum is not None):
+            value = pl.when(~self._out_of_range(value).fill_null(False)).then(value)
+        if column.dtype == "bool":
+            return value.fill_null(column.default or 0.0).cast(pl.Boolean).alias(column.name)
+        if column.default is not None:
+            value = value.fill_null(column.default)
+        return value.alias(column.name)
+
+    def checks(self) -> list[_Check]:
+        """The checks of the column, in the order their problems are reported."""
+        column, empty = self.column, self.empty()
+        checks = []
+        if not column.nullable and column.default is None:
+            checks.append(_Check(empty, column.name, "is empty, a value is required", shows_cell=False))
+        if column.dtype == "str":
+            if column.choices:
+                checks.append(_Check(~empty & ~self.text().is_in(list(column.choices)), column.name,
+                                     f"must be one of {', '.join(column.choices)}"))
+            return checks
+        parsed = self.parsed()
+        invalid = ~empty & parsed.is_null()
+        if column.dtype == "bool":
+            return [*checks, _Check(invalid, column.name, "must be true or false")]
+        checks.append(_Check(invalid, column.name, "must be a finite number"))
+        if column.minimum is not None:
+            below = parsed <= column.minimum if column.exclusive_minimum else parsed < column.minimum
+            checks.append(_Check(below.fill_null(False), column.name, _range_text(column)))
+        if column.maximum is not None:
+            checks.append(_Check((parsed > column.maximum).fill_null(False), column.name, _range_text(column)))
+        return checks
+
+    def _out_of_range(self, value: pl.Expr) -> pl.Expr:
+        column, out = self.column, pl.lit(False)
+        if column.minimum is not None:
+            out = out | (value <= column.minimum if column.exclusive_minimum else value < column.minimum)
+        if column.maximum is not None:
+            out = out | (value > column.maximum)
+        return out
+
+
+def _report(rows: pl.DataFrame, table: Table, check: _Check) -> list[Problem]:
+    """One problem per flagged row, with its line, label and (stripped) cell."""
+    shown = rows.select(LINE, _row_label(table).alias("_label"),
+                        pl.col(check.field).cast(pl.String).str.strip_chars().alias("_cell"))
+    gots = shown["_cell"] if check.shows_cell else [None] * shown.height
+    return [Problem(table.file, check.message, row=line, item=label, field=check.field, got=got)
+            for line, label, got in zip(shown[LINE], shown["_label"], gots, strict=True)]
 
 
 def _check_columns(frame: pl.DataFrame, table: Table) -> list[Problem]:
@@ -99,48 +238,6 @@ def _row_label(table: Table) -> pl.Expr:
     return pl.concat_str(parts, separator="/")
 
 
-def _convert(frame: pl.DataFrame, column: Column, file: str) -> tuple[pl.Series, list[Problem]]:
-    """Convert one column to its type; report empty, non-numeric, out-of-range and unknown values."""
-    raw = frame[column.name].cast(pl.String).str.strip_chars()
-    raw = pl.select(pl.when(raw.str.len_chars() > 0).then(raw)).to_series().alias(column.name)
-    problems: list[Problem] = []
-
-    def report(mask: pl.Series, message: str, got: pl.Series | None = None) -> None:
-        rows = frame.filter(mask)
-        gots = (got if got is not None else raw).filter(mask).to_list()
-        problems.extend(
-            Problem(file, message, row=line, item=label, field=column.name, got=g)
-            for line, label, g in zip(rows[LINE], rows["_label"], gots, strict=True)
-        )
-
-    empty = raw.is_null()
-    if not column.nullable and column.default is None:
-        report(empty, "is empty, a value is required", got=pl.Series([None] * len(raw)))
-    if column.dtype == "str":
-        if column.choices:
-            report(~empty & ~raw.is_in(list(column.choices)), f"must be one of {', '.join(column.choices)}")
-        return raw, problems
-
-    if column.dtype == "bool":
-        values = raw.str.to_lowercase().replace_strict(_BOOLEANS, default=None, return_dtype=pl.Float64)
-        report(~empty & values.is_null(), "must be true or false")
-        return values.fill_null(column.default or 0.0).cast(pl.Boolean).alias(column.name), problems
-
-    values = raw.cast(pl.Float64, strict=False)
-    not_number = ~empty & (values.is_null() | ~values.is_finite().fill_null(False))
-    report(not_number, "must be a finite number")
-    ok = ~empty & ~not_number
-    if column.minimum is not None:
-        below = values <= column.minimum if column.exclusive_minimum else values < column.minimum
-        report(ok & below, _range_text(column))
-    if column.maximum is not None:
-        report(ok & (values > column.maximum), _range_text(column))
-    values = pl.select(pl.when(ok).then(values)).to_series().alias(column.name)
-    if column.default is not None:
-        values = values.fill_null(column.default)
-    return values, problems
-
-
 _BOOLEANS = {"true": 1.0, "yes": 1.0, "1": 1.0, "false": 0.0, "no": 0.0, "0": 0.0}
 
 
@@ -150,11 +247,10 @@ def _range_text(column: Column) -> str:
     return f"must be between {column.minimum:g} and {column.maximum:g}"
 
 
-def _check_duplicates(frame: pl.DataFrame, table: Table) -> list[Problem]:
-    keys = list(table.key)
-    dup = frame.filter(pl.struct(keys).is_duplicated() & pl.all_horizontal(pl.col(keys).is_not_null()))
-    field = "/".join(keys)
+def _report_duplicates(rows: pl.DataFrame, table: Table) -> list[Problem]:
+    labelled = rows.select(LINE, _row_label(table).alias("_label"))
+    field = "/".join(table.key)
     return [
         Problem(table.file, "duplicate, must be unique", row=line, item=label, field=field)
-        for line, label in zip(dup[LINE], dup["_label"], strict=True)
+        for line, label in zip(labelled[LINE], labelled["_label"], strict=True)
     ]

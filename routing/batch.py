@@ -15,9 +15,9 @@ Ctrl-C loses no finished work and ``resume`` skips it.
 Output folder::
 
     summary.parquet                      one row per scenario (SUMMARY_SCHEMA)
-    scenarios/<name>/lanes.parquet       LeadTimeResult.lanes
-    scenarios/<name>/bottlenecks.parquet LeadTimeResult.bottlenecks
-    scenarios/<name>/unmet.parquet       LeadTimeResult.unmet
+    scenarios/<name>/lanes.parquet       LeadTimeResult.lanes        (unless left out by ``frames``)
+    scenarios/<name>/bottlenecks.parquet LeadTimeResult.bottlenecks  (idem)
+    scenarios/<name>/unmet.parquet       LeadTimeResult.unmet        (idem)
     scenarios/<name>/summary.parquet     the scenario's summary row
 """
 
@@ -144,9 +144,11 @@ class ScenarioRunner:
     'optimal'
     """
 
-    def __init__(self, networks: dict[str, Network], *, max_models: int = MAX_MODELS) -> None:
+    def __init__(self, networks: dict[str, Network], *, max_models: int = MAX_MODELS,
+                 frames: Sequence[str] = tuple(FRAMES)) -> None:
         self.networks = networks
         self.max_models = max_models
+        self.frames = tuple(frames)  # result frames returned with each outcome (built only if asked for)
         self._models: OrderedDict[tuple[str, str, str], LeadTimeModel] = OrderedDict()
 
     def run(self, scenario: Scenario) -> ScenarioOutcome:
@@ -176,7 +178,7 @@ class ScenarioRunner:
             "error": None if solved else f"no solution: solver {result.solver} ended {result.status.value} "
                                          f"{result.detail}".strip(),
         }
-        return ScenarioOutcome(row, {"lanes": result.lanes, "bottlenecks": result.bottlenecks, "unmet": result.unmet})
+        return ScenarioOutcome(row, {name: getattr(result, name) for name in self.frames})
 
     def _model(self, scenario: Scenario, variant: Network) -> LeadTimeModel:
         """The kept model for this network, solver options and LP structure (made when new)."""
@@ -234,6 +236,7 @@ def run_batch(
     ray_address: str | None = None,
     resume: bool = False,
     on_progress: Callable[[BatchProgress, dict[str, Any]], None] | None = None,
+    frames: Sequence[str] = tuple(FRAMES),
 ) -> BatchResult:
     """Run every scenario and write the results; return the summary.
 
@@ -258,6 +261,10 @@ def run_batch(
         (results recorded as ``failed`` are run again).
     on_progress
         Called after each finished scenario with the progress and its summary row.
+    frames
+        Which result frames to write per scenario (of ``lanes``, ``bottlenecks``, ``unmet``);
+        the summary rows are always written. Frames not asked for are never built, so an empty
+        tuple gives the fastest batch.
 
     Returns
     -------
@@ -285,8 +292,11 @@ def run_batch(
     failed = sum(r["status"] != "optimal" for r in rows.values())
     resumed = len(rows)
     (out / "scenarios").mkdir(parents=True, exist_ok=True)
+    unknown = [f for f in frames if f not in FRAMES]
+    if unknown:
+        raise ValueError(f"unknown result frame(s) {', '.join(unknown)}; choose from {', '.join(FRAMES)}")
     run = _run_ray if Executor(executor) == Executor.RAY else _run_local
-    with closing(run(todo, networks, jobs=jobs, address=ray_address)) as outcomes:
+    with closing(run(todo, networks, jobs=jobs, address=ray_address, frames=tuple(frames))) as outcomes:
         for outcome in outcomes:
             row = outcome.row | {"scenario_hash": hashes[outcome.name]}
             write_outcome(out, ScenarioOutcome(row, outcome.frames))
@@ -473,11 +483,11 @@ class _Shares:
 
 
 def _run_local(todo: Sequence[Scenario], networks: dict[str, Network], *, jobs: int | None,
-               address: str | None = None) -> Iterator[ScenarioOutcome]:
+               address: str | None = None, frames: tuple[str, ...] = tuple(FRAMES)) -> Iterator[ScenarioOutcome]:
     """Local processes, one per share; ``jobs == 1`` runs in this process."""
     jobs = jobs or os.cpu_count() or 1
     if jobs == 1 or len(todo) <= 1:
-        runner = ScenarioRunner(networks)
+        runner = ScenarioRunner(networks, frames=frames)
         for scenario in todo:
             yield runner.run(scenario)
         return
@@ -486,7 +496,7 @@ def _run_local(todo: Sequence[Scenario], networks: dict[str, Network], *, jobs: 
     pools: list[ProcessPoolExecutor] = []
 
     def start_worker(scenarios: list[Scenario]) -> list[Future]:
-        pool = ProcessPoolExecutor(1, mp_context=context, initializer=_init_process, initargs=(shipped,))
+        pool = ProcessPoolExecutor(1, mp_context=context, initializer=_init_process, initargs=(shipped, frames))
         pools.append(pool)
         return [pool.submit(_run_in_process, scenario) for scenario in scenarios]
 
@@ -516,10 +526,10 @@ def _run_local(todo: Sequence[Scenario], networks: dict[str, Network], *, jobs: 
 _RUNNER: ScenarioRunner | None = None  # the runner of a worker process
 
 
-def _init_process(networks: dict[str, Network]) -> None:
+def _init_process(networks: dict[str, Network], frames: tuple[str, ...]) -> None:
     global _RUNNER
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the driver's to handle: it stops the pool
-    _RUNNER = ScenarioRunner(networks)
+    _RUNNER = ScenarioRunner(networks, frames=frames)
 
 
 def _run_in_process(scenario: Scenario) -> ScenarioOutcome:
@@ -529,7 +539,7 @@ def _run_in_process(scenario: Scenario) -> ScenarioOutcome:
 
 
 def _run_ray(todo: Sequence[Scenario], networks: dict[str, Network], *, jobs: int | None,
-             address: str | None) -> Iterator[ScenarioOutcome]:
+             address: str | None, frames: tuple[str, ...] = tuple(FRAMES)) -> Iterator[ScenarioOutcome]:
     """Ray actors, one per share, on the cluster at ``address`` or a local one started for the run."""
     ray = _import_ray()
     if not todo:
@@ -551,7 +561,7 @@ def _run_ray(todo: Sequence[Scenario], networks: dict[str, Network], *, jobs: in
         shared = ray.put(_shipped(networks))
 
         def start_worker(scenarios: list[Scenario]) -> list[Any]:
-            actor = remote.remote(shared)
+            actor = remote.remote(shared, frames=frames)
             return [actor.run.remote(scenario) for scenario in scenarios]
 
         def succeeded(ref: Any) -> bool:

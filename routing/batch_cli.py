@@ -27,6 +27,27 @@ ray_address_option = click.option(
 out_option = click.option(
     "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("batch-results"), metavar="DIR",
     show_default=True, help="Folder for summary.parquet and one folder of Parquet files per scenario.")
+
+
+def _frames(ctx: click.Context, param: click.Parameter, value: str) -> tuple[str, ...]:
+    from routing.batch import FRAMES
+
+    if value == "all":
+        return tuple(FRAMES)
+    if value == "none":
+        return ()
+    chosen = tuple(dict.fromkeys(v.strip() for v in value.split(",") if v.strip()))
+    unknown = [v for v in chosen if v not in FRAMES]
+    if unknown or not chosen:
+        raise click.BadParameter(f"{', '.join(unknown) or value!r}: give all, none or a comma list of "
+                                 f"{', '.join(FRAMES)}")
+    return chosen
+
+
+frames_option = click.option(
+    "--frames", default="all", show_default=True, callback=_frames, metavar="LIST",
+    help="Result frames written per scenario: all, none (summary rows only, the fastest) or a comma list of "
+         "lanes, bottlenecks, unmet. Frames not written are never computed.")
 resume_option = click.option(
     "--resume", is_flag=True, help="Skip scenarios whose result is already in --out (failed ones run again).")
 
@@ -39,12 +60,14 @@ resume_option = click.option(
 @ray_address_option
 @out_option
 @resume_option
+@frames_option
 def batch(paths: tuple[Path, ...], jobs: int | None, executor: str, ray_address: str | None,
-          out_dir: Path, resume: bool) -> None:
+          out_dir: Path, resume: bool, frames: tuple[str, ...]) -> None:
     """Run scenario files (and every point of their sweeps), write results, print a summary.
 
     Every file is checked before anything runs. Progress goes to stderr, the summary table to
-    stdout; each scenario's lanes, bottlenecks and unmet demand go to OUT/scenarios/<name>/.
+    stdout; each scenario's lanes, bottlenecks and unmet demand go to OUT/scenarios/<name>/
+    (see --frames).
     """
     from routing.batch import run_batch
     from routing.scenario import load_scenarios
@@ -55,7 +78,7 @@ def batch(paths: tuple[Path, ...], jobs: int | None, executor: str, ray_address:
     progress = _Progress()
     try:
         result = run_batch(scenarios, out_dir=out_dir, jobs=jobs, executor=executor, ray_address=ray_address,
-                           resume=resume, on_progress=progress.update)
+                           resume=resume, on_progress=progress.update, frames=frames)
     except KeyboardInterrupt:
         progress.end_line()
         click.echo(f"interrupted: finished scenarios are in {out_dir}; rerun with --resume to go on", err=True)

@@ -62,28 +62,28 @@ def _repeat(values: list[str], counts: list[int]) -> pl.Series:
     return pl.Series(values, dtype=pl.String).gather(np.repeat(np.arange(len(values)), counts))
 
 
-def bottlenecks_frame(network: Network, solution: Solution, crossings: pl.DataFrame) -> pl.DataFrame:
-    """Binding or near-binding capacities, the most valuable first."""
-    table = capacities_frame(network, solution, crossings)
+def bottlenecks_frame(capacities: pl.DataFrame) -> pl.DataFrame:
+    """Binding or near-binding capacities of :func:`capacities_frame`, the most valuable first."""
     binding = (pl.col("load_hours_saved_per_unit") > 1e-9) | (
         (pl.col("capacity") > 0) & (pl.col("utilisation") >= NEAR_BINDING))
     # rank on values rounded to 1e-6, so solver noise between equal savings cannot reorder them
     return (
-        table.filter(binding)
+        capacities.filter(binding)
         .sort([pl.col("load_hours_saved_per_unit").round(6), pl.col("utilisation").round(6), "kind", "id"],
               descending=[True, True, False, False])
         .select(BOTTLENECKS_SCHEMA.names())
     )
 
 
-def unmet_frame(network: Network, solution: Solution, crossings: pl.DataFrame) -> pl.DataFrame:
-    """Demand not served, each row with the capacities that ran out on its way (or 'no route')."""
+def unmet_frame(network: Network, solution: Solution, capacities: pl.DataFrame) -> pl.DataFrame:
+    """Demand not served, each row with the capacities that ran out on its way (or 'no route');
+    ``capacities`` is :func:`capacities_frame` of the same solution."""
     a = network.arrays
     rows = np.flatnonzero(solution.unmet > 1e-9)
     if len(rows) == 0:
         return UNMET_SCHEMA.to_frame()
-    bottlenecks = bottlenecks_frame(network, solution, crossings).join(
-        capacities_frame(network, solution, crossings).select("kind", "id", "at"), on=["kind", "id"], how="left")
+    bottlenecks = bottlenecks_frame(capacities).join(capacities.select("kind", "id", "at"), on=["kind", "id"],
+                                                     how="left")
     graph = network.graph
     demand = network.demand
     reasons = []

@@ -49,7 +49,7 @@ def decompose_flow(
     # The walk reads and writes one element at a time, which Python lists do several times faster
     # than numpy arrays; the arithmetic is the same float64 arithmetic, in the same order.
     first = np.searchsorted(tail[used], np.arange(len(source_amount) + 1)).tolist()
-    heads, left, arc_id = head[used].tolist(), flow[used].astype(np.float64).tolist(), used.tolist()
+    heads, left = head[used].tolist(), flow[used].astype(np.float64).tolist()
     pointer = first[:-1]
     remaining_source = source_amount.astype(np.float64).tolist()
     remaining_sink = sink_amount.astype(np.float64).tolist()

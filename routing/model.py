@@ -14,9 +14,7 @@ import numpy as np
 
 from networks import Network, NetworkArrays
 from networks.errors import NearshoreError
-from routing.bottlenecks import bottlenecks_frame, unmet_frame
-from routing.crossings import CROSSINGS_SCHEMA, crossings_frame, total_wait_load_hours
-from routing.lanes import flows_frame, lanes_frame
+from routing.crossings import total_wait_load_hours
 from routing.highs_backend import HighsSession
 from routing.lp import (
     DEFAULT_WAIT_SEGMENTS,
@@ -30,8 +28,9 @@ from routing.lp import (
     structure_key,
     with_bounds,
 )
-from routing.result import BOTTLENECKS_SCHEMA, FLOWS_SCHEMA, LANES_SCHEMA, UNMET_SCHEMA, LeadTimeResult
+from routing.result import LeadTimeResult
 from routing.status import Solution, Status, no_solution
+from routing.tables import NoTables, SolvedTables
 
 DEFAULT_USD_PER_LOAD_HOUR = 5.0
 
@@ -171,17 +170,15 @@ def lp_solution(arrays: NetworkArrays, lp: LinearProgram, x: np.ndarray, row_dua
 
 def assemble_result(network: Network, solution: Solution, weights: Weights, *, objective: Objective,
                     solver: Solver, build_s: float) -> LeadTimeResult:
-    """Turn a solution into the result frames and summary numbers."""
+    """Turn a solution into the summary numbers and the (lazily built) result frames."""
     arrays = network.arrays
     common = dict(objective_kind=objective.value, unmet_penalty=weights.penalty, solver=solver.value,
                   build_s=build_s, solve_s=solution.solve_s, detail=solution.detail)
     if not solution.status.has_solution:
-        return LeadTimeResult(
-            status=solution.status, objective=None, avg_lead_time_h=None, served_loads_per_day=0.0,
+        return LeadTimeResult.with_frames(
+            NoTables(), status=solution.status, objective=None, avg_lead_time_h=None, served_loads_per_day=0.0,
             unmet_loads_per_day=float(arrays.demand_loads.sum()), total_load_hours_per_day=0.0,
-            total_cost_usd_per_day=0.0, lanes=LANES_SCHEMA.to_frame(), bottlenecks=BOTTLENECKS_SCHEMA.to_frame(),
-            unmet=UNMET_SCHEMA.to_frame(), flows=FLOWS_SCHEMA.to_frame(), crossings=CROSSINGS_SCHEMA.to_frame(),
-            **common)
+            total_cost_usd_per_day=0.0, **common)
     hours = link_hours(arrays)
     supply_hours = arrays.dwell_h[arrays.supply_node]
     load_hours = float((solution.flow @ hours).sum() + solution.production @ supply_hours
@@ -189,10 +186,10 @@ def assemble_result(network: Network, solution: Solution, weights: Weights, *, o
     cost = float((solution.flow @ arrays.cost_usd).sum())
     served = float(arrays.demand_loads.sum() - solution.unmet.sum())
     segments = fill_segments(solution.queue_volume, weights.segment_width)
-    crossings = crossings_frame(network, solution)
     objective_value = float((solution.flow @ weights.link).sum() + solution.production @ weights.supply
                             + weights.penalty * solution.unmet.sum() + (segments * weights.segment_cost).sum())
-    return LeadTimeResult(
+    return LeadTimeResult.with_frames(
+        SolvedTables(network, solution),
         status=solution.status,
         objective=objective_value,
         avg_lead_time_h=load_hours / served if served > 1e-9 else None,
@@ -200,10 +197,5 @@ def assemble_result(network: Network, solution: Solution, weights: Weights, *, o
         unmet_loads_per_day=float(solution.unmet.sum()),
         total_load_hours_per_day=load_hours,
         total_cost_usd_per_day=cost,
-        lanes=lanes_frame(network, solution),
-        bottlenecks=bottlenecks_frame(network, solution, crossings),
-        unmet=unmet_frame(network, solution, crossings),
-        flows=flows_frame(network, solution),
-        crossings=crossings,
         **common,
     )

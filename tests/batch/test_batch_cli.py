@@ -14,6 +14,7 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
+from routing.batch import TIMING_COLUMNS
 from routing.batch_cli import batch, scenarios
 from routing.cli import cli, main
 from routing.scenario import library_path, load_scenarios
@@ -162,3 +163,29 @@ def test_a_batch_killed_mid_run_resumes_to_the_same_summary(tmp_path):
     columns = ["scenario", "status", "avg_lead_time_h", "unmet_loads_per_day", "top_bottleneck", "objective"]
     assert_frame_equal(resumed.select(columns), whole.select(columns), check_exact=False, rel_tol=1e-9)
     assert killed and 10 <= finished < 81  # it really was cut short
+
+
+@pytest.mark.parametrize(("frames", "written"), [
+    ("none", set()),
+    ("lanes", {"lanes"}),
+    ("unmet, bottlenecks", {"unmet", "bottlenecks"}),
+    ("all", {"lanes", "bottlenecks", "unmet"}),
+])
+def test_batch_frames_chooses_the_files_written_and_keeps_the_summary(capsys, tmp_path, frames, written):
+    folder = tmp_path / "s"
+    write(folder, "b1_closed.toml", CLOSE_B1)
+    code, _, err = run(capsys, "batch", folder, "--jobs", "1", "--out", tmp_path / "out", "--frames", frames)
+    assert code == 0, err
+    files = {p.stem for p in (tmp_path / "out" / "scenarios" / "b1_closed").glob("*.parquet")}
+    assert files == written | {"summary"}
+    assert run(capsys, "batch", folder, "--jobs", "1", "--out", tmp_path / "all")[0] == 0
+    summary, every = (pl.read_parquet(tmp_path / d / "summary.parquet").drop(TIMING_COLUMNS) for d in ("out", "all"))
+    assert_frame_equal(summary, every)  # the summary does not depend on the frames written
+
+
+def test_batch_frames_rejects_an_unknown_frame_with_exit_2(capsys, tmp_path):
+    folder = tmp_path / "s"
+    write(folder, "base.toml")
+    code, _, err = run(capsys, "batch", folder, "--out", tmp_path / "out", "--frames", "lanes,routes")
+    assert code == 2
+    assert "routes" in err and "lanes, bottlenecks, unmet" in err
