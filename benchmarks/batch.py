@@ -4,6 +4,8 @@ Each scenario multiplies every finite link capacity and node throughput by a see
 [0.7, 1.3] (rounded to whole loads) and builds a new, validated network with
 :meth:`networks.Network.replace`. It is then solved either fresh (:func:`routing.solve_lead_time`)
 or by one :class:`routing.LeadTimeModel` per process that reuses its LP and HiGHS instance.
+Each scenario yields its summary numbers (objective, average lead time, unmet demand), as
+``nearshore batch --frames none`` does; result frames are built only when read, so none are here.
 Workers are started and warmed (imports, one solve of the base network) before the clock starts.
 """
 

@@ -28,8 +28,8 @@ def nearshore_phases(network: Network) -> dict[str, float]:
     arrays = _timed(seconds, "arrays", lambda: fresh.arrays)
     weights = _timed(seconds, "weights", lambda: objective_weights(arrays, Objective.LEAD_TIME,
                                                                      usd_per_load_hour=DEFAULT_USD_PER_LOAD_HOUR))
-    solver = choose_solver(arrays, weights, Solver.AUTO)
-    model = LeadTimeModel(fresh)
+    solver = choose_solver(arrays, weights, Solver.AUTO)  # as solve_lead_time, one cold solve
+    model = LeadTimeModel(fresh, warm_start=False)
     solution = _timed(seconds, "backend_other", lambda: model._run(arrays, weights, solver))
     seconds["solver"] = solution.solve_s
     seconds["backend_other"] -= solution.solve_s

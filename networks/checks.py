@@ -2,41 +2,95 @@
 
 Each ``check_for_*`` takes the typed tables (with their ``_line`` column) and returns the problems
 it finds; none raises. ``check_network`` runs them all.
+
+They run on every :meth:`Network.replace`, so each finds its bad rows with a few vectorised
+operations (numpy masks, polars ``Series`` operations, enum lookups) and loops in Python only over
+the bad rows it reports.
 """
 
 from __future__ import annotations
 
-import networkx as nx
+import numpy as np
 import polars as pl
+from scipy.sparse import csr_array
+from scipy.sparse.csgraph import breadth_first_order
 
 from networks.errors import Problem
-from networks.read import LINE
 from networks.queues import RHO_MAX, lane_capacity
-from networks.schema import CROSSINGS, DEMAND, DEMAND_KINDS, LINKS, SUPPLIER_KINDS, SUPPLY, NodeKind
-from networks.schema import NODES, TARIFFS
+from networks.read import LINE
+from networks.schema import CROSSINGS, DEMAND, DEMAND_KINDS, LINKS, NODES, SUPPLIER_KINDS, SUPPLY, TARIFFS, NodeKind
 
 Tables = dict[str, pl.DataFrame]
 
 
-def check_network(tables: Tables) -> list[Problem]:
-    """Run every cross-table check; reachability only once the references are sound."""
-    problems = check_for_unknown_references(tables) + check_for_self_loops(tables)
-    problems += check_for_misplaced_roles(tables) + check_for_bad_crossings(tables)
-    problems += check_for_spread_below_typical(tables) + check_for_incomplete_delays(tables)
-    problems += check_for_spread_without_typical(tables)
-    problems += check_for_unknown_tariff_references(tables)
+STRUCTURE: dict[str, tuple[str, ...]] = {
+    "nodes": ("id", "kind", "country"),
+    "links": ("id", "from", "to"),
+    "commodities": ("id",),
+    "supply": ("node", "commodity", "capacity_loads_per_day"),
+    "demand": ("node", "commodity", "loads_per_day"),
+    "crossings": ("node",),
+    "tariffs": ("country", "commodity"),
+}
+"""The columns that the checks of references, roles and routes read (see ``check_network``)."""
+
+
+def check_network(tables: Tables, *, structure: bool = True) -> list[Problem]:
+    """Run every cross-table check; reachability only once the references are sound.
+
+    ``structure=False`` skips the checks of references, roles and routes, for a network whose
+    :data:`STRUCTURE` columns are those of a valid one (a scenario that changes values only).
+    """
+    problems = check_for_bad_crossings(tables) + check_for_spread_below_typical(tables)
+    problems += check_for_incomplete_delays(tables) + check_for_spread_without_typical(tables)
+    if not structure:
+        return problems
+    problems = (check_for_unknown_references(tables) + check_for_self_loops(tables)
+                + check_for_misplaced_roles(tables) + problems + check_for_unknown_tariff_references(tables))
     if not problems:
         problems += check_for_unreachable_markets(tables)
     return problems
 
 
+def _rows(mask: np.ndarray, *columns: pl.Series) -> list[tuple]:
+    """The values of ``columns`` in the rows where ``mask`` holds, in row order, as Python objects."""
+    if not mask.any():
+        return []
+    keep = pl.Series(mask)
+    return list(zip(*(column.filter(keep) for column in columns), strict=True))
+
+
+def _where(condition: pl.Series) -> np.ndarray:
+    """A boolean column as a numpy mask, empty cells false."""
+    return (condition.fill_null(False) if condition.null_count() else condition).to_numpy()
+
+
+def _floats(frame: pl.DataFrame, column: str) -> np.ndarray:
+    """A numeric column as float64, NaN where empty (validated columns hold no NaN of their own)."""
+    return frame[column].to_numpy().astype(np.float64, copy=False)
+
+
+def _positions(values: pl.Series, ids: pl.Series) -> np.ndarray:
+    """Index of each value in ``ids`` (unique, as ``check_table`` ensures), -1 where it is not among
+    them or empty: a hash lookup through an enum, cheaper than ``is_in`` or a join."""
+    codes = values.cast(pl.Enum(ids), strict=False).to_physical().cast(pl.Int64)
+    return (codes.fill_null(-1) if codes.null_count() else codes).to_numpy()
+
+
+def _unknown_mask(values: pl.Series, known: pl.Series) -> np.ndarray:
+    """Where a value is given but not among the unique ``known`` ones (empty cells are not unknown)."""
+    unknown = _positions(values, known) < 0
+    return unknown & values.is_not_null().to_numpy() if values.null_count() else unknown
+
+
 def _unknown(frame: pl.DataFrame, column: str, known: pl.Series, file: str, what: str) -> list[Problem]:
-    bad = frame.filter(pl.col(column).is_not_null() & ~pl.col(column).is_in(known.implode()))
-    key = "id" if "id" in frame.columns else None
-    items = bad[key] if key else bad["node"] + "/" + bad["commodity"]
+    bad = _unknown_mask(frame[column], known)
+    if not bad.any():
+        return []
+    items = frame["id"] if "id" in frame.columns else frame["node"] + "/" + frame["commodity"]
     return [
         Problem(file, f"unknown {what}", row=line, item=item, field=column, got=value)
-        for line, item, value in zip(bad[LINE], items, bad[column], strict=True)
+        for line, item, value in _rows(bad, frame[LINE], items, frame[column])
     ]
 
 
@@ -54,21 +108,29 @@ def check_for_unknown_references(tables: Tables) -> list[Problem]:
 
 def check_for_self_loops(tables: Tables) -> list[Problem]:
     """A link must join two different nodes."""
-    loops = tables["links"].filter(pl.col("from") == pl.col("to"))
+    links = tables["links"]
     return [
         Problem(LINKS.file, "link starts and ends at the same node", row=line, item=i, field="to", got=to)
-        for line, i, to in zip(loops[LINE], loops["id"], loops["to"], strict=True)
+        for line, i, to in _rows(_where(links["from"] == links["to"]), links[LINE], links["id"], links["to"])
     ]
 
 
 def check_for_misplaced_roles(tables: Tables) -> list[Problem]:
-    """Supply only at plants and origins, demand only at markets."""
-    kinds = tables["nodes"].select(pl.col("id").alias("node"), "kind")
+    """Supply only at plants and origins, demand only at markets.
+
+    A vectorised test finds the tables with a misplaced role; only those are joined with the node
+    kinds, and problems come in the order of that join (as they always have).
+    """
+    nodes = tables["nodes"]
     problems = []
     for name, table, allowed, role in (
         ("supply", SUPPLY, SUPPLIER_KINDS, "supply is only allowed at"),
         ("demand", DEMAND, DEMAND_KINDS, "demand is only allowed at"),
     ):
+        node = _positions(tables[name]["node"], nodes["id"])
+        if not ((node >= 0) & ~_is_one_of(nodes["kind"], allowed)[node]).any():  # unknown nodes: reported elsewhere
+            continue
+        kinds = nodes.select(pl.col("id").alias("node"), "kind")
         bad = tables[name].join(kinds, on="node", how="inner").filter(~pl.col("kind").is_in(list(allowed)))
         text = f"{role} {' or '.join(allowed)} nodes; node kind is {{}}"
         problems += [
@@ -78,45 +140,99 @@ def check_for_misplaced_roles(tables: Tables) -> list[Problem]:
     return problems
 
 
+def _is_one_of(column: pl.Series, values: tuple[str, ...]) -> np.ndarray:
+    """Where ``column`` holds one of a few ``values`` (comparisons: cheaper than ``is_in`` here)."""
+    return np.logical_or.reduce([_where(column == str(value)) for value in values])
+
+
 def check_for_unreachable_markets(tables: Tables) -> list[Problem]:
-    """Every demand row must be reachable from some supplier of its commodity (networkx)."""
-    graph = nx.DiGraph()
-    graph.add_nodes_from(tables["nodes"]["id"])
-    graph.add_edges_from(zip(tables["links"]["from"], tables["links"]["to"], strict=True))
-    supply, demand = tables["supply"], tables["demand"].filter(pl.col("loads_per_day") > 0)
+    """Every demand row must be reachable from some supplier of its commodity.
+
+    One breadth-first search per demanded commodity (scipy, over the links as a sparse matrix)
+    from a virtual source linked to every node that supplies it. Problems come by commodity, in
+    the order of its first demand row, then in row order.
+    """
+    supply, demand = tables["supply"], tables["demand"]
+    wanted = _floats(demand, "loads_per_day") > 0
+    goods = demand["commodity"].filter(pl.Series(wanted)).unique(maintain_order=True).drop_nulls()
+    if goods.len() == 0:
+        return []
+    nodes, (tail, head, supplier, market) = _node_positions(tables)
+    first = nodes.len()  # node first + c is the virtual source of the c-th demanded commodity
+    good = _positions(supply["commodity"], goods)
+    active = (_floats(supply, "capacity_loads_per_day") > 0) & (good >= 0) & (supplier >= 0)
+    graph = _adjacency(np.concatenate([tail, first + good[active]]), np.concatenate([head, supplier[active]]),
+                       first + goods.len())
+    commodity = _positions(demand["commodity"], goods)
     problems = []
-    for commodity in demand["commodity"].unique(maintain_order=True):
-        sources = supply.filter((pl.col("commodity") == commodity) & (pl.col("capacity_loads_per_day") > 0))
-        reached: set[str] = set()
-        for node in sources["node"]:
-            if node not in reached:
-                reached |= {node} | nx.descendants(graph, node)
-        bad = demand.filter((pl.col("commodity") == commodity) & ~pl.col("node").is_in(list(reached)))
+    for code, name in enumerate(goods):
+        bad = wanted & (commodity == code) & (market >= 0) & ~_reached(graph, first + code)[market]
         problems += [
-            Problem(DEMAND.file, f"no supplier of {commodity} can reach this market", row=line, item=f"{n}/{commodity}", field="node", got=n)
-            for line, n in zip(bad[LINE], bad["node"], strict=True)
+            Problem(DEMAND.file, f"no supplier of {name} can reach this market", row=line, item=f"{n}/{name}",
+                    field="node", got=n)
+            for line, n in _rows(bad, demand[LINE], demand["node"])
         ]
     return problems
 
+
+def _node_positions(tables: Tables) -> tuple[pl.Series, list[np.ndarray]]:
+    """All node names and the positions among them of the link tails and heads, suppliers and markets.
+
+    The names are the node ids, then (only if there are any) the unknown names the other tables
+    use, which :func:`check_for_unknown_references` reports.
+    """
+    ids = tables["nodes"]["id"]
+    named = [tables["links"]["from"], tables["links"]["to"], tables["supply"]["node"], tables["demand"]["node"]]
+    positions = [_positions(names, ids) for names in named]
+    if any((p < 0).any() for p in positions):
+        ids = pl.concat([ids, *named]).unique(maintain_order=True).drop_nulls()
+        positions = [_positions(names, ids) for names in named]
+    return ids, positions
+
+
+def _adjacency(tail: np.ndarray, head: np.ndarray, n: int) -> csr_array:
+    """The arcs ``tail -> head`` between ``n`` nodes as a sparse matrix (arcs at an empty name left out)."""
+    known = (tail >= 0) & (head >= 0)
+    return csr_array((np.ones(known.sum()), (tail[known], head[known])), shape=(n, n))
+
+
+def _reached(graph: csr_array, source: int) -> np.ndarray:
+    """Where the nodes of ``graph`` can be reached from ``source`` (a breadth-first search)."""
+    reached = np.zeros(graph.shape[0], dtype=bool)
+    reached[breadth_first_order(graph, source, directed=True, return_predecessors=False)] = True
+    return reached
 
 
 def check_for_bad_crossings(tables: Tables) -> list[Problem]:
     """Lane rows of ``crossings.csv`` must sit at border crossings and define an increasing wait
     curve: lanes that carried today's volume, today's volume below their capacity, p95 >= typical."""
-    crossings = tables["crossings"]
+    crossings, nodes = tables["crossings"], tables["nodes"]
     if crossings.height == 0:
         return []
-    kinds = dict(tables["nodes"].select("id", "kind").iter_rows())
+    node = _positions(crossings["node"], nodes["id"])
+    misplaced = (node < 0) | ~_is_one_of(nodes["kind"], (NodeKind.BORDER_CROSSING,))[node]
+    suspect = misplaced | _may_break_wait_curve(crossings)
+    if not suspect.any():
+        return []
     problems = []
-    for row in crossings.iter_rows(named=True):
-        where = dict(row=row[LINE], item=f"{row['node']}/{row['lane_type']}")
-        if row["node"] not in kinds:
+    for row, n in zip(crossings.filter(pl.Series(suspect)).iter_rows(named=True), node[suspect], strict=True):
+        where = {"row": row[LINE], "item": f"{row['node']}/{row['lane_type']}"}
+        if n < 0:
             problems.append(Problem(CROSSINGS.file, "unknown node", field="node", got=row["node"], **where))
-        elif kinds[row["node"]] != NodeKind.BORDER_CROSSING:
+        elif (kind := nodes["kind"][int(n)]) != NodeKind.BORDER_CROSSING:
             problems.append(Problem(CROSSINGS.file, "lanes are only allowed at border_crossing nodes; node kind is "
-                                    f"{kinds[row['node']]}", field="node", got=row["node"], **where))
+                                    f"{kind}", field="node", got=row["node"], **where))
         problems += _check_wait_curve(row, where)
     return problems
+
+
+def _may_break_wait_curve(crossings: pl.DataFrame) -> np.ndarray:
+    """The rows :func:`_check_wait_curve` may report (a superset: it decides, row by row)."""
+    lanes, rate, hours, volume, typical, p95 = (_floats(crossings, c) for c in (
+        "lanes", "loads_per_lane_hour", "open_h_per_day", "reference_loads_per_day", "wait_typical_h", "wait_p95_h"))
+    reference_lanes = _floats(crossings, "reference_lanes")
+    capacity = lane_capacity(np.where(np.isnan(reference_lanes), lanes, reference_lanes), rate, hours)
+    return (volume <= 0) | (volume >= RHO_MAX * capacity) | (p95 < typical)
 
 
 def _check_wait_curve(row: dict, where: dict) -> list[Problem]:
@@ -128,7 +244,7 @@ def _check_wait_curve(row: dict, where: dict) -> list[Problem]:
     reference_lanes = lanes if row["reference_lanes"] is None else row["reference_lanes"]
     field = "lanes" if row["reference_lanes"] is None else "reference_lanes"
     capacity = float(lane_capacity(reference_lanes, rate, hours))
-    problem = lambda f, text, got: Problem(CROSSINGS.file, text, field=f, got=got, **where)  # noqa: E731
+    problem = lambda f, text, got: Problem(CROSSINGS.file, text, field=f, got=got, **where)
     if volume > 0 and capacity == 0:
         return [problem(field, "zero lanes (or hours) with volume through the crossing "
                         f"(reference_loads_per_day {volume:g})", reference_lanes)]
@@ -150,10 +266,10 @@ def check_for_spread_below_typical(tables: Tables) -> list[Problem]:
     for name, table, typical, p95 in (("nodes", NODES, "dwell_h", "dwell_p95_h"),
                                       ("links", LINKS, "transit_h", "transit_p95_h")):
         frame = tables[name]
-        bad = frame.filter(pl.col(p95).is_not_null() & pl.col(typical).is_not_null() & (pl.col(p95) < pl.col(typical)))
+        bad = _floats(frame, p95) < _floats(frame, typical)  # false where either is empty
         problems += [
             Problem(table.file, f"must be >= {typical} ({t:g})", row=line, item=i, field=p95, got=v)
-            for line, i, t, v in zip(bad[LINE], bad["id"], bad[typical], bad[p95], strict=True)
+            for line, i, t, v in _rows(bad, frame[LINE], frame["id"], frame[typical], frame[p95])
         ]
     return problems
 
@@ -164,11 +280,12 @@ def check_for_spread_without_typical(tables: Tables) -> list[Problem]:
     problems = []
     for name, table, typical, p95 in (("nodes", NODES, "dwell_h", "dwell_p95_h"),
                                       ("links", LINKS, "transit_h", "transit_p95_h")):
-        bad = tables[name].filter((pl.col(typical) == 0) & (pl.col(p95) > 0))
+        frame = tables[name]
+        bad = (_floats(frame, typical) == 0) & (_floats(frame, p95) > 0)
         problems += [
             Problem(table.file, f"must be empty or 0 when {typical} is 0 (a spread needs a typical value > 0; "
                     "give rare extra time as delay_prob and delay_h)", row=line, item=i, field=p95, got=v)
-            for line, i, v in zip(bad[LINE], bad["id"], bad[p95], strict=True)
+            for line, i, v in _rows(bad, frame[LINE], frame["id"], frame[p95])
         ]
     return problems
 
@@ -179,12 +296,12 @@ def check_for_incomplete_delays(tables: Tables) -> list[Problem]:
     problems = []
     for name, table in (("nodes", NODES), ("links", LINKS)):
         frame = tables[name]
+        empty = {column: np.isnan(_floats(frame, column)) for column in ("delay_prob", "delay_h")}
         for given, missing in (("delay_prob", "delay_h"), ("delay_h", "delay_prob")):
-            bad = frame.filter(pl.col(given).is_not_null() & pl.col(missing).is_null())
             problems += [
                 Problem(table.file, f"is empty but {given} is set; give both or neither", row=line, item=i,
                         field=missing)
-                for line, i in zip(bad[LINE], bad["id"], strict=True)
+                for line, i in _rows(~empty[given] & empty[missing], frame[LINE], frame["id"])
             ]
     return problems
 
@@ -194,13 +311,14 @@ def check_for_unknown_tariff_references(tables: Tables) -> list[Problem]:
     tariffs = tables["tariffs"]
     if tariffs.height == 0:
         return []
-    countries = tables["nodes"]["country"].unique()
+    countries = tables["nodes"]["country"].unique().drop_nulls()
     problems = []
     for column, known, what in (("commodity", tables["commodities"]["id"], "commodity"),
                                 ("country", countries, "country (no node is in it)")):
-        bad = tariffs.filter(~pl.col(column).is_in(known.implode()))
+        bad = _unknown_mask(tariffs[column], known)
         problems += [
             Problem(TARIFFS.file, f"unknown {what}", row=line, item=f"{c}/{k}", field=column, got=value)
-            for line, c, k, value in zip(bad[LINE], bad["country"], bad["commodity"], bad[column], strict=True)
+            for line, c, k, value in _rows(bad, tariffs[LINE], tariffs["country"], tariffs["commodity"],
+                                           tariffs[column])
         ]
     return problems

@@ -11,7 +11,7 @@ import networkx as nx
 import numpy as np
 import polars as pl
 
-from networks.checks import check_network
+from networks.checks import STRUCTURE, check_network
 from networks.errors import NetworkError
 from networks.queues import lane_capacity
 from networks.read import LINE, check_table, empty_table, read_csv
@@ -21,6 +21,7 @@ MODES: tuple[Mode, ...] = tuple(Mode)
 KINDS: tuple[NodeKind, ...] = tuple(NodeKind)
 LANE_TYPES: tuple[LaneType, ...] = tuple(LaneType)
 _NAMES = {t.file: t.name for t in TABLES}
+_TABLES = {t.name: t for t in TABLES}
 
 
 def builtin_path() -> Path:
@@ -166,13 +167,27 @@ class Network:
         return {t.name: getattr(self, t.name) for t in TABLES}
 
     def replace(self, **tables: pl.DataFrame) -> Network:
-        """A new network with some tables replaced: the new tables are checked cell by cell, and
-        the whole network across tables; the tables kept are valid already and not re-checked."""
+        """A new network with some tables replaced, checked as much as the change needs.
+
+        A replaced table is checked cell by cell, but when it keeps its rows and columns only the
+        columns whose values changed are; the cross-table checks of references, roles and routes
+        run only when a column they read changed. Tables kept are valid already.
+
+        Example
+        -------
+        >>> net = read_network()
+        >>> closed = net.replace(links=net.links.with_columns(capacity_loads_per_day=pl.lit(0.0)))
+        >>> closed.arrays.capacity.max()
+        np.float64(0.0)
+        """
         unknown = set(tables) - set(_NAMES.values())
         if unknown:
             raise TypeError(f"Network.replace: unknown table(s) {', '.join(sorted(unknown))}")
-        kept = {name: frame for name, frame in self.tables().items() if name not in tables}
-        return _build({**kept, **tables}, name=self.name, valid=frozenset(kept))
+        current = self.tables()
+        changed = {name: _changed_columns(current[name], frame, _TABLES[name]) for name, frame in tables.items()}
+        structure = any(columns is None or set(columns) & set(STRUCTURE[name]) for name, columns in changed.items())
+        return _build({**current, **tables}, name=self.name, only={
+            name: changed.get(name, ()) for name in current if changed.get(name, ()) is not None}, structure=structure)
 
     @cached_property
     def arrays(self) -> NetworkArrays:
@@ -218,26 +233,39 @@ def read_network(path: str | Path | None = None) -> Network:
 
 
 def _build(raw: dict[str, pl.DataFrame], *, name: str, source: str = "",
-           valid: frozenset[str] = frozenset()) -> Network:
-    """Check every table (but those in ``valid``: typed tables of a network), then the network."""
+           only: dict[str, tuple[str, ...]] | None = None, structure: bool = True) -> Network:
+    """Check the tables, then the network; ``only`` names, per table of a built network, the columns
+    that changed and need checking (see :func:`networks.read.check_table`), ``structure`` whether
+    the cross-table checks of references, roles and routes are needed."""
+    only = only or {}
     tables, problems = {}, []
     for table in TABLES:
         key = _NAMES[table.file]
         frame = raw.get(key)
-        if key in valid:
+        if only.get(key) == ():  # unchanged
             tables[key] = frame.with_row_index(LINE, offset=2)
             continue
-        typed, bad = check_table(empty_table(table) if frame is None else frame, table)
+        typed, bad = check_table(empty_table(table) if frame is None else frame, table, only=only.get(key))
         tables[key], problems = typed, problems + bad
     if not problems:
-        problems = check_network(tables)
+        problems = check_network(tables, structure=structure)
     if problems:
         raise NetworkError(problems, source=source or name)
     ordered = {
-        key: frame.sort(list(table.key)).drop(LINE)
+        key: frame.drop(LINE) if key in only and not set(only[key]) & set(table.key) else
+        frame.sort(list(table.key)).drop(LINE)
         for key, frame, table in ((_NAMES[t.file], tables[_NAMES[t.file]], t) for t in TABLES)
     }
     return Network(ordered, name=name)
+
+
+def _changed_columns(old: pl.DataFrame, new: pl.DataFrame, table: Table) -> tuple[str, ...] | None:
+    """The columns of ``table`` whose values differ from ``old`` to ``new``; None when the rows or
+    the columns themselves differ (then the whole table is checked)."""
+    if new.height != old.height or set(new.columns) != set(old.columns) or any(
+            new.schema[c] != old.schema[c] for c in table.names):
+        return None
+    return tuple(c for c in table.names if not new[c].equals(old[c], null_equal=True))
 
 
 def _empty(table: Table) -> pl.DataFrame:

@@ -39,7 +39,8 @@ def empty_table(table: Table) -> pl.DataFrame:
     return pl.DataFrame(schema={c.name: pl.String for c in table.columns if c.required})
 
 
-def check_table(frame: pl.DataFrame, table: Table) -> tuple[pl.DataFrame, list[Problem]]:
+def check_table(frame: pl.DataFrame, table: Table, *,
+                only: tuple[str, ...] | None = None) -> tuple[pl.DataFrame, list[Problem]]:
     """Check columns and cells of one table; return it typed, in key order, with its problems.
 
     Text cells are stripped and an empty cell counts as missing. Numeric columns become Float64;
@@ -48,7 +49,8 @@ def check_table(frame: pl.DataFrame, table: Table) -> tuple[pl.DataFrame, list[P
     All columns are converted and every check is flagged in one polars query; rows are looked up
     (with their labels and values) only for a check that fails, so a valid table costs one pass
     over its cells. Cells that already have the column's type (tables of a built network) are not
-    turned into text and back.
+    turned into text and back. With ``only``, the other columns are taken as valid and typed (a
+    table of a built network with some columns changed): only the ``only`` columns are checked.
     """
     problems = _check_columns(frame, table)
     present = tuple(c for c in table.names if c in frame.columns)
@@ -56,7 +58,7 @@ def check_table(frame: pl.DataFrame, table: Table) -> tuple[pl.DataFrame, list[P
     missing = [c.name for c in table.columns if c.name not in frame.columns]
     if missing:
         frame = frame.with_columns(pl.lit(None, dtype=pl.String).alias(c) for c in missing)
-    plan = _plan(table, tuple(frame.schema.items()), present)
+    plan = _plan(table, tuple(frame.schema.items()), present, only)
     checked = frame.select(LINE, *plan.values, *plan.extra, *plan.masks, plan.blank, plan.duplicated)
     if checked[_BLANK].any():
         frame = frame.filter(~checked[_BLANK])
@@ -94,23 +96,31 @@ class _Plan:
 _PLANS: dict[tuple, tuple[Table, _Plan]] = {}
 
 
-def _plan(table: Table, schema: tuple[tuple[str, pl.DataType], ...], present: tuple[str, ...]) -> _Plan:
+def _plan(table: Table, schema: tuple[tuple[str, pl.DataType], ...], present: tuple[str, ...],
+          only: tuple[str, ...] | None) -> _Plan:
     """The plan of a table read with ``schema``, built once per table and input shape (batches
-    check the same shapes again and again)."""
-    key = (id(table), schema, present)
+    check the same shapes again and again); ``only``: see :func:`check_table`."""
+    key = (id(table), schema, present, only)
     cached = _PLANS.get(key)
     if cached is not None and cached[0] is table:
         return cached[1]
     dtypes = dict(schema)
-    cells = [_Cells(column, dtypes[column.name]) for column in table.columns]
+    checked = set(table.names if only is None else only)
+    cells = [_Cells(column, dtypes[column.name]) for column in table.columns if column.name in checked]
     checks = [(f"_flag_{cell.column.name}_{index}", check) for cell in cells if cell.column.name in present
               for index, check in enumerate(cell.checks())]  # a missing column is reported once, above
-    blank = pl.all_horizontal(
-        pl.col(name).cast(pl.String).str.strip_chars().fill_null("") == "" if dtype in (pl.String, pl.Null)
-        else pl.col(name).is_null() for name, dtype in schema if name != LINE)
-    keys = [cell.value() for cell in cells if cell.column.name in table.key]
-    duplicated = pl.struct(keys).is_duplicated() & pl.all_horizontal(k.is_not_null() for k in keys)
-    plan = _Plan(values=[cell.value() for cell in cells], extra=[c for c in dtypes if c.startswith(USER_COLUMN_PREFIX)],
+    values = {cell.column.name: cell.value() for cell in cells}
+    if only is None:
+        blank = pl.all_horizontal(
+            pl.col(name).cast(pl.String).str.strip_chars().fill_null("") == "" if dtype in (pl.String, pl.Null)
+            else pl.col(name).is_null() for name, dtype in schema if name != LINE)
+    else:
+        blank = pl.lit(False)  # a table of a built network has no blank rows
+    keys = [values.get(k, pl.col(k)) for k in table.key] if any(k in values for k in table.key) else []
+    duplicated = pl.struct(keys).is_duplicated() & pl.all_horizontal(k.is_not_null() for k in keys) if keys \
+        else pl.lit(False)
+    plan = _Plan(values=[values.get(c, pl.col(c)) for c in table.names],
+                 extra=[c for c in dtypes if c.startswith(USER_COLUMN_PREFIX)],
                  checks=checks, blank=blank.alias(_BLANK), duplicated=duplicated.alias(_DUPLICATED))
     _PLANS[key] = (table, plan)
     return plan

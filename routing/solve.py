@@ -27,7 +27,8 @@ def solve_lead_time(
         ``lead_time`` (load-hours per day), ``cost`` (USD per day) or ``blend``
         (USD + ``usd_per_load_hour`` x load-hours).
     solver
-        ``auto``, ``glop``, ``highs``, ``pdlp`` or ``mincostflow``.
+        ``auto`` (min-cost flow when exact, else GLOP for small LPs and HiGHS for large ones, see
+        :func:`routing.model.choose_solver`), ``glop``, ``highs``, ``pdlp`` or ``mincostflow``.
     time_limit_s
         Stop the LP solver after this many seconds (status ``feasible`` or ``not_solved``).
     usd_per_load_hour
@@ -53,5 +54,5 @@ def solve_lead_time(
     'optimal'
     """
     model = LeadTimeModel(network, objective=objective, solver=solver, time_limit_s=time_limit_s,
-                          usd_per_load_hour=usd_per_load_hour, wait_segments=wait_segments)
+                          usd_per_load_hour=usd_per_load_hour, wait_segments=wait_segments, warm_start=False)
     return model.solve()

@@ -7,7 +7,7 @@ import polars as pl
 import pytest
 
 from networks import read_network
-from routing import Solver, SolverUnsuitableError, solve_lead_time
+from routing import LeadTimeModel, Solver, SolverUnsuitableError, solve_lead_time
 
 DATA = Path(__file__).parents[1] / "data"
 EXACT = ["auto", "glop", "highs"]
@@ -84,4 +84,18 @@ def test_mincostflow_refuses_what_it_cannot_solve_exactly():
 
 def test_auto_picks_min_cost_flow_only_when_exact():
     assert solve_lead_time(read_network(DATA / "two_routes")).solver == "mincostflow"
-    assert solve_lead_time(read_network(DATA / "power_limit")).solver == "highs"
+    assert solve_lead_time(read_network(DATA / "power_limit")).solver == "glop"  # a small cold LP
+
+
+def test_auto_picks_highs_for_warm_re_solves_and_large_lps():
+    from networks.generate import corridor_network
+    from routing.lp import Objective, objective_weights
+    from routing.model import GLOP_MAX_FLOW_VARIABLES, choose_solver
+
+    assert LeadTimeModel(read_network(DATA / "power_limit")).solve().solver == "highs"  # warm_start by default
+    network = corridor_network(n_links=GLOP_MAX_FLOW_VARIABLES // 4, n_commodities=5, seed=3)
+    weights = objective_weights(network.arrays, Objective.LEAD_TIME, usd_per_load_hour=5.0)
+    assert choose_solver(network.arrays, weights, Solver.AUTO) == Solver.HIGHS
+    smaller = corridor_network(n_links=GLOP_MAX_FLOW_VARIABLES // 10, n_commodities=5, seed=3)
+    weights = objective_weights(smaller.arrays, Objective.LEAD_TIME, usd_per_load_hour=5.0)
+    assert choose_solver(smaller.arrays, weights, Solver.AUTO) == Solver.GLOP

@@ -1,0 +1,78 @@
+"""`Network.replace` checks what a change needs, and finds every problem a full check finds."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from polars.testing import assert_frame_equal
+
+from networks import Network, NetworkError, read_network
+
+
+@pytest.fixture(scope="module")
+def builtin() -> Network:
+    return read_network()
+
+
+def full_check(network: Network, **tables: pl.DataFrame) -> Network:
+    """The reference: the same tables validated from scratch."""
+    return Network.from_frames(**{**network.tables(), **tables, "name": network.name})
+
+
+def problems(build) -> list[str] | Network:
+    try:
+        return build()
+    except NetworkError as bad:
+        return [str(p) for p in bad.problems]
+
+
+@settings(max_examples=40, deadline=None)
+@given(data=st.data())
+def test_replace_equals_a_full_check_for_value_and_structure_changes(builtin, data):
+    links, nodes, supply = builtin.links, builtin.nodes, builtin.supply
+    rows = st.lists(st.integers(0, links.height - 1), min_size=1, max_size=5, unique=True)
+    change = data.draw(st.sampled_from(["capacity", "negative", "transit", "to", "kind", "supply_zero", "shuffle"]))
+    picked = data.draw(rows)
+    mask = pl.Series(range(links.height)).is_in(picked)
+    tables: dict[str, pl.DataFrame] = {}
+    if change == "capacity":
+        tables["links"] = links.with_columns(capacity_loads_per_day=pl.when(mask).then(0.0)
+                                             .otherwise(pl.col("capacity_loads_per_day")))
+    elif change == "negative":
+        tables["links"] = links.with_columns(capacity_loads_per_day=pl.when(mask).then(-1.0)
+                                             .otherwise(pl.col("capacity_loads_per_day")))
+    elif change == "transit":
+        tables["links"] = links.with_columns(transit_h=pl.when(mask).then(pl.col("transit_h") * 2)
+                                             .otherwise(pl.col("transit_h")))
+    elif change == "to":
+        target = data.draw(st.sampled_from(nodes["id"].to_list() + ["NOWHERE"]))
+        tables["links"] = links.with_columns(to=pl.when(mask).then(pl.lit(target)).otherwise(pl.col("to")))
+    elif change == "kind":
+        node = data.draw(st.integers(0, nodes.height - 1))
+        tables["nodes"] = nodes.with_columns(kind=pl.when(pl.int_range(pl.len()) == node).then(pl.lit("hub"))
+                                             .otherwise(pl.col("kind")))
+    elif change == "supply_zero":
+        tables["supply"] = supply.with_columns(capacity_loads_per_day=pl.lit(0.0))
+    else:
+        tables["links"] = links.sample(fraction=1.0, shuffle=True, seed=data.draw(st.integers(0, 99)))
+    fast, full = problems(lambda: builtin.replace(**tables)), problems(lambda: full_check(builtin, **tables))
+    if isinstance(full, list):
+        assert fast == full
+    else:
+        assert not isinstance(fast, list), fast
+        for name, frame in full.tables().items():
+            assert_frame_equal(fast.tables()[name], frame)
+
+
+def test_replace_checks_only_the_changed_columns_but_reports_like_a_full_check(builtin):
+    links = builtin.links.with_columns(capacity_loads_per_day=pl.col("capacity_loads_per_day") * -1)
+    message = problems(lambda: builtin.replace(links=links))
+    assert message == problems(lambda: full_check(builtin, links=links))
+    assert message and all("capacity_loads_per_day: must be >= 0" in m for m in message)
+
+
+def test_replace_rejects_an_unknown_table(builtin):
+    with pytest.raises(TypeError, match="unknown table"):
+        builtin.replace(routes=builtin.links)
