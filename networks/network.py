@@ -48,6 +48,48 @@ class QueueArrays:
         return len(self.node)
 
 
+@dataclass(frozen=True, slots=True)
+class Indices:
+    """Positions that the id columns give (links' ends, supply and demand rows' node and
+    commodity, crossings' node) and the codes of categorical columns: what :data:`INDEX_COLUMNS`
+    determine, so variants that keep those columns keep their indices."""
+
+    tail: np.ndarray
+    head: np.ndarray
+    mode: np.ndarray
+    kind: np.ndarray
+    supply_node: np.ndarray
+    supply_commodity: np.ndarray
+    demand_node: np.ndarray
+    demand_commodity: np.ndarray
+    queue_node: np.ndarray
+    queue_lane_type: np.ndarray
+
+
+INDEX_COLUMNS: dict[str, tuple[str, ...]] = {
+    "nodes": ("id", "kind"), "links": ("id", "from", "to", "mode"), "commodities": ("id",),
+    "supply": ("node", "commodity"), "demand": ("node", "commodity"), "crossings": ("node", "lane_type"),
+    "tariffs": (),
+}
+
+
+def build_indices(network: Network) -> Indices:
+    """The :class:`Indices` of a network (hash lookups through enums, no Python loop)."""
+    node_ids, commodity_ids = network.nodes["id"], network.commodities["id"]
+    return Indices(
+        tail=_index_of(node_ids, network.links["from"]),
+        head=_index_of(node_ids, network.links["to"]),
+        mode=_codes(network.links["mode"], MODES),
+        kind=_codes(network.nodes["kind"], KINDS),
+        supply_node=_index_of(node_ids, network.supply["node"]),
+        supply_commodity=_index_of(commodity_ids, network.supply["commodity"]),
+        demand_node=_index_of(node_ids, network.demand["node"]),
+        demand_commodity=_index_of(commodity_ids, network.demand["commodity"]),
+        queue_node=_index_of(node_ids, network.crossings["node"]),
+        queue_lane_type=_codes(network.crossings["lane_type"], LANE_TYPES),
+    )
+
+
 def build_queue_arrays(network: Network) -> QueueArrays:
     """Queue arrays from the crossings table (empty when it has no rows)."""
     table = network.crossings
@@ -57,8 +99,8 @@ def build_queue_arrays(network: Network) -> QueueArrays:
     reference_capacity = lane_capacity(_float(table, "reference_lanes", np.nan), rate, hours)
     reference_capacity = np.where(np.isnan(reference_capacity), capacity, reference_capacity)
     return QueueArrays(
-        node=_index_of(network.nodes["id"], table["node"]),
-        lane_type=_codes(table["lane_type"], LANE_TYPES),
+        node=network.indices.queue_node,
+        lane_type=network.indices.queue_lane_type,
         lanes=lanes,
         loads_per_lane_hour=rate,
         open_h_per_day=hours,
@@ -127,8 +169,11 @@ class Network:
     memory); both run the same checks and raise :class:`NetworkError` listing every problem.
     """
 
-    def __init__(self, tables: dict[str, pl.DataFrame], *, name: str = "network") -> None:
+    def __init__(self, tables: dict[str, pl.DataFrame], *, name: str = "network",
+                 indices: Indices | None = None) -> None:
         self.name = name
+        if indices is not None:  # those of a network with the same INDEX_COLUMNS
+            self.__dict__["indices"] = indices
         self.nodes = tables["nodes"]
         self.links = tables["links"]
         self.commodities = tables["commodities"]
@@ -186,8 +231,16 @@ class Network:
         current = self.tables()
         changed = {name: _changed_columns(current[name], frame, _TABLES[name]) for name, frame in tables.items()}
         structure = any(columns is None or set(columns) & set(STRUCTURE[name]) for name, columns in changed.items())
+        same_indices = "indices" in self.__dict__ and not any(
+            columns is None or set(columns) & set(INDEX_COLUMNS[name]) for name, columns in changed.items())
         return _build({**current, **tables}, name=self.name, only={
-            name: changed.get(name, ()) for name in current if changed.get(name, ()) is not None}, structure=structure)
+            name: changed.get(name, ()) for name in current if changed.get(name, ()) is not None}, structure=structure,
+            indices=self.indices if same_indices else None)
+
+    @cached_property
+    def indices(self) -> Indices:
+        """Positions of the ids the tables refer to, and category codes."""
+        return build_indices(self)
 
     @cached_property
     def arrays(self) -> NetworkArrays:
@@ -233,7 +286,8 @@ def read_network(path: str | Path | None = None) -> Network:
 
 
 def _build(raw: dict[str, pl.DataFrame], *, name: str, source: str = "",
-           only: dict[str, tuple[str, ...]] | None = None, structure: bool = True) -> Network:
+           only: dict[str, tuple[str, ...]] | None = None, structure: bool = True,
+           indices: Indices | None = None) -> Network:
     """Check the tables, then the network; ``only`` names, per table of a built network, the columns
     that changed and need checking (see :func:`networks.read.check_table`), ``structure`` whether
     the cross-table checks of references, roles and routes are needed."""
@@ -256,7 +310,7 @@ def _build(raw: dict[str, pl.DataFrame], *, name: str, source: str = "",
         frame.sort(list(table.key)).drop(LINE)
         for key, frame, table in ((_NAMES[t.file], tables[_NAMES[t.file]], t) for t in TABLES)
     }
-    return Network(ordered, name=name)
+    return Network(ordered, name=name, indices=indices)
 
 
 def _changed_columns(old: pl.DataFrame, new: pl.DataFrame, table: Table) -> tuple[str, ...] | None:
@@ -299,18 +353,18 @@ def _codes(column: pl.Series, choices: tuple[str, ...]) -> np.ndarray:
 def build_arrays(network: Network) -> NetworkArrays:
     """Turn the network's tables into solver arrays; no per-link Python loop."""
     nodes, links, commodities = network.nodes, network.links, network.commodities
-    node_ids, commodity_ids = nodes["id"], commodities["id"]
+    index = network.indices
     inf = np.inf
     return NetworkArrays(
-        tail=_index_of(node_ids, links["from"]),
-        head=_index_of(node_ids, links["to"]),
+        tail=index.tail,
+        head=index.head,
         transit_h=_float(links, "transit_h", 0.0),
         transit_p95_h=_fallback(_float(links, "transit_p95_h", np.nan), links, "transit_h"),
         link_delay_prob=_float(links, "delay_prob", 0.0),
         link_delay_h=_float(links, "delay_h", 0.0),
         capacity=_float(links, "capacity_loads_per_day", inf),
         cost_usd=_float(links, "cost_usd_per_load", 0.0),
-        mode=_codes(links["mode"], MODES),
+        mode=index.mode,
         dwell_h=_float(nodes, "dwell_h", 0.0),
         dwell_p95_h=_fallback(_float(nodes, "dwell_p95_h", np.nan), nodes, "dwell_h"),
         node_delay_prob=_float(nodes, "delay_prob", 0.0),
@@ -318,15 +372,15 @@ def build_arrays(network: Network) -> NetworkArrays:
         throughput=_float(nodes, "throughput_loads_per_day", inf),
         power_mw=_float(nodes, "power_mw", inf),
         water_m3_per_day=_float(nodes, "water_m3_per_day", inf),
-        kind=_codes(nodes["kind"], KINDS),
+        kind=index.kind,
         power_mwh_per_load=_float(commodities, "power_mwh_per_load", 0.0),
         water_m3_per_load=_float(commodities, "water_m3_per_load", 0.0),
         value_usd_per_load=_float(commodities, "value_usd_per_load", 0.0),
-        supply_node=_index_of(node_ids, network.supply["node"]),
-        supply_commodity=_index_of(commodity_ids, network.supply["commodity"]),
+        supply_node=index.supply_node,
+        supply_commodity=index.supply_commodity,
         supply_capacity=_float(network.supply, "capacity_loads_per_day", 0.0),
-        demand_node=_index_of(node_ids, network.demand["node"]),
-        demand_commodity=_index_of(commodity_ids, network.demand["commodity"]),
+        demand_node=index.demand_node,
+        demand_commodity=index.demand_commodity,
         demand_loads=_float(network.demand, "loads_per_day", 0.0),
         fast_eligible=network.commodities["fast_eligible"].to_numpy().astype(bool),
         queue=build_queue_arrays(network),

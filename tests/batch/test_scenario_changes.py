@@ -172,3 +172,14 @@ def test_changes_that_do_not_fit_the_network_name_the_change_and_field(change, m
         changed("two_routes", {"type": "close", "table": "links", "ids": ["P-B2"]}, change)
     [problem] = info.value.problems
     assert str(problem).startswith(f"test.toml change 2 ({change['type']}): {message}"), str(problem)
+
+
+def test_fewer_lanes_keep_the_wait_curve_calibrated_at_todays_lanes():
+    base, net = changed("two_crossings", {"type": "scale", "table": "crossings", "ids": ["A"],
+                                          "lane_type": "general", "field": "lanes", "factor": 0.5})
+    row = {"node": "A", "lane_type": "general"}
+    assert value(net.crossings, "reference_lanes", **row) == value(base.crossings, "lanes", **row)
+    before, after = (LeadTimeModel(n).solve().crossings.filter(crossing="A", lane_type="general") for n in (base, net))
+    # same traffic through half the lanes waits longer (a curve recalibrated at the new lanes would not)
+    assert after["utilisation"].item() > before["utilisation"].item()
+    assert after["wait_h"].item() > before["wait_h"].item()
