@@ -10,6 +10,8 @@ the bad rows it reports.
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 import numpy as np
 import polars as pl
 from scipy.sparse import csr_array
@@ -35,15 +37,16 @@ STRUCTURE: dict[str, tuple[str, ...]] = {
 """The columns that the checks of references, roles and routes read (see ``check_network``)."""
 
 
-def check_network(tables: Tables, *, structure: bool = True) -> list[Problem]:
+def check_network(tables: Tables, *, values_of: Collection[str] | None = None) -> list[Problem]:
     """Run every cross-table check; reachability only once the references are sound.
 
-    ``structure=False`` skips the checks of references, roles and routes, for a network whose
-    :data:`STRUCTURE` columns are those of a valid one (a scenario that changes values only).
+    ``values_of`` names the tables of a valid network whose values changed while its
+    :data:`STRUCTURE` columns did not (a scenario that changes values only): then only the checks
+    of values that read those tables run, not those of references, roles and routes.
     """
-    problems = check_for_bad_crossings(tables) + check_for_spread_below_typical(tables)
-    problems += check_for_incomplete_delays(tables) + check_for_spread_without_typical(tables)
-    if not structure:
+    problems = [p for check, reads in _VALUE_CHECKS if values_of is None or reads & set(values_of)
+                for p in check(tables)]
+    if values_of is not None:
         return problems
     problems = (check_for_unknown_references(tables) + check_for_self_loops(tables)
                 + check_for_misplaced_roles(tables) + problems + check_for_unknown_tariff_references(tables))
@@ -304,6 +307,14 @@ def check_for_incomplete_delays(tables: Tables) -> list[Problem]:
                 for line, i in _rows(~empty[given] & empty[missing], frame[LINE], frame["id"])
             ]
     return problems
+
+
+_VALUE_CHECKS = (  # each with the tables whose values it reads, in the order problems are reported
+    (check_for_bad_crossings, {"crossings"}),
+    (check_for_spread_below_typical, {"nodes", "links"}),
+    (check_for_incomplete_delays, {"nodes", "links"}),
+    (check_for_spread_without_typical, {"nodes", "links"}),
+)
 
 
 def check_for_unknown_tariff_references(tables: Tables) -> list[Problem]:

@@ -230,11 +230,14 @@ class Network:
             raise TypeError(f"Network.replace: unknown table(s) {', '.join(sorted(unknown))}")
         current = self.tables()
         changed = {name: _changed_columns(current[name], frame, _TABLES[name]) for name, frame in tables.items()}
-        structure = any(columns is None or set(columns) & set(STRUCTURE[name]) for name, columns in changed.items())
-        same_indices = "indices" in self.__dict__ and not any(
-            columns is None or set(columns) & set(INDEX_COLUMNS[name]) for name, columns in changed.items())
+
+        def touches(columns: dict[str, tuple[str, ...]]) -> bool:
+            return any(c is None or set(c) & set(columns[name]) for name, c in changed.items())
+
+        same_indices = "indices" in self.__dict__ and not touches(INDEX_COLUMNS)
         return _build({**current, **tables}, name=self.name, only={
-            name: changed.get(name, ()) for name in current if changed.get(name, ()) is not None}, structure=structure,
+            name: changed.get(name, ()) for name in current if changed.get(name, ()) is not None},
+            values_of=None if touches(STRUCTURE) else [name for name, c in changed.items() if c],
             indices=self.indices if same_indices else None)
 
     @cached_property
@@ -286,38 +289,46 @@ def read_network(path: str | Path | None = None) -> Network:
 
 
 def _build(raw: dict[str, pl.DataFrame], *, name: str, source: str = "",
-           only: dict[str, tuple[str, ...]] | None = None, structure: bool = True,
+           only: dict[str, tuple[str, ...]] | None = None, values_of: list[str] | None = None,
            indices: Indices | None = None) -> Network:
-    """Check the tables, then the network; ``only`` names, per table of a built network, the columns
-    that changed and need checking (see :func:`networks.read.check_table`), ``structure`` whether
-    the cross-table checks of references, roles and routes are needed."""
+    """Check the tables, then the network.
+
+    ``only`` names, per table of a built network, the columns that changed and need checking (see
+    :func:`networks.read.check_table`; ``()``: unchanged); ``values_of`` the tables whose values
+    alone changed (see :func:`networks.checks.check_network`); ``indices`` those of a network with
+    the same id columns.
+    """
     only = only or {}
     tables, problems = {}, []
     for table in TABLES:
         key = _NAMES[table.file]
         frame = raw.get(key)
-        if only.get(key) == ():  # unchanged
+        if only.get(key) == ():
             tables[key] = frame.with_row_index(LINE, offset=2)
             continue
         typed, bad = check_table(empty_table(table) if frame is None else frame, table, only=only.get(key))
         tables[key], problems = typed, problems + bad
     if not problems:
-        problems = check_network(tables, structure=structure)
+        problems = check_network(tables, values_of=values_of)
     if problems:
         raise NetworkError(problems, source=source or name)
-    ordered = {
-        key: frame.drop(LINE) if key in only and not set(only[key]) & set(table.key) else
-        frame.sort(list(table.key)).drop(LINE)
-        for key, frame, table in ((_NAMES[t.file], tables[_NAMES[t.file]], t) for t in TABLES)
-    }
+    ordered = {key: _ordered(raw[key] if only.get(key) == () else tables[key], table, sorted_=key in only and not set(
+        only[key]) & set(table.key)) for key, table in _TABLES.items()}
     return Network(ordered, name=name, indices=indices)
+
+
+def _ordered(frame: pl.DataFrame, table: Table, *, sorted_: bool) -> pl.DataFrame:
+    """A checked table as a network keeps it: sorted by its key, without line numbers."""
+    frame = frame.drop(LINE) if LINE in frame.columns else frame
+    return frame if sorted_ else frame.sort(list(table.key))
 
 
 def _changed_columns(old: pl.DataFrame, new: pl.DataFrame, table: Table) -> tuple[str, ...] | None:
     """The columns of ``table`` whose values differ from ``old`` to ``new``; None when the rows or
     the columns themselves differ (then the whole table is checked)."""
-    if new.height != old.height or set(new.columns) != set(old.columns) or any(
-            new.schema[c] != old.schema[c] for c in table.names):
+    old_schema, new_schema = old.schema, new.schema
+    if new.height != old.height or set(new_schema) != set(old_schema) or any(
+            new_schema[c] != old_schema[c] for c in table.names):
         return None
     return tuple(c for c in table.names if not new[c].equals(old[c], null_equal=True))
 
