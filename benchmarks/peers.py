@@ -5,8 +5,8 @@ would have it at hand) and a timed ``run`` that returns the optimum, re-scored h
 peer's own solution so the runner can check that all peers agree. The only module of the
 benchmarks that calls OR-Tools, networkx and LEMON (``pylmcf``) directly.
 
-* ``nearshore``: :func:`routing.solve_lead_time` from a built `Network` to a result with lanes,
-  bottlenecks and unmet demand (``--solver auto``);
+* ``nearshore``: :func:`routing.solve_lead_time` from a built `Network` to a result with its lanes,
+  bottlenecks and unmet demand built (the frames ``nearshore solve`` prints; ``--solver auto``);
 * ``raw-mcf``: OR-Tools ``SimpleMinCostFlow`` on the prepared int64 arrays of the extended graph
   that nearshore solves (:func:`routing.mincostflow.build_flow_graph`): the floor;
 * ``mcf-backend``, ``lp-highs``, ``lp-glop``: nearshore's backends on prepared arrays, without the
@@ -119,7 +119,8 @@ def _run_nearshore(state: tuple[dict, str]) -> Outcome:
     tables, name = state
     result = solve_lead_time(Network(tables, name=name), time_limit_s=LP_TIME_LIMIT_S)
     _check_status(result.status.value, result.solve_s, "nearshore", result.detail)
-    return Outcome(result.objective, {"chosen": result.solver, "solver_s": result.solve_s, "lanes": result.lanes.height})
+    shown = {name: getattr(result, name).height for name in ("lanes", "bottlenecks", "unmet")}  # what solve prints
+    return Outcome(result.objective, {"chosen": result.solver, "solver_s": result.solve_s, **shown})
 
 
 def _prepare_backend(instance: Instance) -> tuple[NetworkArrays, Weights]:

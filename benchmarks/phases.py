@@ -2,8 +2,9 @@
 
 The phases are the steps of :meth:`routing.LeadTimeModel.solve`, run one after the other on a
 fresh copy of the network: the network's arrays, the objective weights, the backend (split into
-the solver's own run and the rest: graph or LP building, duals), and the result tables (split
-into the lanes, i.e. the flow decomposition, and the other tables).
+the solver's own run and the rest: graph or LP building, duals), and the result tables that
+``nearshore solve`` prints (split into the lanes, i.e. the flow decomposition, and the bottleneck
+and unmet-demand tables).
 """
 
 from __future__ import annotations
@@ -21,8 +22,6 @@ PHASES = ("arrays", "weights", "backend_other", "solver", "lanes", "other_tables
 
 def nearshore_phases(network: Network) -> dict[str, float]:
     """Seconds per phase (see :data:`PHASES`) of one lead-time solve of a fresh copy of ``network``."""
-    from routing.lanes import lanes_frame
-
     fresh = Network(network.tables(), name=network.name)
     seconds: dict[str, float] = {}
     arrays = _timed(seconds, "arrays", lambda: fresh.arrays)
@@ -33,10 +32,9 @@ def nearshore_phases(network: Network) -> dict[str, float]:
     solution = _timed(seconds, "backend_other", lambda: model._run(arrays, weights, solver))
     seconds["solver"] = solution.solve_s
     seconds["backend_other"] -= solution.solve_s
-    _timed(seconds, "lanes", lambda: lanes_frame(fresh, solution))
-    _timed(seconds, "other_tables", lambda: assemble_result(fresh, solution, weights, objective=Objective.LEAD_TIME,
-                                                            solver=solver, build_s=0.0))
-    seconds["other_tables"] = max(0.0, seconds["other_tables"] - seconds["lanes"])
+    result = assemble_result(fresh, solution, weights, objective=Objective.LEAD_TIME, solver=solver, build_s=0.0)
+    _timed(seconds, "lanes", lambda: result.lanes)
+    _timed(seconds, "other_tables", lambda: (result.bottlenecks, result.unmet))
     return {name: seconds[name] for name in PHASES}
 
 

@@ -11,16 +11,18 @@ the bad rows it reports.
 from __future__ import annotations
 
 from collections.abc import Collection
+from typing import TYPE_CHECKING
 
 import numpy as np
 import polars as pl
-from scipy.sparse import csr_array
-from scipy.sparse.csgraph import breadth_first_order
 
 from networks.errors import Problem
 from networks.queues import RHO_MAX, lane_capacity
 from networks.read import LINE
 from networks.schema import CROSSINGS, DEMAND, DEMAND_KINDS, LINKS, NODES, SUPPLIER_KINDS, SUPPLY, TARIFFS, NodeKind
+
+if TYPE_CHECKING:
+    from scipy.sparse import csr_array
 
 Tables = dict[str, pl.DataFrame]
 
@@ -193,7 +195,9 @@ def _node_positions(tables: Tables) -> tuple[pl.Series, list[np.ndarray]]:
     return ids, positions
 
 
-def _adjacency(tail: np.ndarray, head: np.ndarray, n: int) -> csr_array:
+def _adjacency(tail: np.ndarray, head: np.ndarray, n: int) -> csr_array:  # scipy: imported when used
+    from scipy.sparse import csr_array
+
     """The arcs ``tail -> head`` between ``n`` nodes as a sparse matrix (arcs at an empty name left out)."""
     known = (tail >= 0) & (head >= 0)
     return csr_array((np.ones(known.sum()), (tail[known], head[known])), shape=(n, n))
@@ -202,6 +206,8 @@ def _adjacency(tail: np.ndarray, head: np.ndarray, n: int) -> csr_array:
 def _reached(graph: csr_array, source: int) -> np.ndarray:
     """Where the nodes of ``graph`` can be reached from ``source`` (a breadth-first search)."""
     reached = np.zeros(graph.shape[0], dtype=bool)
+    from scipy.sparse.csgraph import breadth_first_order
+
     reached[breadth_first_order(graph, source, directed=True, return_predecessors=False)] = True
     return reached
 

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import networkx as nx
 import numpy as np
 import polars as pl
 
@@ -16,6 +16,9 @@ from networks.errors import NetworkError
 from networks.queues import lane_capacity
 from networks.read import LINE, check_table, empty_table, read_csv
 from networks.schema import TABLES, TARIFFS, LaneType, Mode, NodeKind, Table
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 MODES: tuple[Mode, ...] = tuple(Mode)
 KINDS: tuple[NodeKind, ...] = tuple(NodeKind)
@@ -253,6 +256,8 @@ class Network:
     @cached_property
     def graph(self) -> nx.MultiDiGraph:
         """A networkx view: nodes and links with all their attributes, links keyed by id."""
+        import networkx as nx  # imported when used: it is a tenth of the start-up time
+
         graph = nx.MultiDiGraph(name=self.name)
         graph.add_nodes_from((row["id"], row) for row in self.nodes.iter_rows(named=True))
         graph.add_edges_from(

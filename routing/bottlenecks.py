@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import networkx as nx
 import numpy as np
 import polars as pl
 
@@ -84,6 +83,8 @@ def unmet_frame(network: Network, solution: Solution, capacities: pl.DataFrame) 
         return UNMET_SCHEMA.to_frame()
     bottlenecks = bottlenecks_frame(capacities).join(capacities.select("kind", "id", "at"), on=["kind", "id"],
                                                      how="left")
+    import networkx as nx
+
     graph = network.graph
     demand = network.demand
     reasons = []

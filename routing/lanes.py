@@ -7,7 +7,7 @@ import polars as pl
 
 from networks import KINDS, MODES, Network, NetworkArrays, NodeKind
 from routing.crossings import wait_by_commodity_and_node
-from routing.decompose import Paths, decompose_flow
+from routing.decompose import Paths, decompose_flow, group_order
 from routing.result import FLOWS_SCHEMA, LANES_SCHEMA, WATERFALL
 from routing.status import Solution
 
@@ -65,7 +65,7 @@ def lanes_frame(network: Network, solution: Solution) -> pl.DataFrame:
                                           minlength=n_paths)
     distance = network.links["distance_km"].fill_null(0.0).to_numpy()
 
-    order = np.argsort(dwell_path, kind="stable")  # per path: its origin, then its arcs in order
+    order = group_order(dwell_path, n_paths)  # per path: its origin, then its arcs in order
     steps = pl.DataFrame({
         "path": dwell_path[order],
         "node": network.nodes["id"].gather(dwell_node[order]),

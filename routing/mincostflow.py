@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from networks import NetworkArrays
+from routing.decompose import group_order
 from routing.lp import Weights
 from routing.ortools_backend import solve_min_cost_flow
 from routing.status import Solution, no_solution
@@ -164,12 +165,13 @@ def shortest_distances(tail: np.ndarray, head: np.ndarray, cost: np.ndarray, sou
     >>> shortest_distances(np.array([0, 0, 2]), np.array([1, 2, 1]), np.array([5.0, 1.0, -3.0]), 0, 4)
     array([ 0., -2.,  1., inf])
     """
-    order = np.argsort(tail, kind="stable")
+    order = group_order(tail, n_nodes)  # arcs grouped by tail
     tail, head, cost = tail[order], head[order], cost[order]
     first = np.searchsorted(tail, np.arange(n_nodes + 1))
     distance = np.full(n_nodes, np.inf)
     distance[source] = 0.0
     frontier = np.array([source])
+    fell = np.zeros(n_nodes, dtype=bool)
     for _ in range(n_nodes):
         counts = first[frontier + 1] - first[frontier]
         if counts.sum() == 0:
@@ -179,7 +181,9 @@ def shortest_distances(tail: np.ndarray, head: np.ndarray, cost: np.ndarray, sou
         better = candidate < distance[reach]
         reach, candidate = reach[better], candidate[better]
         np.minimum.at(distance, reach, candidate)
-        frontier = np.unique(reach)
+        fell[reach] = True  # the nodes whose distance fell, each once, in node order
+        frontier = np.flatnonzero(fell)
+        fell[frontier] = False
     if len(frontier):
         raise ValueError("shortest_distances: a negative cycle is reachable from the source")
     return distance
