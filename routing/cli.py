@@ -131,8 +131,10 @@ def emit(text: str, output: Path | None) -> None:
 @network_option
 @click.option("--objective", type=click.Choice(["lead_time", "cost", "blend"]), default="lead_time", show_default=True,
               help="Minimise load-hours, freight cost, or cost + --usd-per-load-hour x load-hours.")
-@click.option("--solver", type=click.Choice(["auto", "glop", "highs", "pdlp", "mincostflow"]), default="auto",
-              show_default=True, help="auto: min-cost flow when exact, else HiGHS.")
+@click.option("--solver", type=click.Choice(["auto", "glop", "highs", "pdlp", "mincostflow", "lemon"]),
+              default="auto", show_default=True,
+              help="auto: min-cost flow when exact, else GLOP for small LPs and HiGHS for large ones; "
+                   "lemon: LEMON min-cost flow (pip install 'nearshore[lemon]').")
 @click.option("--time-limit", "time_limit_s", type=click.FloatRange(min=0, min_open=True), default=None,
               help="Stop the LP solver after this many seconds.")
 @click.option("--usd-per-load-hour", type=click.FloatRange(min=0), default=5.0, show_default=True,

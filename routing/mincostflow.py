@@ -105,12 +105,17 @@ def build_flow_graph(arrays: NetworkArrays, weights: Weights) -> FlowGraph:
                      n_supply=len(arrays.supply_node))
 
 
-def solve_single_commodity(arrays: NetworkArrays, weights: Weights) -> Solution:
-    """Solve with ``SimpleMinCostFlow`` and recover flows and duals per link, node and supply row."""
+def solve_single_commodity(arrays: NetworkArrays, weights: Weights, *, engine: str = "ortools") -> Solution:
+    """Solve with ``SimpleMinCostFlow`` (``engine="ortools"``) or LEMON (``"lemon"``, see
+    :mod:`routing.lemon_backend`) and recover flows and duals per link, node and supply row."""
     n, m = arrays.n_nodes, arrays.n_links
     graph = build_flow_graph(arrays, weights)
     tail, head, capacity, cost, split = graph.tail, graph.head, graph.capacity, graph.cost, graph.split
-    status, flow, elapsed = solve_min_cost_flow(tail, head, capacity, cost, graph.supply)
+    if engine == "lemon":
+        from routing.lemon_backend import solve_min_cost_flow as solve
+    else:
+        solve = solve_min_cost_flow
+    status, flow, elapsed = solve(tail, head, capacity, cost, graph.supply)
     if not status.has_solution:
         return no_solution(status, elapsed)
     saved = _saved_per_unit(tail, head, capacity, cost, flow, graph.source, graph.n_nodes) / COST_SCALE

@@ -43,6 +43,7 @@ class Solver(StrEnum):
     HIGHS = "highs"
     PDLP = "pdlp"
     MINCOSTFLOW = "mincostflow"
+    LEMON = "lemon"  # LEMON's min-cost flow (the `lemon` extra); never chosen by auto
 
 
 GLOP_MAX_FLOW_VARIABLES = 20_000
@@ -68,11 +69,16 @@ def choose_solver(arrays: NetworkArrays, weights: Weights, requested: Solver, *,
     from routing.mincostflow import fits_min_cost_flow
 
     fits = fits_min_cost_flow(arrays, weights)
-    if requested == Solver.MINCOSTFLOW and not fits:
+    if requested in (Solver.MINCOSTFLOW, Solver.LEMON) and not fits:
         raise SolverUnsuitableError(
-            "solver mincostflow needs one commodity, no power or water limits, whole-number "
+            f"solver {requested.value} needs one commodity, no power or water limits, whole-number "
             "capacities and times in 1/1000 h; use --solver auto, highs or glop"
         )
+    if requested == Solver.LEMON:
+        from routing.lemon_backend import lemon_available
+
+        if not lemon_available():
+            raise SolverUnsuitableError("solver lemon needs pylmcf: pip install 'nearshore[lemon]'")
     if requested != Solver.AUTO:
         return requested
     if fits:
@@ -138,10 +144,10 @@ class LeadTimeModel:
                                build_s=max(0.0, total_s - solution.solve_s))
 
     def _run(self, arrays: NetworkArrays, weights: Weights, solver: Solver) -> Solution:
-        if solver == Solver.MINCOSTFLOW:  # measured: reusing the MCF object gains nothing
+        if solver in (Solver.MINCOSTFLOW, Solver.LEMON):  # measured: reusing the MCF object gains nothing
             from routing.mincostflow import solve_single_commodity
 
-            return solve_single_commodity(arrays, weights)
+            return solve_single_commodity(arrays, weights, engine="lemon" if solver == Solver.LEMON else "ortools")
         lp, reuse = self._lp_for(arrays, weights)
         if solver == Solver.HIGHS:
             self._highs = self._highs or HighsSession()

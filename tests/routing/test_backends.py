@@ -42,7 +42,7 @@ def networkx_objective(network, penalty: float) -> float:
 @given(sizes)
 def test_single_commodity_backends_agree_with_networkx(size):
     network = random_network(**size)
-    results = {s: solve_lead_time(network, solver=s) for s in ("mincostflow", "glop", "highs")}
+    results = {s: solve_lead_time(network, solver=s) for s in ("mincostflow", "lemon", "glop", "highs")}
     reference = networkx_objective(network, results["glop"].unmet_penalty)
     for solver, result in results.items():
         assert result.status == "optimal", solver
@@ -64,3 +64,23 @@ def test_pdlp_is_close_to_the_exact_optimum(seed):
     exact, approximate = (solve_lead_time(network, solver=s) for s in ("highs", "pdlp"))
     assert approximate.status.has_solution
     assert approximate.objective == pytest.approx(exact.objective, rel=1e-3)
+
+
+def test_lemon_solves_the_min_cost_flows_of_either_algorithm_like_or_tools(monkeypatch):
+    from routing import lemon_backend
+
+    network = random_network(seed=7, n_plants=6, n_hubs=12, n_markets=5, extra_links=30)
+    reference = solve_lead_time(network, solver="mincostflow")
+    for threshold in (10**9, 0):  # network simplex, then cost scaling
+        monkeypatch.setattr(lemon_backend, "COST_SCALING_FROM_ARCS", threshold)
+        result = solve_lead_time(network, solver="lemon")
+        assert result.status == "optimal" and result.solver == "lemon"
+        assert result.objective == pytest.approx(reference.objective, rel=1e-9)
+        assert result.lanes["loads_per_day"].sum() == pytest.approx(reference.lanes["loads_per_day"].sum())
+
+
+def test_lemon_refuses_what_min_cost_flow_cannot_solve_exactly():
+    from routing import SolverUnsuitableError
+
+    with pytest.raises(SolverUnsuitableError, match="solver lemon needs one commodity"):
+        solve_lead_time(random_network(seed=1, n_commodities=2), solver="lemon")
