@@ -35,11 +35,11 @@ def capacities_frame(network: Network, solution: Solution, crossings: pl.DataFra
     )
     finite = [np.flatnonzero(np.isfinite(b[3])) for b in blocks]
     counts = [len(f) for f in finite]
-    lanes = crossings.filter(pl.col("loads_per_day") > 0)
+    lanes = crossings.filter(pl.col("loads_per_day") > 0) if crossings.height else crossings
     lane_ids = lanes["crossing"] + "/" + lanes["lane_type"]
     table = pl.DataFrame({
         "kind": _repeat([b[0] for b in blocks] + ["crossing_lane", "crossing_hour"], counts + [lanes.height] * 2),
-        "id": pl.concat([b[1].gather(f) for b, f in zip(blocks, finite, strict=True)] + [lane_ids, lane_ids]),
+        "id": pl.concat([b[1][f] for b, f in zip(blocks, finite, strict=True)] + [lane_ids, lane_ids]),
         "used": np.concatenate([b[2][f] for b, f in zip(blocks, finite, strict=True)]
                                + [(lanes["loads_per_day"] + lanes["background_loads_per_day"]).to_numpy()] * 2),
         "capacity": np.concatenate([b[3][f] for b, f in zip(blocks, finite, strict=True)]
@@ -47,7 +47,7 @@ def capacities_frame(network: Network, solution: Solution, crossings: pl.DataFra
         "load_hours_saved_per_unit": np.concatenate([b[4][f] for b, f in zip(blocks, finite, strict=True)]
                                                     + [lanes["value_of_lane_h"], lanes["value_of_hour_h"]]),
         "unit": _repeat([b[5] for b in blocks] + ["lane", "open h/day"], counts + [lanes.height] * 2),
-        "at": pl.concat([b[6].gather(f) for b, f in zip(blocks, finite, strict=True)]
+        "at": pl.concat([b[6][f] for b, f in zip(blocks, finite, strict=True)]
                         + [lanes["crossing"], lanes["crossing"]]),
     })
     return table.with_columns(
@@ -58,7 +58,7 @@ def capacities_frame(network: Network, solution: Solution, crossings: pl.DataFra
 def _repeat(values: list[str], counts: list[int]) -> pl.Series:
     """Each of ``values`` repeated ``counts`` times, as a polars string column (numpy's unicode
     arrays convert slowly)."""
-    return pl.Series(values, dtype=pl.String).gather(np.repeat(np.arange(len(values)), counts))
+    return pl.Series(values, dtype=pl.String)[np.repeat(np.arange(len(values)), counts)]
 
 
 def bottlenecks_frame(capacities: pl.DataFrame) -> pl.DataFrame:
@@ -96,7 +96,7 @@ def unmet_frame(network: Network, solution: Solution, capacities: pl.DataFrame) 
         relevant = upstream & downstream
         reasons.append(_reason(bottlenecks, relevant, commodity))
     return pl.DataFrame({
-        "market": demand["node"].gather(rows), "commodity": demand["commodity"].gather(rows),
+        "market": demand["node"][rows], "commodity": demand["commodity"][rows],
         "demand_loads_per_day": a.demand_loads[rows], "unmet_loads_per_day": solution.unmet[rows],
         "reason": reasons,
     }, schema=UNMET_SCHEMA)

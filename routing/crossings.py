@@ -52,6 +52,8 @@ def crossings_frame(network: Network, solution: Solution) -> pl.DataFrame:
     load-hours per day that one more lane / one more open hour would save with flows held fixed
     (a lower bound: re-solving lets traffic move to the relieved crossing as well)."""
     q = network.arrays.queue
+    if len(q) == 0:
+        return CROSSINGS_SCHEMA.to_frame()
     volume = solution.queue_volume
     rho = utilisation(q, volume)
     waits = wait_h(rho, q.rho_ref, q.wait_typical_h)
@@ -59,7 +61,7 @@ def crossings_frame(network: Network, solution: Solution) -> pl.DataFrame:
     lane = q.loads_per_lane_hour * q.open_h_per_day
     hour = q.lanes * q.loads_per_lane_hour
     return pl.DataFrame({
-        "crossing": network.nodes["id"].gather(q.node), "name": network.nodes["name"].gather(q.node),
+        "crossing": network.nodes["id"][q.node], "name": network.nodes["name"][q.node],
         "lane_type": [LANE_TYPES[t].value for t in q.lane_type],
         "lanes": q.lanes, "loads_per_day": volume, "background_loads_per_day": q.background,
         "capacity_loads_per_day": q.capacity, "utilisation": rho,

@@ -48,7 +48,8 @@ def decompose_flow(
 
     Only arcs that carry flow take part. The walk follows them in id order and skips exhausted
     arcs for good (a pointer per node), so the work is linear in the number of used arcs plus the
-    total length of the paths.
+    total length of the paths. No two paths have the same origin and arcs: a path ends when its
+    origin, its market's demand or one of its arcs runs out.
 
     Example
     -------
@@ -68,9 +69,10 @@ def decompose_flow(
     remaining_sink = sink_amount.astype(np.float64).tolist()
     origins, markets, amounts, starts, arcs = [], [], [], [0], []
 
+    longest = len(heads)  # no path without a repeated node has more arcs
     for origin in np.flatnonzero(source_amount > TOLERANCE).tolist():
         while remaining_source[origin] > TOLERANCE:
-            path, seen, node = [], {origin: 0}, origin
+            path, node = [], origin
             while remaining_sink[node] <= TOLERANCE:
                 at, end = pointer[node], first[node + 1]
                 while at < end and left[at] <= TOLERANCE:
@@ -80,15 +82,8 @@ def decompose_flow(
                     break
                 path.append(at)
                 node = heads[at]
-                if node in seen:  # a cycle: cancel it and walk on from where it began
-                    cycle = path[seen[node]:]
-                    least = min(left[a] for a in cycle)
-                    for a in cycle:
-                        left[a] -= least
-                    del path[seen[node]:]
-                    seen = {k: v for k, v in seen.items() if v <= seen[node]}
-                    continue
-                seen[node] = len(path)
+                if len(path) > longest:  # the walk went round a cycle: cancel it, go on from its start
+                    node = _cancel_cycle(path, origin, heads, left)
             if remaining_sink[node] <= TOLERANCE:  # dead end: numerical residue only
                 break
             amount = min(remaining_source[origin], remaining_sink[node], min(map(left.__getitem__, path), default=np.inf))
@@ -106,3 +101,20 @@ def decompose_flow(
         start=np.asarray(starts, dtype=np.int64),
         arcs=used[np.asarray(arcs, dtype=np.int64)],
     )
+
+
+def _cancel_cycle(path: list[int], origin: int, heads: list[int], left: list[float]) -> int:
+    """Cancel the first cycle of ``path`` (arcs from ``origin``): take its least flow off its arcs
+    and cut the path back to where the cycle began; return the node the path now ends at."""
+    seen = {origin: 0}
+    for position, arc in enumerate(path, start=1):
+        node = heads[arc]
+        if node in seen:
+            cycle = path[seen[node]:position]
+            least = min(left[a] for a in cycle)
+            for a in cycle:
+                left[a] -= least
+            del path[seen[node]:]
+            return node
+        seen[node] = position
+    raise AssertionError("a path longer than the number of arcs repeats a node")
