@@ -11,7 +11,7 @@ from functools import cached_property
 import polars as pl
 
 from networks import Network
-from routing.bottlenecks import bottlenecks_frame, capacities_frame, unmet_frame
+from routing.bottlenecks import binding_frame, bottlenecks_frame, unmet_frame
 from routing.crossings import CROSSINGS_SCHEMA, crossings_frame
 from routing.lanes import flows_frame, lanes_frame
 from routing.result import BOTTLENECKS_SCHEMA, FLOWS_SCHEMA, LANES_SCHEMA, UNMET_SCHEMA
@@ -30,9 +30,9 @@ class SolvedTables:
         return crossings_frame(self.network, self.solution)
 
     @cached_property
-    def capacities(self) -> pl.DataFrame:
-        """Every finite capacity with its use and saving (bottlenecks and unmet reasons use it)."""
-        return capacities_frame(self.network, self.solution, self.crossings)
+    def binding(self) -> pl.DataFrame:
+        """Binding capacities with their use, saving and place (bottlenecks and unmet reasons use it)."""
+        return binding_frame(self.network, self.solution, self.crossings)
 
     @cached_property
     def lanes(self) -> pl.DataFrame:
@@ -40,11 +40,11 @@ class SolvedTables:
 
     @cached_property
     def bottlenecks(self) -> pl.DataFrame:
-        return bottlenecks_frame(self.capacities)
+        return bottlenecks_frame(self.binding)
 
     @cached_property
     def unmet(self) -> pl.DataFrame:
-        return unmet_frame(self.network, self.solution, self.capacities)
+        return unmet_frame(self.network, self.solution, self.binding)
 
     @cached_property
     def flows(self) -> pl.DataFrame:

@@ -9,7 +9,7 @@ from polars.testing import assert_frame_equal
 
 from networks import read_network
 from routing import LeadTimeModel
-from routing.bottlenecks import bottlenecks_frame, capacities_frame, unmet_frame
+from routing.bottlenecks import binding_frame, bottlenecks_frame, unmet_frame
 from routing.crossings import crossings_frame
 from routing.lanes import flows_frame, lanes_frame
 
@@ -22,10 +22,10 @@ def test_lazy_frames_equal_the_frames_built_from_the_solution(folder):
     result = LeadTimeModel(network).solve()
     solution = result._frames.solution
     assert "lanes" not in vars(result._frames)  # nothing built before it is asked for
-    capacities = capacities_frame(network, solution, crossings_frame(network, solution))
+    binding = binding_frame(network, solution, crossings_frame(network, solution))
     assert_frame_equal(result.lanes, lanes_frame(network, solution))
-    assert_frame_equal(result.bottlenecks, bottlenecks_frame(capacities))
-    assert_frame_equal(result.unmet, unmet_frame(network, solution, capacities))
+    assert_frame_equal(result.bottlenecks, bottlenecks_frame(binding))
+    assert_frame_equal(result.unmet, unmet_frame(network, solution, binding))
     assert_frame_equal(result.flows, flows_frame(network, solution))
     assert_frame_equal(result.crossings, crossings_frame(network, solution))
     assert result.lanes is result.lanes  # built once
