@@ -18,7 +18,7 @@ import polars as pl
 
 from networks.errors import Problem
 from networks.queues import RHO_MAX, lane_capacity
-from networks.read import LINE
+from networks.read import LINE, float_column
 from networks.schema import CROSSINGS, DEMAND, DEMAND_KINDS, LINKS, NODES, SUPPLIER_KINDS, SUPPLY, TARIFFS, NodeKind
 
 if TYPE_CHECKING:
@@ -68,11 +68,6 @@ def _rows(mask: np.ndarray, *columns: pl.Series) -> list[tuple]:
 def _where(condition: pl.Series) -> np.ndarray:
     """A boolean column as a numpy mask, empty cells false."""
     return (condition.fill_null(False) if condition.null_count() else condition).to_numpy()
-
-
-def _floats(frame: pl.DataFrame, column: str) -> np.ndarray:
-    """A numeric column as float64, NaN where empty (validated columns hold no NaN of their own)."""
-    return frame[column].to_numpy().astype(np.float64, copy=False)
 
 
 def _positions(values: pl.Series, ids: pl.Series) -> np.ndarray:
@@ -158,14 +153,14 @@ def check_for_unreachable_markets(tables: Tables) -> list[Problem]:
     the order of its first demand row, then in row order.
     """
     supply, demand = tables["supply"], tables["demand"]
-    wanted = _floats(demand, "loads_per_day") > 0
+    wanted = float_column(demand, "loads_per_day") > 0
     goods = demand["commodity"].filter(pl.Series(wanted)).unique(maintain_order=True).drop_nulls()
     if goods.len() == 0:
         return []
     nodes, (tail, head, supplier, market) = _node_positions(tables)
     first = nodes.len()  # node first + c is the virtual source of the c-th demanded commodity
     good = _positions(supply["commodity"], goods)
-    active = (_floats(supply, "capacity_loads_per_day") > 0) & (good >= 0) & (supplier >= 0)
+    active = (float_column(supply, "capacity_loads_per_day") > 0) & (good >= 0) & (supplier >= 0)
     graph = _adjacency(np.concatenate([tail, first + good[active]]), np.concatenate([head, supplier[active]]),
                        first + goods.len())
     commodity = _positions(demand["commodity"], goods)
@@ -237,9 +232,9 @@ def check_for_bad_crossings(tables: Tables) -> list[Problem]:
 
 def _may_break_wait_curve(crossings: pl.DataFrame) -> np.ndarray:
     """The rows :func:`_check_wait_curve` may report (a superset: it decides, row by row)."""
-    lanes, rate, hours, volume, typical, p95 = (_floats(crossings, c) for c in (
+    lanes, rate, hours, volume, typical, p95 = (float_column(crossings, c) for c in (
         "lanes", "loads_per_lane_hour", "open_h_per_day", "reference_loads_per_day", "wait_typical_h", "wait_p95_h"))
-    reference_lanes = _floats(crossings, "reference_lanes")
+    reference_lanes = float_column(crossings, "reference_lanes")
     capacity = lane_capacity(np.where(np.isnan(reference_lanes), lanes, reference_lanes), rate, hours)
     return (volume <= 0) | (volume >= RHO_MAX * capacity) | (p95 < typical)
 
@@ -275,7 +270,7 @@ def check_for_spread_below_typical(tables: Tables) -> list[Problem]:
     for name, table, typical, p95 in (("nodes", NODES, "dwell_h", "dwell_p95_h"),
                                       ("links", LINKS, "transit_h", "transit_p95_h")):
         frame = tables[name]
-        bad = _floats(frame, p95) < _floats(frame, typical)  # false where either is empty
+        bad = float_column(frame, p95) < float_column(frame, typical)  # false where either is empty
         problems += [
             Problem(table.file, f"must be >= {typical} ({t:g})", row=line, item=i, field=p95, got=v)
             for line, i, t, v in _rows(bad, frame[LINE], frame["id"], frame[typical], frame[p95])
@@ -290,7 +285,7 @@ def check_for_spread_without_typical(tables: Tables) -> list[Problem]:
     for name, table, typical, p95 in (("nodes", NODES, "dwell_h", "dwell_p95_h"),
                                       ("links", LINKS, "transit_h", "transit_p95_h")):
         frame = tables[name]
-        bad = (_floats(frame, typical) == 0) & (_floats(frame, p95) > 0)
+        bad = (float_column(frame, typical) == 0) & (float_column(frame, p95) > 0)
         problems += [
             Problem(table.file, f"must be empty or 0 when {typical} is 0 (a spread needs a typical value > 0; "
                     "give rare extra time as delay_prob and delay_h)", row=line, item=i, field=p95, got=v)
@@ -305,7 +300,7 @@ def check_for_incomplete_delays(tables: Tables) -> list[Problem]:
     problems = []
     for name, table in (("nodes", NODES), ("links", LINKS)):
         frame = tables[name]
-        empty = {column: np.isnan(_floats(frame, column)) for column in ("delay_prob", "delay_h")}
+        empty = {column: np.isnan(float_column(frame, column)) for column in ("delay_prob", "delay_h")}
         for given, missing in (("delay_prob", "delay_h"), ("delay_h", "delay_prob")):
             problems += [
                 Problem(table.file, f"is empty but {given} is set; give both or neither", row=line, item=i,

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 
 from networks.errors import Problem
@@ -32,6 +33,14 @@ def read_csv(path: Path, table: Table) -> tuple[pl.DataFrame | None, list[Proble
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         return None, [Problem(table.file, f"cannot be read as UTF-8 CSV: {first}")]
     return frame, []
+
+
+def float_column(frame: pl.DataFrame, column: str, missing: float = np.nan) -> np.ndarray:
+    """A numeric column of a checked table as float64, blanks as ``missing`` (checked columns hold
+    no NaN, so the NaN numpy gives for a blank marks it; a numpy pass is 10x cheaper than polars'
+    ``fill_null``)."""
+    values = frame[column].to_numpy().astype(np.float64, copy=False)
+    return np.where(np.isnan(values), missing, values)  # a new, writable array
 
 
 def empty_table(table: Table) -> pl.DataFrame:
