@@ -3,7 +3,7 @@
 Each :class:`Peer` has an untimed ``prepare`` (turn the instance into the peer's input, as a user
 would have it at hand) and a timed ``run`` that returns the optimum, re-scored here from the
 peer's own solution so the runner can check that all peers agree. The only module of the
-benchmarks that calls OR-Tools, networkx and LEMON (``pylmcf``) directly.
+benchmarks that calls OR-Tools and networkx directly (LEMON goes through ``routing.lemon_backend``).
 
 * ``nearshore``: :func:`routing.solve_lead_time` from a built `Network` to a result with its lanes,
   bottlenecks and unmet demand built (the frames ``nearshore solve`` prints; ``--solver auto``);
@@ -195,23 +195,16 @@ def _run_raw_mcf(graph: FlowGraph) -> Outcome:
     return Outcome(float(flows @ graph.cost) / COST_SCALE)
 
 
-def _prepare_lemon(instance: Instance) -> tuple[np.ndarray, ...]:
-    graph = instance.graph
-    return tuple(np.ascontiguousarray(a, dtype=np.int64)
-                 for a in (graph.supply, graph.tail, graph.head, graph.capacity, graph.cost))
+def _run_lemon(graph: FlowGraph, algorithm: str) -> Outcome:
+    """LEMON through nearshore's ``--solver lemon`` backend, with the algorithm fixed (its
+    ``pylmcf`` array functions take arcs in any order; the ``Graph`` class would want them sorted)."""
+    from routing.lemon_backend import solve_min_cost_flow
 
-
-def _run_lemon(arrays: tuple[np.ndarray, ...], algorithm: str) -> Outcome:
-    """LEMON through ``pylmcf``'s array functions (``lmcf``: network simplex, which take arcs in
-    any order; the ``Graph`` class would want them sorted by tail and head)."""
-    from pylmcf import pylmcf_cpp
-
-    supply, tail, head, capacity, cost = arrays
-    flows = getattr(pylmcf_cpp, algorithm)(supply, tail, head, capacity, cost)
-    balance = np.bincount(tail, flows, len(supply)) - np.bincount(head, flows, len(supply))
-    if np.any(flows < 0) or np.any(flows > capacity) or not np.array_equal(balance, supply):
+    status, flows, _ = solve_min_cost_flow(graph.tail, graph.head, graph.capacity, graph.cost, graph.supply,
+                                           algorithm=algorithm)
+    if status.value != "optimal":
         raise PeerFailed(f"pylmcf {algorithm} returned an infeasible flow")
-    return Outcome(float(flows @ cost) / COST_SCALE)
+    return Outcome(float(flows @ graph.cost) / COST_SCALE)
 
 
 def _prepare_networkx(instance: Instance) -> tuple[list, ...]:
@@ -239,8 +232,8 @@ PEERS: tuple[Peer, ...] = (
     Peer("mcf-backend", _prepare_backend, _run_mcf_backend, flow_only=True),
     Peer("lp-highs", _prepare_backend, _run_lp_highs, max_s=LP_TIME_LIMIT_S, requires="highspy"),
     Peer("lp-glop", _prepare_backend, _run_lp_glop, max_s=LP_TIME_LIMIT_S),
-    Peer("lemon-ns", _prepare_lemon, lambda arrays: _run_lemon(arrays, "lmcf"), flow_only=True, requires="pylmcf"),
-    Peer("lemon-cs", _prepare_lemon, lambda arrays: _run_lemon(arrays, "lmcf_cost_scaling"), flow_only=True,
+    Peer("lemon-ns", _prepare_graph, lambda graph: _run_lemon(graph, "lmcf"), flow_only=True, requires="pylmcf"),
+    Peer("lemon-cs", _prepare_graph, lambda graph: _run_lemon(graph, "lmcf_cost_scaling"), flow_only=True,
          requires="pylmcf"),
     Peer("networkx", _prepare_networkx, _run_networkx, flow_only=True, max_s=60.0),
 )

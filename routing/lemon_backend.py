@@ -28,19 +28,22 @@ def lemon_available() -> bool:
 
 
 def solve_min_cost_flow(
-    tail: np.ndarray, head: np.ndarray, capacity: np.ndarray, cost: np.ndarray, supply: np.ndarray
+    tail: np.ndarray, head: np.ndarray, capacity: np.ndarray, cost: np.ndarray, supply: np.ndarray,
+    *, algorithm: str | None = None,
 ) -> tuple[Status, np.ndarray, float]:
     """Solve an integer min-cost flow with LEMON; flows per arc and solve seconds.
 
-    The arguments are those of :func:`routing.ortools_backend.solve_min_cost_flow`. A flow that
-    breaks a capacity or a node balance is reported as ``not_solved``, never returned.
+    The arguments are those of :func:`routing.ortools_backend.solve_min_cost_flow`; ``algorithm``
+    is ``"lmcf"`` (network simplex) or ``"lmcf_cost_scaling"``, by default chosen by size. A flow
+    that breaks a capacity or a node balance is reported as ``not_solved``, never returned.
     """
     from pylmcf import pylmcf_cpp
 
-    algorithm = pylmcf_cpp.lmcf if len(tail) < COST_SCALING_FROM_ARCS else pylmcf_cpp.lmcf_cost_scaling
+    if algorithm is None:
+        algorithm = "lmcf" if len(tail) < COST_SCALING_FROM_ARCS else "lmcf_cost_scaling"
     arrays = [np.ascontiguousarray(a, dtype=np.int64) for a in (supply, tail, head, capacity, cost)]
     start = time.perf_counter()
-    flows = np.asarray(algorithm(*arrays), dtype=np.int64)
+    flows = np.asarray(getattr(pylmcf_cpp, algorithm)(*arrays), dtype=np.int64)
     elapsed = time.perf_counter() - start
     n = len(supply)
     balance = np.bincount(tail, flows, n) - np.bincount(head, flows, n)
