@@ -14,8 +14,9 @@ from collections.abc import Callable
 from typing import Any
 
 from networks import Network
-from routing.lp import Objective, objective_weights
-from routing.model import DEFAULT_USD_PER_LOAD_HOUR, LeadTimeModel, Solver, assemble_result, choose_solver
+from routing.formulation.weights import objective_weights
+from routing.model import LeadTimeModel, assemble_result, choose_solver
+from routing.options import DEFAULT_USD_PER_LOAD_HOUR, Objective, Solver
 
 PHASES = ("arrays", "weights", "backend_other", "solver", "lanes", "other_tables")
 
