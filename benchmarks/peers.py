@@ -110,15 +110,15 @@ def solution_objective(weights: Weights, flow: np.ndarray, production: np.ndarra
 
 
 def _prepare_nearshore(instance: Instance) -> tuple[dict, str]:
-    return instance.network.tables(), instance.network.name
+    return instance.network, instance.network.name
 
 
 def _run_nearshore(state: tuple[dict, str]) -> Outcome:
     """A fresh `Network` over the same (validated) tables, so no cached arrays carry over."""
     from routing import solve_lead_time
 
-    tables, name = state
-    result = solve_lead_time(Network(tables, name=name), time_limit_s=LP_TIME_LIMIT_S)
+    network, _ = state
+    result = solve_lead_time(network.without_caches(), time_limit_s=LP_TIME_LIMIT_S)
     _check_status(result.status.value, result.solve_s, "nearshore", result.detail)
     shown = {name: getattr(result, name).height for name in ("lanes", "bottlenecks", "unmet")}  # what solve prints
     return Outcome(result.objective, {"chosen": result.solver, "solver_s": result.solve_s, **shown})

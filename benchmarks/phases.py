@@ -23,7 +23,7 @@ PHASES = ("arrays", "weights", "backend_other", "solver", "lanes", "other_tables
 
 def nearshore_phases(network: Network) -> dict[str, float]:
     """Seconds per phase (see :data:`PHASES`) of one lead-time solve of a fresh copy of ``network``."""
-    fresh = Network(network.tables(), name=network.name)
+    fresh = network.without_caches()
     seconds: dict[str, float] = {}
     arrays = _timed(seconds, "arrays", lambda: fresh.arrays)
     weights = _timed(seconds, "weights", lambda: objective_weights(arrays, Objective.LEAD_TIME,

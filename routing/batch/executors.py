@@ -30,7 +30,7 @@ class ExecutorError(NearshoreError):
 
 def _shipped(networks: dict[str, Network]) -> dict[str, Network]:
     """The networks as sent to workers: tables only, without cached arrays or graphs."""
-    return {key: Network(net.tables(), name=net.name) for key, net in networks.items()}
+    return {key: net.without_caches() for key, net in networks.items()}
 
 
 def _deal(todo: Sequence[Scenario], jobs: int) -> list[list[Scenario]]:
