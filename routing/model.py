@@ -19,6 +19,7 @@ from routing.formulation.solution import Solution, Status, no_solution
 from routing.formulation.verify import PDLP_TOLERANCE, TOLERANCE, check_solution, duality_gap
 from routing.formulation.weights import Weights, link_hours, objective_weights
 from routing.options import Objective, SolveOptions, Solver
+from routing.results.bottlenecks import Valuation
 from routing.results.crossings import total_wait_load_hours
 from routing.results.frames import NoTables, SolvedTables
 from routing.results.result import LeadTimeResult
@@ -106,7 +107,8 @@ class LeadTimeModel:
         solution = self._run(arrays, weights, solver)
         total_s = time.perf_counter() - start
         return assemble_result(network, solution, weights, objective=options.objective, solver=solver,
-                               build_s=max(0.0, total_s - solution.solve_s))
+                               build_s=max(0.0, total_s - solution.solve_s),
+                               usd_per_load_hour=options.usd_per_load_hour)
 
     def _run(self, arrays: NetworkArrays, weights: Weights, solver: Solver) -> Solution:
         """Solve with the backend, then check the answer independently before anyone sees it."""
@@ -156,7 +158,7 @@ def _certified(status: Status, gap: float, solver: Solver) -> tuple[Status, str]
 
 
 def assemble_result(network: Network, solution: Solution, weights: Weights, *, objective: Objective,
-                    solver: Solver, build_s: float) -> LeadTimeResult:
+                    solver: Solver, build_s: float, usd_per_load_hour: float = 0.0) -> LeadTimeResult:
     """Turn a solution into the summary numbers and the (lazily built) result frames."""
     arrays = network.arrays
     common = dict(objective_kind=objective.value, unmet_penalty=weights.penalty, solver=solver.value,
@@ -175,8 +177,10 @@ def assemble_result(network: Network, solution: Solution, weights: Weights, *, o
     segments = fill_segments(solution.queue_volume, weights.segment_width)
     objective_value = float((solution.flow @ weights.link).sum() + solution.production @ weights.supply
                             + weights.penalty * solution.unmet.sum() + (segments * weights.segment_cost).sum())
+    probe = CapacityProbe(arrays, weights) if solution.unmet.sum() > UNMET_TOLERANCE else None
+    valuation = Valuation(objective=objective.value, usd_per_load_hour=usd_per_load_hour, probe=probe)
     return LeadTimeResult.with_frames(
-        SolvedTables(network, solution),
+        SolvedTables(network, solution, valuation),
         status=solution.status,
         objective=objective_value,
         avg_lead_time_h=load_hours / served if served > 1e-9 else None,
@@ -186,6 +190,78 @@ def assemble_result(network: Network, solution: Solution, weights: Weights, *, o
         total_cost_usd_per_day=cost,
         **common,
     )
+
+
+UNMET_TOLERANCE = 1e-7
+"""Unmet loads per day below this are solver noise: the capacities' duals are used as they are."""
+
+
+class CapacityProbe:
+    """What one more unit of a capacity serves and saves, from re-solves, net of the unmet penalty.
+
+    With demand unmet the dual ``y`` of a capacity is ``penalty x s + h`` for the basis the solver
+    ended on: ``s`` the extra loads served, ``h`` the objective saved otherwise. Splitting ``y``
+    needs ``s``, and the duals alone do not give it (a degenerate dual can put the whole penalty
+    on any one of several capacities in series). So each capacity is re-solved with one more unit
+    (the LP kept, only its bounds changed, HiGHS warm-started from the basis of this network's own
+    re-solve) and the two primal solutions are compared: ``s`` = served' - served,
+    ``h`` = -(objective' - objective), both without the penalty and the tie-break. This is the
+    right-hand derivative over one unit: exact while the optimal basis holds for one more unit,
+    and otherwise the average over that unit, which is what "one more unit" means.
+
+    A probe costs one warm re-solve per capacity with a positive dual (a few milliseconds each on
+    the built-in network), paid only when the bottlenecks are read.
+    """
+
+    def __init__(self, arrays: NetworkArrays, weights: Weights) -> None:
+        self.arrays, self.weights = arrays, weights
+        self._lp: LinearProgram | None = None
+        self._session: HighsSession | None = None
+        self._base: tuple[float, float] | None = None
+
+    def __call__(self, kind: str, index: Any) -> tuple[Any, Any]:
+        import numpy as np
+
+        served, saved = np.full(len(index), np.nan), np.full(len(index), np.nan)
+        base = self._start()
+        if base is None:
+            return served, saved
+        for i, owner in enumerate(index):
+            answer = self._session.solve(with_bounds(self._lp, self._one_more(kind, int(owner)), self.weights),
+                                         reuse=True, time_limit_s=None)
+            if answer.status == Status.OPTIMAL:
+                more = self._measure(answer.x)
+                served[i], saved[i] = more[0] - base[0], base[1] - more[1]
+        return served, saved
+
+    def _start(self) -> tuple[float, float] | None:
+        if self._session is None:
+            self._lp = build_lp(self.arrays, self.weights)
+            self._session = HighsSession()
+            answer = self._session.solve(self._lp, reuse=False, time_limit_s=None)
+            self._base = self._measure(answer.x) if answer.status == Status.OPTIMAL else None
+        return self._base
+
+    def _measure(self, x: Any) -> tuple[float, float]:
+        """Loads served and the objective without the penalty and the tie-break, of the LP vector ``x``."""
+        import numpy as np
+
+        lp, w, k = self._lp, self.weights, self.arrays.n_commodities
+        s0 = lp.n_flow + lp.n_supply
+        unmet = x[s0:s0 + lp.n_demand]
+        segments = x[s0 + lp.n_demand + lp.n_assign:]
+        value = float(np.tile(w.link, k) @ x[:lp.n_flow] + w.supply @ x[lp.n_flow:s0]
+                      + w.segment_cost.ravel() @ segments)
+        return float(self.arrays.demand_loads.sum() - unmet.sum()), value
+
+    def _one_more(self, kind: str, owner: int) -> NetworkArrays:
+        import dataclasses
+
+        field, step = {"link": ("capacity", 1.0), "node": ("throughput", 1.0), "supply": ("supply_capacity", 1.0),
+                       "power": ("power_mw", 1.0 / 24.0), "water": ("water_m3_per_day", 1.0)}[kind]
+        values = getattr(self.arrays, field).copy()
+        values[owner] += step
+        return dataclasses.replace(self.arrays, **{field: values})
 
 
 def solve_lead_time(network: Network, options: SolveOptions | None = None, **overrides: Any) -> LeadTimeResult:

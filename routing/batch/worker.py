@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import polars as pl
 
 from networks import InputError, Network
@@ -118,17 +119,22 @@ class ScenarioRunner:
 
 
 def top_bottleneck(bottlenecks: pl.DataFrame, *, rel_tol: float = 1e-9) -> tuple[str | None, float | None]:
-    """The most valuable binding capacity as ``"<kind> <id>"`` and its saving per unit.
+    """The most valuable binding capacity as ``"<kind> <id>"`` and its ``value_per_unit``.
 
-    Savings equal within ``rel_tol`` count as a tie, broken by kind and id, so that float noise
+    The capacity that serves the most extra loads comes first, then the one that saves the most.
+    Values equal within ``rel_tol`` count as a tie, broken by kind and id, so that float noise
     from different warm starts does not change the answer.
     """
     if bottlenecks.height == 0:
         return None, None
-    best = float(bottlenecks["load_hours_saved_per_unit"].max())
-    ties = bottlenecks.filter(pl.col("load_hours_saved_per_unit") >= best - rel_tol * max(1.0, abs(best)))
+    served = bottlenecks["loads_served_per_unit"].fill_null(0.0)
+    most = float(served.max())
+    ties = bottlenecks.filter(served >= most - rel_tol * max(1.0, abs(most)))
+    value = ties["value_per_unit"].fill_null(-np.inf)
+    best = float(value.max())
+    ties = ties.filter(value >= best - rel_tol * max(1.0, abs(best)))
     kind, ident = ties.sort("kind", "id").select("kind", "id").row(0)
-    return f"{kind} {ident}", best
+    return f"{kind} {ident}", best if np.isfinite(best) else None
 
 
 def _row(scenario: Scenario) -> dict[str, Any]:

@@ -10,6 +10,8 @@ from networks import LANE_TYPES, Network, QueueArrays
 from networks.queues import total_wait_h, wait_h, wait_p95_h
 from routing.formulation.solution import Solution
 
+HOURS_PER_DAY = 24.0  # a lane type open this long has no "one more open hour" (its value is null)
+
 CROSSINGS_SCHEMA = pl.Schema({
     "crossing": pl.String, "name": pl.String, "lane_type": pl.String, "lanes": pl.Float64,
     "loads_per_day": pl.Float64, "background_loads_per_day": pl.Float64, "capacity_loads_per_day": pl.Float64, "utilisation": pl.Float64,
@@ -67,8 +69,10 @@ def crossings_frame(network: Network, solution: Solution) -> pl.DataFrame:
         "capacity_loads_per_day": q.capacity, "utilisation": rho,
         "wait_h": waits, "wait_p95_h": wait_p95_h(waits, q.wait_typical_h, q.wait_p95_h),
         "value_of_lane_h": _saving(q.background + volume, q.capacity, lane, q.rho_ref, q.wait_typical_h),
-        "value_of_hour_h": _saving(q.background + volume, q.capacity, hour, q.rho_ref, q.wait_typical_h),
-    }, schema=CROSSINGS_SCHEMA)
+        "value_of_hour_h": np.where(q.open_h_per_day < HOURS_PER_DAY,
+                                    _saving(q.background + volume, q.capacity, hour, q.rho_ref, q.wait_typical_h),
+                                    np.nan),
+    }, schema=CROSSINGS_SCHEMA).with_columns(pl.col("value_of_hour_h").fill_nan(None))
 
 
 def _saving(volume: np.ndarray, capacity: np.ndarray, extra: np.ndarray, rho_ref: np.ndarray,
@@ -84,7 +88,9 @@ def _saving(volume: np.ndarray, capacity: np.ndarray, extra: np.ndarray, rho_ref
 
 def by_crossing(lanes: pl.DataFrame) -> pl.DataFrame:
     """One row per crossing from the per-lane-type frame: total volume and capacity, volume-weighted
-    wait, the best value of one more lane or hour among its lane types, and the lane types nested."""
+    wait, the value of one more lane (the best lane type to add it to), the value of one more open
+    hour (the sum over its lane types, which all open an hour longer; null when every lane type is
+    open 24 h) and the lane types nested."""
     weight = pl.col("loads_per_day") + pl.col("background_loads_per_day")  # everyone in the queue waits alike
     return lanes.group_by("crossing", maintain_order=True).agg(
         pl.col("name").first(),
@@ -93,10 +99,12 @@ def by_crossing(lanes: pl.DataFrame) -> pl.DataFrame:
         capacity_loads_per_day=pl.col("capacity_loads_per_day").sum(),
         wait_h=pl.when(weight.sum() > 0).then((weight * pl.col("wait_h")).sum() / weight.sum()).otherwise(0.0),
         value_of_lane_h=pl.col("value_of_lane_h").max(),
-        value_of_hour_h=pl.col("value_of_hour_h").max(),
+        value_of_hour_h=pl.when(pl.col("value_of_hour_h").is_not_null().any())
+        .then(pl.col("value_of_hour_h").sum()).otherwise(None),
         lane_types=pl.struct(pl.all().exclude("crossing", "name")),
     ).with_columns(
-        utilisation=(pl.col("loads_per_day") + pl.col("background_loads_per_day")) / pl.col("capacity_loads_per_day")
+        utilisation=pl.when(pl.col("capacity_loads_per_day") > 0).then(
+            (pl.col("loads_per_day") + pl.col("background_loads_per_day")) / pl.col("capacity_loads_per_day"))
     ).select("crossing", "name", "loads_per_day", "background_loads_per_day", "capacity_loads_per_day",
              "utilisation", "wait_h",
              "value_of_lane_h", "value_of_hour_h", "lane_types").sort("loads_per_day", descending=True)

@@ -12,7 +12,7 @@ import polars as pl
 
 from networks import Network
 from routing.formulation.solution import Solution
-from routing.results.bottlenecks import binding_frame, bottlenecks_frame, unmet_frame
+from routing.results.bottlenecks import Valuation, binding_frame, bottlenecks_frame, unmet_frame
 from routing.results.crossings import CROSSINGS_SCHEMA, crossings_frame
 from routing.results.lanes import flows_frame, lanes_frame
 from routing.results.schemas import BOTTLENECKS_SCHEMA, FLOWS_SCHEMA, LANES_SCHEMA, UNMET_SCHEMA
@@ -21,9 +21,10 @@ from routing.results.schemas import BOTTLENECKS_SCHEMA, FLOWS_SCHEMA, LANES_SCHE
 class SolvedTables:
     """Lanes, bottlenecks, unmet demand, flows and crossings of ``solution`` on ``network``."""
 
-    def __init__(self, network: Network, solution: Solution) -> None:
+    def __init__(self, network: Network, solution: Solution, valuation: Valuation | None = None) -> None:
         self.network = network
         self.solution = solution
+        self.valuation = valuation
 
     @cached_property
     def crossings(self) -> pl.DataFrame:
@@ -32,7 +33,7 @@ class SolvedTables:
     @cached_property
     def binding(self) -> pl.DataFrame:
         """Binding capacities with their use, saving and place (bottlenecks and unmet reasons use it)."""
-        return binding_frame(self.network, self.solution, self.crossings)
+        return binding_frame(self.network, self.solution, self.crossings, self.valuation)
 
     @cached_property
     def lanes(self) -> pl.DataFrame:

@@ -15,7 +15,8 @@ LANES_SCHEMA = pl.Schema({
 })
 BOTTLENECKS_SCHEMA = pl.Schema({
     "kind": pl.String, "id": pl.String, "used": pl.Float64, "capacity": pl.Float64,
-    "utilisation": pl.Float64, "load_hours_saved_per_unit": pl.Float64, "unit": pl.String,
+    "utilisation": pl.Float64, "value_per_unit": pl.Float64, "value_unit": pl.String,
+    "loads_served_per_unit": pl.Float64, "load_hours_saved_per_unit": pl.Float64, "unit": pl.String,
 })
 UNMET_SCHEMA = pl.Schema({
     "market": pl.String, "commodity": pl.String, "demand_loads_per_day": pl.Float64,

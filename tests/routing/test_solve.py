@@ -20,7 +20,7 @@ def lanes_of(result):
 
 def saved(result, kind, ident):
     row = result.bottlenecks.filter((result.bottlenecks["kind"] == kind) & (result.bottlenecks["id"] == ident))
-    return row["load_hours_saved_per_unit"].item()
+    return row["value_per_unit"].item()
 
 
 @pytest.mark.parametrize("solver", [*EXACT, "mincostflow"])

@@ -224,7 +224,8 @@ def test_the_library_runs_on_the_builtin_network(tmp_path):
 
 def test_top_bottleneck_ties_within_float_noise_are_broken_by_kind_and_id():
     frame = pl.DataFrame({"kind": ["node", "node", "link"], "id": ["POE_ROMA", "POE_RGC", "L1"],
-                          "load_hours_saved_per_unit": [435.21004, 435.21004 - 1e-11, 400.0]})
+                          "value_per_unit": [435.21004, 435.21004 - 1e-11, 400.0],
+                          "loads_served_per_unit": [0.0, 0.0, 0.0]})
     assert top_bottleneck(frame) == ("node POE_RGC", 435.21004)
     assert top_bottleneck(frame.reverse()) == ("node POE_RGC", 435.21004)
     assert top_bottleneck(frame.head(0)) == (None, None)

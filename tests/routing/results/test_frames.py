@@ -22,7 +22,7 @@ def test_lazy_frames_equal_the_frames_built_from_the_solution(folder):
     result = LeadTimeModel(network).solve()
     solution = result._frames.solution
     assert "lanes" not in vars(result._frames)  # nothing built before it is asked for
-    binding = binding_frame(network, solution, crossings_frame(network, solution))
+    binding = binding_frame(network, solution, crossings_frame(network, solution), result._frames.valuation)
     assert_frame_equal(result.lanes, lanes_frame(network, solution))
     assert_frame_equal(result.bottlenecks, bottlenecks_frame(binding))
     assert_frame_equal(result.unmet, unmet_frame(network, solution, binding))
