@@ -41,6 +41,10 @@ from routing.batch.worker import FRAMES, SUMMARY_SCHEMA, ScenarioOutcome
 from routing.scenarios import BUILTIN, Scenario, check_changes
 
 BASE = "base"
+COMPARABLE_SERVED_TOL = 1e-3
+"""Loads served may differ from the base's by this share before an average lead time is no longer
+comparable with the base's (0.1 %)."""
+
 @dataclass(frozen=True, slots=True)
 class BatchProgress:
     """Where a batch stands, after each finished scenario."""
@@ -161,13 +165,31 @@ def run_batch(
 
 
 def summarize_rows(rows: Sequence[dict[str, Any]]) -> pl.DataFrame:
-    """The summary table of some scenario rows, with ``change_vs_base_pct`` filled in: the change of
-    ``avg_lead_time_h`` against the row named in ``base_scenario``, in percent."""
+    """The summary table of some scenario rows, with the comparisons against the row named in
+    ``base_scenario`` filled in: ``change_vs_base_pct`` (``avg_lead_time_h``, in percent; null when
+    not ``comparable``), ``cost_change_vs_base_pct`` (``total_cost_usd_per_day``), ``comparable``
+    and ``comparable_reason`` (see ``SUMMARY_SCHEMA``)."""
     frame = pl.DataFrame(list(rows), schema=SUMMARY_SCHEMA, orient="row") if rows else SUMMARY_SCHEMA.to_frame()
-    bases = frame.select(base_scenario="scenario", base_avg_h="avg_lead_time_h")
+    bases = frame.select(base_scenario="scenario", base_avg_h="avg_lead_time_h", base_cost="total_cost_usd_per_day",
+                         base_served="served_loads_per_day")
+    served, base_served = pl.col("served_loads_per_day"), pl.col("base_served")
+    gap = (served - base_served).abs() / pl.max_horizontal(base_served.abs(), pl.lit(1e-9))
+    solved = pl.col("avg_lead_time_h").is_not_null() & pl.col("base_avg_h").is_not_null()
+    comparable = solved & (gap <= COMPARABLE_SERVED_TOL)
+    reason = (pl.when(pl.col("base_served").is_null()).then(pl.lit("the base has no solution"))
+              .when(served.is_null()).then(pl.lit("no solution"))
+              .when(pl.col("avg_lead_time_h").is_null()).then(pl.lit("no load served"))
+              .when(~comparable).then(pl.format("serves {} loads/day, the base {} ({}%): the average lead time is "
+                                                "over other loads", served.round(1), base_served.round(1),
+                                                (100 * (served / base_served - 1)).round(2)))
+              .otherwise(None))
     change = 100.0 * (pl.col("avg_lead_time_h") / pl.col("base_avg_h") - 1.0)
+    cost_change = pl.when(pl.col("base_cost") > 0).then(
+        100.0 * (pl.col("total_cost_usd_per_day") / pl.col("base_cost") - 1.0))
     return (frame.join(bases, on="base_scenario", how="left", maintain_order="left")
-            .with_columns(change_vs_base_pct=change).select(SUMMARY_SCHEMA.names()))
+            .with_columns(comparable=comparable, comparable_reason=reason,
+                          change_vs_base_pct=pl.when(comparable).then(change), cost_change_vs_base_pct=cost_change)
+            .select(SUMMARY_SCHEMA.names()))
 
 
 def _with_bases(scenarios: list[Scenario]) -> tuple[list[Scenario], dict[str, str]]:

@@ -29,10 +29,19 @@ SUMMARY_SCHEMA = pl.Schema({
     "error": pl.String, "point": pl.String, "objective_kind": pl.String, "solver": pl.String,
     "network": pl.String, "description": pl.String, "event": pl.String, "source": pl.String,
     "scenario_hash": pl.String,
+    "unmet_share": pl.Float64, "cost_change_vs_base_pct": pl.Float64, "comparable": pl.Boolean,
+    "comparable_reason": pl.String,
 })
 """Columns of ``summary.parquet``. ``status`` is a :class:`routing.Status` value or ``failed``;
-``change_vs_base_pct`` compares ``avg_lead_time_h`` with that of ``base_scenario``, the reference of the
-scenario's network and solver options (see :func:`routing.batch.runner.run_batch`)."""
+``objective`` is in the unit of ``objective_kind`` (load-h/day under ``lead_time``, USD/day otherwise)
+and includes the penalty on unmet loads; ``unmet_share`` is unmet over demanded loads.
+``change_vs_base_pct`` compares ``avg_lead_time_h`` and ``cost_change_vs_base_pct`` compares
+``total_cost_usd_per_day`` with those of ``base_scenario``, the reference of the scenario's network
+and solver options (see :func:`routing.batch.runner.run_batch`). An average over other loads is no
+comparison: when the loads served differ from the base's by more than
+:data:`routing.batch.runner.COMPARABLE_SERVED_TOL` (relative), ``comparable`` is false,
+``comparable_reason`` says why and ``change_vs_base_pct`` is null (the cost change stays: it is a
+total, read it beside ``served_loads_per_day``)."""
 TIMING_COLUMNS = ("solve_s", "build_s", "wall_s", "reused_lp")
 """Columns that depend on the machine and on what a worker solved before, not on the scenario."""
 FRAMES = {"lanes": LANES_SCHEMA, "bottlenecks": BOTTLENECKS_SCHEMA, "unmet": UNMET_SCHEMA}
@@ -89,6 +98,7 @@ class ScenarioRunner:
             "status": result.status.value, "avg_lead_time_h": result.avg_lead_time_h,
             "unmet_loads_per_day": result.unmet_loads_per_day if solved else None,
             "served_loads_per_day": result.served_loads_per_day if solved else None,
+            "unmet_share": _share(result.unmet_loads_per_day, result.served_loads_per_day) if solved else None,
             "objective": result.objective, "total_cost_usd_per_day": result.total_cost_usd_per_day if solved else None,
             "top_bottleneck": top, "top_bottleneck_saved_per_unit": saved,
             "solve_s": result.solve_s, "build_s": result.build_s, "reused_lp": model.reused > reused,
@@ -135,6 +145,11 @@ def top_bottleneck(bottlenecks: pl.DataFrame, *, rel_tol: float = 1e-9) -> tuple
     ties = ties.filter(value >= best - rel_tol * max(1.0, abs(best)))
     kind, ident = ties.sort("kind", "id").select("kind", "id").row(0)
     return f"{kind} {ident}", best if np.isfinite(best) else None
+
+
+def _share(unmet: float, served: float) -> float | None:
+    total = unmet + served
+    return unmet / total if total > 0 else None
 
 
 def _row(scenario: Scenario) -> dict[str, Any]:

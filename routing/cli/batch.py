@@ -16,6 +16,9 @@ from typing import Any
 
 import click
 
+from routing.cli.io import emit
+from routing.cli.options import output_option
+
 jobs_option = click.option(
     "--jobs", type=click.IntRange(min=1), default=None, metavar="N",
     help="Scenarios solved at once. Default: the CPUs of this machine (local) or of the cluster (ray).")
@@ -62,9 +65,14 @@ resume_option = click.option(
 @out_option
 @resume_option
 @frames_option
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True,
+              help="The summary as a table, CSV (opens in a spreadsheet) or JSON (a list of row objects).")
+@output_option
 def batch(paths: tuple[Path, ...], jobs: int | None, executor: str, ray_address: str | None,
-          out_dir: Path, resume: bool, frames: tuple[str, ...]) -> None:
-    """Run scenario files (and every point of their sweeps), write results, print a summary.
+          out_dir: Path, resume: bool, frames: tuple[str, ...], fmt: str, output: Path | None) -> None:
+    """Run scenario files or library names (and every point of their sweeps), write results, print a summary.
+
+    A SCENARIO_OR_DIR that is no file or folder is looked up in the library (nearshore scenarios).
 
     Every file is checked before anything runs. Progress goes to stderr, the summary table to
     stdout; each scenario's lanes, bottlenecks and unmet demand go to OUT/scenarios/<name>/
@@ -85,7 +93,7 @@ def batch(paths: tuple[Path, ...], jobs: int | None, executor: str, ray_address:
         click.echo(f"interrupted: finished scenarios are in {out_dir}; rerun with --resume to go on", err=True)
         raise
     progress.finish(result)
-    click.echo(format_summary(result.summary))
+    emit(summary_text(result.summary, fmt), output)
     if not result.all_optimal:
         from routing.cli.exits import NoSolution
 
@@ -130,25 +138,44 @@ class _Progress:
 
 
 def format_summary(summary: Any) -> str:
-    """The printed table: one row per scenario, then the reason of each one that did not end optimal."""
+    """The printed table: one row per scenario, then why a row's lead time is not compared with its
+    base, and the reason of each one that did not end optimal."""
     import polars as pl
+
+    from routing.cli.format import render_table
 
     table = summary.select(
         "scenario", "status",
         pl.col("avg_lead_time_h").round(1).alias("avg lead time h"),
         (pl.col("change_vs_base_pct").round(2) + 0.0).alias("vs base %"),  # + 0.0 turns -0.0 into 0.0
-        pl.col("unmet_loads_per_day").round(1).alias("unmet loads/day"),
+        (pl.col("cost_change_vs_base_pct").round(2) + 0.0).alias("cost vs base %"),
+        pl.col("served_loads_per_day").alias("served loads/day"),
+        (100 * pl.col("unmet_share")).alias("unmet %"),
+        pl.col("total_cost_usd_per_day").alias("cost USD/day"),
         pl.col("top_bottleneck").alias("top bottleneck"),
-        pl.col("top_bottleneck_saved_per_unit").round(1).alias("saved/unit"),
-        pl.col("solve_s").round(3).alias("solve s"),
+        pl.col("top_bottleneck_saved_per_unit").alias("value/unit"),
+        pl.col("solve_s").alias("solve s"),
     )
-    with pl.Config(tbl_rows=-1, tbl_cols=-1, tbl_hide_dataframe_shape=True, tbl_hide_column_data_types=True,
-                   tbl_formatting="ASCII_MARKDOWN", tbl_width_chars=250, fmt_str_lengths=80,
-                   float_precision=None, fmt_float="mixed"):
-        text = str(table)
+    text = render_table(table, digits={"avg lead time h": 1, "served loads/day": 1, "unmet %": 1,
+                                       "cost USD/day": 0, "value/unit": 1, "solve s": 3})
+    apart = summary.filter(pl.col("comparable").not_() & pl.col("comparable_reason").is_not_null()
+                           & pl.col("error").is_null())
+    notes = [f"{name}: {reason}" for name, reason in apart.select("scenario", "comparable_reason").iter_rows()]
     errors = summary.filter(pl.col("error").is_not_null()).select("scenario", "error")
     lines = [f"{name}: {error}" for name, error in errors.iter_rows()]
-    return text + ("\n\nNot optimal:\n" + "\n".join(lines) if lines else "")
+    return (text + ("\n\nLead time not compared with the base (vs base % is empty):\n" + "\n".join(notes) if notes else "")
+            + ("\n\nNot optimal:\n" + "\n".join(lines) if lines else ""))
+
+
+def summary_text(summary: Any, fmt: str) -> str:
+    """The summary as ``table`` (:func:`format_summary`), ``csv`` or ``json`` (a list of row objects)."""
+    if fmt == "csv":
+        return summary.write_csv()
+    if fmt == "json":
+        import json
+
+        return json.dumps(summary.to_dicts(), indent=2, default=str)
+    return format_summary(summary)
 
 
 @click.command()

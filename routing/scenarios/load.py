@@ -170,8 +170,25 @@ def _message(err: dict[str, Any], *, kind: Any) -> tuple[str, Any]:
     return (template.format(**ctx) if template else err["msg"]), (got if not isinstance(got, dict) else None)
 
 
+def library_file(name: str | Path) -> Path | None:
+    """The library scenario called ``name`` (with or without ``.toml``), or None.
+
+    Example
+    -------
+    >>> library_file("wtb_closed").name
+    'wtb_closed.toml'
+    """
+    text = str(name)
+    if not text or "/" in text or "\\" in text:
+        return None
+    path = library_path() / (text if text.endswith(".toml") else text + ".toml")
+    return path if path.is_file() else None
+
+
 def load_scenarios(paths: Iterable[str | Path]) -> list[Scenario]:
-    """Every scenario of some files and folders (a folder's ``*.toml`` files, sorted by name).
+    """Every scenario of some files, folders and library names (a folder's ``*.toml`` files,
+    sorted by name; a name that is no file or folder is looked up in the library that
+    ``nearshore scenarios`` lists).
 
     Raises
     ------
@@ -188,8 +205,11 @@ def load_scenarios(paths: Iterable[str | Path]) -> list[Scenario]:
             files += found
         elif entry.is_file():
             files.append(entry)
+        elif (library := library_file(entry)) is not None:
+            files.append(library)
         else:
-            problems.append(ScenarioProblem(str(entry), "no such file or folder"))
+            problems.append(ScenarioProblem(str(entry), "no such file or folder, nor a library scenario "
+                                                        "(nearshore scenarios lists them)"))
     scenarios: list[Scenario] = []
     for file in files:
         try:

@@ -51,8 +51,9 @@ def test_batch_prints_the_table_on_stdout_and_progress_on_stderr(capsys, tmp_pat
     assert code == 0
     lines = out.splitlines()
     assert lines[0].startswith("| scenario") and "avg lead time h" in lines[0] and "vs base %" in lines[0]
-    assert any(line.startswith("| b1_closed ") and "| optimal " in line and "| 19.0 " in line and "7.55" in line
-               for line in lines)
+    cells = {line.split("|")[1].strip(): [c.strip() for c in line.split("|")[2:-1]] for line in lines[2:]
+             if line.startswith("| ")}
+    assert cells["b1_closed"][:3] == ["optimal", "19.0", "7.55"]  # status, average lead time, change vs base
     assert "batch: 2/2 done, 0 failed, 0 remaining" in err
     assert f"wrote {tmp_path / 'out' / 'summary.parquet'}" in err
     assert pl.read_parquet(tmp_path / "out" / "summary.parquet")["scenario"].to_list() == ["b1_closed", "base"]
@@ -96,7 +97,8 @@ def test_resume_on_the_command_line(capsys, tmp_path):
     write(folder, "b.toml", CLOSE_B1.replace("nodes", "links").replace("B1", "P-B2"))
     code, out, err = run(capsys, "batch", folder, "--jobs", "1", "--out", tmp_path / "out", "--resume")
     assert code == 0 and "(1 run, 2 resumed)" in err  # base and a were done
-    assert [line.split("|")[1].strip() for line in out.splitlines()[2:]] == ["base", "a", "b"]
+    assert [line.split("|")[1].strip() for line in out.splitlines()[2:5]] == ["base", "a", "b"]
+    assert "b: serves 10.0 loads/day, the base 30.0 (-66.67%)" in out  # P-B2 closed: only B1's 10 get through
 
 
 def test_ray_address_needs_the_ray_executor(capsys, tmp_path):
@@ -189,3 +191,30 @@ def test_batch_frames_rejects_an_unknown_frame_with_exit_2(capsys, tmp_path):
     code, _, err = run(capsys, "batch", folder, "--out", tmp_path / "out", "--frames", "lanes,routes")
     assert code == 2
     assert "routes" in err and "lanes, bottlenecks, unmet" in err
+
+
+def test_a_scenario_that_loses_demand_is_not_compared_on_lead_time(capsys, tmp_path):
+    """Closing P-B2 leaves B1's 10 loads of 30: the average is over other loads, so no change vs
+    base; the cost change stays (10 x 500 against 30 x 500 USD: -66.67 %)."""
+    write(tmp_path / "s", "base.toml")
+    write(tmp_path / "s", "lose.toml", CLOSE_B1.replace("nodes", "links").replace("B1", "P-B2"))
+    code, out, _ = run(capsys, "batch", tmp_path / "s", "--jobs", "1", "--out", tmp_path / "out", "--format", "json")
+    assert code == 0
+    rows = {r["scenario"]: r for r in __import__("json").loads(out)}
+    lose, base = rows["lose"], rows["base"]
+    assert (lose["comparable"], lose["change_vs_base_pct"]) == (False, None)
+    assert "serves 10.0 loads/day, the base 30.0" in lose["comparable_reason"]
+    assert lose["unmet_share"] == pytest.approx(20 / 30)
+    assert lose["cost_change_vs_base_pct"] == pytest.approx(-200 / 3)
+    assert (base["comparable"], base["change_vs_base_pct"], base["comparable_reason"]) == (True, 0.0, None)
+    assert lose["objective_kind"] == "lead_time" and lose["total_cost_usd_per_day"] == pytest.approx(5000)
+
+
+def test_batch_writes_csv_to_output_and_takes_library_names(capsys, tmp_path):
+    code, out, err = run(capsys, "batch", "wtb_closed", "--jobs", "1", "--out", tmp_path / "out", "--frames", "none",
+                         "--format", "csv", "--output", tmp_path / "summary.csv")
+    assert code == 0 and out == "" and f"wrote {tmp_path / 'summary.csv'}" in err
+    table = pl.read_csv(tmp_path / "summary.csv")
+    assert table["scenario"].to_list() == ["base", "wtb_closed"]
+    assert {"objective_kind", "objective", "total_cost_usd_per_day", "served_loads_per_day", "unmet_share",
+            "cost_change_vs_base_pct", "comparable", "comparable_reason"} <= set(table.columns)
