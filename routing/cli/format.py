@@ -35,8 +35,6 @@ def format_value(value: Any, digits: int = 2) -> str:
         return f"{value:,.{digits}f}"
     if isinstance(value, int):
         return f"{value:,}"
-    if isinstance(value, str) and ">" in value and " " not in value and len(value) > 24:
-        return value.replace(">", "> ")  # a route: let it wrap between nodes
     return str(value)
 
 
@@ -51,12 +49,16 @@ def render_table(frame: pl.DataFrame, *, width: int | None = None, digits: int |
     numeric = {name for name, dtype in frame.schema.items() if dtype.is_numeric()}
     cells = [[format_value(v, digits.get(name, 2) if isinstance(digits, dict) else digits)
               for name, v in zip(frame.columns, row, strict=True)] for row in frame.iter_rows()]
-    widths = column_widths([[name, *(row[i] for row in cells)] for i, name in enumerate(frame.columns)],
-                           (width or terminal_width()) - 3 * len(frame.columns) - 1,
+    room = (width or terminal_width()) - 3 * len(frame.columns) - 1
+    headers = list(frame.columns)
+    if sum(max(len(c) for c in [h, *(row[i] for row in cells)]) for i, h in enumerate(headers)) > room:
+        headers = [h.replace("_", " ") for h in headers]  # too wide: headers may wrap between words
+    widths = column_widths([[h, *(row[i] for row in cells)] for i, h in enumerate(headers)], room,
                            whole=[name in numeric for name in frame.columns])
     for i, name in enumerate(frame.columns):
-        table.add_column(name, justify="right" if name in numeric else "left", no_wrap=name in numeric,
-                         width=widths[i], overflow="fold")
+        table.add_column(headers[i], justify="right" if name in numeric else "left", width=widths[i],
+                         overflow="fold")
+    cells = [[_breakable(cell, w) for cell, w in zip(row, widths, strict=True)] for row in cells]
     for row in cells:
         table.add_row(*row)
     buffer = io.StringIO()
@@ -66,20 +68,28 @@ def render_table(frame: pl.DataFrame, *, width: int | None = None, digits: int |
     return "\n".join(lines[next((i for i, line in enumerate(lines) if line), 0):])
 
 
+def _breakable(cell: str, width: int) -> str:
+    """A cell whose words are wider than the column, given places to wrap after ``>`` and ``/``."""
+    if all(len(word) <= width for word in cell.split()):
+        return cell
+    return cell.replace(">", "> ").replace("/", "/ ")
+
+
 def column_widths(columns: list[list[str]], room: int, *, whole: list[bool] | None = None) -> list[int]:
-    """Widths for columns of cell texts within ``room`` characters: each its longest cell if all fit;
-    otherwise each at least its longest word (up to :data:`MAX_WORD`), the rest of the room shared in
-    proportion to what each column lacks. Only when even the longest words do not fit are the
-    longest of them folded. Columns marked ``whole`` (numbers) keep their longest cell."""
+    """Widths for columns of texts (the header first) within ``room`` characters: each its longest
+    text if all fit; otherwise each at least its longest word (up to :data:`MAX_WORD`), the rest of
+    the room shared in proportion to what each column lacks. Only when even the longest words do
+    not fit are the longest of them folded. Columns marked ``whole`` (numbers) keep their longest
+    cell: only their header wraps."""
+    whole = whole or [False] * len(columns)
     natural = [max(len(cell) for cell in column) for column in columns]
     if sum(natural) <= room:
         return natural
-    least = [min(MAX_WORD, max(len(word) for cell in column for word in [*cell.split(), ""])) or 1
-             for column in columns]
-    whole = whole or [False] * len(columns)
-    least = [n if w else m for n, m, w in zip(natural, least, whole, strict=True)]
-    while sum(least) > room and max(m for m, w in zip(least, whole, strict=True) if not w) > 6 if not all(whole) else False:
-        foldable = [m if not w else -1 for m, w in zip(least, whole, strict=True)]
+    least = [max([len(w) for w in column[0].split()] + [len(cell) for cell in column[1:]]) if keep else
+             min(MAX_WORD, max(len(word) for cell in column for word in [*cell.split(), ""])) or 1
+             for column, keep in zip(columns, whole, strict=True)]
+    while sum(least) > room and any(m > 6 and not keep for m, keep in zip(least, whole, strict=True)):
+        foldable = [-1 if keep else m for m, keep in zip(least, whole, strict=True)]
         least[foldable.index(max(foldable))] -= 1
     spare, lacking = max(0, room - sum(least)), [n - m for n, m in zip(natural, least, strict=True)]
     total = sum(lacking) or 1
@@ -92,36 +102,51 @@ def format_frames(frames: dict[str, pl.DataFrame]) -> str:
     return "\n\n".join(f"{title}\n{render_table(frame)}" for title, frame in frames.items())
 
 
-def _table_config() -> pl.Config:
-    return pl.Config(tbl_rows=-1, tbl_cols=-1, tbl_hide_dataframe_shape=True, tbl_hide_column_data_types=True,
-                     tbl_formatting="ASCII_MARKDOWN", tbl_width_chars=200, fmt_str_lengths=120,
-                     float_precision=2)
+WATERFALL_LABELS = {"ocean_h": "ocean", "port_dwell_h": "port", "rail_h": "rail", "truck_h": "truck",
+                    "drayage_h": "drayage", "crossing_h": "crossing", "crossing_wait_h": "wait",
+                    "other_dwell_h": "dwell"}
 
 
-def format_solve(network: Network, result: LeadTimeResult) -> str:
-    """The `nearshore solve` table: headline numbers, lanes grouped by market, bottlenecks, unmet."""
+def format_waterfall(row: dict[str, Any]) -> str:
+    """Where a lane's hours go, the legs with time only: ``truck 12.0 h + crossing 1.0 h + ...``."""
+    parts = [f"{label} {row[leg]:.1f} h" for leg, label in WATERFALL_LABELS.items() if row.get(leg) and row[leg] > 0.05]
+    return " + ".join(parts) if parts else "0 h"
+
+
+def format_solve(network: Network, result: LeadTimeResult, *, lanes: pl.DataFrame | None = None,
+                 unmet: pl.DataFrame | None = None) -> str:
+    """The `nearshore solve` table: headline numbers, lanes grouped by market with the waterfall of
+    each, bottlenecks, unmet demand (``lanes`` and ``unmet``: filtered frames, default all)."""
+    lanes = result.lanes if lanes is None else lanes
+    unmet = result.unmet if unmet is None else unmet
     avg = result.avg_lead_time_h
+    unit = "load-h/day" if result.objective_kind == "lead_time" else "USD/day"
     lines = [
         f"{network!r}",
         f"solver {result.solver} · status {result.status.value} · objective {result.objective_kind} "
-        f"{result.objective:,.1f} · build {result.build_s:.3f} s · solve {result.solve_s:.3f} s",
+        f"{result.objective:,.1f} {unit} · build {result.build_s:.3f} s · solve {result.solve_s:.3f} s",
         f"served {result.served_loads_per_day:,.1f} loads/day · unmet {result.unmet_loads_per_day:,.1f} · "
         + (f"average lead time {avg:.1f} h ({avg / 24:.2f} days)" if avg is not None else "nothing served")
         + f" · freight USD {result.total_cost_usd_per_day:,.0f}/day",
         "",
-        "Lanes by market",
+        "Lanes by market" + ("" if lanes.height == result.lanes.height else
+                             f" ({lanes.height} of {result.lanes.height} lanes shown)"),
     ]
     names = dict(network.nodes.select("id", "name").iter_rows())
-    for (market,), lanes in result.lanes.group_by("market", maintain_order=True):
-        loads = lanes["loads_per_day"].sum()
-        mean = (lanes["loads_per_day"] * lanes["lead_time_h"]).sum() / loads
+    for (market,), group in lanes.group_by("market", maintain_order=True):
+        loads = group["loads_per_day"].sum()
+        mean = (group["loads_per_day"] * group["lead_time_h"]).sum() / loads if loads > 0 else 0.0
         lines.append(f"  {market} {names[market]}: {loads:,.1f} loads/day, average {mean:.1f} h")
-        for row in lanes.iter_rows(named=True):
+        for row in group.iter_rows(named=True):
             via = f" via {row['crossing']}" if row["crossing"] else ""
             lines.append(f"    {row['commodity']:<16} {row['origin']:<18} {row['loads_per_day']:>9,.1f} "
                          f"{row['lead_time_h']:>7.1f} h{via}  {row['route']}")
-    with _table_config():
-        lines += ["", f"Top bottlenecks (of {result.bottlenecks.height})",
-                  str(result.bottlenecks.head(TOP_BOTTLENECKS)) if result.bottlenecks.height else "  none"]
-        lines += ["", "Unmet demand", str(result.unmet) if result.unmet.height else "  none: every market is served"]
+            lines.append(f"{'':<47}= {format_waterfall(row)}")
+    if lanes.height == 0:
+        lines.append("  none")
+    bottlenecks = result.bottlenecks.head(TOP_BOTTLENECKS).drop("load_hours_saved_per_unit", "value_unit")
+    lines += ["", f"Top bottlenecks (of {result.bottlenecks.height}; value_per_unit in {unit} per unit more)",
+              render_table(bottlenecks, digits={"loads_served_per_unit": 3})
+              if bottlenecks.height else "  none"]
+    lines += ["", "Unmet demand", render_table(unmet) if unmet.height else "  none: every market is served"]
     return "\n".join(lines)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -11,11 +12,55 @@ if TYPE_CHECKING:
     from networks import Network
 
 
-def load_network(network_dir: Path | None) -> Network:
-    """The network in ``network_dir``, or the built-in one (validated; bad input raises InputError)."""
+def load_network(network_dir: Path | None, *, scenario: str | None = None, close: Sequence[str] = ()) -> Network:
+    """The network in ``network_dir`` (or the built-in one), validated, with the changes of a
+    ``scenario`` file or library name and then ``close`` (node or link ids) applied.
+
+    Without ``network_dir`` a scenario works on its own ``network``; with it, on that folder. A
+    sweep is refused (it is many scenarios: run it with ``nearshore batch``). Bad input raises
+    InputError, naming the file, the option and the value."""
     from networks import read_network
 
-    return read_network(network_dir)
+    if scenario is None and not close:
+        return read_network(network_dir)
+    from networks import builtin_path
+    from routing.scenarios import BUILTIN, apply_changes
+
+    changes: list = []
+    source = "--close"
+    if scenario is not None:
+        point = _one_scenario(scenario)
+        changes += point.changes
+        source = point.source or point.name
+        if network_dir is None and point.network != BUILTIN:
+            network_dir = Path(point.network)
+    network = read_network(network_dir if network_dir is not None else builtin_path())
+    changes += [_close_change(network, ident) for ident in close]
+    return apply_changes(network, changes, source=source)
+
+
+def _one_scenario(name: str):  # noqa: ANN202 - a Scenario; imported lazily
+    from networks import InputError
+    from networks.errors import Problem
+    from routing.scenarios import load_scenarios
+
+    points = load_scenarios([name])
+    if len(points) != 1:
+        raise InputError([Problem(name, f"--scenario: the file holds a sweep of {len(points)} scenarios; give one "
+                                        "scenario, or run the sweep with nearshore batch")])
+    return points[0]
+
+
+def _close_change(network: Network, ident: str):  # noqa: ANN202 - a scenario Close change
+    from networks import InputError
+    from networks.errors import Problem
+    from routing.scenarios.schema import Close
+
+    for table in ("nodes", "links"):
+        if ident in set(getattr(network, table)["id"].to_list()):
+            return Close(type="close", table=table, ids=[ident])
+    raise InputError([Problem("--close", f"no node or link has the id {ident!r} (nearshore nodes --search lists "
+                                         "the nodes)")])
 
 
 def emit(text: str, output: Path | None) -> None:

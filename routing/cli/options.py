@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -33,3 +34,14 @@ time_limit_option = click.option(
 usd_per_load_hour_option = click.option(
     "--usd-per-load-hour", type=click.FloatRange(min=0), default=DEFAULT_USD_PER_LOAD_HOUR, show_default=True,
     help="Value of one load-hour in the blend objective.")
+scenario_option = click.option(
+    "--scenario", "scenario", default=None, metavar="FILE",
+    help="Apply the changes of this scenario file or library name (nearshore scenarios) first.")
+close_option = click.option(
+    "--close", "close", multiple=True, metavar="ID",
+    help="Close this node or link (capacity 0) first; repeatable.")
+
+
+def what_if_options(command: Any) -> Any:
+    """``--scenario FILE`` and ``--close ID`` (repeatable), applied to the network before the solve."""
+    return scenario_option(close_option(command))

@@ -19,33 +19,96 @@ from routing.cli.options import (
     time_limit_option,
     usd_per_load_hour_option,
     wait_segments_option,
+    what_if_options,
 )
+
+market_filter = click.option("--market", "markets", multiple=True, metavar="ID",
+                             help="Show only the lanes and unmet demand of this market; repeatable.")
+origin_filter = click.option("--origin", "origins", multiple=True, metavar="ID",
+                             help="Show only the lanes from this plant or origin; repeatable.")
+commodity_filter = click.option("--commodity", "commodities", multiple=True, metavar="ID",
+                                help="Show only this commodity's lanes and unmet demand; repeatable.")
 
 
 @click.command(epilog=EPILOG)
 @network_option
+@what_if_options
 @objective_option
 @solver_option
 @time_limit_option
 @usd_per_load_hour_option
 @wait_segments_option
+@market_filter
+@origin_filter
+@commodity_filter
+@click.option("--geojson", type=click.Path(path_type=Path), default=None, metavar="PATH",
+              help="Also write the solved flows as a GeoJSON map: one line per link used, with its loads per "
+                   "commodity as properties.")
 @format_option
 @output_option
-def solve(network_dir: Path | None, objective: str, solver: str, time_limit_s: float | None,
-          usd_per_load_hour: float, wait_segments: int, fmt: str, output: Path | None) -> None:
-    """Lead-time-optimal flows from plants and origins to markets."""
+def solve(network_dir: Path | None, scenario: str | None, close: tuple[str, ...], objective: str, solver: str,
+          time_limit_s: float | None, usd_per_load_hour: float, wait_segments: int, markets: tuple[str, ...],
+          origins: tuple[str, ...], commodities: tuple[str, ...], geojson: Path | None, fmt: str,
+          output: Path | None) -> None:
+    """Lead-time-optimal flows from plants and origins to markets.
+
+    Prints the headline numbers, each lane with its waterfall (where the hours go), the
+    bottlenecks in the objective's unit and the unmet demand with its reason. --market, --origin
+    and --commodity narrow the lanes and unmet demand shown (the solve is always of the whole
+    network).
+    """
     from routing.cli.format import format_solve
 
-    network = load_network(network_dir)
+    network = load_network(network_dir, scenario=scenario, close=close)
+    check_ids(network, market=markets, origin=origins, commodity=commodities)
     result = _solve(network, objective=objective, solver=solver, time_limit_s=time_limit_s,
                     usd_per_load_hour=usd_per_load_hour, wait_segments=wait_segments)
+    lanes, unmet = _filtered(result, markets, origins, commodities)
+    if geojson is not None:
+        from networks.export import flows_geojson
+
+        write_json(flows_geojson(network, result.flows), geojson)
     if fmt == "json":
-        text = json.dumps(result.to_dict(), indent=2)
+        text = json.dumps(result.to_dict() | {"lanes": lanes.to_dicts(), "unmet": unmet.to_dicts()}, indent=2)
     elif fmt == "csv":
-        text = result.lanes.write_csv()
+        text = lanes.write_csv()
     else:
-        text = format_solve(network, result)
+        text = format_solve(network, result, lanes=lanes, unmet=unmet)
     emit(text, output)
+
+
+def write_json(data: Any, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data), encoding="utf-8")
+    click.echo(f"wrote {path}", err=True)
+
+
+def check_ids(network: Any, **given: tuple[str, ...]) -> None:
+    """Refuse ids of the filters that the network does not have (exit 2), all at once."""
+    from networks import InputError
+    from networks.errors import Problem
+
+    kinds = {"market": ("market",), "origin": ("plant", "origin")}
+    known = {"commodity": set(network.commodities["id"].to_list())}
+    nodes = network.nodes.select("id", "kind")
+    for option, node_kinds in kinds.items():
+        known[option] = set(nodes.filter(nodes["kind"].is_in(node_kinds))["id"].to_list())
+    problems = [Problem(f"--{option}", f"no {option} has the id {ident!r}")
+                for option, ids in given.items() for ident in ids if ident not in known[option]]
+    if problems:
+        raise InputError(problems)
+
+
+def _filtered(result: Any, markets: tuple[str, ...], origins: tuple[str, ...],
+              commodities: tuple[str, ...]) -> tuple[Any, Any]:
+    import polars as pl
+
+    lanes, unmet = result.lanes, result.unmet
+    for column, ids in (("market", markets), ("origin", origins), ("commodity", commodities)):
+        if ids:
+            lanes = lanes.filter(pl.col(column).is_in(ids))
+            unmet = unmet.filter(pl.col(column).is_in(ids)) if column != "origin" else unmet  # unmet has no origin
+    return lanes, unmet
 
 
 def _solve(network: Any, **options: Any) -> Any:
@@ -60,10 +123,12 @@ def _solve(network: Any, **options: Any) -> Any:
 
 @click.command(epilog=EPILOG)
 @network_option
+@what_if_options
 @wait_segments_option
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @output_option
-def crossings(network_dir: Path | None, wait_segments: int, fmt: str, output: Path | None) -> None:
+def crossings(network_dir: Path | None, scenario: str | None, close: tuple[str, ...], wait_segments: int, fmt: str,
+              output: Path | None) -> None:
     """Border crossings as queues: volume, utilisation, wait, value of one more lane or hour.
 
     Solves the network at the least lead time, then reports per crossing (and per lane type) the
@@ -73,7 +138,7 @@ def crossings(network_dir: Path | None, wait_segments: int, fmt: str, output: Pa
     from routing.cli.format import format_frames
     from routing.results.crossings import by_crossing
 
-    network = load_network(network_dir)
+    network = load_network(network_dir, scenario=scenario, close=close)
     result = _solve(network, wait_segments=wait_segments)
     table = by_crossing(result.crossings)
     if fmt == "json":
