@@ -66,7 +66,7 @@ def _close_change(network: Network, ident: str):  # noqa: ANN202 - a scenario Cl
 def emit(text: str, output: Path | None) -> None:
     """Print ``text``, or write it to ``output`` (one line on stderr says where)."""
     if output is None:
-        click.echo(text)
+        click.echo(text.rstrip("\n"))
     else:
         output.parent.mkdir(parents=True, exist_ok=True)
         output.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")

@@ -27,6 +27,8 @@ COMMANDS = {
     "compare": "routing.cli.compare:compare",
     "batch": "routing.cli.batch:batch",
     "scenarios": "routing.cli.batch:scenarios",
+    "route": "routing.cli.route:route",
+    "nodes": "routing.cli.nodes:nodes",
 }
 """Built-in commands: name -> ``module:attribute``, imported when the command is used."""
 PLUGIN_GROUP = "nearshore.commands"

@@ -76,3 +76,21 @@ def test_replace_checks_only_the_changed_columns_but_reports_like_a_full_check(b
 def test_replace_rejects_an_unknown_table(builtin):
     with pytest.raises(TypeError, match="unknown table"):
         builtin.replace(routes=builtin.links)
+
+
+def test_geojson_lines_across_the_antimeridian_are_cut_in_two_parts_within_range():
+    """RFC 7946 3.1.9: Busan -> Seattle crosses 180 degrees; each part stays within [-180, 180] and
+    the two parts meet at the same latitude on either side."""
+    from networks import read_network
+    from networks.export import line_geometry, to_geojson
+
+    cut = [f for f in to_geojson(read_network())["features"] if f["geometry"]["type"] == "MultiLineString"]
+    assert len(cut) == 42
+    for feature in cut:
+        first, second = feature["geometry"]["coordinates"]
+        assert all(-180 <= lon <= 180 and -90 <= lat <= 90 for lon, lat in first + second)
+        assert abs(first[-1][0]) == abs(second[0][0]) == 180 and first[-1][0] == -second[0][0]
+        assert first[-1][1] == second[0][1]
+    east = line_geometry([150.0, 0.0], [-150.0, 30.0])["coordinates"]
+    assert east == [[[150.0, 0.0], [180.0, 15.0]], [[-180.0, 15.0], [-150.0, 30.0]]]
+    assert line_geometry([-100.0, 25.0], [-90.0, 30.0])["type"] == "LineString"

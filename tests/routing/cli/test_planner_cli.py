@@ -1,0 +1,105 @@
+"""The planner's questions on the command line: nodes, route, solve filters, --scenario/--close,
+network export, solved flows as GeoJSON; exit codes and one-line errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from networks import read_network
+from routing.cli.main import main
+
+DATA = Path(__file__).parents[2] / "data"
+TWO = DATA / "two_routes"
+
+
+def run(capsys, *args: object) -> tuple[int, str, str]:
+    code = main([str(a) for a in args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_nodes_search_finds_laredo_and_kind_filters(capsys):
+    code, out, _ = run(capsys, "nodes", "--search", "laredo", "--format", "json")
+    assert code == 0
+    found = {row["id"] for row in json.loads(out)}
+    assert {"POE_WTB", "POE_COL_SOL", "RAIL_LRD"} <= found
+    code, out, _ = run(capsys, "nodes", "--kind", "market", "--format", "csv")
+    markets = pl.read_csv(out.encode())
+    assert code == 0 and set(markets["kind"]) == {"market"} and "US_CHI" in markets["id"].to_list()
+    code, out, _ = run(capsys, "nodes", "--network", TWO, "--search", "bridge")
+    assert code == 0 and "| B1 " in out and "| B2 " in out and "2 of 4 nodes" in out
+
+
+def test_route_gives_the_fastest_path_and_the_solved_lanes(capsys):
+    code, out, _ = run(capsys, "route", "P", "M", "--network", TWO, "--format", "json")
+    assert code == 0
+    answer = json.loads(out)
+    assert answer["fastest"]["lead_time_h"] == 15 and answer["fastest"]["route"] == "P>B1>M"
+    lanes = {row["route"]: row["loads_per_day"] for row in answer["solved_lanes"]}
+    assert lanes == {"P>B1>M": pytest.approx(10), "P>B2>M": pytest.approx(20)}
+    code, out, _ = run(capsys, "route", "P", "M", "--network", TWO, "--close", "B1")
+    assert code == 0 and "Fastest path (dwell + transit, no queue wait): 19.0 h" in out
+    code, _, err = run(capsys, "route", "M", "P", "--network", TWO)
+    assert code == 3 and "no open path from M to P" in err
+    code, _, err = run(capsys, "route", "P", "NOPE", "--network", TWO)
+    assert code == 2 and err.strip() == "error: MARKET: no node has the id 'NOPE' (nearshore nodes --search lists them)"
+
+
+def test_route_on_the_built_in_network(capsys):
+    code, out, _ = run(capsys, "route", "MX_MTY", "US_CHI")
+    assert code == 0 and "MX_MTY>HUB_MX_NLD>POE_WTB>HUB_US_LRD>US_CHI" in out and "= truck" in out
+
+
+def test_solve_filters_and_waterfall(capsys):
+    code, out, _ = run(capsys, "solve", "--market", "US_ATL", "--commodity", "auto_parts", "--format", "json")
+    assert code == 0
+    lanes = json.loads(out)["lanes"]
+    assert lanes and {(r["market"], r["commodity"]) for r in lanes} == {("US_ATL", "auto_parts")}
+    code, out, _ = run(capsys, "solve", "--origin", "MX_MTY")
+    assert code == 0 and "lanes shown)" in out and "  = truck" in out
+    code, _, err = run(capsys, "solve", "--market", "US_NOWHERE", "--origin", "US_ATL")
+    assert code == 2
+    assert err.splitlines() == ["error: --market: no market has the id 'US_NOWHERE'",
+                                "error: --origin: no origin has the id 'US_ATL'"]
+
+
+def test_close_and_scenario_on_solve_and_crossings(capsys, tmp_path):
+    code, out, _ = run(capsys, "solve", "--network", TWO, "--close", "B1", "--format", "json")
+    assert code == 0 and json.loads(out)["avg_lead_time_h"] == pytest.approx(19)
+    code, _, err = run(capsys, "solve", "--network", TWO, "--close", "B9")
+    assert code == 2 and "--close: no node or link has the id 'B9'" in err
+    code, out, _ = run(capsys, "crossings", "--scenario", "wtb_closed", "--format", "json")
+    wtb = [row for row in json.loads(out) if row["crossing"] == "POE_WTB"]
+    assert code == 0 and wtb[0]["loads_per_day"] == pytest.approx(0, abs=1e-6)
+    code, _, err = run(capsys, "solve", "--scenario", "laredo_power_sweep")
+    assert code == 2 and "sweep of 8 scenarios" in err
+
+
+def test_network_export_round_trips_and_keeps_the_summary_command(capsys, tmp_path):
+    code, _, err = run(capsys, "network", "export", tmp_path / "copy")
+    assert code == 0 and "wrote 7 tables" in err
+    original, copy = read_network(), read_network(tmp_path / "copy")
+    for name, table in original.tables().items():
+        assert copy.tables()[name].equals(table), name
+    code, _, err = run(capsys, "network", "export", tmp_path / "copy")
+    assert code == 2 and "is not empty" in err
+    code, _, _ = run(capsys, "network", "export", tmp_path / "closed", "--network", TWO, "--close", "B1")
+    closed = read_network(tmp_path / "closed").nodes.filter(pl.col("id") == "B1")
+    assert code == 0 and closed["throughput_loads_per_day"].item() == 0
+    code, out, _ = run(capsys, "network", TWO)
+    assert code == 0 and out.startswith("Network('two_routes'")
+
+
+def test_solve_geojson_maps_the_solved_flows(capsys, tmp_path):
+    path = tmp_path / "maps" / "flows.geojson"
+    code, _, err = run(capsys, "solve", "--network", TWO, "--geojson", path)
+    assert code == 0 and f"wrote {path}" in err
+    features = {f["properties"]["link"]: f for f in json.loads(path.read_text())["features"]}
+    assert set(features) == {"P-B1", "B1-M", "P-B2", "B2-M"}
+    assert features["P-B2"]["properties"]["loads_per_day"] == pytest.approx(20)
+    assert features["P-B2"]["properties"]["parts_loads_per_day"] == pytest.approx(20)
+    assert features["P-B1"]["geometry"]["type"] == "LineString"
