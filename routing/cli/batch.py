@@ -16,6 +16,7 @@ from typing import Any
 
 import click
 
+from routing.cli.exits import EPILOG, EXIT_INTERRUPTED
 from routing.cli.io import emit
 from routing.cli.options import output_option
 
@@ -57,7 +58,8 @@ resume_option = click.option(
 
 
 @click.command(epilog="Exit codes: 0 every scenario optimal, 2 bad scenario files, "
-                      "3 some scenario not optimal (failed or no solution), 1 unexpected error.")
+                      "3 some scenario not optimal (failed or no solution), 1 unexpected error, "
+                      "130 interrupted (Ctrl-C; finished scenarios are kept, --resume goes on).")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path), metavar="SCENARIO_OR_DIR...")
 @jobs_option
 @executor_option
@@ -91,7 +93,7 @@ def batch(paths: tuple[Path, ...], jobs: int | None, executor: str, ray_address:
     except KeyboardInterrupt:
         progress.end_line()
         click.echo(f"interrupted: finished scenarios are in {out_dir}; rerun with --resume to go on", err=True)
-        raise
+        raise click.exceptions.Exit(EXIT_INTERRUPTED) from None
     progress.finish(result)
     emit(summary_text(result.summary, fmt), output)
     if not result.all_optimal:
@@ -102,33 +104,69 @@ def batch(paths: tuple[Path, ...], jobs: int | None, executor: str, ray_address:
                          f"({names}); see {out_dir / 'summary.parquet'}")
 
 
+class SmoothedEta:
+    """Seconds left, from an exponentially weighted mean of the time between finished scenarios.
+
+    The first finish after the start carries the workers' start-up (processes, imports, the first
+    LP) and is not used; no ETA is given until two scenarios have finished in this run."""
+
+    def __init__(self, *, weight: float = 0.2) -> None:
+        self.weight = weight
+        self.last: float | None = None
+        self.mean_s: float | None = None
+
+    def update(self, now: float, remaining: int) -> float | None:
+        if self.last is not None:
+            gap = now - self.last
+            self.mean_s = gap if self.mean_s is None else self.weight * gap + (1 - self.weight) * self.mean_s
+        self.last = now
+        return None if self.mean_s is None else self.mean_s * remaining
+
+
 class _Progress:
-    """One line on stderr: done / failed / remaining and an ETA; redrawn in place on a terminal,
-    otherwise printed at most every few seconds."""
+    """Progress on stderr: a rich progress bar on a terminal; elsewhere one line at most every few
+    seconds. The ETA is smoothed (:class:`SmoothedEta`)."""
 
     def __init__(self, *, every_s: float = 5.0) -> None:
         self.tty = sys.stderr.isatty()
         self.every_s = every_s
         self.last = 0.0
         self.text = ""
+        self.eta = SmoothedEta()
+        self.bar: Any = None
+        self.task: Any = None
 
     def update(self, progress: Any, row: dict[str, Any]) -> None:
-
+        now = time.monotonic()
+        eta_s = self.eta.update(now, progress.remaining) if progress.done > progress.resumed else None
         resumed = f" ({progress.resumed} from an earlier run)" if progress.resumed else ""
         self.text = (f"batch: {progress.done}/{progress.total} done{resumed}, {progress.failed} failed, "
-                     f"{progress.remaining} remaining, ETA {format_duration(progress.eta_s)}")
-        now = time.monotonic()
+                     f"{progress.remaining} remaining, ETA {format_duration(eta_s)}")
         if self.tty:
-            click.echo("\r" + self.text + "\033[K", nl=False, err=True)
+            self._draw(progress, eta_s)
         elif now - self.last >= self.every_s or progress.remaining == 0:
             click.echo(self.text, err=True)
             self.last = now
 
+    def _draw(self, progress: Any, eta_s: float | None) -> None:
+        if self.bar is None:
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+            self.bar = Progress(TextColumn("batch"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[note]}"),
+                                TimeElapsedColumn(), TextColumn("ETA {task.fields[eta]}"),
+                                console=Console(stderr=True), transient=False)
+            self.bar.start()
+            self.task = self.bar.add_task("batch", total=progress.total, note="", eta="?")
+        self.bar.update(self.task, completed=progress.done, eta=format_duration(eta_s),
+                        note=f"{progress.failed} failed" + (f", {progress.resumed} resumed" if progress.resumed else ""))
+
     def end_line(self) -> None:
-        """End the line redrawn in place on a terminal."""
-        if self.tty and self.text:
-            click.echo("", err=True)
-            self.text = ""
+        """Stop the progress bar (or end the line redrawn in place)."""
+        if self.bar is not None:
+            self.bar.stop()
+            self.bar = None
+        self.text = ""
 
     def finish(self, result: Any) -> None:
 
@@ -178,7 +216,7 @@ def summary_text(summary: Any, fmt: str) -> str:
     return format_summary(summary)
 
 
-@click.command()
+@click.command(epilog=EPILOG)
 @click.option("--export", "export_dir", type=click.Path(file_okay=False, path_type=Path), default=None, metavar="DIR",
               help="Write the scenario files to this folder, to copy and edit.")
 def scenarios(export_dir: Path | None) -> None:

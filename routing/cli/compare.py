@@ -16,12 +16,12 @@ import click
 
 from routing.cli.exits import EPILOG, NoSolution
 from routing.cli.io import emit, load_network
-from routing.cli.options import network_option, output_option
+from routing.cli.options import network_option, output_option, what_if_options
 
 if TYPE_CHECKING:
     import polars as pl
 
-PLOT_SUFFIXES = (".png", ".svg")
+PLOT_SUFFIXES = (".png", ".svg", ".pdf")
 
 
 class MissingExtra(click.ClickException):
@@ -35,15 +35,21 @@ def _check_plot(path: Path | None) -> None:
     if path is None:
         return
     if path.suffix.lower() not in PLOT_SUFFIXES:
-        raise click.BadParameter(f"must end in .png or .svg, got {path.name!r}", param_hint="'--plot'")
+        raise click.BadParameter(f"must end in .png, .svg or .pdf, got {path.name!r}", param_hint="'--plot'")
     try:
         import matplotlib  # noqa: F401
     except ImportError:
         raise MissingExtra("--plot needs matplotlib: pip install 'nearshore[plot]'") from None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)  # before the work, so a bad folder fails first
+    except OSError as error:
+        raise click.BadParameter(f"cannot create the folder {path.parent}: {error.strerror}",
+                                 param_hint="'--plot'") from None
 
 
 @click.command("compare", epilog=EPILOG)
 @network_option
+@what_if_options
 @click.option("--market", "markets", multiple=True, metavar="ID", help="Market node id (repeat). Default: all.")
 @click.option("--commodity", "commodities", multiple=True, metavar="ID", help="Commodity id (repeat). Default: all.")
 @click.option("--asia", multiple=True, metavar="ORIGIN", help="Asian origin node id (repeat). Default: every origin.")
@@ -60,8 +66,8 @@ def _check_plot(path: Path | None) -> None:
               help="table: readable side by side; json: a list of row objects; csv: the same rows.")
 @output_option
 @click.option("--plot", "plot_path", type=click.Path(path_type=Path), default=None,
-              help="Write a PNG or SVG: lead-time CDFs per market and waterfall bars (pip install 'nearshore[plot]').")
-def compare(network_dir: Path | None, markets: tuple[str, ...], commodities: tuple[str, ...], asia: tuple[str, ...],
+              help="Write a PNG, SVG or PDF (folders are created): lead-time CDFs per market and waterfall bars (pip install 'nearshore[plot]').")
+def compare(network_dir: Path | None, scenario: str | None, close: tuple[str, ...], markets: tuple[str, ...], commodities: tuple[str, ...], asia: tuple[str, ...],
             mexico: tuple[str, ...], service_level: float, carrying_rate: float, samples: int, seed: int, fmt: str,
             output: Path | None, plot_path: Path | None) -> None:
     """Asia vs Mexico: lead-time spread, pipeline and safety stock, landed cost per load.
@@ -72,7 +78,7 @@ def compare(network_dir: Path | None, markets: tuple[str, ...], commodities: tup
     from routing.analysis.compare import compare_sourcing
 
     _check_plot(plot_path)
-    network = load_network(network_dir)
+    network = load_network(network_dir, scenario=scenario, close=close)
     rows = compare_sourcing(network, markets=list(markets) or None, commodities=list(commodities) or None,
                             asia=list(asia) or None, mexico=list(mexico) or None, service_level=service_level,
                             annual_carrying_rate=carrying_rate, samples=samples, seed=seed,

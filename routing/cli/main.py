@@ -17,7 +17,15 @@ from typing import Any
 
 import click
 
-from routing.cli.exits import EPILOG, EXIT_BAD_INPUT, EXIT_NO_SOLUTION, EXIT_OK, EXIT_UNEXPECTED, NoSolution
+from routing.cli.exits import (
+    EPILOG,
+    EXIT_BAD_INPUT,
+    EXIT_INTERRUPTED,
+    EXIT_NO_SOLUTION,
+    EXIT_OK,
+    EXIT_UNEXPECTED,
+    NoSolution,
+)
 
 COMMANDS = {
     "solve": "routing.cli.solve:solve",
@@ -61,16 +69,29 @@ def cli(ctx: click.Context, debug: bool) -> None:
     ctx.obj = {"debug": debug}
 
 
+def hoist_debug(args: list[str]) -> tuple[list[str], bool]:
+    """``--debug`` anywhere before a ``--`` moved to the front, where the group takes it."""
+    end = args.index("--") if "--" in args else len(args)
+    debug = "--debug" in args[:end]
+    rest = [a for a in args[:end] if a != "--debug"] + args[end:]
+    return (["--debug", *rest] if debug else rest), debug
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Run the CLI, turning library errors into one-line messages and exit codes."""
+    """Run the CLI, turning library errors into one-line messages and exit codes (130 on Ctrl-C)."""
     from networks.errors import InputError, NearshoreError
 
-    debug = "--debug" in (argv if argv is not None else sys.argv[1:])
+    args, debug = hoist_debug(list(argv if argv is not None else sys.argv[1:]))
     try:
-        cli.main(args=argv, standalone_mode=False)
-    except click.exceptions.Abort:
-        click.echo("Aborted.", err=True)
-        return EXIT_UNEXPECTED
+        returned = cli.main(args=args, standalone_mode=False)  # an Exit(code) raised in a command comes back here
+        if isinstance(returned, int) and not isinstance(returned, bool) and returned != EXIT_OK:
+            return returned
+    except (KeyboardInterrupt, click.exceptions.Abort) as stop:
+        if isinstance(stop, click.exceptions.Abort) and not isinstance(stop.__cause__, KeyboardInterrupt):
+            click.echo("Aborted.", err=True)
+            return EXIT_UNEXPECTED
+        click.echo("interrupted", err=True)
+        return EXIT_INTERRUPTED
     except click.exceptions.Exit as done:
         return done.exit_code
     except click.ClickException as usage:

@@ -20,7 +20,7 @@ LEG_COLORS = ("#2c7fb8", "#7fcdbb", "#8c6d31", "#636363", "#bdbdbd", "#e6550d", 
 
 
 def plot_comparison(rows: pl.DataFrame, path: Path) -> None:
-    """Write the figure to ``path`` (format from its suffix: .png or .svg).
+    """Write the figure to ``path`` (format from its suffix: .png, .svg or .pdf).
 
     ``rows`` is :func:`routing.analysis.compare.compare_sourcing` output with ``cdf_days``.
     """

@@ -218,3 +218,48 @@ def test_batch_writes_csv_to_output_and_takes_library_names(capsys, tmp_path):
     assert table["scenario"].to_list() == ["base", "wtb_closed"]
     assert {"objective_kind", "objective", "total_cost_usd_per_day", "served_loads_per_day", "unmet_share",
             "cost_change_vs_base_pct", "comparable", "comparable_reason"} <= set(table.columns)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a pty")
+def test_ctrl_c_through_a_pty_exits_130_says_where_the_work_is_and_prints_no_traceback(tmp_path):
+    """Ctrl-C typed at a terminal reaches the whole process group (the driver and its workers)."""
+    import pty
+
+    values = ", ".join(str(round(0.5 + i / 1000, 3)) for i in range(400))
+    write(tmp_path / "s", "grid.toml", '[[changes]]\ntype = "scale"\ntable = "demand"\nfactor = 1\n'
+                                       f'[sweep.demand]\nchange = 1\nvalues = [{values}]\n')
+    out_dir = tmp_path / "out"
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: the CLI on the pty, two worker processes
+        os.execv(sys.executable, [sys.executable, "-m", "routing.cli", "batch", str(tmp_path / "s"), "--jobs", "2",
+                                  "--out", str(out_dir)])
+    output = b""
+    deadline = time.monotonic() + 120
+    sent = False
+    while time.monotonic() < deadline:
+        if not sent and len(list((out_dir / "scenarios").glob("*/summary.parquet"))) >= 5:
+            os.write(fd, b"\x03")  # Ctrl-C, as typed: the terminal sends SIGINT to the foreground group
+            sent = True
+        try:
+            import select
+
+            ready, _, _ = select.select([fd], [], [], 0.05)
+            if ready:
+                chunk = os.read(fd, 65536)
+                if not chunk:
+                    break
+                output += chunk
+        except OSError:
+            break
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            break
+    else:
+        os.kill(pid, signal.SIGKILL)
+    if not done:
+        _, status = os.waitpid(pid, 0)
+    text = output.decode(errors="replace")
+    assert sent, text
+    assert os.waitstatus_to_exitcode(status) == 130, text
+    assert "Traceback" not in text
+    assert f"interrupted: finished scenarios are in {out_dir}; rerun with --resume to go on" in text.replace("\r\n", "\n")

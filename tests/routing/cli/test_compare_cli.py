@@ -91,10 +91,10 @@ def test_service_level_out_of_range_is_a_usage_error(capsys):
     assert any("--service-level" in line for line in err)
 
 
-@pytest.mark.parametrize("suffix, magic", [(".png", b"\x89PNG"), (".svg", b"<?xml")])
-def test_plot_writes_png_or_svg(capsys, tmp_path, suffix, magic):
+@pytest.mark.parametrize("suffix, magic", [(".png", b"\x89PNG"), (".svg", b"<?xml"), (".pdf", b"%PDF")])
+def test_plot_writes_png_svg_or_pdf_into_new_folders(capsys, tmp_path, suffix, magic):
     pytest.importorskip("matplotlib")
-    path = tmp_path / f"compare{suffix}"
+    path = tmp_path / "new" / "folder" / f"compare{suffix}"
     code, out, err = run(capsys, "--network", SMALL, "--samples", 500, "--plot", path, "--format", "json")
     assert code == EXIT_OK and err == [f"wrote {path}"]
     assert path.read_bytes().startswith(magic)
@@ -102,9 +102,9 @@ def test_plot_writes_png_or_svg(capsys, tmp_path, suffix, magic):
 
 
 def test_plot_to_another_format_exits_2(capsys, tmp_path):
-    code, _, err = run(capsys, "--network", SMALL, "--plot", tmp_path / "compare.pdf")
+    code, _, err = run(capsys, "--network", SMALL, "--plot", tmp_path / "compare.jpg")
     assert code == EXIT_BAD_INPUT
-    assert any("must end in .png or .svg" in line for line in err)
+    assert any("must end in .png, .svg or .pdf" in line for line in err)
 
 
 def test_plot_without_matplotlib_says_how_to_install_it(capsys, tmp_path, monkeypatch):

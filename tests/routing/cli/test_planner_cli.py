@@ -103,3 +103,32 @@ def test_solve_geojson_maps_the_solved_flows(capsys, tmp_path):
     assert features["P-B2"]["properties"]["loads_per_day"] == pytest.approx(20)
     assert features["P-B2"]["properties"]["parts_loads_per_day"] == pytest.approx(20)
     assert features["P-B1"]["geometry"]["type"] == "LineString"
+
+
+def test_ctrl_c_in_any_command_exits_130_without_a_traceback(capsys, monkeypatch):
+    import routing
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(routing, "solve_lead_time", interrupted)
+    code, out, err = run(capsys, "solve", "--network", TWO)
+    assert code == 130 and out == "" and err.strip() == "interrupted"
+
+
+def test_debug_is_accepted_after_the_subcommand(capsys):
+    from routing.cli.main import hoist_debug
+
+    assert hoist_debug(["solve", "--debug", "--network", "x"]) == (["--debug", "solve", "--network", "x"], True)
+    assert hoist_debug(["route", "--", "--debug"]) == (["route", "--", "--debug"], False)
+    code, out, _ = run(capsys, "nodes", "--network", TWO, "--debug", "--format", "csv")
+    assert code == 0 and out.startswith("id,name,kind")
+    with pytest.raises(Exception, match="B9"):  # --debug: the error itself, not one line
+        main(["solve", "--network", str(TWO), "--close", "B9", "--debug"])
+
+
+@pytest.mark.parametrize("command", ["solve", "crossings", "compare", "route", "nodes", "network", "network export",
+                                     "validate", "batch", "scenarios"])
+def test_every_command_help_states_the_exit_codes(capsys, command):
+    code, out, _ = run(capsys, *command.split(), "--help")
+    assert code == 0 and "Exit codes:" in out and "130" in out.replace("\n", " "), out
