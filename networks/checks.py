@@ -39,20 +39,30 @@ STRUCTURE: dict[str, tuple[str, ...]] = {
 """The columns that the checks of references, roles and routes read (see ``check_network``)."""
 
 
-def check_network(tables: Tables, *, values_of: Collection[str] | None = None) -> list[Problem]:
+def check_network(tables: Tables, *, values_of: Collection[str] | None = None,
+                  usable: Collection[str] | None = None) -> list[Problem]:
     """Run every cross-table check; reachability only once the references are sound.
 
     ``values_of`` names the tables of a valid network whose values changed while its
     :data:`STRUCTURE` columns did not (a scenario that changes values only): then only the checks
     of values that read those tables run, not those of references, roles and routes.
+
+    ``usable`` names the tables that can be read when some have problems of their own: each check
+    runs when every table it reads is usable, and reachability does not run (every problem of a
+    broken folder is reported in one run, without the consequences of the broken tables).
     """
-    problems = [p for check, reads in _VALUE_CHECKS if values_of is None or reads & set(values_of)
+    ok = set(tables) if usable is None else set(usable) & set(tables)
+    problems = [p for check, reads in _VALUE_CHECKS
+                if (values_of is None or reads & set(values_of)) and reads | {"nodes"} <= ok  # all read node kinds
                 for p in check(tables)]
     if values_of is not None:
         return problems
-    problems = (check_for_unknown_references(tables) + check_for_self_loops(tables)
-                + check_for_misplaced_roles(tables) + problems + check_for_unknown_tariff_references(tables))
-    if not problems:
+    structural = [(check_for_unknown_references, {"nodes", "commodities", "links", "supply", "demand"}),
+                  (check_for_self_loops, {"links"}), (check_for_misplaced_roles, {"nodes", "supply", "demand"})]
+    problems = [p for check, reads in structural if reads <= ok for p in check(tables)] + problems
+    if {"tariffs", "nodes", "commodities"} <= ok:
+        problems += check_for_unknown_tariff_references(tables)
+    if not problems and usable is None:
         problems += check_for_unreachable_markets(tables)
     return problems
 

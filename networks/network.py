@@ -18,6 +18,8 @@ from networks.schema import TABLES, Table
 if TYPE_CHECKING:
     import networkx as nx
 
+    from networks.errors import Problem
+
 _NAMES = {t.file: t.name for t in TABLES}
 _TABLES = {t.name: t for t in TABLES}
 
@@ -198,15 +200,19 @@ def read_network(path: str | Path | None = None) -> Network:
         frame, bad = read_csv(folder / table.file, table)
         problems += bad
         raw[_NAMES[table.file]] = frame
-    if problems:
-        raise NetworkError(problems, source=str(folder))
-    return _build(raw, name=folder.name, source=str(folder))
+    return _build(raw, name=folder.name, source=str(folder), read_problems=problems)
 
 
 def _build(raw: dict[str, pl.DataFrame], *, name: str, source: str = "",
            only: dict[str, tuple[str, ...]] | None = None, values_of: list[str] | None = None,
-           indices: Indices | None = None) -> Network:
-    """Check the tables, then the network.
+           indices: Indices | None = None, read_problems: list[Problem] | None = None) -> Network:
+    """Check the tables, then the network, and report every problem in one go.
+
+    A table that could not be read (``None`` in ``raw``: its problems are in ``read_problems``)
+    is left out; the cross-table checks run on every table that was read and is sound enough to
+    look ids up in (its columns present, its ids unique), so one run lists the problems of the
+    cells and those between the tables. Reachability runs only on a network with no other
+    problem: on broken tables it could only report consequences.
 
     ``only`` names, per table of a built network, the columns that changed and need checking (see
     :func:`networks.read.check_table`; ``()``: unchanged); ``values_of`` the tables whose values
@@ -214,22 +220,39 @@ def _build(raw: dict[str, pl.DataFrame], *, name: str, source: str = "",
     the same id columns.
     """
     only = only or {}
-    tables, problems = {}, []
+    tables, problems, usable = {}, list(read_problems or []), set()
     for table in TABLES:
         key = _NAMES[table.file]
         frame = raw.get(key)
         if only.get(key) == ():
             tables[key] = frame.with_row_index(LINE, offset=2)
+            usable.add(key)
             continue
+        if frame is None and read_problems:
+            continue  # missing or unreadable: already reported
         typed, bad = check_table(empty_table(table) if frame is None else frame, table, only=only.get(key))
         tables[key], problems = typed, problems + bad
+        if not bad or _sound(frame, typed, table):
+            usable.add(key)
     if not problems:
         problems = check_network(tables, values_of=values_of)
+    elif values_of is None:
+        problems += check_network(tables, usable=usable)
     if problems:
         raise NetworkError(problems, source=source or name)
     ordered = {key: _ordered(raw[key] if only.get(key) == () else tables[key], table, sorted_=key in only and not set(
         only[key]) & set(table.key)) for key, table in _TABLES.items()}
     return Network._trusted(ordered, name=name, indices=indices)
+
+
+def _sound(raw: pl.DataFrame | None, typed: pl.DataFrame, table: Table) -> bool:
+    """A table with bad cells that the cross-table checks can still read: every column present and
+    its key columns filled and unique."""
+    required = {c.name for c in table.columns if c.required}
+    if raw is None or not required <= set(raw.columns) or not set(table.key) <= set(typed.columns):
+        return False
+    keys = typed.select(table.key)
+    return keys.null_count().sum_horizontal().item() == 0 and not keys.is_duplicated().any()
 
 
 def _ordered(frame: pl.DataFrame, table: Table, *, sorted_: bool) -> pl.DataFrame:

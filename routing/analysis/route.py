@@ -9,6 +9,7 @@ are not part of it: the solved lanes carry them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 import numpy as np
 
@@ -92,7 +93,7 @@ def fastest_route(network: Network, origin: str, market: str) -> FastestRoute | 
         path.append(int(pred[path[-1]]))
     path.reverse()
     link_of = {(int(a.tail[i]), int(a.head[i])): int(i) for i in best}
-    arcs = np.array([link_of[(u, v)] for u, v in zip(path, path[1:], strict=False)], dtype=np.int64)
+    arcs = np.array([link_of[pair] for pair in pairwise(path)], dtype=np.int64)
     waterfall = path_waterfall(network, np.array(path), arcs)
     return FastestRoute(origin, market, float(sum(waterfall.values())), tuple(ids[i] for i in path),
                         tuple(network.links["id"][arcs].to_list()), waterfall)

@@ -39,7 +39,7 @@ def load_network(network_dir: Path | None, *, scenario: str | None = None, close
     return apply_changes(network, changes, source=source)
 
 
-def _one_scenario(name: str):  # noqa: ANN202 - a Scenario; imported lazily
+def _one_scenario(name: str):  # -> Scenario, imported lazily
     from networks import InputError
     from networks.errors import Problem
     from routing.scenarios import load_scenarios
@@ -51,7 +51,7 @@ def _one_scenario(name: str):  # noqa: ANN202 - a Scenario; imported lazily
     return points[0]
 
 
-def _close_change(network: Network, ident: str):  # noqa: ANN202 - a scenario Close change
+def _close_change(network: Network, ident: str):  # -> a scenario Close change
     from networks import InputError
     from networks.errors import Problem
     from routing.scenarios.schema import Close

@@ -55,5 +55,6 @@ def test_the_optimum_serves_every_market_or_explains_why(network):
             assert unmet[(node, commodity)]["unmet_loads_per_day"] == pytest.approx(missing, abs=1e-6)
             assert unmet[(node, commodity)]["reason"]
     # Laredo is the border's bottleneck: its queue is the most valuable place for one more lane
-    lanes = result.bottlenecks.filter(pl.col("kind") == "crossing_lane")
-    assert lanes["id"][0].startswith("POE_WTB/")
+    # (queue marginals are in `crossings`; `bottlenecks` lists a lane type only once it is full)
+    lanes = result.crossings.sort("value_of_lane_h", descending=True)
+    assert lanes["crossing"][0] == "POE_WTB"

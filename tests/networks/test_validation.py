@@ -233,3 +233,32 @@ def test_replace_revalidates(two_routes):
     net = read_network(two_routes)
     with pytest.raises(NetworkError, match="dwell_h: must be >= 0"):
         net.replace(nodes=net.nodes.with_columns(dwell_h=pl.lit(-1.0)))
+
+
+def test_one_run_lists_per_table_and_cross_table_problems_together(copy_network):
+    """A negative capacity (links.csv's own rule), a link to a node that does not exist and demand
+    at a plant (cross-table rules), a missing tariffs-free commodities file elsewhere: all at once."""
+    folder = copy_network("both")
+    links = (folder / "links.csv").read_text().replace("P-B1,P,B1,truck,4,,", "P-B1,P,B1,truck,4,-5,")
+    (folder / "links.csv").write_text(links + "B2-X,B2,X,truck,1,,100,10,test\n")
+    (folder / "demand.csv").write_text("node,commodity,loads_per_day\nM,parts,30\nP,parts,1\n")
+    with pytest.raises(NetworkError) as caught:
+        read_network(folder)
+    lines = [str(p) for p in caught.value.problems]
+    assert any("links.csv row 2 (P-B1): capacity_loads_per_day: must be >= 0" in line for line in lines), lines
+    assert any("links.csv row 6 (B2-X): to: unknown node" in line for line in lines), lines
+    assert any("demand.csv row 3 (P/parts): node: demand is only allowed at market nodes" in line
+               for line in lines), lines
+
+
+def test_cross_table_checks_skip_tables_that_could_not_be_read(copy_network):
+    folder = copy_network("missing")
+    (folder / "nodes.csv").unlink()
+    (folder / "demand.csv").write_text("node,commodity,loads_per_day\nM,nothing,30\n")
+    with pytest.raises(NetworkError) as caught:
+        read_network(folder)
+    lines = [str(p) for p in caught.value.problems]
+    assert lines[0].startswith("nodes.csv: file is missing")
+    assert any("demand.csv row 2 (M/nothing): commodity: unknown commodity" in line for line in lines) is False
+    # references to nodes cannot be checked without nodes.csv; nothing about them is invented
+    assert not any("unknown node" in line for line in lines), lines
