@@ -23,7 +23,7 @@ out_option = click.option(
 
 
 @click.command("bench", epilog="Exit codes: 0 ok, 1 a measurement failed or peers disagree on an objective, "
-                               "2 bad usage.")
+                               "2 bad usage, 130 interrupted (Ctrl-C).")
 @suite_option
 @out_option
 @click.option("--instance", "instances", multiple=True, help="Only this instance (repeat for more).")

@@ -20,6 +20,7 @@ into what a planner compares, per load and per day of demand ``d`` (loads/day se
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from statistics import NormalDist
 
@@ -70,6 +71,7 @@ def compare_sourcing(
     samples: int = DEFAULT_SAMPLES,
     seed: int = 0,
     cdf_points: int = 0,
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> pl.DataFrame:
     """Lead time, inventory and landed cost of each market's demand sourced from Asia and from Mexico.
 
@@ -90,6 +92,8 @@ def compare_sourcing(
         Monte Carlo samples per row and the seed; same inputs and seed give the same numbers.
     cdf_points
         If > 0, add ``cdf_days``: lead-time quantiles at that many evenly spaced levels (for plots).
+    on_progress
+        Called as ``on_progress(done, total)`` after each (sourcing, market) solve.
 
     Returns
     -------
@@ -111,7 +115,7 @@ def compare_sourcing(
     """
     _check_options(network, service_level, annual_carrying_rate, samples)
     choice = choose_sourcing(network, markets=markets, commodities=commodities, asia=asia, mexico=mexico)
-    lanes, outcomes = solve_sourcing(network, choice)
+    lanes, outcomes = solve_sourcing(network, choice, on_progress=on_progress)
     keys = ["sourcing", "market", "commodity"]
     spread = sample_lead_times(network, lanes, samples=samples, seed=seed, by=keys, cdf_points=cdf_points)
     rows = outcomes.join(_main_lanes(network, lanes), on=keys, how="left").join(
@@ -184,7 +188,8 @@ def _pick(network: Network, given: list[str] | None, known: list[str], field: st
     return sorted(set(given) & set(known))
 
 
-def solve_sourcing(network: Network, choice: SourcingChoice) -> tuple[pl.DataFrame, pl.DataFrame]:
+def solve_sourcing(network: Network, choice: SourcingChoice, *,
+                   on_progress: Callable[[int, int], None] | None = None) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Solve every (sourcing, market) scenario on one model; return the lanes and, per market and
     commodity, the outcome (status, served and unmet loads).
 
@@ -197,6 +202,7 @@ def solve_sourcing(network: Network, choice: SourcingChoice) -> tuple[pl.DataFra
     by_market: dict[str, list[tuple[str, float]]] = {}
     for market, commodity, loads in choice.pairs:
         by_market.setdefault(market, []).append((commodity, loads))
+    total, done = len(SOURCINGS) * len(by_market), 0
     for sourcing in SOURCINGS:
         allowed = pl.col("node").is_in(list(choice.suppliers[sourcing]))
         supply = network.supply.with_columns(
@@ -206,6 +212,9 @@ def solve_sourcing(network: Network, choice: SourcingChoice) -> tuple[pl.DataFra
             demand = network.demand.with_columns(loads_per_day=pl.when(only).then(pl.col("loads_per_day"))
                                                  .otherwise(0.0))
             result = model.solve(network.replace(supply=supply, demand=demand))  # checks the changed columns only
+            done += 1
+            if on_progress is not None:
+                on_progress(done, total)
             lanes.append(result.lanes.with_columns(sourcing=pl.lit(sourcing)))
             unmet = {(r["commodity"]): r for r in result.unmet.filter(pl.col("market") == market).iter_rows(named=True)}
             for commodity, loads in wanted:

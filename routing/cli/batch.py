@@ -7,7 +7,6 @@ anything runs (or Ray missing); 3 the batch completed but some scenario did not 
 
 from __future__ import annotations
 
-import math
 import shutil
 import sys
 import time
@@ -19,6 +18,7 @@ import click
 from routing.cli.exits import EPILOG, EXIT_INTERRUPTED
 from routing.cli.io import emit
 from routing.cli.options import output_option
+from routing.cli.progress import format_duration
 
 jobs_option = click.option(
     "--jobs", type=click.IntRange(min=1), default=None, metavar="N",
@@ -104,72 +104,32 @@ def batch(paths: tuple[Path, ...], jobs: int | None, executor: str, ray_address:
                          f"({names}); see {out_dir / 'summary.parquet'}")
 
 
-class SmoothedEta:
-    """Seconds left, from an exponentially weighted mean of the time between finished scenarios.
-
-    The first finish after the start carries the workers' start-up (processes, imports, the first
-    LP) and is not used; no ETA is given until two scenarios have finished in this run."""
-
-    def __init__(self, *, weight: float = 0.2) -> None:
-        self.weight = weight
-        self.last: float | None = None
-        self.mean_s: float | None = None
-
-    def update(self, now: float, remaining: int) -> float | None:
-        if self.last is not None:
-            gap = now - self.last
-            self.mean_s = gap if self.mean_s is None else self.weight * gap + (1 - self.weight) * self.mean_s
-        self.last = now
-        return None if self.mean_s is None else self.mean_s * remaining
-
-
 class _Progress:
-    """Progress on stderr: a rich progress bar on a terminal; elsewhere one line at most every few
-    seconds. The ETA is smoothed (:class:`SmoothedEta`)."""
+    """Progress on stderr: a rich progress bar on a terminal (:class:`routing.cli.progress.ProgressBar`);
+    elsewhere one line at most every few seconds. The ETA is smoothed."""
 
     def __init__(self, *, every_s: float = 5.0) -> None:
-        self.tty = sys.stderr.isatty()
+        from routing.cli.progress import ProgressBar
+
+        self.bar = ProgressBar("batch")
         self.every_s = every_s
         self.last = 0.0
-        self.text = ""
-        self.eta = SmoothedEta()
-        self.bar: Any = None
-        self.task: Any = None
 
     def update(self, progress: Any, row: dict[str, Any]) -> None:
         now = time.monotonic()
-        eta_s = self.eta.update(now, progress.remaining) if progress.done > progress.resumed else None
-        resumed = f" ({progress.resumed} from an earlier run)" if progress.resumed else ""
-        self.text = (f"batch: {progress.done}/{progress.total} done{resumed}, {progress.failed} failed, "
-                     f"{progress.remaining} remaining, ETA {format_duration(eta_s)}")
-        if self.tty:
-            self._draw(progress, eta_s)
-        elif now - self.last >= self.every_s or progress.remaining == 0:
-            click.echo(self.text, err=True)
+        note = f"{progress.failed} failed" + (f", {progress.resumed} resumed" if progress.resumed else "")
+        eta_s = self.bar.advance(progress.done, progress.total, note, count=progress.done > progress.resumed)
+        if not self.bar.enabled and (now - self.last >= self.every_s or progress.remaining == 0):
+            resumed = f" ({progress.resumed} from an earlier run)" if progress.resumed else ""
+            click.echo(f"batch: {progress.done}/{progress.total} done{resumed}, {progress.failed} failed, "
+                       f"{progress.remaining} remaining, ETA {format_duration(eta_s)}", err=True)
             self.last = now
 
-    def _draw(self, progress: Any, eta_s: float | None) -> None:
-        if self.bar is None:
-            from rich.console import Console
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-            self.bar = Progress(TextColumn("batch"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[note]}"),
-                                TimeElapsedColumn(), TextColumn("ETA {task.fields[eta]}"),
-                                console=Console(stderr=True), transient=False)
-            self.bar.start()
-            self.task = self.bar.add_task("batch", total=progress.total, note="", eta="?")
-        self.bar.update(self.task, completed=progress.done, eta=format_duration(eta_s),
-                        note=f"{progress.failed} failed" + (f", {progress.resumed} resumed" if progress.resumed else ""))
-
     def end_line(self) -> None:
-        """Stop the progress bar (or end the line redrawn in place)."""
-        if self.bar is not None:
-            self.bar.stop()
-            self.bar = None
-        self.text = ""
+        """Stop the progress bar."""
+        self.bar.stop()
 
     def finish(self, result: Any) -> None:
-
         self.end_line()
         click.echo(f"batch: {result.summary.height} scenarios ({result.ran} run, {result.resumed} resumed) in "
                    f"{format_duration(result.elapsed_s)}; wrote {result.out_dir / 'summary.parquet'}", err=True)
@@ -247,9 +207,3 @@ def scenarios(export_dir: Path | None) -> None:
     click.echo(f"\nfiles: {library_path()}  (copy them with: nearshore scenarios --export DIR)")
 
 
-def format_duration(seconds: float | None) -> str:
-    """``h:mm:ss`` for an ETA or an elapsed time (``?`` when unknown)."""
-    if seconds is None or not math.isfinite(seconds):
-        return "?"
-    seconds = int(round(seconds))
-    return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"

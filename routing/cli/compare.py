@@ -78,11 +78,14 @@ def compare(network_dir: Path | None, scenario: str | None, close: tuple[str, ..
     from routing.analysis.compare import compare_sourcing
 
     _check_plot(plot_path)
+    from routing.cli.progress import ProgressBar
+
     network = load_network(network_dir, scenario=scenario, close=close)
-    rows = compare_sourcing(network, markets=list(markets) or None, commodities=list(commodities) or None,
-                            asia=list(asia) or None, mexico=list(mexico) or None, service_level=service_level,
-                            annual_carrying_rate=carrying_rate, samples=samples, seed=seed,
-                            cdf_points=101 if plot_path else 0)
+    with ProgressBar("compare: solving") as bar:
+        rows = compare_sourcing(network, markets=list(markets) or None, commodities=list(commodities) or None,
+                                asia=list(asia) or None, mexico=list(mexico) or None, service_level=service_level,
+                                annual_carrying_rate=carrying_rate, samples=samples, seed=seed,
+                                cdf_points=101 if plot_path else 0, on_progress=bar.advance)
     import polars as pl
 
     failed = rows.filter(~pl.col("status").is_in(["optimal", "feasible"]))
