@@ -40,20 +40,23 @@ STRUCTURE: dict[str, tuple[str, ...]] = {
 
 
 def check_network(tables: Tables, *, values_of: Collection[str] | None = None,
-                  usable: Collection[str] | None = None) -> list[Problem]:
+                  usable: Collection[str] | None = None, clean: Collection[str] | None = None) -> list[Problem]:
     """Run every cross-table check; reachability only once the references are sound.
 
     ``values_of`` names the tables of a valid network whose values changed while its
     :data:`STRUCTURE` columns did not (a scenario that changes values only): then only the checks
     of values that read those tables run, not those of references, roles and routes.
 
-    ``usable`` names the tables that can be read when some have problems of their own: each check
-    runs when every table it reads is usable, and reachability does not run (every problem of a
-    broken folder is reported in one run, without the consequences of the broken tables).
+    ``usable`` names the tables whose ids can be looked up when some tables have problems of their
+    own, ``clean`` those without any: the checks of references and roles run when every table they
+    read is usable, those of values (which would read a bad cell as empty) when every table they
+    read is clean, and reachability does not run. So every problem of a broken folder is reported
+    in one run, without the consequences of the broken cells.
     """
     ok = set(tables) if usable is None else set(usable) & set(tables)
+    spotless = ok if clean is None else set(clean) & ok
     problems = [p for check, reads in _VALUE_CHECKS
-                if (values_of is None or reads & set(values_of)) and reads | {"nodes"} <= ok  # all read node kinds
+                if (values_of is None or reads & set(values_of)) and reads | {"nodes"} <= spotless  # node kinds too
                 for p in check(tables)]
     if values_of is not None:
         return problems

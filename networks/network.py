@@ -220,13 +220,14 @@ def _build(raw: dict[str, pl.DataFrame], *, name: str, source: str = "",
     the same id columns.
     """
     only = only or {}
-    tables, problems, usable = {}, list(read_problems or []), set()
+    tables, problems, usable, clean = {}, list(read_problems or []), set(), set()
     for table in TABLES:
         key = _NAMES[table.file]
         frame = raw.get(key)
         if only.get(key) == ():
             tables[key] = frame.with_row_index(LINE, offset=2)
             usable.add(key)
+            clean.add(key)
             continue
         if frame is None and read_problems:
             continue  # missing or unreadable: already reported
@@ -234,10 +235,12 @@ def _build(raw: dict[str, pl.DataFrame], *, name: str, source: str = "",
         tables[key], problems = typed, problems + bad
         if not bad or _sound(frame, typed, table):
             usable.add(key)
+        if not bad:
+            clean.add(key)
     if not problems:
         problems = check_network(tables, values_of=values_of)
     elif values_of is None:
-        problems += check_network(tables, usable=usable)
+        problems += check_network(tables, usable=usable, clean=clean)
     if problems:
         raise NetworkError(problems, source=source or name)
     ordered = {key: _ordered(raw[key] if only.get(key) == () else tables[key], table, sorted_=key in only and not set(
