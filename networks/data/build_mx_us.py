@@ -1,11 +1,12 @@
 """Build the built-in US–Mexico network (``networks/data/mx_us/*.csv``) from the sourced reference data.
 
-    python -m networks.data.build_mx_us [--reference DIR] [--out DIR]
+    python -m networks.data.build_mx_us [--reference DIR] [--out DIR] [--check]
 
-Reads the CSV tables of the reference set (``corridors.csv``, ``ports_of_entry.csv``, ``rail_links.csv``,
+Reads the CSV tables of the vendored reference set (``networks/data/reference/``) (``corridors.csv``, ``ports_of_entry.csv``, ``rail_links.csv``,
 ``seaports_and_ocean.csv``, ``us_markets.csv``) and writes ``nodes.csv``, ``links.csv``,
 ``commodities.csv``, ``supply.csv``, ``demand.csv``, ``crossings.csv`` and ``tariffs.csv``. The same
-reference data always gives byte-identical files.
+reference data always gives byte-identical files. ``--check`` writes nothing: it exits 0 when the
+tables in ``--out`` equal a fresh build and 1 with a short diff summary otherwise.
 
 Every assumption is a named constant below, with a comment saying where it comes from ("est." =
 our estimate, not a sourced figure). ``mx_us/README.md`` explains the method table by table.
@@ -16,9 +17,11 @@ from __future__ import annotations
 
 import argparse
 import csv
+import io
 import math
 import re
 import statistics
+import sys
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -27,7 +30,7 @@ import polars as pl
 from networks.queues import RHO_MAX
 
 HERE = Path(__file__).resolve().parent
-DEFAULT_REFERENCE = Path(__file__).resolve().parents[3] / "shared" / "reference-data"
+DEFAULT_REFERENCE = HERE / "reference"  # vendored copy of the shared reference set (reference/README.md)
 DEFAULT_OUT = HERE / "mx_us"
 
 # ================================================================================================
@@ -1482,30 +1485,76 @@ DECIMALS = {  # rounding per column (everything else: 2 decimals)
 }
 
 
-def write_table(path: Path, columns: Iterable[str], table: list[Row]) -> None:
-    """Write one table as UTF-8 CSV with a header, '\\n' line ends and rounded numbers."""
+TABLES = (("nodes", NODE_COLUMNS), ("links", LINK_COLUMNS), ("commodities", COMMODITY_COLUMNS),
+          ("supply", SUPPLY_COLUMNS), ("demand", DEMAND_COLUMNS), ("crossings", CROSSING_COLUMNS),
+          ("tariffs", TARIFF_COLUMNS))
+CHECK_SHOW_ROWS = 3  # differing rows shown per file by --check
+
+
+def render_table(columns: Iterable[str], table: list[Row]) -> str:
+    """One table as UTF-8 CSV text with a header, '\\n' line ends and rounded numbers."""
     columns = tuple(columns)
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(columns)
-        for row in table:
-            writer.writerow([fmt(row[c], DECIMALS.get(c, 2)) for c in columns])
+    handle = io.StringIO()
+    writer = csv.writer(handle, lineterminator="\n")
+    writer.writerow(columns)
+    for row in table:
+        writer.writerow([fmt(row[c], DECIMALS.get(c, 2)) for c in columns])
+    return handle.getvalue()
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Command line: read the reference folder, write the seven CSV tables."""
+def render(tables: dict[str, list[Row]]) -> dict[str, str]:
+    """File name -> CSV text of every output table."""
+    return {f"{name}.csv": render_table(columns, tables[name]) for name, columns in TABLES}
+
+
+def diff_summary(name: str, shipped: str | None, fresh: str) -> list[str]:
+    """Lines saying how a shipped table differs from a fresh build (empty when equal): the number of
+    differing rows and, for the first CHECK_SHOW_ROWS, the row's id and its changed cells."""
+    if shipped == fresh:
+        return []
+    new = list(csv.reader(io.StringIO(fresh)))
+    if shipped is None:
+        return [f"{name}: missing (a fresh build has {len(new) - 1} rows)"]
+    old = list(csv.reader(io.StringIO(shipped)))
+    if old[:1] != new[:1]:
+        return [f"{name}: header differs: shipped {old[:1]}, fresh {new[:1]}"]
+    header = new[0]
+    pairs = [(i, a, b) for i, (a, b) in enumerate(zip(old[1:], new[1:]), start=1) if a != b]
+    count = len(pairs) + abs(len(old) - len(new))
+    out = [f"{name}: {count} of {len(new) - 1} rows differ"
+           + (f" ({len(old) - 1} rows shipped, {len(new) - 1} fresh)" if len(old) != len(new) else "")]
+    for i, a, b in pairs[:CHECK_SHOW_ROWS]:
+        cells = [f"{c}: {x[:60]!r} -> {y[:60]!r}" for c, x, y in zip(header, a, b, strict=False) if x != y]
+        out.append(f"  row {i} ({b[0]}): " + "; ".join(cells))
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line: read the reference folder, write the seven CSV tables (or ``--check`` them).
+
+    Returns the exit code: 0 written or up to date, 1 ``--check`` found stale tables.
+    """
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reference", type=Path, default=DEFAULT_REFERENCE, help="reference-data folder")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output folder")
+    parser.add_argument("--check", action="store_true",
+                        help="write nothing; exit 1 with a diff summary if the tables in --out differ from a fresh build")
     args = parser.parse_args(argv)
-    tables = build(Reference(read_reference(args.reference)))
+    texts = render(build(Reference(read_reference(args.reference))))
+    if args.check:
+        lines = [line for name, text in texts.items() for line in diff_summary(
+            name, (args.out / name).read_text(encoding="utf-8") if (args.out / name).is_file() else None, text)]
+        if lines:
+            print("\n".join([f"stale tables in {args.out}; rebuild with python -m networks.data.build_mx_us", *lines]))
+            return 1
+        print(f"{args.out}: {len(texts)} tables equal a fresh build")
+        return 0
     args.out.mkdir(parents=True, exist_ok=True)
-    for name, columns in (("nodes", NODE_COLUMNS), ("links", LINK_COLUMNS), ("commodities", COMMODITY_COLUMNS),
-                          ("supply", SUPPLY_COLUMNS), ("demand", DEMAND_COLUMNS), ("crossings", CROSSING_COLUMNS),
-                          ("tariffs", TARIFF_COLUMNS)):
-        write_table(args.out / f"{name}.csv", columns, tables[name])
-        print(f"wrote {args.out / f'{name}.csv'}: {len(tables[name])} rows")
+    for name, text in texts.items():
+        (args.out / name).write_text(text, encoding="utf-8", newline="")
+        print(f"wrote {args.out / name}: {text.count(chr(10)) - 1} rows")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

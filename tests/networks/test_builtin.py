@@ -1,16 +1,15 @@
-"""The built-in US–Mexico network: it validates, is generated from the shared reference data,
+"""The built-in US–Mexico network: it validates, is generated from the vendored reference data,
 and its optimum serves every market (or explains what it cannot serve)."""
 
 import filecmp
-from pathlib import Path
+import shutil
 
 import polars as pl
 import pytest
 
 from networks import builtin_path, read_network
+from networks.data.build_mx_us import DEFAULT_REFERENCE, main
 from routing import solve_lead_time
-
-REFERENCE = Path(__file__).parents[3] / "shared" / "reference-data"
 
 
 @pytest.fixture(scope="module")
@@ -34,13 +33,31 @@ def test_it_has_the_main_crossings_truck_and_rail_apart(network):
     assert network.commodities["power_mwh_per_load"].n_unique() == network.commodities.height
 
 
-@pytest.mark.skipif(not REFERENCE.is_dir(), reason="shared reference data not present next to the repository")
-def test_the_tables_are_what_the_builder_makes_from_the_reference_data(tmp_path):
-    from networks.data.build_mx_us import main
+def test_the_reference_data_ships_inside_the_package():
+    assert DEFAULT_REFERENCE.parent == builtin_path().parent
+    for name in ("corridors", "ports_of_entry", "rail_links", "seaports_and_ocean", "us_markets"):
+        assert (DEFAULT_REFERENCE / f"{name}.csv").is_file(), name
+    assert (DEFAULT_REFERENCE / "leg_variability.md").is_file()
 
-    main(["--reference", str(REFERENCE), "--out", str(tmp_path)])
+
+def test_the_tables_are_what_the_builder_makes_from_the_reference_data(tmp_path):
+    assert main(["--out", str(tmp_path)]) == 0
     for path in sorted(builtin_path().glob("*.csv")):
         assert filecmp.cmp(path, tmp_path / path.name, shallow=False), f"{path.name} is stale: rebuild it"
+    assert main(["--check"]) == 0
+
+
+def test_check_reports_stale_tables_and_exits_1(tmp_path, capsys):
+    shipped = tmp_path / "mx_us"
+    shutil.copytree(builtin_path(), shipped)
+    lines = (shipped / "tariffs.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    (shipped / "tariffs.csv").write_text("".join(lines[:1] + lines[2:]), encoding="utf-8")  # one row lost
+    (shipped / "commodities.csv").unlink()
+    assert main(["--check", "--out", str(shipped)]) == 1
+    out = capsys.readouterr().out
+    assert "tariffs.csv:" in out and "rows differ" in out and "(19 rows shipped, 20 fresh)" in out
+    assert "commodities.csv: missing" in out
+    assert main(["--check", "--out", str(builtin_path())]) == 0
 
 
 def test_the_optimum_serves_every_market_or_explains_why(network):
