@@ -120,7 +120,7 @@ PLANT_DWELL_H = 2.0  # est.: loading and gate-out at the plant
 # (leg_variability.md "power as a constraint"); for water it finds no sourced plant-level limit (IMCO: industry
 # uses ~5 % of concessioned water; the ">35 % of northern parks near water limits" claim is unverified, corridors.csv
 # MX_NATL_POWER). power_mw and water_m3_per_day are therefore each plant's need at full output (rounded up), so
-# they never bind on their own; a scenario scales them (routing/scenarios nl_power_cut, laredo_power_sweep).
+# they never bind on their own; a scenario scales them (nl_power_cut, laredo_power_sweep in `nearshore scenarios`).
 POWER_WATER_BASIS = "leg_variability.md power as a constraint; corridors.csv MX_NATL_POWER water_notes"
 
 # --- roads ---------------------------------------------------------------------------------------
