@@ -516,8 +516,8 @@ def truck_hours(road_km: float, speed_kmh: float) -> float:
 def hos_text(speed_kmh: float) -> str:
     """The method text of :func:`truck_hours` for a ``source`` cell."""
     return (f"hours of service: {HOS_DRIVE_H:g} h driving in a {HOS_WINDOW_H:g}-h window, {HOS_BREAK_H * 60:g}-min "
-            f"break after {HOS_BREAK_AFTER_H:g} h, {HOS_OFF_H:g} h off (FMCSA, leg_variability.md), at "
-            f"{speed_kmh:.1f} km/h average road speed")
+            f"break after {HOS_BREAK_AFTER_H:g} h, {HOS_OFF_H:g} h off (FMCSA, leg_variability.md; each full day uses "
+            f"its whole window, est.), at {speed_kmh:.1f} km/h average road speed")
 
 
 def check_hours_of_service(legs: dict[str, tuple[str, str]]) -> None:
@@ -660,9 +660,9 @@ class Reference:
         text = f"2024-25 transpacific contract, West Coast US${low:,.0f}-{high:,.0f}/FEU (midpoint)"
         return {"west": (west, f"{text}; {source}"),
                 "east": (west + east, f"{text} + East Coast premium US${east:,.0f}; {source}"),
-                "mexico": (west * ratio, f"est.: {text} x {ratio:.3f}, the Xeneta mid-2024 spot ratio "
-                                         f"Shanghai-Manzanillo / Shanghai-Long Beach; {source} ; "
-                                         f"{self.throughput_row()['source']}")}
+                "mexico": (west * ratio, (f"est.: {text} x {ratio:.3f}, the Xeneta mid-2024 spot ratio "
+                                          f"Shanghai-Manzanillo / Shanghai-Long Beach; {source} ; "
+                                          f"{self.throughput_row()['source']}"))}
 
     def vessel_reliability(self) -> tuple[float, float]:
         """(on-time share, mean days late of late vessels), Asia -> North America, Jul-2024 (reliability row)."""
@@ -1432,6 +1432,8 @@ def ocean_links(ref: Reference) -> list[Row]:
             delay_days = late_days
             extras.append(f"; late vessels: p = 1 - {on_time:.3f} on time, +{late_days:g} d (late vessels' mean)")
         cost, cost_how = rates[PORT_COAST[d]]
+        if d == "Houston":
+            cost_how = f"est.: Gulf all-water via Panama priced as the East Coast; {cost_how}"
         row = link(f"{o}-{d}", o, d, "ocean", days * 24, cost, nm * KM_PER_NM,
                    f"derived: transit_days_computed_16kn {r['transit_days_computed_16kn']} {' '.join(extras)} "
                    f"(quoted: {r['transit_days_quoted'] or 'n/a'}); cost ({PORT_COAST[d]} coast) {cost_how} ; "
@@ -1652,6 +1654,14 @@ def render(tables: dict[str, list[Row]]) -> dict[str, str]:
     return {f"{name}.csv": render_table(columns, tables[name]) for name, columns in TABLES}
 
 
+def cell_excerpt(text: str, other: str, width: int = 60) -> str:
+    """``text`` cut to ``width`` characters around where it first differs from ``other``."""
+    if len(text) <= width:
+        return text
+    start = max(0, next((i for i, (a, b) in enumerate(zip(text, other)) if a != b), min(len(text), len(other))) - 20)
+    return ("..." if start else "") + text[start:start + width] + ("..." if start + width < len(text) else "")
+
+
 def diff_summary(name: str, shipped: str | None, fresh: str) -> list[str]:
     """Lines saying how a shipped table differs from a fresh build (empty when equal): the number of
     differing rows and, for the first CHECK_SHOW_ROWS, the row's id and its changed cells."""
@@ -1669,7 +1679,8 @@ def diff_summary(name: str, shipped: str | None, fresh: str) -> list[str]:
     out = [f"{name}: {count} of {len(new) - 1} rows differ"
            + (f" ({len(old) - 1} rows shipped, {len(new) - 1} fresh)" if len(old) != len(new) else "")]
     for i, a, b in pairs[:CHECK_SHOW_ROWS]:
-        cells = [f"{c}: {x[:60]!r} -> {y[:60]!r}" for c, x, y in zip(header, a, b, strict=False) if x != y]
+        cells = [f"{c}: {cell_excerpt(x, y)!r} -> {cell_excerpt(y, x)!r}" for c, x, y in zip(header, a, b, strict=False)
+                 if x != y]
         out.append(f"  row {i} ({b[0]}): " + "; ".join(cells))
     return out
 
