@@ -2,8 +2,9 @@
 
     python -m networks.data.build_mx_us [--reference DIR] [--out DIR] [--check]
 
-Reads the CSV tables of the vendored reference set (``networks/data/reference/``) (``corridors.csv``, ``ports_of_entry.csv``, ``rail_links.csv``,
-``seaports_and_ocean.csv``, ``us_markets.csv``) and writes ``nodes.csv``, ``links.csv``,
+Reads the vendored reference set ``networks/data/reference/`` (the tables ``corridors.csv``,
+``ports_of_entry.csv``, ``rail_links.csv``, ``seaports_and_ocean.csv``, ``us_markets.csv`` and the
+figure tables of ``leg_variability.md``) and writes ``nodes.csv``, ``links.csv``,
 ``commodities.csv``, ``supply.csv``, ``demand.csv``, ``crossings.csv`` and ``tariffs.csv``. The same
 reference data always gives byte-identical files. ``--check`` writes nothing: it exits 0 when the
 tables in ``--out`` equal a fresh build and 1 with a short diff summary otherwise.
