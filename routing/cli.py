@@ -131,7 +131,7 @@ def emit(text: str, output: Path | None) -> None:
 @network_option
 @click.option("--objective", type=click.Choice(["lead_time", "cost", "blend"]), default="lead_time", show_default=True,
               help="Minimise load-hours, freight cost, or cost + --usd-per-load-hour x load-hours.")
-@click.option("--solver", type=click.Choice(["auto", "glop", "highs", "pdlp", "mincostflow", "lemon"]),
+@click.option("--solver", type=click.Choice(["auto", "glop", "highs", "pdlp", "mincostflow", "lemon", "decomposition"]),
               default="auto", show_default=True,
               help="auto: min-cost flow when exact, else GLOP for small LPs and HiGHS for large ones; "
                    "lemon: LEMON min-cost flow (pip install 'nearshore[lemon]').")

@@ -15,6 +15,7 @@ import numpy as np
 from networks import Network, NetworkArrays
 from networks.errors import NearshoreError
 from routing.crossings import total_wait_load_hours
+from routing.decomposition import DecompositionSession
 from routing.highs_backend import HighsSession
 from routing.lp import (
     DEFAULT_WAIT_SEGMENTS,
@@ -44,6 +45,7 @@ class Solver(StrEnum):
     PDLP = "pdlp"
     MINCOSTFLOW = "mincostflow"
     LEMON = "lemon"  # LEMON's min-cost flow (the `lemon` extra); never chosen by auto
+    DECOMPOSITION = "decomposition"  # path column generation (routing.decomposition); never chosen by auto
 
 
 GLOP_MAX_FLOW_VARIABLES = 20_000
@@ -129,6 +131,7 @@ class LeadTimeModel:
         self._lp: LinearProgram | None = None
         self._key: str | None = None
         self._highs: HighsSession | None = None
+        self._decomposition: DecompositionSession | None = None
 
     def solve(self, variant: Network | None = None) -> LeadTimeResult:
         """Solve the model's network, or a variant of it."""
@@ -148,6 +151,9 @@ class LeadTimeModel:
             from routing.mincostflow import solve_single_commodity
 
             return solve_single_commodity(arrays, weights, engine="lemon" if solver == Solver.LEMON else "ortools")
+        if solver == Solver.DECOMPOSITION:
+            self._decomposition = self._decomposition or DecompositionSession()
+            return self._decomposition.solve(arrays, weights, time_limit_s=self.time_limit_s)
         lp, reuse = self._lp_for(arrays, weights)
         if solver == Solver.HIGHS:
             self._highs = self._highs or HighsSession()
