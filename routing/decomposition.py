@@ -217,15 +217,18 @@ class Master:
         q, d, k, r = arrays.queue, self.n_demand, arrays.n_commodities, self.n_lanes
         blocked = (q.lane_type[None, :] == FAST) & ~arrays.fast_eligible[:, None] if r else np.zeros((k, 0), bool)
         cost = np.concatenate([np.full(d, weights.penalty), np.zeros(k * r), weights.segment_cost.ravel()[:r * self.n_segments]])
-        upper = np.concatenate([arrays.demand_loads, np.where(blocked, 0.0, np.inf).ravel(),
+        total = np.bincount(arrays.demand_commodity, arrays.demand_loads, minlength=k)[:, None]  # bounds z
+        upper = np.concatenate([arrays.demand_loads, np.where(blocked, 0.0, total).ravel(),
                                 weights.segment_width.ravel()[:r * self.n_segments]])
         return cost, np.zeros(len(cost)), upper
 
-    def add_paths(self, cost: np.ndarray, rows: np.ndarray, cols: np.ndarray, vals: np.ndarray) -> None:
-        """Add path columns (``cols`` counted from the first new one)."""
+    def add_paths(self, cost: np.ndarray, upper: np.ndarray, rows: np.ndarray, cols: np.ndarray,
+                  vals: np.ndarray) -> None:
+        """Add path columns (``cols`` counted from the first new one), each bounded by its demand
+        row's loads: boxed columns let the dual simplex start in phase 2 (bound flips)."""
         order = np.argsort(cols, kind="stable")
         starts = np.searchsorted(cols[order], np.arange(len(cost)))
-        self.highs.addCols(len(cost), cost, np.zeros(len(cost)), np.full(len(cost), np.inf), len(rows),
+        self.highs.addCols(len(cost), cost, np.zeros(len(cost)), upper, len(rows),
                            starts.astype(np.int32), rows[order].astype(np.int32), vals[order])
 
     def add_rows(self, upper: np.ndarray, rows: np.ndarray, cols: np.ndarray, vals: np.ndarray) -> None:
@@ -314,6 +317,8 @@ class DecompositionSession:
         if len(self.paths):
             path_cols = (master.first_path + np.arange(len(self.paths))).astype(np.int32)
             highs.changeColsCost(len(path_cols), path_cols, self._path_costs(arrays, weights, self.paths))
+            highs.changeColsBounds(len(path_cols), path_cols, np.zeros(len(path_cols)),
+                                   arrays.demand_loads[self.paths.demand])
         d = master.n_demand
         demand_rows = np.arange(d, dtype=np.int32)
         highs.changeRowsBounds(d, demand_rows, arrays.demand_loads, arrays.demand_loads)
@@ -489,7 +494,7 @@ class DecompositionSession:
             rows.append(family.row[owner[active]])
             cols.append(path[active])
             vals.append(coef[active])
-        m.add_paths(self._path_costs(a, self.weights, new), np.concatenate(rows), np.concatenate(cols),
+        m.add_paths(self._path_costs(a, self.weights, new), a.demand_loads[new.demand], np.concatenate(rows), np.concatenate(cols),
                     np.concatenate(vals))
         paths.commodity = np.concatenate([paths.commodity, new.commodity])
         paths.supply = np.concatenate([paths.supply, new.supply])
