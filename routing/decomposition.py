@@ -98,6 +98,9 @@ class Structure:
     demand_rows: list[np.ndarray]  # per commodity: its demand rows
     queue_index: np.ndarray  # per node: its index among the queued crossings, -1 if none
     n_queue_nodes: int
+    plants: np.ndarray  # the nodes with a supply row, sorted
+    plant_of_supply: np.ndarray  # per supply row: its node's index in plants
+    pair_indptr: np.ndarray  # CSR rows of the link pairs alone (no super source)
 
 
 def build_structure(arrays: NetworkArrays) -> Structure:
@@ -118,7 +121,9 @@ def build_structure(arrays: NetworkArrays) -> Structure:
     queue_nodes = np.unique(arrays.queue.node)
     queue_index = np.full(n, -1)
     queue_index[queue_nodes] = np.arange(len(queue_nodes))
-    return Structure(n_nodes=n, n_links=arrays.n_links, n_commodities=k, pair_key=pair_key, link_order=link_order,
+    plants, plant_of_supply = np.unique(arrays.supply_node, return_inverse=True)
+    return Structure(plants=plants, plant_of_supply=plant_of_supply, pair_indptr=indptr[0][:-1] if k else np.zeros(1),
+                     n_nodes=n, n_links=arrays.n_links, n_commodities=k, pair_key=pair_key, link_order=link_order,
                      pair_start=pair_start, pair_of_link=pair_of_link, indptr=indptr, indices=indices,
                      supply_rows=supply_rows, demand_rows=[np.flatnonzero(arrays.demand_commodity == c)
                                                            for c in range(k)],
@@ -152,9 +157,10 @@ def path_hashes(supply: np.ndarray, demand: np.ndarray, entry_path: np.ndarray, 
             demand.astype(np.uint64) * np.uint64(0x94D049BB133111EB))
 
 
-def extract_paths(pred: np.ndarray, targets: np.ndarray, structure: Structure,
+def extract_paths(pred: np.ndarray, tree: np.ndarray, targets: np.ndarray, structure: Structure,
                   best_link_of_pair: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Walk Dijkstra's predecessor tree back from ``targets`` to the super source, all at once.
+    """Walk Dijkstra's predecessor trees (``pred[tree[i]]`` for target ``i``) back from ``targets``
+    to their roots (a plant, or the nodes the super source ``n`` reaches), all paths at once.
 
     Returns the node each path starts at, and its links as ``(entry_path, arc)`` sorted by path
     (each path's links from the market back to the supplier).
@@ -164,8 +170,8 @@ def extract_paths(pred: np.ndarray, targets: np.ndarray, structure: Structure,
     alive = np.arange(len(targets))
     steps_path, steps_arc = [], []
     while len(alive):
-        before = pred[current[alive]]
-        moving = before != source
+        before = pred[tree[alive], current[alive]]
+        moving = (before >= 0) & (before != source)
         walk = alive[moving]
         key = before[moving].astype(np.int64) * (source + 1) + current[walk]
         steps_path.append(walk)
@@ -186,7 +192,8 @@ class Master:
         import highspy
 
         self.highs = new_highs()
-        for option, value in (("presolve", "off"), ("primal_feasibility_tolerance", 1e-9),
+        for option, value in (("presolve", "off"), ("dual_simplex_cost_perturbation_multiplier", 0.0),
+                              ("primal_feasibility_tolerance", 1e-9),
                               ("dual_feasibility_tolerance", 1e-9)):
             self.highs.setOptionValue(option, value)
         d, k, q = len(arrays.demand_node), arrays.n_commodities, arrays.queue
@@ -273,8 +280,9 @@ class DecompositionSession:
     'optimal'
     """
 
-    def __init__(self, *, max_rounds: int = MAX_ROUNDS) -> None:
+    def __init__(self, *, max_rounds: int = MAX_ROUNDS, paths_per_row: int = 3) -> None:
         self.max_rounds = max_rounds
+        self.paths_per_row = paths_per_row
         self.rounds = 0  # of the last solve
         self._key: str | None = None
 
@@ -378,7 +386,11 @@ class DecompositionSession:
         return mu
 
     def _price(self, dual: np.ndarray) -> Round:
-        """One shortest-path tree per commodity: the Lagrangian bound and the paths that price out."""
+        """Shortest paths under the multipliers: the Lagrangian bound and the paths that price out.
+
+        Without queued crossings every commodity sees the same link costs, so one Dijkstra per
+        plant serves all commodities and each demand row may take paths from its
+        :attr:`paths_per_row` best plants; with them, one tree per commodity from a super source."""
         a, w, s, m = self.arrays, self.weights, self.structure, self.master
         mu = self._multipliers(dual)
         d, k, q = m.n_demand, s.n_commodities, s.n_queue_nodes
@@ -388,30 +400,53 @@ class DecompositionSession:
         supply_cost = (w.supply + mu["supply"] + mu["throughput"][a.supply_node]
                        + a.power_mwh_per_load[a.supply_commodity] * mu["power"][a.supply_node]
                        + a.water_m3_per_load[a.supply_commodity] * mu["water"][a.supply_node])
-        demand_dual = dual[:d]
         bound = -sum(float(mu[name][f.row >= 0] @ f.limit[f.row >= 0]) for name, f in self.families.items())
         bound += self._queue_bound(dual, split)
         new = []
-        for c in range(k):
-            link_cost = shared + (np.where(into_queue >= 0, split[c, np.maximum(into_queue, 0)], 0.0) if q else 0.0)
-            sorted_cost = link_cost[s.link_order]
-            pair_cost = np.minimum.reduceat(sorted_cost, s.pair_start) if len(sorted_cost) else sorted_cost
-            supply_rows = s.supply_rows[c]
-            graph = sparse.csr_matrix((np.concatenate([pair_cost, supply_cost[supply_rows]]), s.indices[c], s.indptr[c]),
-                                      shape=(s.n_nodes + 1, s.n_nodes + 1))
-            dist, pred = dijkstra(graph, indices=s.n_nodes, return_predecessors=True)
-            rows = s.demand_rows[c]
-            best = dist[a.demand_node[rows]]
-            bound += float(a.demand_loads[rows] @ np.minimum(w.penalty, best))
-            reduced = best - demand_dual[rows]
-            enter = np.isfinite(best) & (reduced < -PRICE_TOLERANCE * np.maximum(1.0, np.abs(best)))
-            if enter.any():
-                is_min = sorted_cost == pair_cost[s.pair_of_link[s.link_order]]
-                first = np.unique(s.pair_of_link[s.link_order][is_min], return_index=True)[1]
-                best_link = s.link_order[np.flatnonzero(is_min)[first]]
-                new.append((c, rows[enter], pred, best_link))
-        n_new = self._add_paths(new)
-        return Round(bound=bound, n_new=n_new)
+        if q == 0:
+            pair_cost, best_link = self._pair_costs(shared)
+            graph = sparse.csr_matrix((pair_cost, s.indices[0][:len(pair_cost)] if k else pair_cost, s.pair_indptr),
+                                      shape=(s.n_nodes, s.n_nodes))
+            dist, pred = dijkstra(graph, indices=s.plants, return_predecessors=True)
+            for c in range(k):
+                rows, supply_rows = s.demand_rows[c], s.supply_rows[c]
+                plant = s.plant_of_supply[supply_rows]
+                value = supply_cost[supply_rows][:, None] + dist[plant][:, a.demand_node[rows]]  # (suppliers, rows)
+                best = value.min(axis=0, initial=np.inf)
+                bound += float(a.demand_loads[rows] @ np.minimum(w.penalty, best))
+                order = np.argsort(value, axis=0)[:self.paths_per_row]
+                chosen = np.take_along_axis(value, order, axis=0)
+                enter = np.isfinite(chosen) & (chosen - dual[rows][None, :]
+                                               < -PRICE_TOLERANCE * np.maximum(1.0, np.abs(chosen)))
+                which, col = np.nonzero(enter)
+                supply_of = supply_rows[order[which, col]]
+                new.append((c, rows[col], supply_of, pred, s.plant_of_supply[supply_of], best_link))
+        else:
+            for c in range(k):
+                link_cost = shared + np.where(into_queue >= 0, split[c, np.maximum(into_queue, 0)], 0.0)
+                pair_cost, best_link = self._pair_costs(link_cost)
+                supply_rows = s.supply_rows[c]
+                graph = sparse.csr_matrix((np.concatenate([pair_cost, supply_cost[supply_rows]]), s.indices[c],
+                                           s.indptr[c]), shape=(s.n_nodes + 1, s.n_nodes + 1))
+                dist, pred = dijkstra(graph, indices=s.n_nodes, return_predecessors=True)
+                rows = s.demand_rows[c]
+                best = dist[a.demand_node[rows]]
+                bound += float(a.demand_loads[rows] @ np.minimum(w.penalty, best))
+                enter = np.isfinite(best) & (best - dual[rows] < -PRICE_TOLERANCE * np.maximum(1.0, np.abs(best)))
+                new.append((c, rows[enter], None, pred[None, :], np.zeros(int(enter.sum()), dtype=np.int64), best_link))
+        return Round(bound=bound, n_new=self._add_paths(new))
+
+    def _pair_costs(self, link_cost: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The cheapest of parallel links per (tail, head) pair, and which link it is."""
+        s = self.structure
+        sorted_cost = link_cost[s.link_order]
+        if not len(sorted_cost):
+            return sorted_cost, np.zeros(0, dtype=np.int64)
+        pair_cost = np.minimum.reduceat(sorted_cost, s.pair_start)
+        pair_sorted = s.pair_of_link[s.link_order]
+        is_min = sorted_cost == pair_cost[pair_sorted]
+        first = np.unique(pair_sorted[is_min], return_index=True)[1]
+        return pair_cost, s.link_order[np.flatnonzero(is_min)[first]]
 
     def _queue_bound(self, dual: np.ndarray, split: np.ndarray) -> float:
         """The ``z`` and ``w`` part of the Lagrangian, with lane-volume multipliers lowered so that
@@ -430,17 +465,22 @@ class DecompositionSession:
 
     # --- columns and rows -----------------------------------------------------------------------
 
-    def _add_paths(self, found: list[tuple[int, np.ndarray, np.ndarray, np.ndarray]]) -> int:
-        """Turn predecessor trees into new path columns (twins of pooled paths are dropped)."""
+    def _add_paths(self, found: list[tuple]) -> int:
+        """Turn predecessor trees into new path columns (twins of pooled paths are dropped).
+
+        ``found`` holds, per commodity, ``(commodity, demand rows, supply rows or None, pred, tree,
+        best link per pair)``; without supply rows a path's supply row is that of its first node."""
         if not found:
             return 0
         a, s, paths = self.arrays, self.structure, self.paths
         parts = []
-        for c, rows, pred, best_link in found:
-            origin, entry, arc = extract_paths(pred, a.demand_node[rows], s, best_link)
-            supply_of_node = np.full(s.n_nodes, -1)
-            supply_of_node[a.supply_node[s.supply_rows[c]]] = s.supply_rows[c]
-            parts.append((np.full(len(rows), c), supply_of_node[origin], rows, entry, arc))
+        for c, rows, supply_rows, pred, tree, best_link in found:
+            origin, entry, arc = extract_paths(pred, tree, a.demand_node[rows], s, best_link)
+            if supply_rows is None:
+                supply_of_node = np.full(s.n_nodes, -1)
+                supply_of_node[a.supply_node[s.supply_rows[c]]] = s.supply_rows[c]
+                supply_rows = supply_of_node[origin]
+            parts.append((np.full(len(rows), c), supply_rows, rows, entry, arc))
         offsets = np.cumsum([0] + [len(p[0]) for p in parts])
         commodity, supply, demand = (np.concatenate([p[i] for p in parts]) for i in range(3))
         entry = np.concatenate([p[3] + off for p, off in zip(parts, offsets, strict=False)])
