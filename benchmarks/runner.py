@@ -177,7 +177,7 @@ def _run_instance(suite: str, spec: InstanceSpec, peers: list[Peer], plan: RunPl
     try:
         instance = prepare_instance(spec.name, spec.family, spec.build())
     except Exception as failure:  # noqa: BLE001 - an instance that cannot be built is a result
-        return [_failed(suite, spec.name, spec.family, "build", failure)]
+        return [failed_outcome(suite, spec.name, spec.family, "build", failure)]
     network = instance.network
     size = network.links.height * network.commodities.height
     records = []
@@ -210,7 +210,7 @@ def _median_phases(runs: list[dict[str, float]]) -> dict[str, float]:
     return {name: statistics.median(run[name] for run in runs) for name in runs[0]}
 
 
-def _failed(suite: str, instance: str, family: str, solver: str, failure: Exception) -> Record:
+def failed_outcome(suite: str, instance: str, family: str, solver: str, failure: Exception) -> Record:
     """A record of a step that raised, with the first line of the error."""
     first = str(failure).strip().splitlines()
     text = " ".join(first[:2]) if first else ""
@@ -301,7 +301,7 @@ def _run_batches(suite: str, settings: SuiteSettings, say: Callable[[str], None]
         try:
             base = base_network(spec)
         except Exception as failure:  # noqa: BLE001 - reported in the record
-            records.append(_failed(suite, spec.name, "batch", "batch-fresh", failure))
+            records.append(failed_outcome(suite, spec.name, "batch", "batch-fresh", failure))
             continue
         reference = None
         for reuse in (False, True):

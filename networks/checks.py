@@ -279,7 +279,7 @@ def check_for_spread_below_typical(tables: Tables) -> list[Problem]:
 
 
 def check_for_spread_without_typical(tables: Tables) -> list[Problem]:
-    """A p95 above a typical value of 0 cannot be sampled: the lognormal of ``routing.leadtime`` has
+    """A p95 above a typical value of 0 cannot be sampled: the lognormal of ``routing.analysis.leadtime`` has
     the typical value as its median. Rare extra time on such a leg is a delay event instead."""
     problems = []
     for name, table, typical, p95 in (("nodes", NODES, "dwell_h", "dwell_p95_h"),

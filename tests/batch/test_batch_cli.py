@@ -1,4 +1,4 @@
-"""`nearshore batch` and `nearshore scenarios` through ``routing.cli.main``: exit codes, the table on
+"""`nearshore batch` and `nearshore scenarios` through ``routing.cli.main.main``: exit codes, the table on
 stdout, progress and errors on stderr."""
 
 from __future__ import annotations
@@ -15,15 +15,15 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from routing.batch import TIMING_COLUMNS
-from routing.batch_cli import batch, scenarios
-from routing.cli import cli, main
-from routing.scenario import library_path, load_scenarios
+from routing.cli.batch import batch, scenarios
+from routing.cli.main import cli, main
+from routing.scenarios import library_path, load_scenarios
 
 HERE = Path(__file__).parent
 NETWORK = HERE.parents[0] / "data" / "two_routes"
 BAD = sorted((HERE / "data" / "bad").glob("*.toml"))
 
-cli.add_command(batch)  # routing.cli registers both; adding them again is harmless
+cli.add_command(batch)  # routing.cli.main registers both; adding them again is harmless
 cli.add_command(scenarios)
 
 
@@ -139,7 +139,7 @@ def test_a_batch_killed_mid_run_resumes_to_the_same_summary(tmp_path):
     values = ", ".join(str(round(0.5 + i / 100, 2)) for i in range(80))
     write(tmp_path / "s", "grid.toml", '[[changes]]\ntype = "scale"\ntable = "demand"\nfactor = 1\n'
                                        f'[sweep.demand]\nchange = 1\nvalues = [{values}]\n')
-    script = ("import sys\nfrom routing.cli import cli, main\nfrom routing.batch_cli import batch\n"
+    script = ("import sys\nfrom routing.cli.main import cli, main\nfrom routing.cli.batch import batch\n"
               "cli.add_command(batch)\nsys.exit(main(sys.argv[1:]))\n")
     args = ["batch", str(tmp_path / "s"), "--jobs", "1", "--out", str(tmp_path / "cut")]
     process = subprocess.Popen([sys.executable, "-c", script, *args], stdout=subprocess.DEVNULL,

@@ -8,9 +8,9 @@ import polars as pl
 import pytest
 
 from routing.batch import TIMING_COLUMNS, run_batch
-from routing.batch_cli import batch
-from routing.cli import cli, main
-from routing.scenario import library_path, load_scenarios
+from routing.cli.batch import batch
+from routing.cli.main import cli, main
+from routing.scenarios import library_path, load_scenarios
 
 ray = pytest.importorskip("ray", reason="Ray is not installed (pip install 'nearshore[ray]')")
 pytestmark = pytest.mark.ray

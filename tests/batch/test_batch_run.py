@@ -12,8 +12,9 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from routing.batch import SUMMARY_SCHEMA, TIMING_COLUMNS, _Shares, run_batch, scenario_folder, top_bottleneck
-from routing.scenario import Scenario, library_path, load_scenarios
+from routing.batch import SUMMARY_SCHEMA, TIMING_COLUMNS, run_batch, scenario_folder, top_bottleneck
+from routing.batch.executors import _Shares
+from routing.scenarios import Scenario, library_path, load_scenarios
 
 NETWORK = Path(__file__).parents[1] / "data" / "two_routes"
 

@@ -11,7 +11,7 @@ from pydantic import TypeAdapter
 from networks import InputError, read_network
 from networks.generate import random_network
 from routing import LeadTimeModel, solve_lead_time
-from routing.scenario import Change, apply_changes
+from routing.scenarios import Change, apply_changes
 
 DATA = Path(__file__).parents[1] / "data"
 CHANGES = TypeAdapter(list[Change])

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from networks import InputError, read_network
-from routing.scenario import Scale, apply_changes, check_changes, library_path, load_scenario, load_scenarios
+from routing.scenarios import Scale, apply_changes, check_changes, library_path, load_scenario, load_scenarios
 
 DATA = Path(__file__).parent / "data"
 NETWORKS = Path(__file__).parents[1] / "data"

@@ -5,8 +5,8 @@ import json
 import pytest
 from click.testing import CliRunner
 
+from benchmarks.cli import bench
 from benchmarks.report import REQUIRED_KEYS
-from routing.bench_cli import bench
 
 
 @pytest.mark.slow

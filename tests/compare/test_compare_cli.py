@@ -1,4 +1,4 @@
-"""`nearshore compare` through ``routing.cli.main``: formats, JSON keys, the plot, exit codes and
+"""`nearshore compare` through ``routing.cli.main.main``: formats, JSON keys, the plot, exit codes and
 one-line errors naming the file and row of bad variability or tariff data."""
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from routing.cli import EXIT_BAD_INPUT, EXIT_OK, cli, main
-from routing.compare_cli import compare
+from routing.cli.compare import compare
+from routing.cli.main import EXIT_BAD_INPUT, EXIT_OK, cli, main
 
 DATA = Path(__file__).parents[1] / "data"
 SMALL = DATA / "compare_small"
@@ -23,7 +23,7 @@ BAD_DATA = ["negative_p95", "p95_below_typical", "dwell_p95_below_typical", "del
             "delay_prob_negative", "delay_without_hours", "spread_without_typical", "tariff_negative_duty",
             "tariff_unknown_commodity", "tariff_unknown_country"]
 
-if "compare" not in cli.commands:  # routing.cli registers it; the tests do not depend on that having happened
+if "compare" not in cli.commands:  # routing.cli.main registers it; the tests do not depend on that having happened
     cli.add_command(compare)
 
 

@@ -15,10 +15,10 @@ from statistics import NormalDist
 import polars as pl
 import pytest
 
-import routing.compare as compare_module
+import routing.analysis.compare as compare_module
 from networks import InputError, read_network
-from routing.compare import COMPARE_SCHEMA, compare_sourcing
-from routing.leadtime import Z95
+from routing.analysis.compare import COMPARE_SCHEMA, compare_sourcing
+from routing.analysis.leadtime import Z95
 
 SMALL = Path(__file__).parents[1] / "data" / "compare_small"
 N = 200_000

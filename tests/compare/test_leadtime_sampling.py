@@ -1,4 +1,4 @@
-"""Monte Carlo lead times (`routing.leadtime`): single legs match the fitted parameters, sums of
+"""Monte Carlo lead times (`routing.analysis.leadtime`): single legs match the fitted parameters, sums of
 legs behave as the maths says, delay events and mixtures have the right weights, the waterfall
 adds up, and the same seed gives the same numbers."""
 
@@ -13,10 +13,10 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-import routing.leadtime as leadtime
+import routing.analysis.leadtime as leadtime
 from networks import InputError, Network, read_network
 from routing import solve_lead_time
-from routing.leadtime import Z95, leg_spreads, sample_lead_times
+from routing.analysis.leadtime import Z95, leg_spreads, sample_lead_times
 
 N = 200_000
 

@@ -1,6 +1,6 @@
 """The `nearshore validate`, `network` and `solve --network` commands on good and bad folders.
 
-Exit codes are tested through ``routing.cli.main`` (which turns errors into one-line messages and
+Exit codes are tested through ``routing.cli.main.main`` (which turns errors into one-line messages and
 returns the code); ``CliRunner`` on the bare ``cli`` group shows click's own behaviour.
 """
 
@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from networks import NetworkError, read_network
-from routing.cli import EXIT_BAD_INPUT, EXIT_OK, cli, main
+from routing.cli.main import EXIT_BAD_INPUT, EXIT_OK, cli, main
 
 REPO = Path(__file__).parents[2]
 BAD = REPO / "tests" / "data" / "bad"

@@ -67,7 +67,7 @@ def test_pdlp_is_close_to_the_exact_optimum(seed):
 
 
 def test_lemon_solves_the_min_cost_flows_of_either_algorithm_like_or_tools(monkeypatch):
-    from routing import lemon_backend
+    from routing.backends import lemon as lemon_backend
 
     network = random_network(seed=7, n_plants=6, n_hubs=12, n_markets=5, extra_links=30)
     reference = solve_lead_time(network, solver="mincostflow")

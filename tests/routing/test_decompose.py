@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from routing.decompose import decompose_flow
+from routing.results.decompose import decompose_flow
 
 
 def test_a_cycle_on_the_way_is_cancelled():

@@ -10,9 +10,10 @@ from hypothesis import strategies as st
 from networks import Network
 from networks.generate import random_network
 from routing import LeadTimeModel
-from routing.decomposition import DecompositionSession
-from routing.lp import Objective, objective_weights
-from routing.status import Status
+from routing.formulation.decomposition import DecompositionSession
+from routing.formulation.solution import Status
+from routing.formulation.weights import objective_weights
+from routing.options import Objective
 
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 TOL = 1e-6

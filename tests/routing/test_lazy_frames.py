@@ -9,9 +9,9 @@ from polars.testing import assert_frame_equal
 
 from networks import read_network
 from routing import LeadTimeModel
-from routing.bottlenecks import binding_frame, bottlenecks_frame, unmet_frame
-from routing.crossings import crossings_frame
-from routing.lanes import flows_frame, lanes_frame
+from routing.results.bottlenecks import binding_frame, bottlenecks_frame, unmet_frame
+from routing.results.crossings import crossings_frame
+from routing.results.lanes import flows_frame, lanes_frame
 
 DATA = Path(__file__).parents[1] / "data"
 

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from networks.generate import random_network
 from routing import solve_lead_time
-from routing.result import WATERFALL
+from routing.results.schemas import WATERFALL
 
 SETTINGS = settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 instances = st.builds(

@@ -89,8 +89,9 @@ def test_auto_picks_min_cost_flow_only_when_exact():
 
 def test_auto_picks_highs_for_warm_re_solves_and_large_lps():
     from networks.generate import corridor_network
-    from routing.lp import Objective, objective_weights
+    from routing.formulation.weights import objective_weights
     from routing.model import GLOP_MAX_FLOW_VARIABLES, choose_solver
+    from routing.options import Objective
 
     assert LeadTimeModel(read_network(DATA / "power_limit")).solve().solver == "highs"  # warm_start by default
     network = corridor_network(n_links=GLOP_MAX_FLOW_VARIABLES // 4, n_commodities=5, seed=3)
