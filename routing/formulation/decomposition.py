@@ -354,11 +354,12 @@ class DecompositionSession:
         status, x, dual, objective = self.master.run(deadline - time.perf_counter())
         self.rounds = self.pricing_rounds = 0
         while status == Status.OPTIMAL:
-            if not self._activate_violated(x[self.master.first_path:]):
+            violated = self._activate_violated(x[self.master.first_path:])
+            self.pricing_rounds += 1
+            found = self._price(dual)  # any multipliers >= 0 give a bound, so price even after new rows
+            best_bound = max(best_bound, found.bound)
+            if not violated:
                 feasible = (x, dual, objective)
-                self.pricing_rounds += 1
-                found = self._price(dual)
-                best_bound = max(best_bound, found.bound)
                 gap = (objective - best_bound) / max(1.0, abs(objective))
                 if gap <= GAP_TOLERANCE or found.n_new == 0:
                     proven = True
@@ -394,6 +395,7 @@ class DecompositionSession:
         plant serves all commodities and each demand row may take paths from its
         :attr:`paths_per_row` best plants; with them, one tree per commodity from a super source."""
         a, w, s, m = self.arrays, self.weights, self.structure, self.master
+        dual = np.concatenate([dual, np.zeros(m.n_rows - len(dual))])  # rows added since: multiplier 0
         mu = self._multipliers(dual)
         d, k, q = m.n_demand, s.n_commodities, s.n_queue_nodes
         split = np.maximum(0.0, -dual[d:d + m.n_split]).reshape(k, q) if q else np.zeros((k, 0))
