@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from benchmarks.registry import SUITES
+from benchmarks import SUITES
 
 suite_option = click.option(
     "--suite", type=click.Choice(SUITES), default="quick", show_default=True,

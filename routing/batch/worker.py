@@ -54,7 +54,8 @@ class ScenarioRunner:
 
     Example
     -------
-    >>> from routing.scenarios import Scenario
+    >>> from networks import read_network
+    >>> from routing.scenarios import BUILTIN, Scenario
     >>> runner = ScenarioRunner({BUILTIN: read_network()})
     >>> runner.run(Scenario(name="base")).row["status"]
     'optimal'

@@ -10,12 +10,16 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
 import click
-import polars as pl
 
 from routing.cli.exits import EPILOG, NoSolution
 from routing.cli.io import emit, load_network
 from routing.cli.options import network_option, output_option
+
+if TYPE_CHECKING:
+    import polars as pl
 
 PLOT_SUFFIXES = (".png", ".svg")
 
@@ -73,6 +77,8 @@ def compare(network_dir: Path | None, markets: tuple[str, ...], commodities: tup
                             asia=list(asia) or None, mexico=list(mexico) or None, service_level=service_level,
                             annual_carrying_rate=carrying_rate, samples=samples, seed=seed,
                             cdf_points=101 if plot_path else 0)
+    import polars as pl
+
     failed = rows.filter(~pl.col("status").is_in(["optimal", "feasible"]))
     if failed.height:
         first = failed.row(0, named=True)
