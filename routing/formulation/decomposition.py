@@ -13,12 +13,14 @@ in place so every solve starts from the last basis) holds
 * of the coupling rows (link capacity, node throughput, plant power and water, supply capacity),
   only those that some master solution violated (an active set that only grows).
 
-*Pricing* is a shortest path per commodity from a super source: with ``mu >= 0`` the master's
-multipliers (``-dual``) of the ``<=`` rows, a link costs ``weight + mu_capacity + mu_throughput(head)
-+ mu_split(k, head)`` and the super-source arc of supply row ``s`` costs ``weight(s) + mu_supply(s)
-+ mu_throughput(node) + power/load * mu_power(node) + water/load * mu_water(node)``. Every arc cost
-is >= 0, so Dijkstra (scipy) is exact, and the supply bounds sit in the master, so pricing needs no
-min-cost flow: one tree per commodity and round gives every market's best path.
+*Pricing* is shortest paths: with ``mu >= 0`` the master's multipliers (``-dual``) of the ``<=``
+rows, a link costs ``weight + mu_capacity + mu_throughput(head) + mu_split(k, head)`` and starting at
+supply row ``s`` costs ``weight(s) + mu_supply(s) + mu_throughput(node) + power/load x mu_power(node)
++ water/load x mu_water(node)``. Every cost is >= 0, so Dijkstra (scipy) is exact, and as the
+supply bounds sit in the master, pricing needs no min-cost flow. Without queued crossings the link
+costs are the same for every commodity, so one Dijkstra per plant serves all commodities and a
+demand row may take paths from its ``paths_per_row`` best plants at once; with them, one tree per
+commodity from a super source whose arcs are the supply rows.
 
 *Bounds.* For any ``mu >= 0`` and any multiplier of the lane-volume rows, the Lagrangian
 ``-mu.b + sum_r demand[r] min(penalty, dist_k(r)) + sum_(r, j) width min(0, reduced cost of w)``
@@ -38,8 +40,9 @@ in the pool and come back when they price out again): the dual simplex's pricing
 column, and on ``corridor-1e4x10`` this halves the master's time.
 
 A :class:`DecompositionSession` keeps the master across variants of one structure
-(:func:`routing.formulation.lp.structure_key`): costs and bounds change in place and every column and row of
-earlier solves stays, so a variant starts from the last optimal basis and path pool.
+(:func:`routing.formulation.lp.structure_key`): costs and bounds change in place and the rows, the
+master's columns and the pool of earlier solves stay, so a variant starts from the last optimal
+basis. Its optimum is the LP's; under degeneracy its flows may differ from a cold solve's.
 """
 
 from __future__ import annotations
@@ -109,6 +112,7 @@ class Structure:
     plants: np.ndarray  # the nodes with a supply row, sorted
     plant_of_supply: np.ndarray  # per supply row: its node's index in plants
     pair_indptr: np.ndarray  # CSR rows of the link pairs alone (no super source)
+    pair_head: np.ndarray
 
 
 def build_structure(arrays: NetworkArrays) -> Structure:
@@ -130,7 +134,8 @@ def build_structure(arrays: NetworkArrays) -> Structure:
     queue_index = np.full(n, -1)
     queue_index[queue_nodes] = np.arange(len(queue_nodes))
     plants, plant_of_supply = np.unique(arrays.supply_node, return_inverse=True)
-    return Structure(plants=plants, plant_of_supply=plant_of_supply, pair_indptr=indptr[0][:-1] if k else np.zeros(1),
+    return Structure(plants=plants, plant_of_supply=plant_of_supply, pair_head=pair_head,
+                     pair_indptr=np.concatenate([[0], np.cumsum(out_count)]),
                      n_nodes=n, n_links=arrays.n_links, n_commodities=k, pair_key=pair_key, link_order=link_order,
                      pair_start=pair_start, pair_of_link=pair_of_link, indptr=indptr, indices=indices,
                      supply_rows=supply_rows, demand_rows=[np.flatnonzero(arrays.demand_commodity == c)
@@ -263,9 +268,19 @@ class Master:
         """Solve from the current basis: status, column values, reduced costs, row duals, objective."""
         import highspy
 
+        optimal = highspy.HighsModelStatus.kOptimal
         self.highs.setOptionValue("time_limit", max(time_limit_s, 1e-3))
         self.highs.run()
-        if self.highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        if self.highs.getModelStatus() not in (optimal, highspy.HighsModelStatus.kTimeLimit):
+            # without cost perturbation the dual simplex may stall on this degenerate master: retry
+            # with it, then from scratch
+            self.highs.setOptionValue("dual_simplex_cost_perturbation_multiplier", 1.0)
+            self.highs.run()
+            if self.highs.getModelStatus() not in (optimal, highspy.HighsModelStatus.kTimeLimit):
+                self.highs.clearSolver()
+                self.highs.run()
+            self.highs.setOptionValue("dual_simplex_cost_perturbation_multiplier", 0.0)
+        if self.highs.getModelStatus() != optimal:
             return Status.NOT_SOLVED, np.zeros(0), np.zeros(0), np.zeros(0), np.nan
         solution = self.highs.getSolution()
         return (Status.OPTIMAL, np.asarray(solution.col_value), np.asarray(solution.col_dual),
@@ -456,7 +471,7 @@ class DecompositionSession:
         new = []
         if q == 0:
             pair_cost, best_link = self._pair_costs(shared)
-            graph = sparse.csr_matrix((pair_cost, s.indices[0][:len(pair_cost)] if k else pair_cost, s.pair_indptr),
+            graph = sparse.csr_matrix((pair_cost, s.pair_head, s.pair_indptr),
                                       shape=(s.n_nodes, s.n_nodes))
             dist, pred = dijkstra(graph, indices=s.plants, return_predecessors=True)
             for c in range(k):
