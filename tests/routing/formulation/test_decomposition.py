@@ -174,12 +174,14 @@ def test_hand_solved_instance_needs_several_rounds():
     assert result.objective == pytest.approx(75.0, rel=1e-12)
 
 
-def test_a_round_limit_never_claims_optimality():
+def test_a_round_or_time_limit_never_claims_optimality():
     network = three_routes()
     weights = objective_weights(network.arrays, Objective.LEAD_TIME, usd_per_load_hour=5.0)
     for rounds in (0, 1, 2, 3):
         solution = DecompositionSession(max_rounds=rounds).solve(network.arrays, weights)
         assert solution.status in (Status.FEASIBLE, Status.NOT_SOLVED)
+    timed_out = LeadTimeModel(network, solver="decomposition", time_limit_s=1e-9).solve()
+    assert timed_out.status in ("feasible", "not_solved")
 
 
 def scaled(network: Network, capacity: float, demand: float, transit: float) -> Network:
