@@ -16,7 +16,8 @@ from routing.backends.highs import HighsSession
 from routing.formulation.decomposition import DecompositionSession
 from routing.formulation.duals import lp_solution
 from routing.formulation.lp import LinearProgram, build_lp, fill_segments, structure_key, with_bounds
-from routing.formulation.solution import Solution, no_solution
+from routing.formulation.solution import Solution, Status, no_solution
+from routing.formulation.verify import PDLP_TOLERANCE, TOLERANCE, check_solution, duality_gap
 from routing.formulation.weights import Weights, link_hours, objective_weights
 from routing.options import Objective, SolveOptions, Solver
 from routing.results.crossings import total_wait_load_hours
@@ -110,6 +111,17 @@ class LeadTimeModel:
                                build_s=max(0.0, total_s - solution.solve_s))
 
     def _run(self, arrays: NetworkArrays, weights: Weights, solver: Solver) -> Solution:
+        """Solve with the backend, then check the answer independently before anyone sees it."""
+        solution = self._solve_with(arrays, weights, solver)
+        if not solution.status.has_solution:
+            return solution
+        loose = solver == Solver.PDLP  # a first-order method: feasible only to its own tolerance
+        verdict = check_solution(arrays, weights, solution, tolerance=PDLP_TOLERANCE if loose else TOLERANCE)
+        if not verdict.ok:
+            return no_solution(Status.INVALID, solution.solve_s, f"{solver.value} {verdict}")
+        return solution
+
+    def _solve_with(self, arrays: NetworkArrays, weights: Weights, solver: Solver) -> Solution:
         if solver in (Solver.MINCOSTFLOW, Solver.LEMON):  # measured: reusing the MCF object gains nothing
             from routing.formulation.flowgraph import solve_single_commodity
 
@@ -127,7 +139,8 @@ class LeadTimeModel:
             answer = solve_lp(lp, solver=solver.value, time_limit_s=self.options.time_limit_s)
         if not answer.status.has_solution:
             return no_solution(answer.status, answer.solve_s, answer.detail)
-        return lp_solution(arrays, lp, answer.x, answer.row_dual, answer.col_dual, answer.status, answer.solve_s)
+        status, detail = _certified(answer.status, duality_gap(lp, answer.x, answer.row_dual), solver)
+        return lp_solution(arrays, lp, answer.x, answer.row_dual, answer.col_dual, status, answer.solve_s, detail)
 
     def _lp_for(self, arrays: NetworkArrays, weights: Weights) -> tuple[LinearProgram, bool]:
         key = structure_key(arrays)
@@ -136,6 +149,15 @@ class LeadTimeModel:
         self._key = key
         self.reused += reuse
         return self._lp, reuse
+
+
+def _certified(status: Status, gap: float, solver: Solver) -> tuple[Status, str]:
+    """The status an LP answer earns from its duality gap: ``optimal`` needs a gap <= 1e-6."""
+    if solver == Solver.PDLP and status == Status.OPTIMAL:
+        return Status.OPTIMAL_WITHIN_TOLERANCE, f"pdlp duality gap {gap:.2g} (first-order: not proven optimal)"
+    if status == Status.OPTIMAL and not gap <= TOLERANCE:
+        return Status.FEASIBLE, f"{solver.value} said optimal but its duals leave a gap of {gap:.2g}"
+    return status, ""
 
 
 def assemble_result(network: Network, solution: Solution, weights: Weights, *, objective: Objective,

@@ -10,7 +10,7 @@ from routing.formulation.solution import Solution, Status
 
 
 def lp_solution(arrays: NetworkArrays, lp: LinearProgram, x: np.ndarray, row_dual: np.ndarray,
-                col_dual: np.ndarray, status: Status, solve_s: float) -> Solution:
+                col_dual: np.ndarray, status: Status, solve_s: float, detail: str = "") -> Solution:
     """Cut the LP's vectors into flows and per-capacity savings (``-dual``, never negative)."""
     n, m, k = arrays.n_nodes, arrays.n_links, arrays.n_commodities
     saved_rows = np.maximum(0.0, -row_dual)
@@ -31,4 +31,4 @@ def lp_solution(arrays: NetworkArrays, lp: LinearProgram, x: np.ndarray, row_dua
     s2 = s1 + lp.n_demand
     assign = np.maximum(0.0, x[s2:s2 + lp.n_assign]).reshape(k, len(arrays.queue))
     return Solution(status, flow, np.maximum(0.0, x[s0:s1]), np.maximum(0.0, x[s1:s2]), link_saved, node_saved,
-                    supply_saved, power_saved, water_saved, solve_s, queue_assign=assign)
+                    supply_saved, power_saved, water_saved, solve_s, detail, queue_assign=assign)

@@ -73,75 +73,123 @@ class LinearProgram:
         return self.n_conservation
 
 
+class _Rows:
+    """COO triplets of the constraint matrix, filled block by block by the ``define_*`` functions."""
+
+    def __init__(self, n_vars: int) -> None:
+        self.rows: list[np.ndarray] = []
+        self.cols: list[np.ndarray] = []
+        self.vals: list[np.ndarray] = []
+        self.next_row = 0
+        self.n_vars = n_vars
+
+    def add(self, rows: np.ndarray, cols: np.ndarray, vals: np.ndarray) -> None:
+        self.rows.append(rows)
+        self.cols.append(cols)
+        self.vals.append(vals)
+
+    def matrix(self) -> object:
+        from scipy import sparse
+
+        return sparse.csr_matrix((np.concatenate(self.vals), (np.concatenate(self.rows), np.concatenate(self.cols))),
+                                 shape=(self.next_row, self.n_vars))
+
+
+@dataclass(frozen=True, slots=True)
+class _Variables:
+    """Column positions of each variable block (see the module docstring for their order)."""
+
+    flow: np.ndarray  # x[k, a] at k * n_links + a
+    flow_k: np.ndarray
+    flow_a: np.ndarray
+    supply: np.ndarray  # p[s]
+    demand: np.ndarray  # u[d]
+    assign: np.ndarray  # z[k, r] at k * n_lane_types + r
+    segment: np.ndarray  # w[r, j] at r * n_segments + j
+
+
+def define_conservation(rows: _Rows, arrays: NetworkArrays, var: _Variables) -> None:
+    """``sum_in x[k] - sum_out x[k] + p[k, n] + u[k, n] = demand[k, n]``: row ``k * n_nodes + n``."""
+    n, head, tail = arrays.n_nodes, arrays.head[var.flow_a], arrays.tail[var.flow_a]
+    rows.add(var.flow_k * n + head, var.flow, np.ones(len(var.flow)))
+    rows.add(var.flow_k * n + tail, var.flow, -np.ones(len(var.flow)))
+    rows.add(arrays.supply_commodity * n + arrays.supply_node, var.supply, np.ones(len(var.supply)))
+    rows.add(arrays.demand_commodity * n + arrays.demand_node, var.demand, np.ones(len(var.demand)))
+    rows.next_row = arrays.n_commodities * n
+
+
+def define_limit(rows: _Rows, owner_of_term: np.ndarray, term_var: np.ndarray, coef: np.ndarray,
+                 limit: np.ndarray) -> np.ndarray:
+    """``sum coef * var <= limit[owner]``, one row per owner with a finite limit and a term; returns
+    the owners in row order."""
+    owners = np.flatnonzero(np.isfinite(limit) & (np.bincount(owner_of_term, minlength=len(limit)) > 0))
+    row_of = np.full(len(limit), -1)
+    row_of[owners] = rows.next_row + np.arange(len(owners))
+    keep = row_of[owner_of_term] >= 0
+    rows.add(row_of[owner_of_term[keep]], term_var[keep], coef[keep])
+    rows.next_row += len(owners)
+    return owners
+
+
+def define_capacity_rows(rows: _Rows, arrays: NetworkArrays,
+                         var: _Variables) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The limits, in this row order: link capacity ``sum_k x[k, a] <= capacity[a]``; node throughput
+    ``sum_k sum_in x[k] + sum_k p[k, n] <= throughput[n]``; plant power ``sum p[s] * power_mwh_per_load
+    <= 24 * power_mw[n]``; plant water ``sum p[s] * water_m3_per_load <= water_m3_per_day[n]``."""
+    n_flow, s = len(var.flow), len(var.supply)
+    capacity = define_limit(rows, var.flow_a, var.flow, np.ones(n_flow), arrays.capacity)
+    throughput = define_limit(rows, np.concatenate([arrays.head[var.flow_a], arrays.supply_node]),
+                              np.concatenate([var.flow, var.supply]), np.ones(n_flow + s), arrays.throughput)
+    power = arrays.power_mwh_per_load[arrays.supply_commodity]
+    power_rows = define_limit(rows, arrays.supply_node[power > 0], var.supply[power > 0], power[power > 0],
+                              24.0 * arrays.power_mw)
+    water = arrays.water_m3_per_load[arrays.supply_commodity]
+    water_rows = define_limit(rows, arrays.supply_node[water > 0], var.supply[water > 0], water[water > 0],
+                              arrays.water_m3_per_day)
+    return capacity, throughput, power_rows, water_rows
+
+
+def define_queue_rows(rows: _Rows, arrays: NetworkArrays, var: _Variables, n_segments: int) -> np.ndarray:
+    """Lane split at each queued crossing q and commodity k, ``sum_(r at q) z[k, r] - sum_in x[k] = 0``
+    (row ``k * n_crossings + q``), then lane volume ``sum_k z[k, r] - sum_j w[r, j] = 0``; returns the
+    crossings' nodes in row order."""
+    queue, k = arrays.queue, arrays.n_commodities
+    r = len(queue)
+    queue_nodes = np.unique(queue.node)
+    position = np.searchsorted(queue_nodes, queue.node)
+    split_row = rows.next_row + np.arange(k)[:, None] * len(queue_nodes) + position[None, :]
+    head = arrays.head[var.flow_a]
+    into_queue = np.isin(head, queue_nodes)
+    rows.add(split_row.ravel(), var.assign, np.ones(k * r))
+    rows.add(rows.next_row + var.flow_k[into_queue] * len(queue_nodes) + np.searchsorted(queue_nodes, head[into_queue]),
+             var.flow[into_queue], -np.ones(int(into_queue.sum())))
+    rows.next_row += k * len(queue_nodes)
+    rows.add(rows.next_row + np.tile(np.arange(r), k), var.assign, np.ones(k * r))
+    rows.add(rows.next_row + np.repeat(np.arange(r), n_segments), var.segment, -np.ones(r * n_segments))
+    rows.next_row += r
+    return queue_nodes
+
+
 def build_lp(arrays: NetworkArrays, weights: Weights) -> LinearProgram:
     """Assemble the LP from the network arrays with numpy (COO triplets, one CSR conversion)."""
-    from scipy import sparse
-
-    n, m, k = arrays.n_nodes, arrays.n_links, arrays.n_commodities
+    m, k = arrays.n_links, arrays.n_commodities
     s, d = len(arrays.supply_node), len(arrays.demand_node)
+    r, j = weights.segment_width.shape if len(arrays.queue) else (0, 0)
     n_flow = k * m
-    flow_var = np.arange(n_flow)
-    flow_k, flow_a = np.divmod(flow_var, m)
-    supply_var = n_flow + np.arange(s)
-    demand_var = n_flow + s + np.arange(d)
-
-    cons = lambda commodity, node: commodity * n + node  # noqa: E731 - row of (commodity, node)
-    rows = [cons(flow_k, arrays.head[flow_a]), cons(flow_k, arrays.tail[flow_a]),
-            cons(arrays.supply_commodity, arrays.supply_node), cons(arrays.demand_commodity, arrays.demand_node)]
-    cols = [flow_var, flow_var, supply_var, demand_var]
-    vals = [np.ones(n_flow), -np.ones(n_flow), np.ones(s), np.ones(d)]
-    next_row = k * n
-
-    def add_block(owner_of_term: np.ndarray, term_var: np.ndarray, coef: np.ndarray,
-                  limit: np.ndarray) -> np.ndarray:
-        """Rows ``sum coef * var <= limit[owner]`` for owners with a finite limit and any term."""
-        nonlocal next_row
-        owners = np.flatnonzero(np.isfinite(limit) & (np.bincount(owner_of_term, minlength=len(limit)) > 0))
-        row_of = np.full(len(limit), -1)
-        row_of[owners] = next_row + np.arange(len(owners))
-        keep = row_of[owner_of_term] >= 0
-        rows.append(row_of[owner_of_term[keep]])
-        cols.append(term_var[keep])
-        vals.append(coef[keep])
-        next_row += len(owners)
-        return owners
-
-    capacity_rows = add_block(flow_a, flow_var, np.ones(n_flow), arrays.capacity)
-    throughput_rows = add_block(
-        np.concatenate([arrays.head[flow_a], arrays.supply_node]),
-        np.concatenate([flow_var, supply_var]), np.ones(n_flow + s), arrays.throughput)
-    power = arrays.power_mwh_per_load[arrays.supply_commodity]
-    power_rows = add_block(arrays.supply_node[power > 0], supply_var[power > 0], power[power > 0],
-                           24.0 * arrays.power_mw)
-    water = arrays.water_m3_per_load[arrays.supply_commodity]
-    water_rows = add_block(arrays.supply_node[water > 0], supply_var[water > 0], water[water > 0],
-                           arrays.water_m3_per_day)
-
-    queue = arrays.queue
-    r, j = weights.segment_width.shape if len(queue) else (0, 0)
-    assign_var = n_flow + s + d + np.arange(k * r)  # z[k, r] at assign_var[k * r + r_]
-    segment_var = n_flow + s + d + k * r + np.arange(r * j)
-    queue_nodes = np.unique(queue.node)
-    split_row = next_row + np.arange(k)[:, None] * len(queue_nodes) + np.searchsorted(queue_nodes, queue.node)[None, :]
-    into_queue = np.isin(arrays.head[flow_a], queue_nodes)
-    rows += [split_row.ravel(),
-             next_row + flow_k[into_queue] * len(queue_nodes) + np.searchsorted(queue_nodes, arrays.head[flow_a][into_queue])]
-    cols += [assign_var, flow_var[into_queue]]
-    vals += [np.ones(k * r), -np.ones(int(into_queue.sum()))]
-    next_row += k * len(queue_nodes)
-    rows += [next_row + np.tile(np.arange(r), k), next_row + np.repeat(np.arange(r), j)]
-    cols += [assign_var, segment_var]
-    vals += [np.ones(k * r), -np.ones(r * j)]
-    next_row += r
-
-    matrix = sparse.csr_matrix(
-        (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
-        shape=(next_row, n_flow + s + d + k * r + r * j),
-    )
+    flow = np.arange(n_flow)
+    flow_k, flow_a = np.divmod(flow, m)
+    first = n_flow + s + d
+    var = _Variables(flow=flow, flow_k=flow_k, flow_a=flow_a, supply=n_flow + np.arange(s),
+                     demand=n_flow + s + np.arange(d), assign=first + np.arange(k * r),
+                     segment=first + k * r + np.arange(r * j))
+    rows = _Rows(first + k * r + r * j)
+    define_conservation(rows, arrays, var)
+    capacity_rows, throughput_rows, power_rows, water_rows = define_capacity_rows(rows, arrays, var)
+    queue_nodes = define_queue_rows(rows, arrays, var, j)
     empty = np.zeros(0)
     skeleton = LinearProgram(
-        c=empty, lb=empty, ub=empty, row_lo=empty, row_hi=empty, matrix=matrix,
-        n_flow=n_flow, n_supply=s, n_demand=d, n_conservation=k * n,
+        c=empty, lb=empty, ub=empty, row_lo=empty, row_hi=empty, matrix=rows.matrix(),
+        n_flow=n_flow, n_supply=s, n_demand=d, n_conservation=k * arrays.n_nodes,
         capacity_rows=capacity_rows, throughput_rows=throughput_rows,
         power_rows=power_rows, water_rows=water_rows,
         n_assign=k * r, n_segment=r * j, queue_nodes=queue_nodes,
