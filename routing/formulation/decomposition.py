@@ -41,9 +41,9 @@ column, and on ``corridor-1e4x10`` this halves the master's time.
 
 Measured (2 shared cores, CPU seconds, 2026-12-01): ``corridor-1e4x10`` 0.81 s against HiGHS's
 5.8 s (a warm variant 0.07 s against 0.33 s); ``corridor-1e4x5`` 0.30 s against 1.0 s;
-``corridor-1e5x5`` 21.6 s against about 150 s (its 5 uncoupled min-cost flows: 1.2-3.1 s);
-``corridor-1e3x5`` and ``x10`` even; the built-in network 0.10 s against 0.012 s (queued
-crossings: one tree per commodity, 30 rounds). ``auto`` does not pick it yet.
+``corridor-1e5x5`` 21.6 s against 137 s (its 5 uncoupled min-cost flows: 1.2-3.1 s);
+``corridor-1e3x5`` and ``x10`` even; the built-in network 0.07-0.18 s against 0.013-0.029 s
+(queued crossings: one tree per commodity, 20-50 rounds). ``auto`` does not pick it yet.
 
 A :class:`DecompositionSession` keeps the master across variants of one structure
 (:func:`routing.formulation.lp.structure_key`): costs and bounds change in place and the rows, the
