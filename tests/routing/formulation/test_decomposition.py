@@ -32,7 +32,7 @@ def rich_network(seed: int, n_commodities: int, *, n_hubs: int = 5, extra_links:
     plant = base.nodes["kind"] == "plant"
     nodes = base.nodes.with_columns(water_m3_per_day=pl.when(plant).then(
         pl.Series(rng.integers(10, 80, base.nodes.height).astype(float))).otherwise(None))
-    tables = dict(nodes=nodes, links=base.links, commodities=goods, supply=base.supply, demand=base.demand)
+    tables = {"nodes": nodes, "links": base.links, "commodities": goods, "supply": base.supply, "demand": base.demand}
     border = base.nodes.filter(pl.col("kind") == "border_crossing")["id"].to_list()
     if crossings and border:
         rows = []
