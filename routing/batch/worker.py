@@ -28,13 +28,16 @@ SUMMARY_SCHEMA = pl.Schema({
     "solve_s": pl.Float64, "build_s": pl.Float64, "wall_s": pl.Float64, "reused_lp": pl.Boolean,
     "error": pl.String, "point": pl.String, "objective_kind": pl.String, "solver": pl.String,
     "network": pl.String, "description": pl.String, "event": pl.String, "source": pl.String,
-    "scenario_hash": pl.String,
+    "scenario_hash": pl.String, "frames": pl.String, "frames_hash": pl.String,
 })
 """Columns of ``summary.parquet``. ``status`` is a :class:`routing.Status` value or ``failed``;
 ``change_vs_base_pct`` compares ``avg_lead_time_h`` with that of ``base_scenario``, the reference of the
 scenario's network and solver options (see :func:`routing.batch.runner.run_batch`)."""
 TIMING_COLUMNS = ("solve_s", "build_s", "wall_s", "reused_lp")
 """Columns that depend on the machine and on what a worker solved before, not on the scenario."""
+RECORD_COLUMNS = ("frames", "frames_hash")
+"""Columns that record which frames were written with the scenario (and their content hash, which
+``--resume`` checks), not its answer."""
 FRAMES = {"lanes": LANES_SCHEMA, "bottlenecks": BOTTLENECKS_SCHEMA, "unmet": UNMET_SCHEMA}
 
 
