@@ -14,6 +14,7 @@ from networks import Network, NetworkArrays
 from networks.errors import NearshoreError
 from routing.backends.highs import HighsSession
 from routing.backends.outcome import LpSolution
+from routing.formulation.decomposition import DecompositionSession
 from routing.formulation.duals import lp_solution
 from routing.formulation.face import optimal_face
 from routing.formulation.lp import LinearProgram, build_lp, fill_segments, structure_key, with_bounds
@@ -95,6 +96,7 @@ class LeadTimeModel:
         self._lp: LinearProgram | None = None
         self._key: str | None = None
         self._highs: HighsSession | None = None
+        self._decomposition: DecompositionSession | None = None
 
     def solve(self, variant: Network | None = None) -> LeadTimeResult:
         """Solve the model's network, or a variant of it."""
@@ -126,6 +128,9 @@ class LeadTimeModel:
             from routing.formulation.flowgraph import solve_single_commodity
 
             return solve_single_commodity(arrays, weights, engine="lemon" if solver == Solver.LEMON else "ortools")
+        if solver == Solver.DECOMPOSITION:
+            self._decomposition = self._decomposition or DecompositionSession()
+            return self._decomposition.solve(arrays, weights, time_limit_s=self.options.time_limit_s)
         lp, reuse = self._lp_for(arrays, weights)
         answer = self._solve_lp(lp, solver, reuse=reuse)
         if not answer.status.has_solution:
