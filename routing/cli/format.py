@@ -39,33 +39,56 @@ def format_value(value: Any, digits: int = 2) -> str:
 
 
 def render_table(frame: pl.DataFrame, *, width: int | None = None, digits: int | dict[str, int] = 2) -> str:
-    """``frame`` as a Markdown-style table fitted to ``width`` (default :func:`terminal_width`);
-    words are never split. ``digits``: decimals of float columns (one number or per column)."""
+    """``frame`` as a Markdown-style table fitted to ``width`` (default :func:`terminal_width`).
+
+    Cells wrap between words (and after ``>`` and ``/`` in routes and ids), never inside one;
+    headers wrap at their underscores when the table is too wide. When even the longest words of
+    every column do not fit, the last columns are left out and a line says which (the CSV and JSON
+    formats have them all). ``digits``: decimals of float columns (one number or per column)."""
     from rich import box
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(box=box.MARKDOWN, show_edge=True, pad_edge=True, highlight=False)
+    total = width or terminal_width()
     numeric = {name for name, dtype in frame.schema.items() if dtype.is_numeric()}
     cells = [[format_value(v, digits.get(name, 2) if isinstance(digits, dict) else digits)
               for name, v in zip(frame.columns, row, strict=True)] for row in frame.iter_rows()]
-    room = (width or terminal_width()) - 3 * len(frame.columns) - 1
     headers = list(frame.columns)
-    if sum(max(len(c) for c in [h, *(row[i] for row in cells)]) for i, h in enumerate(headers)) > room:
+    columns = [[h, *(row[i] for row in cells)] for i, h in enumerate(headers)]
+    if sum(max(map(len, column)) for column in columns) > total - 3 * len(columns) - 1:
         headers = [h.replace("_", " ") for h in headers]  # too wide: headers may wrap between words
-    widths = column_widths([[h, *(row[i] for row in cells)] for i, h in enumerate(headers)], room,
-                           whole=[name in numeric for name in frame.columns])
-    for i, name in enumerate(frame.columns):
+        columns = [[h, *column[1:]] for h, column in zip(headers, columns, strict=True)]
+    least = [max(_longest_word(c) for c in column) if name not in numeric else
+             max(_longest_word(column[0]), *map(len, column[1:])) for name, column in zip(frame.columns, columns,
+                                                                                              strict=True)]
+    kept = len(columns)
+    while kept > 1 and sum(least[:kept]) + 3 * kept + 1 > total:
+        kept -= 1
+    widths = column_widths(columns[:kept], total - 3 * kept - 1, whole=[n in numeric for n in frame.columns[:kept]])
+    table = Table(box=box.MARKDOWN, show_edge=True, pad_edge=True, highlight=False)
+    for i, name in enumerate(frame.columns[:kept]):
         table.add_column(headers[i], justify="right" if name in numeric else "left", width=widths[i],
                          overflow="fold")
-    cells = [[_breakable(cell, w) for cell, w in zip(row, widths, strict=True)] for row in cells]
     for row in cells:
-        table.add_row(*row)
+        table.add_row(*(_breakable(cell, w) for cell, w in zip(row[:kept], widths, strict=True)))
     buffer = io.StringIO()
     Console(file=buffer, width=sum(widths) + 3 * len(widths) + 1, color_system=None, force_terminal=False,
             legacy_windows=False, soft_wrap=False).print(table)
     lines = [line.rstrip() for line in buffer.getvalue().splitlines()]
-    return "\n".join(lines[next((i for i, line in enumerate(lines) if line), 0):])
+    lines = lines[next((i for i, line in enumerate(lines) if line), 0):]
+    if kept < len(frame.columns):
+        import textwrap
+
+        lines += textwrap.wrap(f"({len(frame.columns) - kept} columns left out to fit {total} characters: "
+                               f"{', '.join(frame.columns[kept:])}; widen the terminal or use --format csv)",
+                               width=total, break_long_words=False, break_on_hyphens=False)
+    return "\n".join(lines)
+
+
+def _longest_word(text: str) -> int:
+    """The longest piece of ``text`` that may not be broken (after ``>`` and ``/`` it may)."""
+    return max((len(p) for word in text.split() for p in word.replace(">", "> ").replace("/", "/ ").split()),
+               default=1)
 
 
 def _breakable(cell: str, width: int) -> str:
@@ -85,8 +108,8 @@ def column_widths(columns: list[list[str]], room: int, *, whole: list[bool] | No
     natural = [max(len(cell) for cell in column) for column in columns]
     if sum(natural) <= room:
         return natural
-    least = [max([len(w) for w in column[0].split()] + [len(cell) for cell in column[1:]]) if keep else
-             min(MAX_WORD, max(len(word) for cell in column for word in [*cell.split(), ""])) or 1
+    least = [max([_longest_word(column[0])] + [len(cell) for cell in column[1:]]) if keep else
+             min(MAX_WORD, max(_longest_word(cell) for cell in column))
              for column, keep in zip(columns, whole, strict=True)]
     while sum(least) > room and any(m > 6 and not keep for m, keep in zip(least, whole, strict=True)):
         foldable = [-1 if keep else m for m, keep in zip(least, whole, strict=True)]
