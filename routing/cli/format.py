@@ -67,8 +67,8 @@ def render_table(frame: pl.DataFrame, *, width: int | None = None, digits: int |
     widths = column_widths(columns[:kept], total - 3 * kept - 1, whole=[n in numeric for n in frame.columns[:kept]])
     table = Table(box=box.MARKDOWN, show_edge=True, pad_edge=True, highlight=False)
     for i, name in enumerate(frame.columns[:kept]):
-        table.add_column(headers[i], justify="right" if name in numeric else "left", width=widths[i],
-                         overflow="fold")
+        table.add_column(_breakable(headers[i], widths[i]), justify="right" if name in numeric else "left",
+                         width=widths[i], overflow="fold")
     for row in cells:
         table.add_row(*(_breakable(cell, w) for cell, w in zip(row[:kept], widths, strict=True)))
     buffer = io.StringIO()
