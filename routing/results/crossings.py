@@ -72,7 +72,10 @@ def crossings_frame(network: Network, solution: Solution) -> pl.DataFrame:
         "value_of_hour_h": np.where(q.open_h_per_day < HOURS_PER_DAY,
                                     _saving(q.background + volume, q.capacity, hour, q.rho_ref, q.wait_typical_h),
                                     np.nan),
-    }, schema=CROSSINGS_SCHEMA).with_columns(pl.col("value_of_hour_h").fill_nan(None))
+    }, schema=CROSSINGS_SCHEMA).with_columns(
+        pl.col("value_of_hour_h").fill_nan(None),
+        utilisation=pl.when(pl.col("capacity_loads_per_day") > 0).then("utilisation"),  # of nothing: null
+    )
 
 
 def _saving(volume: np.ndarray, capacity: np.ndarray, extra: np.ndarray, rho_ref: np.ndarray,
