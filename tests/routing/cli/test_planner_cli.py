@@ -152,3 +152,12 @@ def test_tables_fit_the_width_and_never_split_a_word():
             assert token in pieces or set(parts) <= pieces, (width, token, text)  # whole, or broken after > or /
     narrow = render_table(frame, width=40)
     assert "columns left out to fit 40 characters: loads_per_day, route, reason" in narrow.replace("\n", " ")
+
+
+def test_route_gives_the_spread_only_when_the_legs_vary(capsys):
+    code, out, _ = run(capsys, "route", "P", "M", "--network", DATA / "compare_small", "--format", "json")
+    fastest = json.loads(out)["fastest"]
+    assert code == 0 and fastest["p50_h"] <= fastest["p95_h"] <= fastest["p99_h"]
+    assert fastest["p95_h"] > fastest["lead_time_h"]
+    code, out, _ = run(capsys, "route", "P", "M", "--network", TWO, "--format", "json")
+    assert code == 0 and "p95_h" not in json.loads(out)["fastest"]  # fixed legs: no spread to show
