@@ -38,12 +38,12 @@ def bench(suite: str, out_dir: Path, instances: tuple[str, ...], peers: tuple[st
     from benchmarks.report import format_markdown, write_results
     from benchmarks.runner import run_suite
 
-    try:
-        result = run_suite(suite, instances=list(instances) or None, peers=list(peers) or None,
-                           batch=not no_batch, cold_start=not no_cold_start,
-                           progress=lambda line: click.echo(f"bench: {line}", err=True))
-    except ValueError as bad:
-        raise click.BadParameter(str(bad)) from None
+    with _BenchProgress(suite, instances, batch=not no_batch, cold_start=not no_cold_start) as progress:
+        try:
+            result = run_suite(suite, instances=list(instances) or None, peers=list(peers) or None,
+                               batch=not no_batch, cold_start=not no_cold_start, progress=progress.say)
+        except ValueError as bad:
+            raise click.BadParameter(str(bad)) from None
     paths = write_results(result, out_dir)
     click.echo(format_markdown(result))
     for path in paths:
@@ -52,3 +52,37 @@ def bench(suite: str, out_dir: Path, instances: tuple[str, ...], peers: tuple[st
         click.echo(f"error: {len(result.errors)} measurement(s) failed or disagree on the objective; "
                    f"see {paths[-1]}", err=True)
         raise click.exceptions.Exit(1)
+
+
+class _BenchProgress:
+    """On a terminal, a progress bar over the instances, then batch and cold start (each a step),
+    with a smoothed ETA and the current measurement as its note; elsewhere one line per step."""
+
+    def __init__(self, suite: str, instances: tuple[str, ...], *, batch: bool, cold_start: bool) -> None:
+        from benchmarks.registry import specs_for
+        from routing.cli.progress import ProgressBar
+
+        names = {s.name for s in specs_for(suite)}
+        self.total = len([n for n in names if not instances or n in instances]) + batch + cold_start
+        self.done = -1  # the first step starts at the first instance, not at the warm-up
+        self.bar = ProgressBar("bench")
+
+    def __enter__(self) -> _BenchProgress:
+        return self
+
+    def __exit__(self, kind: object, *exc: object) -> None:
+        if kind is None and self.bar.enabled:
+            self.bar.advance(self.total, self.total, "done", count=False)
+        self.bar.stop()
+
+    def say(self, line: str) -> None:
+        starts = line.endswith(": building") or line.startswith("cold start") or (
+            line.startswith("batch ") and not getattr(self, "_in_batch", False))
+        if line.startswith("batch "):
+            self._in_batch = True
+        if starts:
+            self.done += 1
+        if self.bar.enabled:
+            self.bar.advance(max(0, self.done), self.total, line[:60], count=starts and self.done > 0)
+        else:
+            click.echo(f"bench: {line}", err=True)
