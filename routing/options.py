@@ -19,7 +19,7 @@ DEFAULT_WAIT_SEGMENTS = 8
 """Linear pieces of each queued crossing's convex wait curve."""
 DEFAULT_CARRYING_RATE = 0.25
 """Annual inventory carrying rate of the ``as_operated`` value of time (the ``compare`` default)."""
-DEFAULT_SERVICE_USD_PER_LOAD_HOUR = 0.0
+DEFAULT_SERVICE_USD_PER_LOAD_HOUR = 20.0
 """Service premium of the ``as_operated`` value of time, USD per load-hour on top of carrying
 (calibrated on the built-in network: see networks/data/mx_us/README.md "As operated")."""
 HOURS_PER_YEAR = 8760.0

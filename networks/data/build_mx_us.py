@@ -227,7 +227,7 @@ RAIL_OPEN_H_PER_DAY = 24.0  # "24/7 rail operations" (ports_of_entry.csv commerc
 # the Ferromex 14 trains/week plan (RL_ZLO_GDL). The bridge itself is the crossing node's limit.
 RAIL_LINK_CAPACITY_BASIS = {
     "RL_MTY_NLD": "RAIL_LRD", "RL_SAL_NLD": "RAIL_LRD", "RL_SLP_NLD": "RAIL_LRD",  # CPKC NE line into Laredo
-    "RL_TRC_PNE": "RAIL_EGP", "RL_MTY_PNE": "RAIL_EGP",  # Ferromex via Monclova ("see Eagle Pass")
+    "RL_TRC_PNE": "RAIL_EGP", "RL_MTY_PNE": "RAIL_EGP", "RL_BAJ_PNE": "RAIL_EGP",  # Ferromex via Monclova
     "RL_CDMX_NLD": "celaya", "RL_BAJ_NLD": "celaya", "RL_LZC_CDMX": "celaya", "RL_LZC_NLD": "celaya",
     "RL_GDL_NOG": "single_track", "RL_CUU_CJS": "single_track", "RL_MTY_MAT": "single_track",
     "RL_ZLO_GDL": "manzanillo",
@@ -1318,6 +1318,7 @@ def mexico_rail_links(ref: Reference, coords: dict[str, tuple[float, float]]) ->
     slp_km = net_slp * mx_kmh
     derived = {id_: rail_link_capacity(ref, id_, frm, "HUB_MX_NLD_RAIL") for id_, frm in
                (("RL_SLP_NLD", "RT_SLP"), ("RL_SAL_NLD", "RT_SAL"), ("RL_BAJ_NLD", "RT_BAJ"))}
+    derived["RL_BAJ_PNE"] = rail_link_capacity(ref, "RL_BAJ_PNE", "RT_BAJ", "HUB_MX_PNE_RAIL")
     out.append(link("RL_SLP_NLD", "RT_SLP", "HUB_MX_NLD_RAIL", "rail", net_slp, slp_km * RAIL_USD_PER_KM, slp_km,
                     f"derived: 'SLP->Laredo ~36' (CPKC MMX, rail_links.csv RL_CDMX_NLD) minus {border:g} h border; "
                     f"km = great-circle SLP-Saltillo-Monterrey-NLD x {RAIL_CIRCUITY:g}; {derived['RL_SLP_NLD'][1]}; "
@@ -1333,6 +1334,16 @@ def mexico_rail_links(ref: Reference, coords: dict[str, tuple[float, float]]) ->
                     (slp_km + baj_extra) * RAIL_USD_PER_KM, slp_km + baj_extra,
                     f"derived: RL_SLP_NLD + Bajio-SLP great-circle x {RAIL_CIRCUITY:g} at {mx_kmh:.1f} km/h "
                     f"(via Celaya); {derived['RL_BAJ_NLD'][1]}; {mmx}", capacity=derived["RL_BAJ_NLD"][0]))
+    eagle = ref.rail_links["RL_MTY_PNE"]
+    to_mty = ref.rail_km(coords["RT_BAJ"], coords["RT_MTY"])
+    pne_km = num(eagle["approx_rail_km_est"]) + to_mty
+    out.append(link("RL_BAJ_PNE", "RT_BAJ", "HUB_MX_PNE_RAIL", "rail", hours_of["RL_MTY_PNE"] + to_mty / mx_kmh,
+                    pne_km * RAIL_USD_PER_KM, pne_km,
+                    f"derived: RL_MTY_PNE + Bajio-Monterrey great-circle x {RAIL_CIRCUITY:g} at {mx_kmh:.1f} km/h: "
+                    f"the Ferromex line to Eagle Pass starts at 'Monterrey (Ferromex terminal) / Silao' and "
+                    f"'competes with CPKC via Laredo for Monterrey/Bajio-Midwest intermodal' (rail_links.csv "
+                    f"RL_MTY_PNE; UP-Ferromex 'Eagle Premium'); {derived['RL_BAJ_PNE'][1]}; {eagle['source']}",
+                    capacity=derived["RL_BAJ_PNE"][0]))
     return out
 
 
