@@ -1132,12 +1132,14 @@ def background_commodity_row(ref: Reference) -> Row:
 def background_rows(ref: Reference, crossings: list[Row]) -> tuple[list[Row], list[Row]]:
     """Supply of the ``background`` commodity at each crossing's MX-side hub and demand at its US-side
     hub, from the crossings' 2024 NB traffic that is not modelled freight (grown like the parks).
+    Rail background starts at the MX rail yard and ends at the US truck hub the US rail yard drays to,
+    so a closed rail crossing's traffic can move to another bridge or to trucks (:func:`border_road_links`).
 
     A hub sums the background of its crossings. Routed as flow, it diverts to the crossings it can
     reach when one closes, or shows up as unmet demand.
     """
     ends = {poe: hubs for poe, hubs in TRUCK_CROSSING_HUBS.items()}
-    ends |= {poe: (mx_yard, us_yard) for poe, mx_yard, _, _, us_yard, _, _ in RAIL_YARDS}
+    ends |= {poe: (mx_yard, us_hub) for poe, mx_yard, _, _, _, _, us_hub in RAIL_YARDS}  # rail: yard to truck hub
     lpt, growth = ref.loads_per_train(), ref.nearshoring_headroom()
     supply: dict[str, list] = {}
     demand: dict[str, list] = {}
@@ -1153,15 +1155,17 @@ def background_rows(ref: Reference, crossings: list[Row]) -> tuple[list[Row], li
            f"{LOADED_SHARE_NB_TRUCKS:g} x {MODELLED_SHARE_OF_LOADED:g}); rail: NB trains x loads/train - "
            f"{MODELLED_SHARE_OF_LOADED:g} x loaded boxes) x growth {growth:.3f}, summed over the hub's crossings")
     src = next(iter(ref.poes.values()))["source"]
-    supply_rows_ = [{"node": hub, "commodity": BACKGROUND, "capacity_loads_per_day": total,
+    # written to 0.1 load/day: supply rounded up and demand down, so the rounding leaves nothing unmet
+    supply_rows_ = [{"node": hub, "commodity": BACKGROUND, "capacity_loads_per_day": math.ceil(total * 10) / 10,
                      "source": f"{how}: {', '.join(parts)}; {src}"} for hub, (total, parts) in supply.items()]
-    demand_rows_ = [{"node": hub, "commodity": BACKGROUND, "loads_per_day": total,
+    demand_rows_ = [{"node": hub, "commodity": BACKGROUND, "loads_per_day": math.floor(total * 10) / 10,
                      "source": f"{how}: {', '.join(parts)}; {src}"} for hub, (total, parts) in demand.items()]
     return supply_rows_, demand_rows_
 
 
 def border_road_links(nodes: dict[str, Row], circuity: float) -> list[Row]:
-    """Truck links, both ways, between neighbouring border-city hubs on each side (ordered by longitude)."""
+    """Truck links, both ways, between neighbouring border-city hubs on each side (ordered by longitude),
+    and a transload drayage from each MX border rail yard to the city's truck yard."""
     out = []
     for hubs, factor, kmh, usd, side in (
             ([h for h, *_ in MX_TRUCK_HUBS], circuity, MX_TRUCK_KMH, MX_TRUCK_USD_PER_KM, "MX"),
@@ -1173,6 +1177,12 @@ def border_road_links(nodes: dict[str, Row], circuity: float) -> list[Row]:
                 out.append(link(f"{frm}-{to}", frm, to, "truck", truck_hours(km, kmh), km * usd, km,
                                 f"derived: great-circle x {factor:.3f}; {hos_text(kmh)}; US${usd:g}/km (est.); "
                                 f"{side} side; {BORDER_ROAD_BASIS}"))
+    for _, mx_yard, *_ in RAIL_YARDS:
+        hub = mx_yard.removesuffix("_RAIL")
+        km, hours, usd = drayage(max(MIN_DRAYAGE_KM, node_km(nodes[mx_yard], nodes[hub]) * circuity))
+        out.append(link(f"{mx_yard}-{hub}", mx_yard, hub, "drayage", hours, usd, km,
+                        "derived: rail-to-truck transload at the MX border rail yard, drayage to the truck yard "
+                        f"(est., as on the US side); great-circle x {circuity:.3f}"))
     return out
 
 
