@@ -10,7 +10,6 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-
 from polars.testing import assert_frame_equal
 
 from routing.batch import SUMMARY_SCHEMA, TIMING_COLUMNS, run_batch, scenario_folder, top_bottleneck
