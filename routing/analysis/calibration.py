@@ -49,7 +49,7 @@ class Calibration:
 
     @property
     def all_met(self) -> bool:
-        return bool(self.fit["met"].all())
+        return bool(self.fit["met"].drop_nulls().all())
 
 
 def read_observed(folder: Path) -> pl.DataFrame:
@@ -97,8 +97,11 @@ def calibrate(network: Network, observed: pl.DataFrame, options: SolveOptions | 
     freight_total = float(crossings["freight"].sum())
     rail_share = float(rail["freight"].sum()) / freight_total if freight_total > 0 else 0.0
     ranks = rail["crossing"].to_list()
+    freight_trucks = _shares(crossings.filter(pl.col("mode") == "truck"), "freight",
+                             {i: v for (m, i), v in value.items() if m == "nb_trucks_per_day"}, "crossing")
     measures = {
         "truck_tvd": _tvd(trucks),
+        "truck_freight_tvd": _tvd(freight_trucks),  # modelled freight alone (no band: the background is pinned)
         "laredo_truck_share": float(trucks.filter(pl.col("id").is_in(LAREDO_TRUCK))["modelled"].sum()),
         "rail_share": rail_share,
         "eagle_pass_rail_rank": float(ranks.index(EAGLE_PASS_RAIL) + 1) if EAGLE_PASS_RAIL in ranks else np.inf,
@@ -114,8 +117,9 @@ def calibrate(network: Network, observed: pl.DataFrame, options: SolveOptions | 
     fit = pl.DataFrame([{"measure": m, "value": v, "band_min": value.get(("band_min", m)),
                          "band_max": value.get(("band_max", m))} for m, v in measures.items()],
                        schema_overrides={"band_min": pl.Float64, "band_max": pl.Float64})
-    fit = fit.with_columns(met=(pl.col("band_min").is_null() | (pl.col("value") >= pl.col("band_min")))
-                           & (pl.col("band_max").is_null() | (pl.col("value") <= pl.col("band_max"))))
+    fit = fit.with_columns(met=pl.when(pl.col("band_min").is_null() & pl.col("band_max").is_null()).then(None)
+                           .otherwise((pl.col("band_min").is_null() | (pl.col("value") >= pl.col("band_min")))
+                                      & (pl.col("band_max").is_null() | (pl.col("value") <= pl.col("band_max")))))
     return Calibration(comparison=comparison.cast(COMPARISON_SCHEMA), fit=fit.cast(FIT_SCHEMA), result=result,
                        options=options)
 

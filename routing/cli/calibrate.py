@@ -39,7 +39,7 @@ def calibrate(network_dir: Path | None, fmt: str, output: Path | None) -> None:
         return
     head = (f"as operated: carrying rate {options.carrying_rate:g}/year, service premium "
             f"US${options.service_usd_per_load_hour:g} per load-hour; average lead time "
-            f"{fit.result.avg_lead_time_h:.1f} h; {int(fit.fit['met'].sum())} of {fit.fit.height} bands met")
+            f"{fit.result.avg_lead_time_h:.1f} h; {int(fit.fit['met'].sum())} of {fit.fit['met'].count()} bands met")
     frames = {"Fit (TVD = total variation distance of the shares)": fit.fit}
     for group, title in (("crossing", "Truck ports of entry: share of NB loads"),
                          ("rail_crossing", "Rail crossings: share of rail freight"),
