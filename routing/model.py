@@ -15,7 +15,10 @@ import numpy as np
 from networks import Network, NetworkArrays
 from networks.errors import NearshoreError
 from routing.backends.highs import HighsSession
+from routing.backends.outcome import LpSolution
+from routing.formulation.decomposition import DecompositionSession
 from routing.formulation.duals import lp_solution
+from routing.formulation.face import optimal_face
 from routing.formulation.lp import LinearProgram, build_lp, fill_segments, structure_key, with_bounds
 from routing.formulation.solution import Solution, Status, no_solution
 from routing.formulation.verify import PDLP_TOLERANCE, TOLERANCE, check_solution, duality_gap
@@ -53,6 +56,9 @@ def choose_solver(arrays: NetworkArrays, weights: Weights, requested: Solver, *,
             f"solver {requested.value} needs one commodity, no power or water limits, whole-number "
             "capacities and times in 1/1000 h; use --solver auto, highs or glop"
         )
+    if requested == Solver.DECOMPOSITION and weights.link_by_commodity is not None:
+        raise SolverUnsuitableError("solver decomposition prices one weight per link; the as_operated objective "
+                                    "weighs each commodity's time differently: use --solver auto, highs or glop")
     if requested == Solver.LEMON:
         from routing.backends.lemon import lemon_available
 
@@ -95,6 +101,7 @@ class LeadTimeModel:
         self._lp: LinearProgram | None = None
         self._key: str | None = None
         self._highs: HighsSession | None = None
+        self._decomposition: DecompositionSession | None = None
 
     def solve(self, variant: Network | None = None) -> LeadTimeResult:
         """Solve the model's network, or a variant of it."""
@@ -127,18 +134,29 @@ class LeadTimeModel:
             from routing.formulation.flowgraph import solve_single_commodity
 
             return solve_single_commodity(arrays, weights, engine="lemon" if solver == Solver.LEMON else "ortools")
+        if solver == Solver.DECOMPOSITION:
+            self._decomposition = self._decomposition or DecompositionSession()
+            return self._decomposition.solve(arrays, weights, time_limit_s=self.options.time_limit_s)
         lp, reuse = self._lp_for(arrays, weights)
-        if solver == Solver.HIGHS:
-            self._highs = self._highs or HighsSession()
-            answer = self._highs.solve(lp, reuse=reuse, time_limit_s=self.options.time_limit_s)
-        else:
-            from routing.backends.ortools import solve_lp
-
-            answer = solve_lp(lp, solver=solver.value, time_limit_s=self.options.time_limit_s)
+        answer = self._solve_lp(lp, solver, reuse=reuse)
         if not answer.status.has_solution:
             return no_solution(answer.status, answer.solve_s, answer.detail)
         status, detail = _certified(answer.status, duality_gap(lp, answer.x, answer.row_dual), solver)
-        return lp_solution(arrays, lp, answer.x, answer.row_dual, answer.col_dual, status, answer.solve_s, detail)
+        x, solve_s = answer.x, answer.solve_s
+        face = optimal_face(lp, x, answer.row_dual, weights, arrays.n_commodities) if status == Status.OPTIMAL else None
+        if face is not None:  # the tie-break, exact: least secondary objective among the primary's optima
+            tied = self._solve_lp(face, solver, reuse=True)
+            solve_s += tied.solve_s
+            x = tied.x if tied.status == Status.OPTIMAL else x
+        return lp_solution(arrays, lp, x, answer.row_dual, answer.col_dual, status, solve_s, detail)
+
+    def _solve_lp(self, lp: LinearProgram, solver: Solver, *, reuse: bool) -> LpSolution:
+        if solver == Solver.HIGHS:
+            self._highs = self._highs or HighsSession()
+            return self._highs.solve(lp, reuse=reuse, time_limit_s=self.options.time_limit_s)
+        from routing.backends.ortools import solve_lp
+
+        return solve_lp(lp, solver=solver.value, time_limit_s=self.options.time_limit_s)
 
     def _lp_for(self, arrays: NetworkArrays, weights: Weights) -> tuple[LinearProgram, bool]:
         key = structure_key(arrays)
