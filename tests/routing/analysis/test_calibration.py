@@ -77,3 +77,17 @@ def test_as_operated_equals_the_hand_computed_generalised_cost(premium, fast_loa
     assert result.status.value == "optimal"
     assert result.objective == pytest.approx(expected, rel=1e-9)
     assert result.avg_lead_time_h == pytest.approx((fast_loads * 15 + slow * 19) / 30)
+
+
+def test_as_operated_is_an_equilibrium_not_a_system_optimum():
+    """two_crossings: 200 loads, P>A>M 7.5 h and P>B>M 8.5 h before the waits, same cost. As operated
+    both used routes take the same time with their waits (Wardrop); the lead-time optimum equalises
+    the marginal waits instead, so it differs and has fewer load-hours."""
+    network = read_network(DATA / "two_crossings")
+    today = solve_lead_time(network, objective="as_operated", wait_segments=256)
+    best = solve_lead_time(network, objective="lead_time", wait_segments=256)
+    wait = dict(today.crossings.select("crossing", "wait_h").iter_rows())
+    volume = dict(today.crossings.select("crossing", "loads_per_day").iter_rows())
+    assert volume["A"] > 1 and volume["B"] > 1
+    assert 7.5 + wait["A"] == pytest.approx(8.5 + wait["B"], abs=0.02)
+    assert best.total_load_hours_per_day < today.total_load_hours_per_day - 1.0
