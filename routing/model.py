@@ -10,8 +10,11 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import numpy as np
+
 from networks import Network, NetworkArrays
 from networks.errors import NearshoreError
+from networks.queues import wait_h
 from routing.backends.highs import HighsSession
 from routing.backends.outcome import LpSolution
 from routing.formulation.decomposition import DecompositionSession
@@ -23,7 +26,7 @@ from routing.formulation.verify import PDLP_TOLERANCE, TOLERANCE, check_solution
 from routing.formulation.weights import Weights, link_hours, objective_weights
 from routing.options import Objective, SolveOptions, Solver
 from routing.results.bottlenecks import Valuation
-from routing.results.crossings import total_wait_load_hours
+from routing.results.crossings import utilisation, wait_load_hours_by_commodity
 from routing.results.frames import NoTables, SolvedTables
 from routing.results.result import LeadTimeResult
 
@@ -34,6 +37,13 @@ variables (11 vs 15 ms built-in, 20 vs 40 ms at 1e3 links x 5), HiGHS from 5e4 u
 a warm HiGHS re-solve of a variant takes 2 ms on the built-in network, GLOP 12 ms from scratch."""
 
 
+DECOMPOSITION_MIN_FLOW_VARIABLES = 50_000
+"""``auto`` uses the decomposition for multi-commodity LPs without queued crossings from this many
+flow variables. Measured (2026-12, 2 shared cores): 0.30 vs 1.03 s (HiGHS) at 1e4 links x 5,
+0.81 vs 5.8 s at 1e4 x 10, 21.6 vs 137 s at 1e5 x 5, equal at 1e3 x 10; with queued crossings
+(the built-in network) it was about 6x slower than HiGHS."""
+
+
 class SolverUnsuitableError(NearshoreError):
     """The requested solver cannot solve this instance (e.g. min-cost flow with two commodities)."""
 
@@ -42,9 +52,10 @@ def choose_solver(arrays: NetworkArrays, weights: Weights, requested: Solver, *,
     """Resolve ``auto`` and check that an explicit min-cost-flow request fits the instance.
 
     ``auto`` picks, in order: min-cost flow when it gives the LP's optimum exactly (one commodity,
-    no power, water or queue rows, whole numbers); HiGHS when the LP will be re-solved from a warm
-    start (``warm_start``); GLOP for a small cold LP (single commodity, or at most
-    :data:`GLOP_MAX_FLOW_VARIABLES`); HiGHS otherwise.
+    no power, water or queue rows, whole numbers); the decomposition for a large multi-commodity LP
+    without queued crossings (:data:`DECOMPOSITION_MIN_FLOW_VARIABLES`); HiGHS when the LP will be
+    re-solved from a warm start (``warm_start``); GLOP for a small cold LP (single commodity, or at
+    most :data:`GLOP_MAX_FLOW_VARIABLES`); HiGHS otherwise. It never picks PDLP (not exact) nor LEMON.
     """
     from routing.backends.highs import highs_available
     from routing.formulation.flowgraph import fits_min_cost_flow
@@ -55,6 +66,9 @@ def choose_solver(arrays: NetworkArrays, weights: Weights, requested: Solver, *,
             f"solver {requested.value} needs one commodity, no power or water limits, whole-number "
             "capacities and times in 1/1000 h; use --solver auto, highs or glop"
         )
+    if requested == Solver.DECOMPOSITION and weights.link_by_commodity is not None:
+        raise SolverUnsuitableError("solver decomposition prices one weight per link; the as_operated objective "
+                                    "weighs each commodity's time differently: use --solver auto, highs or glop")
     if requested == Solver.LEMON:
         from routing.backends.lemon import lemon_available
 
@@ -66,7 +80,10 @@ def choose_solver(arrays: NetworkArrays, weights: Weights, requested: Solver, *,
         return Solver.MINCOSTFLOW
     if not highs_available():
         return Solver.GLOP
-    small = arrays.n_commodities == 1 or arrays.n_commodities * arrays.n_links <= GLOP_MAX_FLOW_VARIABLES
+    flow_variables = arrays.n_commodities * arrays.n_links
+    if arrays.n_commodities > 1 and len(arrays.queue) == 0 and flow_variables >= DECOMPOSITION_MIN_FLOW_VARIABLES:
+        return Solver.DECOMPOSITION
+    small = arrays.n_commodities == 1 or flow_variables <= GLOP_MAX_FLOW_VARIABLES
     return Solver.GLOP if small and not warm_start else Solver.HIGHS
 
 
@@ -106,7 +123,8 @@ class LeadTimeModel:
         arrays = network.arrays
         options = self.options
         weights = objective_weights(arrays, options.objective, usd_per_load_hour=options.usd_per_load_hour,
-                                    wait_segments=options.wait_segments)
+                                    wait_segments=options.wait_segments, carrying_rate=options.carrying_rate,
+                                    service_usd_per_load_hour=options.service_usd_per_load_hour)
         solver = choose_solver(arrays, weights, options.solver, warm_start=self.warm_start)
         solution = self._run(arrays, weights, solver)
         total_s = time.perf_counter() - start
@@ -181,28 +199,41 @@ def assemble_result(network: Network, solution: Solution, weights: Weights, *, o
     if not solution.status.has_solution:
         return LeadTimeResult.with_frames(
             NoTables(), status=solution.status, objective=None, avg_lead_time_h=None, served_loads_per_day=0.0,
-            unmet_loads_per_day=float(arrays.demand_loads.sum()), total_load_hours_per_day=0.0,
+            unmet_loads_per_day=float(arrays.demand_loads[arrays.freight[arrays.demand_commodity]].sum()),
+            total_load_hours_per_day=0.0,
             total_cost_usd_per_day=0.0, **common)
-    hours = link_hours(arrays)
-    supply_hours = arrays.dwell_h[arrays.supply_node]
-    load_hours = float((solution.flow @ hours).sum() + solution.production @ supply_hours
-                       + total_wait_load_hours(network, solution))
-    cost = float((solution.flow @ arrays.cost_usd).sum())
-    served = float(arrays.demand_loads.sum() - solution.unmet.sum())
+    freight, k = arrays.freight, arrays.n_commodities
+    supply_k = np.bincount(arrays.supply_commodity, solution.production * arrays.dwell_h[arrays.supply_node],
+                           minlength=k)
+    hours_k = solution.flow @ link_hours(arrays) + supply_k + wait_load_hours_by_commodity(network, solution)
+    unmet_k = np.bincount(arrays.demand_commodity, solution.unmet, minlength=k)
+    demand_k = np.bincount(arrays.demand_commodity, arrays.demand_loads, minlength=k)
+    cost_k = solution.flow @ arrays.cost_usd
+    load_hours = float(hours_k[freight].sum())
+    served = float(demand_k[freight].sum() - unmet_k[freight].sum())
     segments = fill_segments(solution.queue_volume, weights.segment_width)
-    objective_value = float((solution.flow @ weights.link).sum() + solution.production @ weights.supply
+    objective_value = float((solution.flow * weights.flow_weights(k)).sum() + solution.production @ weights.supply
                             + weights.penalty * solution.unmet.sum() + (segments * weights.segment_cost).sum())
-    probe = CapacityProbe(arrays, weights) if solution.unmet.sum() > UNMET_TOLERANCE else None
-    valuation = Valuation(objective=objective.value, usd_per_load_hour=usd_per_load_hour, probe=probe)
+    if weights.value_of_time is not None:  # as_operated: report the generalised cost in USD, not its potential
+        vot = weights.value_of_time
+        objective_value = float(cost_k.sum() + vot @ hours_k + (weights.penalty * vot) @ unmet_k)
+    # the duals are the values, except with demand unmet (the penalty is in them) and as operated
+    # (they price the equilibrium's potential, not USD): then capacities are valued by re-solves
+    probe = (CapacityProbe(arrays, weights) if solution.unmet.sum() > UNMET_TOLERANCE
+             or weights.value_of_time is not None else None)
+    valuation = Valuation(objective=objective.value, usd_per_load_hour=usd_per_load_hour, probe=probe,
+                          probe_all=weights.value_of_time is not None)
     return LeadTimeResult.with_frames(
         SolvedTables(network, solution, valuation),
         status=solution.status,
         objective=objective_value,
         avg_lead_time_h=load_hours / served if served > 1e-9 else None,
         served_loads_per_day=served,
-        unmet_loads_per_day=float(solution.unmet.sum()),
+        unmet_loads_per_day=float(unmet_k[freight].sum()),
         total_load_hours_per_day=load_hours,
-        total_cost_usd_per_day=cost,
+        total_cost_usd_per_day=float(cost_k[freight].sum()),
+        background_unmet_loads_per_day=float(unmet_k[~freight].sum()),
+        all_load_hours_per_day=float(hours_k.sum()),
         **common,
     )
 
@@ -223,6 +254,10 @@ class CapacityProbe:
     ``h`` = -(objective' - objective), both without the penalty and the tie-break. This is the
     right-hand derivative over one unit: exact while the optimal basis holds for one more unit,
     and otherwise the average over that unit, which is what "one more unit" means.
+
+    As operated, the LP minimises the equilibrium's potential (Beckmann), whose duals are no
+    USD; every binding capacity is then re-solved and valued by the change of the reported
+    generalised cost (freight + value of time x hours), at the new equilibrium.
 
     A probe costs one warm re-solve per capacity with a positive dual (a few milliseconds each on
     the built-in network), paid only when the bottlenecks are read.
@@ -258,16 +293,28 @@ class CapacityProbe:
         return self._base
 
     def _measure(self, x: Any) -> tuple[float, float]:
-        """Loads served and the objective without the penalty and the tie-break, of the LP vector ``x``."""
+        """Loads served and the objective without the penalty of the LP vector ``x``; as
+        operated, the generalised cost in USD (freight + value of time x hours, waits included) that
+        the result reports, not the potential the LP minimises."""
         import numpy as np
 
-        lp, w, k = self._lp, self.weights, self.arrays.n_commodities
-        s0 = lp.n_flow + lp.n_supply
+        lp, w, a = self._lp, self.weights, self.arrays
+        k, s0 = a.n_commodities, lp.n_flow + lp.n_supply
+        flow, production = x[:lp.n_flow].reshape(k, a.n_links), x[lp.n_flow:s0]
         unmet = x[s0:s0 + lp.n_demand]
+        assign = x[s0 + lp.n_demand:s0 + lp.n_demand + lp.n_assign]
         segments = x[s0 + lp.n_demand + lp.n_assign:]
-        value = float(np.tile(w.link, k) @ x[:lp.n_flow] + w.supply @ x[lp.n_flow:s0]
-                      + w.segment_cost.ravel() @ segments)
-        return float(self.arrays.demand_loads.sum() - unmet.sum()), value
+        served = float(a.demand_loads.sum() - unmet.sum())  # every load the penalty counts, background too
+        if w.value_of_time is None:
+            value = float((flow * w.flow_weights(k)).sum() + w.supply @ production + w.segment_cost.ravel() @ segments)
+            return served, value
+        hours_k = flow @ link_hours(a) + np.bincount(a.supply_commodity, production * a.dwell_h[a.supply_node],
+                                                     minlength=k)
+        if len(a.queue):
+            z = assign.reshape(k, len(a.queue))
+            waits = wait_h(utilisation(a.queue, z.sum(axis=0)), a.queue.rho_ref, a.queue.wait_typical_h)
+            hours_k = hours_k + z @ waits
+        return served, float((flow @ a.cost_usd).sum() + w.value_of_time @ hours_k)
 
     def _one_more(self, kind: str, owner: int) -> NetworkArrays:
         import dataclasses

@@ -14,6 +14,7 @@ from typing import Any
 import polars as pl
 
 from networks import Network
+from networks.schema import BACKGROUND_COMMODITY
 from routing.results.result import LeadTimeResult
 
 TOP_BOTTLENECKS = 10
@@ -137,11 +138,15 @@ def format_waterfall(row: dict[str, Any]) -> str:
 
 
 def format_solve(network: Network, result: LeadTimeResult, *, lanes: pl.DataFrame | None = None,
-                 unmet: pl.DataFrame | None = None) -> str:
+                 unmet: pl.DataFrame | None = None, headline: str | None = None) -> str:
     """The `nearshore solve` table: headline numbers, lanes grouped by market with the waterfall of
-    each, bottlenecks, unmet demand (``lanes`` and ``unmet``: filtered frames, default all)."""
+    each, bottlenecks, unmet demand (``lanes`` and ``unmet``: filtered frames, default all).
+
+    The routed ``background`` traffic is left out of the lanes (``nearshore crossings`` shows it)."""
     lanes = result.lanes if lanes is None else lanes
     unmet = result.unmet if unmet is None else unmet
+    lanes = lanes.filter(pl.col("commodity") != BACKGROUND_COMMODITY)
+    every = result.lanes.filter(pl.col("commodity") != BACKGROUND_COMMODITY).height
     avg = result.avg_lead_time_h
     unit = "load-h/day" if result.objective_kind == "lead_time" else "USD/day"
     lines = [
@@ -151,9 +156,11 @@ def format_solve(network: Network, result: LeadTimeResult, *, lanes: pl.DataFram
         f"served {result.served_loads_per_day:,.1f} loads/day · unmet {result.unmet_loads_per_day:,.1f} · "
         + (f"average lead time {avg:.1f} h ({avg / 24:.2f} days)" if avg is not None else "nothing served")
         + f" · freight USD {result.total_cost_usd_per_day:,.0f}/day",
+        *([headline] if headline else []),
+        *([f"background traffic unmet {result.background_unmet_loads_per_day:,.1f} loads/day"]
+          if result.background_unmet_loads_per_day > 1e-6 else []),
         "",
-        "Lanes by market" + ("" if lanes.height == result.lanes.height else
-                             f" ({lanes.height} of {result.lanes.height} lanes shown)"),
+        "Lanes by market" + ("" if lanes.height == every else f" ({lanes.height} of {every} lanes shown)"),
     ]
     names = dict(network.nodes.select("id", "name").iter_rows())
     for (market,), group in lanes.group_by("market", maintain_order=True):

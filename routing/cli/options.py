@@ -23,7 +23,8 @@ wait_segments_option = click.option(
     show_default=True, help="Linear pieces of each crossing's wait curve (crossings.csv).")
 objective_option = click.option(
     "--objective", type=click.Choice([o.value for o in Objective]), default=Objective.LEAD_TIME.value,
-    show_default=True, help="Minimise load-hours, freight cost, or cost + --usd-per-load-hour x load-hours.")
+    show_default=True, help="Minimise load-hours, freight cost, cost + --usd-per-load-hour x load-hours, or "
+                            "route as operated today (each load's freight cost + value of time, calibrated).")
 solver_option = click.option(
     "--solver", type=click.Choice([s.value for s in Solver]), default=Solver.AUTO.value, show_default=True,
     help="auto: min-cost flow when exact, else GLOP for small LPs and HiGHS for large ones; "
@@ -36,7 +37,8 @@ usd_per_load_hour_option = click.option(
     help="Value of one load-hour in the blend objective.")
 scenario_option = click.option(
     "--scenario", "scenario", default=None, metavar="FILE",
-    help="Apply the changes of this scenario file or library name (nearshore scenarios) first.")
+    help="Apply the changes of this scenario file or library name (nearshore scenarios) first (its [solver] "
+         "table is not used; a sweep is refused).")
 close_option = click.option(
     "--close", "close", multiple=True, metavar="ID",
     help="Close this node or link (capacity 0) first; repeatable.")

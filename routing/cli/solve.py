@@ -53,28 +53,45 @@ def solve(network_dir: Path | None, scenario: str | None, close: tuple[str, ...]
     """Lead-time-optimal flows from plants and origins to markets.
 
     Prints the headline numbers, each lane with its waterfall (where the hours go), the
-    bottlenecks in the objective's unit and the unmet demand with its reason. --market, --origin
-    and --commodity narrow the lanes and unmet demand shown (the solve is always of the whole
-    network).
+    bottlenecks in the objective's unit and the unmet demand with its reason. Beside the chosen
+    objective it solves the network as operated today (--objective as_operated: each load's
+    freight cost + value of time, calibrated on 2024) and reports both average lead times:
+    today's routing, the optimum, and the gain. --market, --origin and --commodity narrow the
+    lanes and unmet demand shown (the solve is always of the whole network).
     """
     from routing.cli.format import format_solve
 
     network = load_network(network_dir, scenario=scenario, close=close)
     check_ids(network, market=markets, origin=origins, commodity=commodities)
-    result = _solve(network, objective=objective, solver=solver, time_limit_s=time_limit_s,
-                    usd_per_load_hour=usd_per_load_hour, wait_segments=wait_segments)
+    common = dict(solver=solver, time_limit_s=time_limit_s, usd_per_load_hour=usd_per_load_hour,
+                  wait_segments=wait_segments)
+    result = _solve(network, objective=objective, **common)
+    baseline = result if objective == "as_operated" else _solve(network, objective="as_operated", **common)
+    optimum = result if objective == "lead_time" else _solve(network, objective="lead_time", **common)
+    line = _gain_line(baseline.avg_lead_time_h, optimum.avg_lead_time_h)
     lanes, unmet = _filtered(result, markets, origins, commodities)
     if geojson is not None:
         from networks.export import flows_geojson
 
         write_json(flows_geojson(network, result.flows), geojson)
     if fmt == "json":
-        text = json.dumps(result.to_dict() | {"lanes": lanes.to_dicts(), "unmet": unmet.to_dicts()}, indent=2)
+        text = json.dumps(result.to_dict() | {"lanes": lanes.to_dicts(), "unmet": unmet.to_dicts(),
+                                              "as_operated_avg_lead_time_h": baseline.avg_lead_time_h,
+                                              "lead_time_optimum_avg_lead_time_h": optimum.avg_lead_time_h},
+                          indent=2)
     elif fmt == "csv":
         text = lanes.write_csv()
     else:
-        text = format_solve(network, result, lanes=lanes, unmet=unmet)
+        text = format_solve(network, result, lanes=lanes, unmet=unmet, headline=line)
     emit(text, output)
+
+
+def _gain_line(today: float | None, best: float | None) -> str:
+    """today's routing X h, lead-time optimum Y h, gain Z %."""
+    if today is None or best is None:
+        return "today's routing or the lead-time optimum serves nothing"
+    gain = 100.0 * (today - best) / today if today > 0 else 0.0
+    return f"today's routing {today:.1f} h, lead-time optimum {best:.1f} h, gain {gain:.1f} %"
 
 
 def write_json(data: Any, path: Path) -> None:
@@ -109,8 +126,6 @@ def _filtered(result: Any, markets: tuple[str, ...], origins: tuple[str, ...],
             lanes = lanes.filter(pl.col(column).is_in(ids))
             unmet = unmet.filter(pl.col(column).is_in(ids)) if column != "origin" else unmet  # unmet has no origin
     return lanes, unmet
-
-
 def _solve(network: Any, **options: Any) -> Any:
     """Solve, turning 'no solution' into exit code 3."""
     from routing import solve_lead_time
@@ -124,22 +139,25 @@ def _solve(network: Any, **options: Any) -> Any:
 @click.command(epilog=EPILOG)
 @network_option
 @what_if_options
+@objective_option
 @wait_segments_option
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @output_option
-def crossings(network_dir: Path | None, scenario: str | None, close: tuple[str, ...], wait_segments: int, fmt: str,
-              output: Path | None) -> None:
+def crossings(network_dir: Path | None, scenario: str | None, close: tuple[str, ...], objective: str,
+              wait_segments: int, fmt: str, output: Path | None) -> None:
     """Border crossings as queues: volume, utilisation, wait, value of one more lane or hour.
 
-    Solves the network at the least lead time, then reports per crossing (and per lane type) the
-    wait at the solved utilisation and the load-hours per day one more lane or one more open hour
-    would save with flows held fixed.
+    Solves the network (at the least lead time unless --objective says otherwise), then reports per
+    crossing (and per lane type) the modelled freight and the routed background traffic, the wait at
+    the solved utilisation and the load-hours per day one more lane or one more open hour would save
+    with flows held fixed. A closed crossing carries nothing: its traffic moves to the crossings it
+    can reach, or is unmet.
     """
     from routing.cli.format import format_frames
     from routing.results.crossings import by_crossing
 
     network = load_network(network_dir, scenario=scenario, close=close)
-    result = _solve(network, wait_segments=wait_segments)
+    result = _solve(network, objective=objective, wait_segments=wait_segments)
     table = by_crossing(result.crossings)
     if fmt == "json":
         emit(json.dumps(table.to_dicts(), indent=2), output)

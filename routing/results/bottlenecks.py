@@ -36,6 +36,7 @@ class Valuation:
     objective: str = "lead_time"
     usd_per_load_hour: float = 0.0
     probe: Probe | None = None
+    probe_all: bool = False  # value every binding capacity by re-solves (as_operated: the duals are no USD)
 
     @property
     def unit(self) -> str:
@@ -43,8 +44,9 @@ class Valuation:
 
     @property
     def per_load_hour(self) -> float:
-        """Objective units per load-hour of queueing (0 under ``cost``: waiting costs no freight)."""
-        return {"lead_time": 1.0, "cost": 0.0}.get(self.objective, self.usd_per_load_hour)
+        """Objective units per load-hour of queueing (0 under ``cost``: waiting costs no freight;
+        NaN as operated, where each commodity has its own value of time: no single number)."""
+        return {"lead_time": 1.0, "cost": 0.0, "as_operated": np.nan}.get(self.objective, self.usd_per_load_hour)
 
 
 def binding_frame(network: Network, solution: Solution, crossings: pl.DataFrame,
@@ -114,11 +116,11 @@ def binding_frame(network: Network, solution: Solution, crossings: pl.DataFrame,
     served = [np.zeros(len(r)) for r in rows]
     if valuation.probe is not None:
         for i, (block, r) in enumerate(zip(blocks[:lp_blocks], rows, strict=False)):
-            probed = r[values[i] > 1e-9]
-            if len(probed):
-                more, saved = valuation.probe(block[0], probed)
-                positive = values[i] > 1e-9
-                served[i][positive], values[i][positive] = more, saved
+            positive = values[i] > 1e-9
+            if valuation.probe_all:
+                values[i][~positive] = 0.0  # a dual of 0: one more unit changes nothing
+            if positive.any():
+                served[i][positive], values[i][positive] = valuation.probe(block[0], r[positive])
     counts = [len(r) for r in rows]
     value = np.concatenate(values)
     return pl.DataFrame({

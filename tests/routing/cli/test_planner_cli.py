@@ -76,7 +76,7 @@ def test_close_and_scenario_on_solve_and_crossings(capsys, tmp_path):
     wtb = [row for row in json.loads(out) if row["crossing"] == "POE_WTB"]
     assert code == 0 and wtb[0]["loads_per_day"] == pytest.approx(0, abs=1e-6)
     code, _, err = run(capsys, "solve", "--scenario", "laredo_power_sweep")
-    assert code == 2 and "sweep of 8 scenarios" in err
+    assert code == 2 and "a sweep gives 8 scenarios" in err
 
 
 def test_network_export_round_trips_and_keeps_the_summary_command(capsys, tmp_path):

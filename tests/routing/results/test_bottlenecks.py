@@ -102,3 +102,18 @@ def test_queue_rows_are_listed_only_when_full_and_hours_only_when_not_open_all_d
     assert dict(table.select("crossing", "value_of_hour_h").iter_rows()) == {"A": 2.0, "B": 3.0}
     summed = by_crossing(lanes.with_columns(value_of_hour_h=pl.Series([1.5, 2.0, 3.0])))
     assert dict(summed.select("crossing", "value_of_hour_h").iter_rows())["A"] == pytest.approx(3.5)
+
+
+def test_as_operated_values_a_capacity_in_usd_of_generalised_cost():
+    """two_routes as operated: every load prefers B1 (15 h against 19 h, both 500 USD) and B1 passes
+    10. One more load through B1 moves one from B2: 4 h of that load's time, at its value of time,
+    in USD a day (the potential the LP minimises is no USD, so the value comes from a re-solve)."""
+    from routing.formulation.weights import value_of_time
+
+    network = read_network(DATA / "two_routes")
+    result = solve_lead_time(network, objective="as_operated", solver="highs")
+    b1 = row(result, "node", "B1")
+    vot = float(value_of_time(network.arrays)[0])
+    assert b1["value_unit"] == "USD/day" and b1["load_hours_saved_per_unit"] is None
+    assert b1["value_per_unit"] == pytest.approx(4 * vot, rel=1e-6)
+    assert b1["loads_served_per_unit"] == pytest.approx(0.0, abs=1e-9)
