@@ -1,6 +1,6 @@
 """What the world looks like: the network model, its data and its validation."""
 
-from networks.errors import InputError, NearshoreError, NetworkError, Problem
+from networks.errors import InputError, NearshoreError, NetworkError, ParameterError, Problem
 from networks.network import (
     KINDS,
     LANE_TYPES,
@@ -27,6 +27,7 @@ __all__ = [
     "NetworkArrays",
     "NetworkError",
     "NodeKind",
+    "ParameterError",
     "Problem",
     "build_arrays",
     "builtin_path",

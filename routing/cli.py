@@ -6,6 +6,7 @@ Exit codes: 0 ok, 1 unexpected error, 2 bad usage or bad input, 3 no solution fo
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -25,9 +26,9 @@ output_option = click.option(
     help="Write the result to this file instead of stdout.")
 
 
-wait_segments_option = click.option(
-    "--wait-segments", type=click.IntRange(min=1), default=8, show_default=True,
-    help="Linear pieces of each crossing's wait curve (crossings.csv).")
+wait_segments_option = click.option(  # max: networks.queues.MAX_WAIT_SEGMENTS (not imported: start-up time)
+    "--wait-segments", type=click.IntRange(min=1, max=64), default=8, show_default=True,
+    help="Linear pieces of each crossing's wait curve (crossings.csv), 1 to 64.")
 
 
 class NoSolution(Exception):
@@ -107,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _problem_lines(error: Any) -> list[str]:
     head = [error.source] if error.source and not error.problems else []
-    prefix = f"{error.source}/" if error.source and Path(error.source).is_dir() else ""
+    prefix = f"{error.source}/" if error.source and os.path.isdir(error.source) else ""  # never raises
     return head + [f"{prefix}{p}" for p in error.problems]
 
 

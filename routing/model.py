@@ -14,6 +14,7 @@ import numpy as np
 
 from networks import Network, NetworkArrays
 from networks.errors import NearshoreError
+from networks.queues import check_wait_segments
 from routing.crossings import total_wait_load_hours
 from routing.highs_backend import HighsSession
 from routing.lp import (
@@ -120,7 +121,7 @@ class LeadTimeModel:
     ) -> None:
         self.network = network
         self.warm_start = warm_start
-        self.wait_segments = wait_segments
+        self.wait_segments = check_wait_segments(wait_segments)
         self.objective = Objective(objective)
         self.requested = Solver(solver)
         self.time_limit_s = time_limit_s
