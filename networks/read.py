@@ -238,8 +238,8 @@ class _Cells:
                 checks += [
                     _Check(text.str.contains(ID_FORBIDDEN, literal=True).fill_null(False), column.name,
                            f"must not contain {ID_FORBIDDEN!r} (it joins ids in routes)"),
-                    _Check(text.str.contains(r"\p{Cc}").fill_null(False), column.name,
-                           "must not contain control characters (tab, newline, ...)"),
+                    _Check(text.str.contains(r"[\p{Cc}\p{Zl}\p{Zp}]").fill_null(False), column.name,
+                           "must not contain control characters or line breaks"),
                     _Check((text.str.len_chars() > MAX_ID_LENGTH).fill_null(False), column.name,
                            f"must be at most {MAX_ID_LENGTH} characters long"),
                 ]
