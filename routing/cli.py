@@ -31,6 +31,13 @@ wait_segments_option = click.option(  # max: networks.queues.MAX_WAIT_SEGMENTS (
     help="Linear pieces of each crossing's wait curve (crossings.csv), 1 to 64.")
 
 
+def _not_nan(ctx: click.Context, param: click.Parameter, value: float | None) -> float | None:
+    """Reject ``nan``, which passes click's ``FloatRange`` (every comparison with it is false)."""
+    if value is not None and value != value:
+        raise click.BadParameter("nan is not a number")
+    return value
+
+
 class NoSolution(Exception):
     """Raised inside a command when the solver found no solution (exit code 3)."""
 
@@ -136,10 +143,10 @@ def emit(text: str, output: Path | None) -> None:
               default="auto", show_default=True,
               help="auto: min-cost flow when exact, else GLOP for small LPs and HiGHS for large ones; "
                    "lemon: LEMON min-cost flow (pip install 'nearshore[lemon]').")
-@click.option("--time-limit", "time_limit_s", type=click.FloatRange(min=0, min_open=True), default=None,
+@click.option("--time-limit", "time_limit_s", type=click.FloatRange(min=0, min_open=True), default=None, callback=_not_nan,
               help="Stop the LP solver after this many seconds.")
-@click.option("--usd-per-load-hour", type=click.FloatRange(min=0), default=5.0, show_default=True,
-              help="Value of one load-hour in the blend objective.")
+@click.option("--usd-per-load-hour", type=click.FloatRange(min=0, max=1e6), default=5.0, show_default=True, callback=_not_nan,
+              help="Value of one load-hour in the blend objective (at most 1e6).")
 @wait_segments_option
 @format_option
 @output_option
