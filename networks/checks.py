@@ -17,7 +17,7 @@ import numpy as np
 import polars as pl
 
 from networks.errors import Problem
-from networks.queues import RHO_MAX, lane_capacity
+from networks.queues import RHO_MAX, RHO_MIN, lane_capacity
 from networks.read import LINE, float_column
 from networks.schema import CROSSINGS, DEMAND, DEMAND_KINDS, LINKS, NODES, SUPPLIER_KINDS, SUPPLY, TARIFFS, NodeKind
 
@@ -236,7 +236,7 @@ def _may_break_wait_curve(crossings: pl.DataFrame) -> np.ndarray:
         "lanes", "loads_per_lane_hour", "open_h_per_day", "reference_loads_per_day", "wait_typical_h", "wait_p95_h"))
     reference_lanes = float_column(crossings, "reference_lanes")
     capacity = lane_capacity(np.where(np.isnan(reference_lanes), lanes, reference_lanes), rate, hours)
-    return (volume <= 0) | (volume >= RHO_MAX * capacity) | (p95 < typical)
+    return (volume < RHO_MIN * capacity) | (volume <= 0) | (volume >= RHO_MAX * capacity) | (p95 < typical)
 
 
 def _check_wait_curve(row: dict, where: dict) -> list[Problem]:
@@ -255,6 +255,9 @@ def _check_wait_curve(row: dict, where: dict) -> list[Problem]:
     if volume <= 0:
         return [problem("reference_loads_per_day", "must be > 0: the wait curve is calibrated at today's volume",
                         volume)]
+    if volume < RHO_MIN * capacity:
+        return [problem("reference_loads_per_day", f"must be at least {RHO_MIN:g} x capacity ({RHO_MIN * capacity:g}) "
+                        "for the wait curve to be calibrated at today's utilisation", volume)]
     if volume >= RHO_MAX * capacity:
         return [problem("reference_loads_per_day", f"must be below {RHO_MAX:g} x capacity ({RHO_MAX * capacity:g}) "
                         "for the wait curve to be defined and increasing", volume)]

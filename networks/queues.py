@@ -28,6 +28,10 @@ import numpy as np
 from networks.errors import ParameterError
 
 RHO_MAX = 0.95
+RHO_MIN = 0.01
+"""The least utilisation a wait curve may be calibrated at: the curve is scaled by
+``1 / g(rho_ref)``, so at 1% the wait at ``RHO_MAX`` is ~1900 x the typical one; near 0 it would
+overflow to inf and no solver could use it."""
 MAX_WAIT_SEGMENTS = 64
 """The most linear pieces a wait curve may have: the LP grows by one column per piece and lane
 type, and 64 pieces follow the curve to well under 1% of its wait."""

@@ -53,7 +53,7 @@ class Mutation:
     def apply(self, folder: Path) -> None:
         files = sorted(p for p in folder.iterdir() if p.suffix == ".csv")
         path = files[self.file % len(files)]
-        rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"), newline="")))
+        rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8", errors="surrogateescape"), newline="")))
         if not rows:
             rows = [[]]
         header, body = rows[0], rows[1:]
@@ -84,11 +84,16 @@ class Mutation:
         elif self.kind == "truncate":
             path.write_text(self.value, encoding="utf-8")
             return
+        elif self.kind == "encoding":  # a byte-order mark, Windows line ends, or bytes that are not UTF-8
+            raw = path.read_bytes()
+            path.write_bytes({0: b"\xef\xbb\xbf" + raw, 1: raw.replace(b"\n", b"\r\n"), 2: raw + b"\xff\xfe,\x00\n",
+                              3: raw.replace(b"\n", b"\r")}[self.a % 4])
+            return
         if self.kind not in ("drop_column", "duplicate_column"):
             rows = [header, *body]
         out = io.StringIO(newline="")
         csv.writer(out, lineterminator="\n").writerows(rows)
-        path.write_text(out.getvalue(), encoding="utf-8")
+        path.write_text(out.getvalue(), encoding="utf-8", errors="surrogateescape")
 
 
 _bounds = sorted({b for u in UNITS.values() for b in (u.minimum, u.maximum)})
@@ -112,7 +117,7 @@ values = st.one_of(numbers, texts)
 mutations = st.builds(
     Mutation,
     kind=st.sampled_from(["cell"] * 6 + ["drop_column", "duplicate_column", "rename_column", "extra_column",
-                                         "blank_row", "duplicate_row", "drop_row", "ragged_row", "truncate"]),
+                                         "blank_row", "duplicate_row", "drop_row", "ragged_row", "truncate", "encoding"]),
     file=st.integers(0, 7), a=st.integers(0, 7), b=st.integers(0, 15), value=values,
 )
 
@@ -199,7 +204,7 @@ def test_largest_valid_values_solve_or_exit_3(base: str, data: st.DataObject) ->
             writer = csv.DictWriter(out, header, lineterminator="\n", restval="")
             writer.writeheader()
             writer.writerows(frame)
-            path.write_text(out.getvalue(), encoding="utf-8")
+            path.write_text(out.getvalue(), encoding="utf-8", errors="surrogateescape")
         code = _check_run(folder, "validate", str(folder))
         solved = _check_run(folder, "solve", "--network", str(folder), "--format", "json")
         event(f"validate {code}, solve {solved}")
