@@ -57,6 +57,25 @@ def measure_cold_start(*, runs: int, network_dir: Path | None = None) -> ColdSta
     return ColdStart(command=tuple(command), seconds=tuple(seconds), imports=slowest_imports(network_dir))
 
 
+def measure_startup(*, runs: int) -> dict[str, float]:
+    """Best wall seconds of ``nearshore --help``, ``nearshore --version`` and ``python -c "import click"``
+    (the floor: a click program that does nothing), each as a new process after one untimed run."""
+    script = Path(sys.executable).with_name("nearshore")
+    base = [str(script)] if script.exists() else [sys.executable, "-m", "routing.cli"]
+    commands = {"help": base + ["--help"], "version": base + ["--version"],
+                "import_click": [sys.executable, "-c", "import click"]}
+    best = {}
+    for name, command in commands.items():
+        _run(command)
+        seconds = []
+        for _ in range(runs):
+            start = time.perf_counter()
+            _run(command)
+            seconds.append(time.perf_counter() - start)
+        best[name] = min(seconds)
+    return best
+
+
 def _run(command: list[str]) -> subprocess.CompletedProcess:
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     if done.returncode != 0:

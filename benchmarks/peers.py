@@ -3,12 +3,12 @@
 Each :class:`Peer` has an untimed ``prepare`` (turn the instance into the peer's input, as a user
 would have it at hand) and a timed ``run`` that returns the optimum, re-scored here from the
 peer's own solution so the runner can check that all peers agree. The only module of the
-benchmarks that calls OR-Tools and networkx directly (LEMON goes through ``routing.lemon_backend``).
+benchmarks that calls OR-Tools and networkx directly (LEMON goes through ``routing.backends.lemon``).
 
 * ``nearshore``: :func:`routing.solve_lead_time` from a built `Network` to a result with its lanes,
   bottlenecks and unmet demand built (the frames ``nearshore solve`` prints; ``--solver auto``);
 * ``raw-mcf``: OR-Tools ``SimpleMinCostFlow`` on the prepared int64 arrays of the extended graph
-  that nearshore solves (:func:`routing.mincostflow.build_flow_graph`): the floor;
+  that nearshore solves (:func:`routing.formulation.flowgraph.build_flow_graph`): the floor;
 * ``mcf-backend``, ``lp-highs``, ``lp-glop``: nearshore's backends on prepared arrays, without the
   result tables: what ``--solver auto`` chooses between;
 * ``networkx``: ``network_simplex`` on a graph built from the same arrays;
@@ -25,10 +25,11 @@ from typing import Any
 import numpy as np
 
 from networks import Network, NetworkArrays
-from routing.lp import LinearProgram, Objective, Weights, build_lp, objective_weights
-from routing.mincostflow import COST_SCALE, FlowGraph, build_flow_graph, fits_min_cost_flow
-from routing.model import DEFAULT_USD_PER_LOAD_HOUR
-from routing.status import Solution
+from routing.formulation.flowgraph import COST_SCALE, FlowGraph, build_flow_graph, fits_min_cost_flow
+from routing.formulation.lp import LinearProgram, build_lp
+from routing.formulation.solution import Solution
+from routing.formulation.weights import Weights, objective_weights
+from routing.options import DEFAULT_USD_PER_LOAD_HOUR, Objective
 
 LP_TIME_LIMIT_S = 300.0  # the LP solvers stop here; the record then says so instead of a time
 
@@ -109,15 +110,15 @@ def solution_objective(weights: Weights, flow: np.ndarray, production: np.ndarra
 
 
 def _prepare_nearshore(instance: Instance) -> tuple[dict, str]:
-    return instance.network.tables(), instance.network.name
+    return instance.network, instance.network.name
 
 
 def _run_nearshore(state: tuple[dict, str]) -> Outcome:
     """A fresh `Network` over the same (validated) tables, so no cached arrays carry over."""
     from routing import solve_lead_time
 
-    tables, name = state
-    result = solve_lead_time(Network(tables, name=name), time_limit_s=LP_TIME_LIMIT_S)
+    network, _ = state
+    result = solve_lead_time(network.without_caches(), time_limit_s=LP_TIME_LIMIT_S)
     _check_status(result.status.value, result.solve_s, "nearshore", result.detail)
     shown = {name: getattr(result, name).height for name in ("lanes", "bottlenecks", "unmet")}  # what solve prints
     return Outcome(result.objective, {"chosen": result.solver, "solver_s": result.solve_s, **shown})
@@ -128,7 +129,7 @@ def _prepare_backend(instance: Instance) -> tuple[NetworkArrays, Weights]:
 
 
 def _run_mcf_backend(state: tuple[NetworkArrays, Weights]) -> Outcome:
-    from routing.mincostflow import solve_single_commodity
+    from routing.formulation.flowgraph import solve_single_commodity
 
     arrays, weights = state
     solution = solve_single_commodity(arrays, weights)
@@ -150,8 +151,7 @@ def _run_lp(state: tuple[NetworkArrays, Weights], solve: Callable[[LinearProgram
     answer = solve(lp)
     total = time.perf_counter() - start
     _check_status(answer.status.value, answer.solve_s, name, answer.detail)
-    flow = answer.x[:lp.n_flow].reshape(arrays.n_commodities, arrays.n_links)
-    objective = float(lp.c @ answer.x - (flow @ weights.tie_break).sum())  # the LP's cost without its tie-break
+    objective = float(lp.c @ answer.x)
     return Outcome(objective, {"solver_s": answer.solve_s, "build_s": total - answer.solve_s})
 
 
@@ -164,13 +164,13 @@ def _check_status(status: str, solve_s: float, name: str, detail: str) -> None:
 
 
 def _run_lp_highs(state: tuple[NetworkArrays, Weights]) -> Outcome:
-    from routing.highs_backend import solve_lp
+    from routing.backends.highs import solve_lp
 
     return _run_lp(state, lambda lp: solve_lp(lp, time_limit_s=LP_TIME_LIMIT_S), "lp-highs")
 
 
 def _run_lp_glop(state: tuple[NetworkArrays, Weights]) -> Outcome:
-    from routing.ortools_backend import solve_lp
+    from routing.backends.ortools import solve_lp
 
     return _run_lp(state, lambda lp: solve_lp(lp, solver="glop", time_limit_s=LP_TIME_LIMIT_S), "lp-glop")
 
@@ -198,7 +198,7 @@ def _run_raw_mcf(graph: FlowGraph) -> Outcome:
 def _run_lemon(graph: FlowGraph, algorithm: str) -> Outcome:
     """LEMON through nearshore's ``--solver lemon`` backend, with the algorithm fixed (its
     ``pylmcf`` array functions take arcs in any order; the ``Graph`` class would want them sorted)."""
-    from routing.lemon_backend import solve_min_cost_flow
+    from routing.backends.lemon import solve_min_cost_flow
 
     status, flows, _ = solve_min_cost_flow(graph.tail, graph.head, graph.capacity, graph.cost, graph.supply,
                                            algorithm=algorithm)

@@ -14,15 +14,16 @@ from collections.abc import Callable
 from typing import Any
 
 from networks import Network
-from routing.lp import Objective, objective_weights
-from routing.model import DEFAULT_USD_PER_LOAD_HOUR, LeadTimeModel, Solver, assemble_result, choose_solver
+from routing.formulation.weights import objective_weights
+from routing.model import LeadTimeModel, assemble_result, choose_solver
+from routing.options import DEFAULT_USD_PER_LOAD_HOUR, Objective, Solver
 
 PHASES = ("arrays", "weights", "backend_other", "solver", "lanes", "other_tables")
 
 
 def nearshore_phases(network: Network) -> dict[str, float]:
     """Seconds per phase (see :data:`PHASES`) of one lead-time solve of a fresh copy of ``network``."""
-    fresh = Network(network.tables(), name=network.name)
+    fresh = network.without_caches()
     seconds: dict[str, float] = {}
     arrays = _timed(seconds, "arrays", lambda: fresh.arrays)
     weights = _timed(seconds, "weights", lambda: objective_weights(arrays, Objective.LEAD_TIME,

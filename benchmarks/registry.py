@@ -22,11 +22,11 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
+from benchmarks import SUITES
 from networks import Network, read_network
 from networks.dimacs import network_from_dimacs, read_dimacs
 from networks.generate import corridor_network, netgen_like
 
-SUITES = ("quick", "full")
 INSTANCES_DIR = Path(__file__).parent / "instances"
 SEED = 20261
 

@@ -177,7 +177,7 @@ def _run_instance(suite: str, spec: InstanceSpec, peers: list[Peer], plan: RunPl
     try:
         instance = prepare_instance(spec.name, spec.family, spec.build())
     except Exception as failure:  # noqa: BLE001 - an instance that cannot be built is a result
-        return [_failed(suite, spec.name, spec.family, "build", failure)]
+        return [failed_outcome(suite, spec.name, spec.family, "build", failure)]
     network = instance.network
     size = network.links.height * network.commodities.height
     records = []
@@ -210,7 +210,7 @@ def _median_phases(runs: list[dict[str, float]]) -> dict[str, float]:
     return {name: statistics.median(run[name] for run in runs) for name in runs[0]}
 
 
-def _failed(suite: str, instance: str, family: str, solver: str, failure: Exception) -> Record:
+def failed_outcome(suite: str, instance: str, family: str, solver: str, failure: Exception) -> Record:
     """A record of a step that raised, with the first line of the error."""
     first = str(failure).strip().splitlines()
     text = " ".join(first[:2]) if first else ""
@@ -301,7 +301,7 @@ def _run_batches(suite: str, settings: SuiteSettings, say: Callable[[str], None]
         try:
             base = base_network(spec)
         except Exception as failure:  # noqa: BLE001 - reported in the record
-            records.append(_failed(suite, spec.name, "batch", "batch-fresh", failure))
+            records.append(failed_outcome(suite, spec.name, "batch", "batch-fresh", failure))
             continue
         reference = None
         for reuse in (False, True):
@@ -342,13 +342,14 @@ def _fill_batch(record: Record, outcome: Any, reference: Any, scenarios: int, pr
 
 
 def _run_cold_start(suite: str, runs: int, say: Callable[[str], None]) -> tuple[dict[str, Any], Record]:
-    from benchmarks.coldstart import measure_cold_start
+    from benchmarks.coldstart import measure_cold_start, measure_startup
 
     say(f"cold start: {runs} x nearshore solve")
     record = Record(suite=suite, instance="builtin", family="cold-start", links=0, nodes=0, commodities=0,
                     solver="cli-cold-start")
     try:
         cold = measure_cold_start(runs=runs)
+        startup = measure_startup(runs=max(3, runs))
         _fill_builtin_size(record)
     except Exception as failure:  # noqa: BLE001 - reported in the record
         record.error = f"{type(failure).__name__}: {failure}"
@@ -360,8 +361,13 @@ def _run_cold_start(suite: str, runs: int, say: Callable[[str], None]) -> tuple[
     record.note = f"`{command}` as a new process, imports included; import time by package: {top}"
     if os.environ.get("PYTHONDONTWRITEBYTECODE"):
         record.note += " (PYTHONDONTWRITEBYTECODE is set: no bytecode cache for nearshore's own modules)"
+    ratios = {name: startup[name] / startup["import_click"] for name in ("help", "version")}
+    record.extras["startup_s"], record.extras["startup_x_click"] = startup, ratios
+    record.note += (f"; `nearshore --help` {startup['help'] * 1000:.0f} ms ({ratios['help']:.2f}x `python -c \"import "
+                    f"click\"`, {startup['import_click'] * 1000:.0f} ms), `--version` {startup['version'] * 1000:.0f} ms "
+                    f"({ratios['version']:.2f}x)")
     summary = {"command": list(cold.command), "seconds": list(cold.seconds), "median_s": cold.median_s,
-               "imports_s": dict(cold.imports)}
+               "imports_s": dict(cold.imports), "startup_s": startup, "startup_x_click": ratios}
     return summary, record
 
 

@@ -17,6 +17,7 @@ BUILD_SHARE = 0.10
 BUILTIN_SOLVER_S = 0.100
 MEMORY_1E6_MB = 8 * 1024
 BATCH_PER_S = 200.0
+STARTUP_X_CLICK = 2.0
 
 
 def evaluate_targets(result: SuiteResult) -> list[dict[str, Any]]:
@@ -30,6 +31,7 @@ def evaluate_targets(result: SuiteResult) -> list[dict[str, Any]]:
         _builtin_solver_time(ok),
         _memory_1e6(ok),
         _batch_builtin(ok),
+        _startup(ok),
     ]
 
 
@@ -109,3 +111,13 @@ def _batch_builtin(ok: list[Record]) -> dict[str, Any]:
     best = max(rows, key=lambda r: r.extras["scenarios_per_s"])
     measured = ", ".join(f"{r.solver.removeprefix('batch-')} {r.extras['scenarios_per_s']:.0f}/s" for r in rows)
     return _row(target, measured, best.extras["scenarios_per_s"] >= BATCH_PER_S)
+
+
+def _startup(records: list[Record]) -> dict[str, Any]:
+    target = f"`nearshore --help` and `--version` at most {STARTUP_X_CLICK:g}x `python -c \"import click\"`"
+    rows = [r for r in records if r.family == "cold-start" and r.extras.get("startup_x_click")]
+    if not rows:
+        return _row(target, "not measured", None)
+    ratios = rows[0].extras["startup_x_click"]
+    measured = f"--help {ratios['help']:.2f}x, --version {ratios['version']:.2f}x"
+    return _row(target, measured, max(ratios.values()) <= STARTUP_X_CLICK)

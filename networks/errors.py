@@ -56,7 +56,3 @@ class InputError(NearshoreError):
 
 class NetworkError(InputError):
     """A network folder or table is invalid."""
-
-
-class ParameterError(NearshoreError, ValueError):
-    """An option of a library call is out of its range (a ``ValueError`` too)."""

@@ -25,32 +25,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from networks.errors import ParameterError
-
 RHO_MAX = 0.95
 RHO_MIN = 0.01
 """The least utilisation a wait curve may be calibrated at: the curve is scaled by
 ``1 / g(rho_ref)``, so at 1% the wait at ``RHO_MAX`` is ~1900 x the typical one; near 0 it would
 overflow to inf and no solver could use it."""
-MAX_WAIT_SEGMENTS = 64
-"""The most linear pieces a wait curve may have: the LP grows by one column per piece and lane
-type, and 64 pieces follow the curve to well under 1% of its wait."""
-
-
-def check_wait_segments(n_segments: object) -> int:
-    """``n_segments`` as a whole number from 1 to :data:`MAX_WAIT_SEGMENTS`, else a
-    :class:`~networks.errors.ParameterError` (a ``ValueError``).
-
-    Example
-    -------
-    >>> check_wait_segments(8)
-    8
-    """
-    if isinstance(n_segments, bool) or not isinstance(n_segments, int | np.integer) or not (
-            1 <= n_segments <= MAX_WAIT_SEGMENTS):
-        raise ParameterError(f"wait_segments must be a whole number from 1 to {MAX_WAIT_SEGMENTS}, "
-                             f"got {n_segments!r}")
-    return int(n_segments)
 
 
 def lane_capacity(lanes: np.ndarray, loads_per_lane_hour: np.ndarray, open_h_per_day: np.ndarray) -> np.ndarray:
@@ -93,7 +72,6 @@ def wait_segments(capacity: np.ndarray, background: np.ndarray, rho_ref: np.ndar
     spans utilisations ``[r_j, r_j+1]`` from ``b / capacity`` to ``RHO_MAX``; its slope is the secant
     of ``T`` there, so the piecewise-linear wait touches ``T`` at every breakpoint and slopes rise.
     """
-    n_segments = check_wait_segments(n_segments)
     safe = np.where(capacity > 0, capacity, 1.0)
     r = breakpoints(background / safe, n_segments)
     total_volume = np.where(capacity[:, None] > 0, capacity[:, None] * r, 0.0)

@@ -5,8 +5,8 @@ import pytest
 
 from networks.generate import corridor_layer_sizes, corridor_network
 from routing import solve_lead_time
-from routing.lp import objective_weights
-from routing.mincostflow import fits_min_cost_flow
+from routing.formulation.flowgraph import fits_min_cost_flow
+from routing.formulation.weights import objective_weights
 
 
 def same_tables(a, b) -> bool:

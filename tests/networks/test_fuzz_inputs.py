@@ -26,7 +26,9 @@ from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
 from networks.schema import TABLES, UNITS
-from routing.cli import EXIT_BAD_INPUT, EXIT_NO_SOLUTION, EXIT_OK, main
+from routing.cli import main
+from routing.cli.exits import EXIT_BAD_INPUT, EXIT_NO_SOLUTION, EXIT_OK
+from routing.options import MAX_WAIT_SEGMENTS
 
 DATA = Path(__file__).parents[1] / "data"
 FILES = tuple(t.file for t in TABLES)
@@ -212,9 +214,9 @@ def test_largest_valid_values_solve_or_exit_3(base: str, data: st.DataObject) ->
 
 
 @settings(max_examples=25, deadline=None)
-@given(segments=st.one_of(st.integers(-5, 200), st.sampled_from(["1000000", "x", "", "1.5", "-0"])))
+@given(segments=st.one_of(st.integers(-5, 2 * MAX_WAIT_SEGMENTS), st.sampled_from(["1000000", "x", "", "1.5", "-0"])))
 def test_wait_segments_is_bounded(segments: object) -> None:
     result = CliRunner().invoke(nearshore, ["solve", "--network", str(DATA / "two_crossings"),
                                             "--wait-segments", str(segments), "--format", "json"])
-    ok = str(segments).lstrip("-").isdigit() and 1 <= int(str(segments)) <= 64
+    ok = str(segments).lstrip("-").isdigit() and 1 <= int(str(segments)) <= MAX_WAIT_SEGMENTS
     assert result.exit_code == (EXIT_OK if ok else EXIT_BAD_INPUT), result.output

@@ -1,0 +1,1 @@
+"""Analyses on top of solves: lead-time sampling and the Asia-vs-Mexico comparison."""

@@ -1,0 +1,137 @@
+"""HiGHS through ``highspy``: the LP passed in one call as a column-wise sparse matrix."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Iterator
+
+import numpy as np
+
+from routing.backends.outcome import LpSolution, Status
+
+if TYPE_CHECKING:  # the backends take the LP as data and never import the formulation
+    from routing.formulation.lp import LinearProgram
+
+
+def highs_available() -> bool:
+    """Whether the ``highspy`` package can be imported."""
+    try:
+        import highspy  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+@contextmanager
+def _stdout_silenced() -> Iterator[None]:
+    """HiGHS prints a banner on stdout when created; keep stdout clean for JSON output."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 1)
+            yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
+def new_highs(*, threads: int = 1) -> object:
+    """A quiet, single-threaded HiGHS instance (threads must be set before the first run)."""
+    import highspy
+
+    with _stdout_silenced():
+        highs = highspy.Highs()
+    highs.setOptionValue("output_flag", False)
+    highs.setOptionValue("threads", threads)
+    return highs
+
+
+class HighsSession:
+    """One HiGHS instance across solves: a new LP is passed whole; a variant of the last one
+    (same matrix) only changes the costs and bounds that differ.
+
+    Every variant warm-starts from the optimal basis of the first LP of its structure, not from
+    the previous variant's, so a variant's answer does not depend on the order of the solves."""
+
+    def __init__(self) -> None:
+        self.highs = new_highs()
+        self._last: LinearProgram | None = None
+        self._basis: object | None = None
+
+    def solve(self, lp: LinearProgram, *, reuse: bool, time_limit_s: float | None) -> LpSolution:
+        """Solve ``lp``; ``reuse`` promises it has the matrix of the previous LP."""
+        warm = reuse and self._last is not None and self._basis is not None
+        if warm:
+            self._update(self._last, lp)
+            self.highs.clearSolver()  # no factorisation or pricing weights left from the previous variant
+            self.highs.setBasis(self._basis)
+        else:
+            _pass_model(self.highs, lp)
+        self._last = lp
+        answer = _run(self.highs, time_limit_s)
+        if not warm:
+            self._basis = self.highs.getBasis() if answer.status == Status.OPTIMAL else None
+        return answer
+
+    def _update(self, old: LinearProgram, new: LinearProgram) -> None:
+        cols = np.flatnonzero((old.c != new.c) | (old.lb != new.lb) | (old.ub != new.ub)).astype(np.int32)
+        rows = np.flatnonzero((old.row_lo != new.row_lo) | (old.row_hi != new.row_hi)).astype(np.int32)
+        if len(cols):
+            self.highs.changeColsCost(len(cols), cols, new.c[cols])
+            self.highs.changeColsBounds(len(cols), cols, new.lb[cols], new.ub[cols])
+        if len(rows):
+            self.highs.changeRowsBounds(len(rows), rows, new.row_lo[rows], new.row_hi[rows])
+
+
+def solve_lp(lp: LinearProgram, *, time_limit_s: float | None) -> LpSolution:
+    """Solve an LP once with a fresh HiGHS instance (dual simplex)."""
+    highs = new_highs()
+    _pass_model(highs, lp)
+    return _run(highs, time_limit_s)
+
+
+def _pass_model(highs: object, lp: LinearProgram) -> None:
+    import highspy
+
+    model = highspy.HighsLp()
+    matrix = lp.matrix.tocsc()
+    model.num_col_, model.num_row_ = matrix.shape[1], matrix.shape[0]
+    model.col_cost_, model.col_lower_, model.col_upper_ = lp.c, lp.lb, lp.ub
+    model.row_lower_, model.row_upper_ = lp.row_lo, lp.row_hi
+    model.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    model.a_matrix_.start_, model.a_matrix_.index_ = matrix.indptr, matrix.indices
+    model.a_matrix_.value_ = matrix.data
+    highs.passModel(model)
+
+
+def _run(highs: object, time_limit_s: float | None) -> LpSolution:
+    highs.setOptionValue("time_limit", float(time_limit_s) if time_limit_s else float("inf"))
+    start = time.perf_counter()
+    highs.run()
+    elapsed = time.perf_counter() - start
+    status = _status(highs)
+    if not status.has_solution:
+        empty = np.zeros(0)
+        detail = highs.modelStatusToString(highs.getModelStatus())
+        return LpSolution(status, empty, empty, empty, elapsed, detail=detail)
+    solution = highs.getSolution()
+    return LpSolution(status, np.asarray(solution.col_value), np.asarray(solution.row_dual),
+                      np.asarray(solution.col_dual), elapsed)
+
+
+def _status(highs: object) -> Status:
+    import highspy
+
+    code = highs.getModelStatus()
+    if code == highspy.HighsModelStatus.kOptimal:
+        return Status.OPTIMAL
+    if code == highspy.HighsModelStatus.kInfeasible:
+        return Status.INFEASIBLE
+    if code in (highspy.HighsModelStatus.kUnbounded, highspy.HighsModelStatus.kUnboundedOrInfeasible):
+        return Status.UNBOUNDED
+    has_primal = highs.getInfo().primal_solution_status == 2  # kSolutionStatusFeasible
+    return Status.FEASIBLE if has_primal else Status.NOT_SOLVED

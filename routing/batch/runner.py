@@ -1,0 +1,216 @@
+"""Batch runs: many scenarios, solved in local processes or on a Ray cluster, results on disk.
+
+Scenarios are dealt round-robin to ``jobs`` workers (processes or Ray actors) and each worker runs
+its share in order. A worker keeps the base networks and a few :class:`~routing.LeadTimeModel`
+objects, one per network structure, so a scenario that only changes capacities, times, supply or
+demand re-solves the kept LP with new bounds and costs from a warm HiGHS instance instead of
+rebuilding it. The deal is fixed by the order of the scenarios, so local processes and Ray actors
+solve the same sequences and give the same results.
+
+Workers never touch the output folder: they return results and the driver writes each scenario as
+it finishes, every file written to a temporary name in its folder and moved into place with
+``os.replace``; a scenario's ``summary.parquet`` is written last and marks it done, so a crash or
+Ctrl-C loses no finished work and ``resume`` skips it.
+
+Output folder::
+
+    summary.parquet                      one row per scenario (SUMMARY_SCHEMA)
+    scenarios/<name>/lanes.parquet       LeadTimeResult.lanes        (unless left out by ``frames``)
+    scenarios/<name>/bottlenecks.parquet LeadTimeResult.bottlenecks  (idem)
+    scenarios/<name>/unmet.parquet       LeadTimeResult.unmet        (idem)
+    scenarios/<name>/summary.parquet     the scenario's summary row
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable, Sequence
+from contextlib import closing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from networks import InputError, Network, builtin_path, read_network
+from networks.schema import TABLES
+from routing.batch.executors import Executor, run_local, run_ray
+from routing.batch.store import locked, read_done, scenario_hash, write_atomic, write_outcome
+from routing.batch.worker import FRAMES, SUMMARY_SCHEMA, ScenarioOutcome
+from routing.scenarios import BUILTIN, Scenario, check_changes
+
+BASE = "base"
+@dataclass(frozen=True, slots=True)
+class BatchProgress:
+    """Where a batch stands, after each finished scenario."""
+
+    total: int
+    done: int  # finished in this run or an earlier one (resumed)
+    failed: int  # finished without an optimal solution
+    resumed: int  # taken from an earlier run
+    elapsed_s: float
+
+    @property
+    def remaining(self) -> int:
+        return self.total - self.done
+
+    @property
+    def eta_s(self) -> float | None:
+        ran = self.done - self.resumed
+        return self.elapsed_s / ran * self.remaining if ran else None
+
+
+@dataclass(frozen=True, slots=True)
+class BatchResult:
+    """The outcome of :func:`run_batch`: the summary table and what happened."""
+
+    summary: pl.DataFrame
+    out_dir: Path
+    ran: int
+    resumed: int
+    elapsed_s: float = 0.0
+    not_optimal: tuple[str, ...] = field(default=())
+
+    @property
+    def all_optimal(self) -> bool:
+        return not self.not_optimal
+
+
+def run_batch(
+    scenarios: Sequence[Scenario],
+    *,
+    out_dir: str | Path,
+    jobs: int | None = None,
+    executor: Executor | str = Executor.LOCAL,
+    ray_address: str | None = None,
+    resume: bool = False,
+    on_progress: Callable[[BatchProgress, dict[str, Any]], None] | None = None,
+    frames: Sequence[str] = tuple(FRAMES),
+) -> BatchResult:
+    """Run every scenario and write the results; return the summary.
+
+    Parameters
+    ----------
+    scenarios
+        Scenarios with unique names (see :func:`routing.scenarios.load_scenarios`). Scenarios with
+        the same network and solver options are compared (``change_vs_base_pct``) with their
+        reference: the one named ``base``, else the first without changes; when there is none, the
+        batch adds the unchanged network as a scenario named ``base`` (``base-<objective>``,
+        ``base-2``... for further groups).
+    out_dir
+        Output folder (created); see the module docstring for its layout.
+    jobs
+        Workers running at once. Default: the CPUs of this machine, or of the Ray cluster.
+    executor
+        ``local`` (processes on this machine; ``jobs=1`` runs in this process) or ``ray``.
+    ray_address
+        Address of a running Ray cluster; without it a local Ray instance is started for the run.
+    resume
+        Skip scenarios whose result is already in ``out_dir`` for the same scenario and network
+        (results recorded as ``failed`` are run again).
+    on_progress
+        Called after each finished scenario with the progress and its summary row.
+    frames
+        Which result frames to write per scenario (of ``lanes``, ``bottlenecks``, ``unmet``);
+        the summary rows are always written. Frames not asked for are never built, so an empty
+        tuple gives the fastest batch.
+
+    Returns
+    -------
+    BatchResult
+        ``summary`` has one row per scenario in batch order (``SUMMARY_SCHEMA``).
+
+    Raises
+    ------
+    InputError
+        A scenario whose changes do not fit its network (unknown ids, empty selections), found
+        before anything runs.
+    ExecutorError
+        Ray is not installed or its cluster cannot be reached.
+    """
+    start = time.perf_counter()
+    out = Path(out_dir)
+    scenarios, bases = _with_bases(list(scenarios))
+    networks, fingerprints = _load_networks(scenarios)
+    problems = [p for s in scenarios for p in check_changes(networks[s.network], s.changes, source=s.source or s.name)]
+    if problems:
+        raise InputError(list(dict.fromkeys(problems)))
+    unknown = [f for f in frames if f not in FRAMES]
+    if unknown:
+        raise ValueError(f"unknown result frame(s) {', '.join(unknown)}; choose from {', '.join(FRAMES)}")
+    frames = tuple(f for f in FRAMES if f in frames)  # one order, whatever order they were asked in
+    hashes = {s.name: scenario_hash(s, fingerprints[s.network]) for s in scenarios}
+    with locked(out):
+        rows = read_done(out, hashes, frames) if resume else {}
+        todo = [s for s in scenarios if s.name not in rows]
+        failed = sum(r["status"] != "optimal" for r in rows.values())
+        resumed = len(rows)
+        run = run_ray if Executor(executor) == Executor.RAY else run_local
+        with closing(run(todo, networks, jobs=jobs, address=ray_address, frames=frames)) as outcomes:
+            for outcome in outcomes:
+                row = write_outcome(out, ScenarioOutcome(outcome.row | {"scenario_hash": hashes[outcome.name]},
+                                                         outcome.frames))
+                rows[outcome.name] = row
+                failed += row["status"] != "optimal"
+                if on_progress is not None:
+                    on_progress(BatchProgress(len(scenarios), len(rows), failed, resumed,
+                                              time.perf_counter() - start), row)
+        summary = summarize_rows([rows[s.name] | {"base_scenario": bases[s.name]} for s in scenarios])
+        write_atomic(summary, out / "summary.parquet")
+    not_optimal = tuple(summary.filter(pl.col("status") != "optimal")["scenario"].to_list())
+    return BatchResult(summary, out, len(todo), resumed, time.perf_counter() - start, not_optimal)
+
+
+def summarize_rows(rows: Sequence[dict[str, Any]]) -> pl.DataFrame:
+    """The summary table of some scenario rows, with ``change_vs_base_pct`` filled in: the change of
+    ``avg_lead_time_h`` against the row named in ``base_scenario``, in percent."""
+    frame = pl.DataFrame(list(rows), schema=SUMMARY_SCHEMA, orient="row") if rows else SUMMARY_SCHEMA.to_frame()
+    bases = frame.select(base_scenario="scenario", base_avg_h="avg_lead_time_h")
+    change = 100.0 * (pl.col("avg_lead_time_h") / pl.col("base_avg_h") - 1.0)
+    return (frame.join(bases, on="base_scenario", how="left", maintain_order="left")
+            .with_columns(change_vs_base_pct=change).select(SUMMARY_SCHEMA.names()))
+
+
+def _with_bases(scenarios: list[Scenario]) -> tuple[list[Scenario], dict[str, str]]:
+    """The scenarios, with an unchanged-network scenario added for each group (same network and
+    objective) that has no reference, and the reference of every scenario by name."""
+    groups: dict[tuple[str, str, float], list[Scenario]] = {}
+    for scenario in scenarios:
+        options = scenario.solver
+        groups.setdefault((scenario.network, options.objective.value, options.usd_per_load_hour), []).append(scenario)
+    names, added, bases = {s.name for s in scenarios}, {}, {}
+    for key, members in groups.items():
+        reference = next((s for s in members if s.name == BASE), None) or next((s for s in members if not s.changes),
+                                                                                None)
+        if reference is None:
+            first = members[0]
+            reference = Scenario(name=_base_name(key, next(iter(groups)), names), network=first.network,
+                                 solver=first.solver, source="(added by the batch)",
+                                 description="the unchanged network (added by the batch as the reference)")
+            names.add(reference.name)
+            added[first.name] = reference
+        bases |= {s.name: reference.name for s in [*members, reference]}
+    return [item for s in scenarios for item in ([added[s.name], s] if s.name in added else [s])], bases
+
+
+def _base_name(key: tuple[str, str, float], first: tuple[str, str, float], taken: set[str]) -> str:
+    """``base``, or ``base-<network>-<objective>`` naming how a group differs from the first one."""
+    hints = [Path(key[0]).name] if key[0] != first[0] else []
+    hints += [key[1]] if key[1] != first[1] else []
+    candidates = [BASE, "-".join([BASE, *hints]), *(f"{BASE}-{i}" for i in range(2, len(taken) + 3))]
+    return next(name for name in candidates if name not in taken)
+
+
+def _load_networks(scenarios: Sequence[Scenario]) -> tuple[dict[str, Network], dict[str, str]]:
+    """Each base network once (validated), and a fingerprint of its files."""
+    networks, fingerprints = {}, {}
+    for key in dict.fromkeys(s.network for s in scenarios):
+        folder = builtin_path() if key == BUILTIN else Path(key)
+        networks[key] = read_network(folder)
+        digest = hashlib.blake2b(digest_size=16)
+        for table in TABLES:
+            path = folder / table.file
+            digest.update(path.read_bytes() if path.is_file() else b"-")
+        fingerprints[key] = digest.hexdigest()
+    return networks, fingerprints

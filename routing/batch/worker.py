@@ -1,0 +1,160 @@
+"""One worker's side of a batch: apply a scenario's changes, solve with a kept model, return its row and frames."""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import polars as pl
+
+from networks import InputError, Network
+from routing.formulation.lp import structure_key
+from routing.model import LeadTimeModel
+from routing.options import SolveOptions
+from routing.results.schemas import BOTTLENECKS_SCHEMA, LANES_SCHEMA, UNMET_SCHEMA
+from routing.scenarios import Scenario, apply_changes
+
+FAILED = "failed"
+MAX_MODELS = 8  # LeadTimeModels kept per worker, one per network structure (least recently used goes)
+
+SUMMARY_SCHEMA = pl.Schema({
+    "scenario": pl.String, "status": pl.String, "avg_lead_time_h": pl.Float64, "change_vs_base_pct": pl.Float64,
+    "base_scenario": pl.String,
+    "unmet_loads_per_day": pl.Float64, "served_loads_per_day": pl.Float64, "objective": pl.Float64,
+    "total_cost_usd_per_day": pl.Float64, "top_bottleneck": pl.String, "top_bottleneck_saved_per_unit": pl.Float64,
+    "solve_s": pl.Float64, "build_s": pl.Float64, "wall_s": pl.Float64, "reused_lp": pl.Boolean,
+    "error": pl.String, "point": pl.String, "objective_kind": pl.String, "solver": pl.String,
+    "network": pl.String, "description": pl.String, "event": pl.String, "source": pl.String,
+    "scenario_hash": pl.String, "frames": pl.String, "frames_hash": pl.String,
+})
+"""Columns of ``summary.parquet``. ``status`` is a :class:`routing.Status` value or ``failed``;
+``change_vs_base_pct`` compares ``avg_lead_time_h`` with that of ``base_scenario``, the reference of the
+scenario's network and solver options (see :func:`routing.batch.runner.run_batch`)."""
+TIMING_COLUMNS = ("solve_s", "build_s", "wall_s", "reused_lp")
+"""Columns that depend on the machine and on what a worker solved before, not on the scenario."""
+RECORD_COLUMNS = ("frames", "frames_hash")
+"""Columns that record which frames were written with the scenario (and their content hash, which
+``--resume`` checks), not its answer."""
+FRAMES = {"lanes": LANES_SCHEMA, "bottlenecks": BOTTLENECKS_SCHEMA, "unmet": UNMET_SCHEMA}
+
+
+@dataclass(frozen=True, slots=True)
+class ScenarioOutcome:
+    """What a worker returns for one scenario: its summary row and its result frames."""
+
+    row: dict[str, Any]
+    frames: dict[str, pl.DataFrame]
+
+    @property
+    def name(self) -> str:
+        return self.row["scenario"]
+
+
+class ScenarioRunner:
+    """Solves scenarios in one process: the base networks and a few kept models.
+
+    Example
+    -------
+    >>> from networks import read_network
+    >>> from routing.scenarios import BUILTIN, Scenario
+    >>> runner = ScenarioRunner({BUILTIN: read_network()})
+    >>> runner.run(Scenario(name="base")).row["status"]
+    'optimal'
+    """
+
+    def __init__(self, networks: dict[str, Network], *, max_models: int = MAX_MODELS,
+                 frames: Sequence[str] = tuple(FRAMES)) -> None:
+        self.networks = networks
+        self.max_models = max_models
+        self.frames = tuple(frames)  # result frames returned with each outcome (built only if asked for)
+        self._models: OrderedDict[tuple[str, str], LeadTimeModel] = OrderedDict()
+        self._structures: dict[str, str] = {}
+
+    def run(self, scenario: Scenario) -> ScenarioOutcome:
+        """Apply the scenario's changes, solve, and build the frames asked for; a failure at any of
+        these steps becomes a ``failed`` outcome with its reason, and the batch goes on."""
+        start = time.perf_counter()
+        try:
+            variant = apply_changes(self.networks[scenario.network], scenario.changes,
+                                    source=scenario.source or scenario.name)
+        except InputError as bad:
+            return failed_outcome(scenario, "bad change: " + "; ".join(map(str, bad.problems)), start)
+        try:
+            return self._solve(scenario, variant, start)
+        except Exception as exc:  # noqa: BLE001 - a failing scenario is recorded and the batch goes on
+            return failed_outcome(scenario, f"solver error: {type(exc).__name__}: {exc}", start)
+
+    def _solve(self, scenario: Scenario, variant: Network, start: float) -> ScenarioOutcome:
+        model = self._model(scenario, variant)
+        reused = model.reused
+        result = model.solve(variant)
+        top, saved = top_bottleneck(result.bottlenecks)
+        solved = result.status.has_solution
+        row = _row(scenario) | {
+            "status": result.status.value, "avg_lead_time_h": result.avg_lead_time_h,
+            "unmet_loads_per_day": result.unmet_loads_per_day if solved else None,
+            "served_loads_per_day": result.served_loads_per_day if solved else None,
+            "objective": result.objective, "total_cost_usd_per_day": result.total_cost_usd_per_day if solved else None,
+            "top_bottleneck": top, "top_bottleneck_saved_per_unit": saved,
+            "solve_s": result.solve_s, "build_s": result.build_s, "reused_lp": model.reused > reused,
+            "solver": result.solver, "wall_s": time.perf_counter() - start,
+            "error": None if solved else f"no solution: solver {result.solver} ended {result.status.value} "
+                                         f"{result.detail}".strip(),
+        }
+        frames = {name: getattr(result, name) for name in self.frames}  # built here, inside the scenario's try
+        return ScenarioOutcome(row, frames)
+
+    def _model(self, scenario: Scenario, variant: Network) -> LeadTimeModel:
+        """The model that solves this variant, chosen so that its answer never depends on what this
+        worker solved before: a variant with the structure of its base network re-solves the base's
+        kept LP from the base's optimal basis; any other variant is solved cold by a model of its own."""
+        base = self.networks[scenario.network]
+        options = SolveOptions.of(objective=scenario.solver.objective, solver=scenario.solver.solver,
+                                  time_limit_s=scenario.solver.time_limit_s,
+                                  usd_per_load_hour=scenario.solver.usd_per_load_hour)
+        if structure_key(variant.arrays) != self._structure(scenario.network, base):
+            return LeadTimeModel(variant, options, warm_start=False)
+        key = (scenario.network, scenario.solver.model_dump_json())
+        model = self._models.pop(key, None)
+        if model is None:
+            model = LeadTimeModel(base, options)
+            model.solve()  # the anchor: every variant warm-starts from this basis
+        self._models[key] = model
+        while len(self._models) > self.max_models:
+            self._models.popitem(last=False)
+        return model
+
+    def _structure(self, name: str, base: Network) -> str:
+        if name not in self._structures:
+            self._structures[name] = structure_key(base.arrays)
+        return self._structures[name]
+
+
+def top_bottleneck(bottlenecks: pl.DataFrame, *, rel_tol: float = 1e-9) -> tuple[str | None, float | None]:
+    """The most valuable binding capacity as ``"<kind> <id>"`` and its saving per unit.
+
+    Savings equal within ``rel_tol`` count as a tie, broken by kind and id, so that float noise
+    from different warm starts does not change the answer.
+    """
+    if bottlenecks.height == 0:
+        return None, None
+    best = float(bottlenecks["load_hours_saved_per_unit"].max())
+    ties = bottlenecks.filter(pl.col("load_hours_saved_per_unit") >= best - rel_tol * max(1.0, abs(best)))
+    kind, ident = ties.sort("kind", "id").select("kind", "id").row(0)
+    return f"{kind} {ident}", best
+
+
+def _row(scenario: Scenario) -> dict[str, Any]:
+    """The summary row of a scenario before it is solved: its identity, every number empty."""
+    row: dict[str, Any] = dict.fromkeys(SUMMARY_SCHEMA.names())
+    return row | {"scenario": scenario.name, "point": scenario.point_label() or None,
+                  "objective_kind": scenario.solver.objective.value, "network": scenario.network,
+                  "description": scenario.description, "event": scenario.event, "source": scenario.source}
+
+
+def failed_outcome(scenario: Scenario, error: str, start: float) -> ScenarioOutcome:
+    row = _row(scenario) | {"status": FAILED, "error": error, "wall_s": time.perf_counter() - start}
+    return ScenarioOutcome(row, {name: schema.to_frame() for name, schema in FRAMES.items()})

@@ -1,0 +1,190 @@
+"""The ``nearshore batch`` and ``nearshore scenarios`` commands (registered in :mod:`routing.cli.main`).
+
+Exit codes of ``batch``: 0 every scenario ended optimal; 2 bad scenario files, found before
+anything runs (or Ray missing); 3 the batch completed but some scenario did not end optimal
+(failed, no solution, or stopped early); 1 unexpected error.
+"""
+
+from __future__ import annotations
+
+import math
+import shutil
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import click
+
+jobs_option = click.option(
+    "--jobs", type=click.IntRange(min=1), default=None, metavar="N",
+    help="Scenarios solved at once. Default: the CPUs of this machine (local) or of the cluster (ray).")
+executor_option = click.option(
+    "--executor", type=click.Choice(["local", "ray"]), default="local", show_default=True,
+    help="local: processes on this machine; ray: Ray actors (needs the 'ray' extra).")
+ray_address_option = click.option(
+    "--ray-address", default=None, metavar="ADDR",
+    help="Address of a running Ray cluster (e.g. ray://head:10001). Default: start a local one for the run.")
+out_option = click.option(
+    "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("batch-results"), metavar="DIR",
+    show_default=True, help="Folder for summary.parquet and one folder of Parquet files per scenario.")
+
+
+def _frames(ctx: click.Context, param: click.Parameter, value: str) -> tuple[str, ...]:
+    from routing.batch import FRAMES
+
+    if value == "all":
+        return tuple(FRAMES)
+    if value == "none":
+        return ()
+    chosen = tuple(dict.fromkeys(v.strip() for v in value.split(",") if v.strip()))
+    unknown = [v for v in chosen if v not in FRAMES]
+    if unknown or not chosen:
+        raise click.BadParameter(f"{', '.join(unknown) or value!r}: give all, none or a comma list of "
+                                 f"{', '.join(FRAMES)}")
+    return chosen
+
+
+frames_option = click.option(
+    "--frames", default="all", show_default=True, callback=_frames, metavar="LIST",
+    help="Result frames written per scenario: all, none (summary rows only, the fastest) or a comma list of "
+         "lanes, bottlenecks, unmet. Frames not written are never computed.")
+resume_option = click.option(
+    "--resume", is_flag=True, help="Skip scenarios whose result is already in --out (failed ones run again).")
+
+
+@click.command(epilog="Exit codes: 0 every scenario optimal, 2 bad scenario files, "
+                      "3 some scenario not optimal (failed or no solution), 1 unexpected error.")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path), metavar="SCENARIO_OR_DIR...")
+@jobs_option
+@executor_option
+@ray_address_option
+@out_option
+@resume_option
+@frames_option
+def batch(paths: tuple[Path, ...], jobs: int | None, executor: str, ray_address: str | None,
+          out_dir: Path, resume: bool, frames: tuple[str, ...]) -> None:
+    """Run scenario files (and every point of their sweeps), write results, print a summary.
+
+    Every file is checked before anything runs. Progress goes to stderr, the summary table to
+    stdout; each scenario's lanes, bottlenecks and unmet demand go to OUT/scenarios/<name>/
+    (see --frames).
+    """
+    from routing.batch import run_batch
+    from routing.scenarios import load_scenarios
+
+    if ray_address and executor != "ray":
+        raise click.UsageError("--ray-address needs --executor ray")
+    scenarios = load_scenarios(paths)
+    progress = _Progress()
+    try:
+        result = run_batch(scenarios, out_dir=out_dir, jobs=jobs, executor=executor, ray_address=ray_address,
+                           resume=resume, on_progress=progress.update, frames=frames)
+    except KeyboardInterrupt:
+        progress.end_line()
+        click.echo(f"interrupted: finished scenarios are in {out_dir}; rerun with --resume to go on", err=True)
+        raise
+    progress.finish(result)
+    click.echo(format_summary(result.summary))
+    if not result.all_optimal:
+        from routing.cli.exits import NoSolution
+
+        names = ", ".join(result.not_optimal[:5]) + (" ..." if len(result.not_optimal) > 5 else "")
+        raise NoSolution(f"{len(result.not_optimal)} of {result.summary.height} scenarios did not end optimal "
+                         f"({names}); see {out_dir / 'summary.parquet'}")
+
+
+class _Progress:
+    """One line on stderr: done / failed / remaining and an ETA; redrawn in place on a terminal,
+    otherwise printed at most every few seconds."""
+
+    def __init__(self, *, every_s: float = 5.0) -> None:
+        self.tty = sys.stderr.isatty()
+        self.every_s = every_s
+        self.last = 0.0
+        self.text = ""
+
+    def update(self, progress: Any, row: dict[str, Any]) -> None:
+
+        resumed = f" ({progress.resumed} from an earlier run)" if progress.resumed else ""
+        self.text = (f"batch: {progress.done}/{progress.total} done{resumed}, {progress.failed} failed, "
+                     f"{progress.remaining} remaining, ETA {format_duration(progress.eta_s)}")
+        now = time.monotonic()
+        if self.tty:
+            click.echo("\r" + self.text + "\033[K", nl=False, err=True)
+        elif now - self.last >= self.every_s or progress.remaining == 0:
+            click.echo(self.text, err=True)
+            self.last = now
+
+    def end_line(self) -> None:
+        """End the line redrawn in place on a terminal."""
+        if self.tty and self.text:
+            click.echo("", err=True)
+            self.text = ""
+
+    def finish(self, result: Any) -> None:
+
+        self.end_line()
+        click.echo(f"batch: {result.summary.height} scenarios ({result.ran} run, {result.resumed} resumed) in "
+                   f"{format_duration(result.elapsed_s)}; wrote {result.out_dir / 'summary.parquet'}", err=True)
+
+
+def format_summary(summary: Any) -> str:
+    """The printed table: one row per scenario, then the reason of each one that did not end optimal."""
+    import polars as pl
+
+    table = summary.select(
+        "scenario", "status",
+        pl.col("avg_lead_time_h").round(1).alias("avg lead time h"),
+        (pl.col("change_vs_base_pct").round(2) + 0.0).alias("vs base %"),  # + 0.0 turns -0.0 into 0.0
+        pl.col("unmet_loads_per_day").round(1).alias("unmet loads/day"),
+        pl.col("top_bottleneck").alias("top bottleneck"),
+        pl.col("top_bottleneck_saved_per_unit").round(1).alias("saved/unit"),
+        pl.col("solve_s").round(3).alias("solve s"),
+    )
+    with pl.Config(tbl_rows=-1, tbl_cols=-1, tbl_hide_dataframe_shape=True, tbl_hide_column_data_types=True,
+                   tbl_formatting="ASCII_MARKDOWN", tbl_width_chars=250, fmt_str_lengths=80,
+                   float_precision=None, fmt_float="mixed"):
+        text = str(table)
+    errors = summary.filter(pl.col("error").is_not_null()).select("scenario", "error")
+    lines = [f"{name}: {error}" for name, error in errors.iter_rows()]
+    return text + ("\n\nNot optimal:\n" + "\n".join(lines) if lines else "")
+
+
+@click.command()
+@click.option("--export", "export_dir", type=click.Path(file_okay=False, path_type=Path), default=None, metavar="DIR",
+              help="Write the scenario files to this folder, to copy and edit.")
+def scenarios(export_dir: Path | None) -> None:
+    """The scenario library for the built-in network: name, description and the event it models."""
+    import polars as pl
+
+    from routing.scenarios import library_path, load_scenario
+
+    files = sorted(library_path().glob("*.toml"))
+    if export_dir is not None:
+        clashes = [export_dir / f.name for f in files if (export_dir / f.name).exists()]
+        if clashes:
+            raise click.ClickException(f"{clashes[0]} already exists; remove it or export to another folder")
+        export_dir.mkdir(parents=True, exist_ok=True)
+        for file in files:
+            shutil.copyfile(file, export_dir / file.name)
+        click.echo(f"wrote {len(files)} scenario files to {export_dir}", err=True)
+        return
+    rows = []
+    for file in files:
+        points = load_scenario(file)
+        first = points[0]
+        name = file.stem if len(points) == 1 else f"{file.stem} ({len(points)} points)"
+        rows.append({"name": name, "description": first.description, "event": first.event or "-"})
+    with pl.Config(tbl_rows=-1, tbl_cols=-1, tbl_hide_dataframe_shape=True, tbl_hide_column_data_types=True,
+                   tbl_formatting="ASCII_MARKDOWN", tbl_width_chars=250, fmt_str_lengths=200):
+        click.echo(str(pl.DataFrame(rows)))
+    click.echo(f"\nfiles: {library_path()}  (copy them with: nearshore scenarios --export DIR)")
+
+
+def format_duration(seconds: float | None) -> str:
+    """``h:mm:ss`` for an ETA or an elapsed time (``?`` when unknown)."""
+    if seconds is None or not math.isfinite(seconds):
+        return "?"
+    seconds = int(round(seconds))
+    return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"

@@ -1,0 +1,109 @@
+"""The `nearshore` command group: commands load on first use, library errors become exit codes.
+
+This is the only package that prints, formats and exits. Exit codes: 0 ok, 1 unexpected error,
+2 bad usage or bad input, 3 no solution found. ``nearshore --help`` and ``--version`` import click
+alone: each command's module (and numpy, polars, the solvers) loads only when that command runs.
+Commands from other packages register through the ``nearshore.commands`` entry-point group (as
+``benchmarks`` registers ``bench``).
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import click
+
+from routing.cli.exits import EPILOG, EXIT_BAD_INPUT, EXIT_NO_SOLUTION, EXIT_OK, EXIT_UNEXPECTED, NoSolution
+
+COMMANDS = {
+    "solve": "routing.cli.solve:solve",
+    "crossings": "routing.cli.solve:crossings",
+    "validate": "routing.cli.network:validate",
+    "network": "routing.cli.network:network_command",
+    "compare": "routing.cli.compare:compare",
+    "batch": "routing.cli.batch:batch",
+    "scenarios": "routing.cli.batch:scenarios",
+}
+"""Built-in commands: name -> ``module:attribute``, imported when the command is used."""
+PLUGIN_GROUP = "nearshore.commands"
+
+
+class LazyGroup(click.Group):
+    """A group whose commands are imported only when used (keeps start-up fast)."""
+
+    def _targets(self) -> dict[str, str]:
+        plugins = {ep.name: ep.value for ep in metadata.entry_points(group=PLUGIN_GROUP)}
+        return plugins | COMMANDS
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(self._targets())
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        target = self._targets().get(name)
+        if target is None:
+            return None
+        module, attr = target.split(":")
+        return getattr(importlib.import_module(module), attr)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]}, epilog=EPILOG)
+@click.option("--debug", is_flag=True, help="Show tracebacks instead of one line per error.")
+@click.version_option(package_name="nearshore")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool) -> None:
+    """nearshore: lead-time optimiser for US–Mexico supply chains."""
+    ctx.obj = {"debug": debug}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI, turning library errors into one-line messages and exit codes."""
+    from networks.errors import InputError, NearshoreError
+
+    debug = "--debug" in (argv if argv is not None else sys.argv[1:])
+    try:
+        cli.main(args=argv, standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        return EXIT_UNEXPECTED
+    except click.exceptions.Exit as done:
+        return done.exit_code
+    except click.ClickException as usage:
+        if debug:
+            raise
+        usage.show()
+        return EXIT_BAD_INPUT
+    except InputError as bad:
+        if debug:
+            raise
+        for line in _problem_lines(bad):
+            click.echo(f"error: {line}", err=True)
+        return EXIT_BAD_INPUT
+    except NoSolution as none:
+        click.echo(f"error: no solution: {none}", err=True)
+        return EXIT_NO_SOLUTION
+    except NearshoreError as known:
+        if debug:
+            raise
+        click.echo(f"error: {known}", err=True)
+        return EXIT_BAD_INPUT
+    except Exception as unexpected:  # noqa: BLE001 - the boundary that turns any crash into exit 1
+        if debug:
+            raise
+        click.echo(f"error: unexpected {type(unexpected).__name__}: {unexpected} (rerun with --debug)", err=True)
+        return EXIT_UNEXPECTED
+    return EXIT_OK
+
+
+def _problem_lines(error: Any) -> list[str]:
+    head = [error.source] if error.source and not error.problems else []
+    prefix = f"{error.source}/" if error.source and os.path.isdir(error.source) else ""  # never raises
+    return head + [f"{prefix}{p}" for p in error.problems]
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

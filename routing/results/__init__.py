@@ -1,0 +1,1 @@
+"""What a solve returns: the result object, its schemas and its lazily built frames."""

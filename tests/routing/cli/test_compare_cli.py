@@ -1,0 +1,115 @@
+"""`nearshore compare` through ``routing.cli.main.main``: formats, JSON keys, the plot, exit codes and
+one-line errors naming the file and row of bad variability or tariff data."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from routing.cli.compare import compare
+from routing.cli.main import EXIT_BAD_INPUT, EXIT_OK, cli, main
+
+DATA = Path(__file__).parents[2] / "data"
+SMALL = DATA / "compare_small"
+REQUIRED_KEYS = {"market", "market_name", "commodity", "sourcing", "origin", "route", "crossing", "p50_days",
+                 "p95_days", "p99_days", "mean_days", "pipeline_loads", "pipeline_value_usd", "safety_stock_days",
+                 "landed_cost_usd_per_load"}
+BAD_DATA = ["negative_p95", "p95_below_typical", "dwell_p95_below_typical", "delay_prob_above_one",
+            "delay_prob_negative", "delay_without_hours", "spread_without_typical", "tariff_negative_duty",
+            "tariff_unknown_commodity", "tariff_unknown_country"]
+
+if "compare" not in cli.commands:  # routing.cli.main registers it; the tests do not depend on that having happened
+    cli.add_command(compare)
+
+
+def run(capsys, *args: object) -> tuple[int, str, list[str]]:
+    code = main(["compare", *map(str, args)])
+    out, err = capsys.readouterr()
+    return code, out, err.splitlines()
+
+
+def test_json_is_a_list_of_rows_with_the_documented_keys(capsys):
+    code, out, err = run(capsys, "--network", SMALL, "--format", "json", "--samples", 2000)
+    assert code == EXIT_OK and err == []
+    rows = json.loads(out)
+    assert [r["sourcing"] for r in rows] == ["asia", "mexico"]
+    for row in rows:
+        assert REQUIRED_KEYS <= row.keys()
+        assert row["market"] == "M" and row["market_name"] == "Market" and row["commodity"] == "widgets"
+    assert (rows[0]["route"], rows[0]["crossing"], rows[1]["crossing"]) == ("O>S>M", None, "B")
+    assert rows[0]["p50_days"] > rows[1]["p99_days"]
+
+
+def test_csv_has_one_header_and_a_row_per_sourcing(capsys):
+    code, out, _ = run(capsys, "--network", SMALL, "--format", "csv", "--samples", 500, "--seed", 3)
+    assert code == EXIT_OK
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert len(rows) == 2 and REQUIRED_KEYS <= rows[0].keys()
+    assert float(rows[0]["landed_cost_usd_per_load"]) > float(rows[1]["landed_cost_usd_per_load"])
+
+
+def test_the_table_shows_both_sides_and_the_difference(capsys):
+    code, out, _ = run(capsys, "--network", SMALL, "--samples", 500, "--service-level", 0.9, "--carrying-rate", 0.3)
+    assert code == EXIT_OK
+    assert "service level 90%, carrying 30%/year, 500 samples (seed 0)" in out
+    assert "M Market" in out
+    lines = out.splitlines()
+    assert any(line.startswith("widgets          asia      O ") for line in lines)
+    assert any(line.lstrip().startswith("mexico    P ") for line in lines)
+    assert any("asia-mex" in line for line in lines)
+
+
+@pytest.mark.parametrize("args, fragment", [
+    (["--market", "NOPE"], "error: compare_small: market: not a market node of the network (known: M) (got 'NOPE')"),
+    (["--asia", "P"], "error: compare_small: asia: not an origin node of the network (known: O) (got 'P')"),
+    (["--commodity", "gadgets"], "commodity: not a commodity of the network (known: widgets) (got 'gadgets')"),
+])
+def test_unknown_ids_exit_2_with_one_clear_line(capsys, args, fragment):
+    code, out, err = run(capsys, "--network", SMALL, "--samples", 100, *args)
+    assert code == EXIT_BAD_INPUT and out == ""
+    assert len(err) == 1 and fragment in err[0]
+
+
+@pytest.mark.parametrize("name", BAD_DATA)
+def test_bad_variability_or_tariff_data_exits_2_naming_file_and_row(capsys, name):
+    folder = DATA / "bad" / name
+    fragment = (folder / "expected.txt").read_text(encoding="utf-8").strip()
+    code, out, err = run(capsys, "--network", folder, "--samples", 100)
+    assert code == EXIT_BAD_INPUT and out == ""
+    assert len(err) == 1 and err[0].startswith(f"error: {folder}/{fragment}")
+    assert " row " in fragment
+
+
+def test_service_level_out_of_range_is_a_usage_error(capsys):
+    code, _, err = run(capsys, "--network", SMALL, "--service-level", 1.5)
+    assert code == EXIT_BAD_INPUT
+    assert any("--service-level" in line for line in err)
+
+
+@pytest.mark.parametrize("suffix, magic", [(".png", b"\x89PNG"), (".svg", b"<?xml")])
+def test_plot_writes_png_or_svg(capsys, tmp_path, suffix, magic):
+    pytest.importorskip("matplotlib")
+    path = tmp_path / f"compare{suffix}"
+    code, out, err = run(capsys, "--network", SMALL, "--samples", 500, "--plot", path, "--format", "json")
+    assert code == EXIT_OK and err == [f"wrote {path}"]
+    assert path.read_bytes().startswith(magic)
+    assert "cdf_days" not in json.loads(out)[0]
+
+
+def test_plot_to_another_format_exits_2(capsys, tmp_path):
+    code, _, err = run(capsys, "--network", SMALL, "--plot", tmp_path / "compare.pdf")
+    assert code == EXIT_BAD_INPUT
+    assert any("must end in .png or .svg" in line for line in err)
+
+
+def test_plot_without_matplotlib_says_how_to_install_it(capsys, tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # import matplotlib now raises ImportError
+    code, out, err = run(capsys, "--network", SMALL, "--plot", tmp_path / "compare.png")
+    assert code == EXIT_BAD_INPUT and out == ""
+    assert err == ["Error: --plot needs matplotlib: pip install 'nearshore[plot]'"]
+    assert not (tmp_path / "compare.png").exists()

@@ -1,0 +1,30 @@
+"""The import contracts of pyproject.toml hold (the same check as ``lint-imports`` in CI)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).parents[1]
+
+
+def test_import_contracts_are_kept():
+    pytest.importorskip("importlinter")
+    done = subprocess.run([sys.executable, "-c", "from importlinter.cli import lint_imports_command; "
+                           "lint_imports_command()"], cwd=REPO, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stdout[-3000:]
+    assert "0 broken" in done.stdout
+
+
+def test_help_and_version_import_no_heavy_package():
+    code = ("import sys; from routing.cli import main; "
+            "sys.argv = ['nearshore', '--help']; "
+            "import contextlib, io\n"
+            "with contextlib.redirect_stdout(io.StringIO()): main(['--help']); main(['--version'])\n"
+            "heavy = [m for m in ('numpy', 'polars', 'pydantic', 'ortools', 'highspy', 'networkx') if m in sys.modules]\n"
+            "print(','.join(heavy))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "", f"--help / --version imported {done.stdout.strip()}"
