@@ -30,7 +30,7 @@ REQUIRED_RULES = {
     "cost_above_maximum", "value_above_maximum", "power_above_maximum", "power_per_load_above_maximum",
     "water_above_maximum", "water_per_load_above_maximum", "distance_above_maximum", "lanes_above_maximum",
     "lane_rate_above_maximum", "duty_above_maximum", "id_with_separator", "id_with_control_character",
-    "id_too_long", "helper_column_name", "crossings_is_a_folder", "tariffs_broken_link", "reference_volume_too_low",
+    "id_too_long", "helper_column_name", "crossings_is_a_folder", "tariffs_broken_link", "reference_volume_too_low", "spread_too_wide",
 }
 
 
