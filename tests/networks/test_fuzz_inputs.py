@@ -6,7 +6,8 @@ Each example copies a small valid network (``two_routes``, or ``two_crossings`` 
 applies one to three mutations and runs both commands through click's ``CliRunner`` on the real
 entry point (:func:`routing.cli.main`, which picks the exit code). Values lean towards the edges:
 each unit's bound and just past it, huge, tiny, negative, NaN, inf, text, empty; ids with ``>``,
-control characters, unicode or thousands of characters. The whole suite takes about a minute.
+control characters, unicode or thousands of characters. The whole suite takes about a minute;
+``FUZZ_EXAMPLES=4000`` runs a longer search (360 mutated networks by default, half as many in range).
 """
 
 from __future__ import annotations
@@ -146,7 +147,7 @@ def _check_run(folder: Path, *args: str) -> int:
     return result.exit_code
 
 
-@settings(max_examples=int(os.environ.get('FUZZ_EXAMPLES', 120)), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=int(os.environ.get('FUZZ_EXAMPLES', 360)), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(base=st.sampled_from(["two_routes", "two_crossings+tariffs"]), changes=st.lists(mutations, min_size=1,
                                                                                         max_size=3))
 @example(base="two_routes", changes=[Mutation("extra_column", 0, 0, 0, "_line")])
@@ -189,7 +190,7 @@ def in_range_changes(draw: st.DrawFn, folder_files: tuple[str, ...]) -> list[tup
     return changes
 
 
-@settings(max_examples=int(os.environ.get("FUZZ_EXAMPLES", 120)) // 2, deadline=None,
+@settings(max_examples=int(os.environ.get("FUZZ_EXAMPLES", 360)) // 2, deadline=None,
           suppress_health_check=[HealthCheck.too_slow])
 @given(base=st.sampled_from(["two_routes", "two_crossings+tariffs"]), data=st.data())
 def test_largest_valid_values_solve_or_exit_3(base: str, data: st.DataObject) -> None:
