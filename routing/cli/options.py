@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import click
 
 from routing.options import DEFAULT_USD_PER_LOAD_HOUR, DEFAULT_WAIT_SEGMENTS, MAX_WAIT_SEGMENTS, Objective, Solver
 
+
 def _not_nan(ctx: click.Context, param: click.Parameter, value: float | None) -> float | None:
     """Reject ``nan``, which passes click's ``FloatRange`` (every comparison with it is false)."""
-    if value is not None and value != value:
+    if value is not None and math.isnan(value):
         raise click.BadParameter("nan is not a number")
     return value
 

@@ -147,7 +147,8 @@ def _check_run(folder: Path, *args: str) -> int:
     return result.exit_code
 
 
-@settings(max_examples=int(os.environ.get('FUZZ_EXAMPLES', 360)), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=int(os.environ.get("FUZZ_EXAMPLES", "360")), deadline=None,
+          suppress_health_check=[HealthCheck.too_slow])
 @given(base=st.sampled_from(["two_routes", "two_crossings+tariffs"]), changes=st.lists(mutations, min_size=1,
                                                                                         max_size=3))
 @example(base="two_routes", changes=[Mutation("extra_column", 0, 0, 0, "_line")])
@@ -190,7 +191,7 @@ def in_range_changes(draw: st.DrawFn, folder_files: tuple[str, ...]) -> list[tup
     return changes
 
 
-@settings(max_examples=int(os.environ.get("FUZZ_EXAMPLES", 360)) // 2, deadline=None,
+@settings(max_examples=int(os.environ.get("FUZZ_EXAMPLES", "360")) // 2, deadline=None,
           suppress_health_check=[HealthCheck.too_slow])
 @given(base=st.sampled_from(["two_routes", "two_crossings+tariffs"]), data=st.data())
 def test_largest_valid_values_solve_or_exit_3(base: str, data: st.DataObject) -> None:
