@@ -252,7 +252,7 @@ def _build(raw: dict[str, pl.DataFrame], *, name: str, source: str = "",
             continue  # missing or unreadable: already reported
         typed, bad = check_table(empty_table(table) if frame is None else frame, table, only=only.get(key))
         tables[key], problems = typed, problems + bad
-        if not bad or _sound(frame, typed, table):
+        if not bad or _sound(frame, typed, table, bad):
             usable.add(key)
         if not bad:
             clean.add(key)
@@ -267,9 +267,12 @@ def _build(raw: dict[str, pl.DataFrame], *, name: str, source: str = "",
     return Network._trusted(ordered, name=name, indices=indices)
 
 
-def _sound(raw: pl.DataFrame | None, typed: pl.DataFrame, table: Table) -> bool:
-    """A table with bad cells that the cross-table checks can still read: every column present and
-    its key columns filled and unique."""
+def _sound(raw: pl.DataFrame | None, typed: pl.DataFrame, table: Table, problems: list[Problem]) -> bool:
+    """A table with bad cells that the cross-table checks can still read: every column present, no
+    problem with the table as a whole or with a key cell (an id that is wrong would make every
+    reference to it look unknown), and its key columns filled and unique."""
+    if any(p.field is None or p.field in table.key for p in problems):
+        return False
     required = {c.name for c in table.columns if c.required}
     if raw is None or not required <= set(raw.columns) or not set(table.key) <= set(typed.columns):
         return False
