@@ -52,8 +52,14 @@ def read_calendars(network: Network) -> dict[int, Calendar]:
     return out
 
 
+MINUTES = int(WEEK_H * 60)
+
+
 def wait_h(calendar: Calendar, t: np.ndarray, rng: np.random.Generator | None = None) -> np.ndarray:
     """Hours a load arriving at hours ``t`` spends waiting at the calendar (vectorised).
+
+    Calendars change on whole minutes, so a table per minute of the week gives the next opening
+    or departure exactly, with one lookup per load.
 
     Example
     -------
@@ -64,20 +70,43 @@ def wait_h(calendar: Calendar, t: np.ndarray, rng: np.random.Generator | None = 
     week = np.floor(t / WEEK_H)
     at = t - week * WEEK_H
     if not calendar.departures:
-        start, end = calendar.times[:, 0], calendar.times[:, 1]
-        i = np.searchsorted(end, at, side="right")
-        nxt = np.where(i < len(start), start[np.minimum(i, len(start) - 1)], start[0] + WEEK_H)
+        nxt = _table(calendar)[np.minimum((at * 60).astype(np.int64), MINUTES - 1)]
         return np.maximum(nxt - at, 0.0)
-    leave = _next_departure(calendar.times, at + calendar.cutoff_h)
+    leave = _next_departure(calendar, at + calendar.cutoff_h)
     if calendar.miss_prob > 0 and rng is not None:
         missed = rng.random(len(t)) < calendar.miss_prob
-        leave[missed] = _next_departure(calendar.times, leave[missed] + 1e-9)
+        leave[missed] = _next_departure(calendar, leave[missed] + 1e-9)
     return leave - at
 
 
-def _next_departure(times: np.ndarray, x: np.ndarray) -> np.ndarray:
+_TABLES: dict[tuple, np.ndarray] = {}
+
+
+def _table(calendar: Calendar) -> np.ndarray:
+    """Per minute of the week: the hour of the next opening (-inf while open) or the next departure
+    at or after the minute's start (may be in the next week)."""
+    key = (calendar.departures, calendar.times.tobytes())
+    if key not in _TABLES:
+        minute = np.arange(MINUTES) / 60
+        if calendar.departures:
+            times = np.sort(calendar.times)
+            i = np.searchsorted(times, minute - 1e-9, side="left")
+            _TABLES[key] = np.where(i < len(times), times[np.minimum(i, len(times) - 1)], times[0] + WEEK_H)
+        else:
+            start, end = calendar.times[:, 0], calendar.times[:, 1]
+            i = np.searchsorted(end, minute, side="right")
+            nxt = np.where(i < len(start), start[np.minimum(i, len(start) - 1)], start[0] + WEEK_H)
+            _TABLES[key] = np.where(nxt <= minute, -np.inf, nxt)
+    return _TABLES[key]
+
+
+def _next_departure(calendar: Calendar, x: np.ndarray) -> np.ndarray:
     """The first departure at or after ``x`` (hours, may run past the week)."""
+    table = _table(calendar)
     week = np.floor(x / WEEK_H)
-    i = np.searchsorted(times, x - week * WEEK_H, side="left")
-    wrap = i >= len(times)
-    return week * WEEK_H + np.where(wrap, times[0] + WEEK_H, times[np.minimum(i, len(times) - 1)])
+    at = x - week * WEEK_H
+    minute = np.minimum((at * 60).astype(np.int64), MINUTES - 1)
+    leave = table[minute]
+    late = leave < at  # a departure at the minute's start that the load just missed
+    leave[late] = table[(minute[late] + 1) % MINUTES] + np.where(minute[late] + 1 >= MINUTES, WEEK_H, 0.0)
+    return week * WEEK_H + leave

@@ -147,7 +147,7 @@ def test_chunks_of_lanes_give_the_same_numbers(monkeypatch):
     alone = sample_lead_times(net, lanes, samples=2000, seed=4)
     assert not alone.equals(whole)
     assert (alone["p99_h"] >= alone["p50_h"]).all()
-    assert np.allclose(alone["mean_h"].to_numpy(), whole["mean_h"].to_numpy(), rtol=0.05)  # heavy tails, 2,000 samples
+    assert np.allclose(alone["p50_h"].to_numpy(), whole["p50_h"].to_numpy(), rtol=0.1)  # heavy tails, bimodal clocks: the median
 
 
 def test_a_lane_with_an_unknown_link_is_an_input_error():
