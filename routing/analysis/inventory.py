@@ -8,9 +8,10 @@ domain delays every shipment of the weeks it lasts (:mod:`routing.analysis.regim
 * **Lead-time demand** of a shipment day: ``LTD = sum_i share_i x L_i`` days of demand (the lanes
   of the same day share its clock and shocks). The **safety stock** is its quantile at the service
   level minus its mean: ``SS = q_sl(LTD) - E[LTD]`` (not ``z x sigma``: the distribution is skewed).
-* **Sequence simulation**: with base stock ``S = E[O] + SS`` days, where ``O(t)`` is the demand
-  ordered by day ``t`` and not yet arrived (``t - sum_i share_i x #{arrived by t}``), day ``t``
-  runs short when ``O(t) > S``. ``stockout_prob`` is the chance of at least one short day in
+* **Sequence simulation**: with the order-up-to level ``S = E[LTD] + 1 + SS`` days (lead time
+  plus the one-day review period, the textbook ``d (L + R) + SS``), where ``O(t)`` is the demand
+  ordered by the end of day ``t`` and not yet arrived
+  (``t + 1 - sum_i share_i x #{arrived by the end of day t}``), day ``t`` runs short when ``O(t) > S``. ``stockout_prob`` is the chance of at least one short day in
   ``horizon_days``; ``fill_rate`` is ``1 - mean(min(1, max(0, O(t) - S)))``, the share of each
   day's demand served from stock (backorders are cleared first in, first out).
 
@@ -31,6 +32,7 @@ from routing.analysis.regimes import PATH_WEEKS, read_regimes, simulate_regimes
 
 DEFAULT_HORIZON_DAYS = 91  # a quarter
 DEFAULT_REPLICATIONS = 200
+REVIEW_DAYS = 1.0  # orders go out every day: the base stock covers the lead time plus one review period
 WARM_UP_DAYS = 70  # longer than the slowest lane's p99, so the pipeline is full when the horizon starts
 
 
@@ -84,19 +86,18 @@ def simulate_stock(network: Network, lanes: pl.DataFrame, row: np.ndarray, share
     half = replications // 2
     fit = ltd[:, :half, WARM_UP_DAYS:].reshape(n_rows, -1)
     safety = np.quantile(fit, service_level, axis=1) - fit.mean(axis=1)
-    ready = np.arange(days)[None, None, :] + (start_h.reshape(replications, days) / 24.0 - first[:, None] / 24.0
-                                             - np.arange(days)[None, :])[None]
-    arrive = np.ceil(ready + lead).astype(np.int64).clip(0, days)  # a load is usable from the day after it lands
+    ready = ((start_h.reshape(replications, days) - first[:, None]) / 24.0)[None]  # day s + its ready hour
+    arrive = (np.ceil(ready + lead).astype(np.int64) - 1).clip(0, days)  # arrived by the end of this day
     counts = np.zeros((len(lanes), replications, days + 1))
     lane_idx, rep_idx = np.indices(arrive.shape[:2])
     np.add.at(counts, (np.broadcast_to(lane_idx[..., None], arrive.shape), np.broadcast_to(rep_idx[..., None],
                                                                                             arrive.shape), arrive), 1.0)
     arrived = np.cumsum(counts, axis=2)[:, :, :days]  # arrived by the end of day t
-    out_lane = np.arange(1, days + 1)[None, None, :] - arrived  # ordered by day t (t + 1 days) minus arrived
+    out_lane = np.arange(1, days + 1)[None, None, :] - arrived  # ordered by the end of day t (t + 1) minus arrived
     outstanding = np.zeros((n_rows, replications, days))
     np.add.at(outstanding, row, share[:, None, None] * out_lane)
     horizon = outstanding[:, :, WARM_UP_DAYS:]
-    base = horizon[:, :half].reshape(n_rows, -1).mean(axis=1) + safety
+    base = fit.mean(axis=1) + REVIEW_DAYS + safety
     test = horizon[:, half:] - base[:, None, None]
     return StockResult(safety, (test > 0).any(axis=2).mean(axis=1),
                        1 - np.clip(test, 0, 1).mean(axis=(1, 2)), fit.mean(axis=1))
