@@ -357,10 +357,10 @@ def check_for_bad_variability(tables: Tables) -> list[Problem]:
     regimes = tables["regimes"]
     if regimes.height:
         total = sum(float_column(regimes, c) for c in ("to_normal", "to_peak", "to_disrupted"))
-        problems += [Problem(REGIMES.file, "to_normal + to_peak + to_disrupted must be 1", row=line,
-                             item=f"{d}/{st}", field="to_disrupted", got=round(float(t), 6))
-                     for line, d, st, t in _rows(np.abs(total - 1) > 1e-6, regimes[LINE], regimes["domain"],
-                                                  regimes["state"], pl.Series(total))]
+        problems += [Problem(REGIMES.file, f"to_normal + to_peak + to_disrupted must be 1, they add up to {t:.6g}",
+                             row=line, item=f"{d}/{st}", field="to_disrupted", got=v)
+                     for line, d, st, t, v in _rows(np.abs(total - 1) > 1e-6, regimes[LINE], regimes["domain"],
+                                                     regimes["state"], pl.Series(total), regimes["to_disrupted"])]
     return problems
 
 

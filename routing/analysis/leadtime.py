@@ -45,7 +45,7 @@ Z95 = NormalDist().inv_cdf(0.95)
 QUANTILES = (0.5, 0.9, 0.95, 0.99)
 P95_WINDOW = (0.945, 0.955)  # samples "at the p95" for the p95 waterfall
 MAX_ELEMENTS = 1_000_000  # lanes x samples per chunk: 8 MB float64 matrices stay on the heap (measured fastest)
-MAX_SHARED_DRAWS = 50_000_000  # (random legs + mixed groups) x samples drawn once for all chunks (float32: 200 MB)
+MAX_SHARED_DRAWS = 100_000_000  # (random legs + mixed groups) x samples drawn once for all chunks (float32: 400 MB)
 DEFAULT_SAMPLES = 100_000
 
 _NODE_TYPE = {NodeKind.SEAPORT: "port_dwell_h", NodeKind.BORDER_CROSSING: "crossing_h"}
