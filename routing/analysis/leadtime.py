@@ -28,6 +28,7 @@ fixed legs contribute exactly their time.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from statistics import NormalDist
 from typing import NamedTuple
@@ -47,6 +48,7 @@ P95_WINDOW = (0.945, 0.955)  # samples "at the p95" for the p95 waterfall
 MAX_ELEMENTS = 1_000_000  # lanes x samples per chunk: 8 MB float64 matrices stay on the heap (measured fastest)
 MAX_SHARED_DRAWS = 100_000_000  # (random legs + mixed groups) x samples drawn once for all chunks (float32: 400 MB)
 DEFAULT_SAMPLES = 100_000
+THREADS = min(2, os.cpu_count() or 1)  # chunks sampled in parallel when their draws are shared
 
 _NODE_TYPE = {NodeKind.SEAPORT: "port_dwell_h", NodeKind.BORDER_CROSSING: "crossing_h"}
 _MODE_TYPE = {"ocean": "ocean_h", "rail": "rail_h", "truck": "truck_h", "drayage": "drayage_h"}
@@ -480,10 +482,20 @@ def _simulate(plan: Plan, group: np.ndarray, weight: np.ndarray, samples: int, r
     levels = [*QUANTILES, *P95_WINDOW, *np.linspace(0.0, 1.0, cdf_points)]
     out = np.zeros((len(stats_columns()), n_groups))
     cdf = np.zeros((n_groups, cdf_points))
-    for c in range(chunk + 1 if n_groups else 0):
+    def run(c: int) -> None:
         groups = np.flatnonzero(chunk_of_group == c)
         rows = order[np.isin(group[order], groups)]  # lanes of the chunk, group by group
         _chunk(plan, rows, group, weight, groups, samples, rng, pool, levels, out, cdf, shock, ticks)
+
+    chunks = range(chunk + 1 if n_groups else 0)
+    if pool is not None and len(chunks) > 1 and THREADS > 1:  # shared draws: chunks use no rng, any order
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=THREADS) as executor:  # numpy releases the GIL
+            list(executor.map(run, chunks))
+    else:
+        for c in chunks:
+            run(c)
     return {"columns": list(out), "cdf": cdf}
 
 
