@@ -49,7 +49,7 @@ def _check_plot(path: Path | None) -> None:
 @click.option("--mexico", multiple=True, metavar="PLANT",
               help="Mexican plant node id (repeat). Default: every plant in country MX.")
 @click.option("--service-level", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.95,
-              show_default=True, help="Chance of no stock-out during a lead time; sets z of the safety stock.")
+              show_default=True, help="Quantile of the lead-time demand the safety stock covers (a chance of no stock-out per shipment).")
 @click.option("--carrying-rate", type=click.FloatRange(min=0), default=0.25, show_default=True,
               help="Inventory carrying cost per year, as a share of value.")
 @click.option("--samples", type=click.IntRange(min=100), default=100_000, show_default=True,
@@ -65,8 +65,11 @@ def compare(network_dir: Path | None, markets: tuple[str, ...], commodities: tup
             output: Path | None, plot_path: Path | None) -> None:
     """Asia vs Mexico: lead-time spread, pipeline and safety stock, landed cost per load.
 
-    Each market's demand is solved twice on the same model, with supply only at the Asian
-    origins and only at the Mexican plants; each solution's lanes are sampled by Monte Carlo.
+    The whole network is solved once; then each market's demand twice on the same model, with
+    supply only at the Asian origins and only at the Mexican plants, the other markets' flows held
+    as background. Each solution's lanes are sampled by Monte Carlo (every leg random, a clock
+    through calendars, weekly regimes shared by all loads); a sequence simulation gives the
+    stock-out chance and fill rate of the safety stock over a quarter.
     """
     from routing.analysis.compare import compare_sourcing
 
