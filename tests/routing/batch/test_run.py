@@ -202,13 +202,14 @@ def test_the_library_runs_on_the_builtin_network(tmp_path):
     """Less capacity never lowers the optimum (load-hours plus the penalty on unmet loads), more
     capacity never raises it."""
     result = run_batch(load_scenarios([library_path()]), out_dir=tmp_path / "out", jobs=1)
-    assert result.all_optimal and result.summary.height == 18  # the rail scenarios get a blend-objective base
+    assert result.all_optimal and result.summary.height == 23  # the rail scenarios get a blend-objective base
     objective = dict(result.summary.select("scenario", "objective").iter_rows())
     reference = dict(result.summary.select("scenario", "base_scenario").iter_rows())
     assert reference["eagle_pass_rail_blockade"] == reference["laredo_second_rail_bridge"] == "base-blend"
     assert reference["wtb_closed"] == "base"
     base = objective["base"]
-    for tighter in ("wtb_closed", "nl_power_cut", "eagle_pass_rail_blockade", "cbp_staffing_cuts"):
+    for tighter in ("wtb_closed", "nl_power_cut", "eagle_pass_rail_blockade", "cbp_staffing_cuts", "texas_dps_2022",
+                    "wtb_storm_closure_2023", "rail_gateway_closures_2023", "manzanillo_2025", "ila_strike_2024"):
         assert objective[tighter] >= objective[reference[tighter]] * (1 - 1e-9), tighter
     assert objective["eagle_pass_rail_blockade"] > objective["base-blend"]  # rail carries loads under blend
     assert objective["laredo_second_rail_bridge"] < objective["base-blend"]
