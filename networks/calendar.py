@@ -30,7 +30,7 @@ def _days(text: str) -> list[int]:
     if first not in DAYS or (last and last not in DAYS):
         raise ValueError(f"unknown day {text!r} (use mon..sun, a range like mon-fri, or daily)")
     a, b = DAYS.index(first), DAYS.index(last or first)
-    return list(range(a, b + 1)) if a <= b else [*range(a, 7), *range(0, b + 1)]
+    return list(range(a, b + 1)) if a <= b else [*range(a, 7), *range(b + 1)]
 
 
 def _hour(h: str, m: str | None) -> float:

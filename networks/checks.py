@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 import polars as pl
 
+from networks.calendar import parse_weekly
 from networks.errors import Problem
 from networks.queues import RHO_MAX, lane_capacity
 from networks.read import LINE, float_column
-from networks.calendar import parse_weekly
 from networks.schema import (
     CALENDARS,
     CROSSINGS,

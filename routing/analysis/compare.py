@@ -327,7 +327,7 @@ def _main_lanes(network: Network, lanes: pl.DataFrame) -> pl.DataFrame:
         _origins=pl.col("origin").n_unique(), _routes=pl.col("route").n_unique(),
         _crossings=pl.col("crossing").n_unique(), _ports=ports.list.join(",").n_unique())
     main = main.join(distinct, on=keys, how="left")
-    mixed = lambda column: pl.col(column) > 1  # noqa: E731
+    mixed = lambda column: pl.col(column) > 1
     return main.select(
         *keys,
         origin=pl.when(mixed("_origins")).then(pl.lit(MIX)).otherwise("origin"),

@@ -59,8 +59,8 @@ def read_regimes(network: Network) -> RegimeChains | None:
     for row in table.iter_rows(named=True):
         d, s = domains.index(row["domain"]), STATES.index(row["state"])
         transition[d, s] = [row["to_normal"], row["to_peak"], row["to_disrupted"]]
-        for name in out:
-            out[name][d, s] = row[name]
+        for name, table in out.items():
+            table[d, s] = row[name]
         if s == 0:
             amplitude[d], week[d] = row["seasonal_amplitude"], row["peak_week"]
     return RegimeChains(domains, transition, **out, seasonal_amplitude=amplitude, peak_week=week)

@@ -112,8 +112,8 @@ def format_comparison(name: str, rows: pl.DataFrame, *, service_level: float, ca
         f"{samples:,} samples (seed {seed})",
         "days: lead time from the supplier's gate to the market; pipeline and safety stock in USD of inventory; "
         "landed = freight + duty + carrying, USD per load",
-        "SS days: the lead-time demand quantile at the service level above its mean; stock-out: chance of at least "
-        "one short day in a quarter with that stock; fill: share of demand served from stock",
+        ("SS days: the lead-time demand quantile at the service level above its mean; stock-out: chance of at least "
+         "one short day in a quarter with that stock; fill: share of demand served from stock"),
         _asian_mix(rows),
         "",
         f"{'commodity':<16} {'sourcing':<9} {'origin':<17} {'port / crossing':<24} {'p50':>6} {'p95':>6} {'p99':>6} "

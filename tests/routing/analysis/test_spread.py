@@ -31,7 +31,7 @@ def chain(links: list[dict], *, legs: list[dict] | None = None, calendars: list[
                  for i, n in enumerate(names)]
     link_rows = [{"mode": "truck", "transit_p95_h": None, "shock_domain": (domains or {}).get(link["id"]), **link}
                  for link in links]
-    frame = lambda rows: pl.DataFrame(rows) if rows else None  # noqa: E731
+    frame = lambda rows: pl.DataFrame(rows) if rows else None
     return Network.from_frames(
         nodes=pl.DataFrame(node_rows), links=pl.DataFrame(link_rows, schema_overrides={"shock_domain": pl.String}),
         commodities=pl.DataFrame({"id": ["c"], "name": ["c"], "value_usd_per_load": [1.0]}),
