@@ -21,6 +21,8 @@ from networks.errors import Problem
 from networks.queues import RHO_MAX, lane_capacity
 from networks.read import LINE, float_column
 from networks.schema import (
+    BACKGROUND_COMMODITY,
+    BACKGROUND_KINDS,
     CALENDARS,
     CROSSINGS,
     DEMAND,
@@ -135,7 +137,7 @@ def check_for_self_loops(tables: Tables) -> list[Problem]:
 
 
 def check_for_misplaced_roles(tables: Tables) -> list[Problem]:
-    """Supply only at plants and origins, demand only at markets.
+    """Supply only at plants and origins, demand only at markets; the ``background`` commodity also at hubs.
 
     A vectorised test finds the tables with a misplaced role; only those are joined with the node
     kinds, and problems come in the order of that join (as they always have).
@@ -147,10 +149,15 @@ def check_for_misplaced_roles(tables: Tables) -> list[Problem]:
         ("demand", DEMAND, DEMAND_KINDS, "demand is only allowed at"),
     ):
         node = _positions(tables[name]["node"], nodes["id"])
-        if not ((node >= 0) & ~_is_one_of(nodes["kind"], allowed)[node]).any():  # unknown nodes: reported elsewhere
+        wide = allowed + BACKGROUND_KINDS
+        background = _where(tables[name]["commodity"] == BACKGROUND_COMMODITY)
+        ok = np.where(background, _is_one_of(nodes["kind"], wide)[node], _is_one_of(nodes["kind"], allowed)[node])
+        if not ((node >= 0) & ~ok).any():  # unknown nodes: reported elsewhere
             continue
         kinds = nodes.select(pl.col("id").alias("node"), "kind")
-        bad = tables[name].join(kinds, on="node", how="inner").filter(~pl.col("kind").is_in(list(allowed)))
+        bad = tables[name].join(kinds, on="node", how="inner").filter(
+            ~pl.col("kind").is_in(list(allowed))
+            & ~((pl.col("commodity") == BACKGROUND_COMMODITY) & pl.col("kind").is_in(list(wide))))
         text = f"{role} {' or '.join(allowed)} nodes; node kind is {{}}"
         problems += [
             Problem(table.file, text.format(kind), row=line, item=f"{n}/{c}", field="node", got=n)

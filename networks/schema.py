@@ -33,6 +33,10 @@ class Mode(StrEnum):
 
 SUPPLIER_KINDS = (NodeKind.PLANT, NodeKind.ORIGIN)
 DEMAND_KINDS = (NodeKind.MARKET,)
+BACKGROUND_COMMODITY = "background"
+"""The commodity of the traffic the network does not model as demand (empties, other goods): routed
+like freight from hubs on one side of the border to hubs on the other, so a closed crossing moves it."""
+BACKGROUND_KINDS = (NodeKind.HUB,)  # where background supply and demand may also sit
 
 
 class Column(BaseModel):

@@ -34,9 +34,11 @@ import numpy as np
 import polars as pl
 
 from networks import InputError, Network, NodeKind, Problem
+from networks.schema import BACKGROUND_COMMODITY
 from routing.analysis.inventory import DEFAULT_HORIZON_DAYS, DEFAULT_REPLICATIONS, simulate_stock
 from routing.analysis.leadtime import DEFAULT_SAMPLES, sample_lead_times
 from routing.model import LeadTimeModel
+from routing.options import Objective
 from routing.results.schemas import WATERFALL
 
 SOURCINGS = ("asia", "mexico")
@@ -84,6 +86,7 @@ def compare_sourcing(
     samples: int = DEFAULT_SAMPLES,
     seed: int = 0,
     cdf_points: int = 0,
+    objective: Objective = Objective.AS_OPERATED,
     horizon_days: int = DEFAULT_HORIZON_DAYS,
     replications: int = DEFAULT_REPLICATIONS,
     background: bool = True,
@@ -107,11 +110,15 @@ def compare_sourcing(
         Monte Carlo samples per row and the seed; same inputs and seed give the same numbers.
     cdf_points
         If > 0, add ``cdf_days``: lead-time quantiles at that many evenly spaced levels (for plots).
+    objective
+        How each side's loads are routed: ``as_operated`` (the default: as shippers route today,
+        calibrated) or ``lead_time`` (the fastest routing, a bound).
     horizon_days, replications
         The sequence simulation of the stock point: days evaluated and replications.
     background
-        Hold the other markets' flows of the whole-network solve in place (True), or solve each
-        market alone on an empty network (False, the behaviour before Dec-2026).
+        Hold the other markets' modelled flows of the whole-network solve in place (True), or leave
+        only today's non-modelled traffic (the routed background commodity) beside the market
+        (False, the behaviour before Dec-2026).
 
     Returns
     -------
@@ -133,7 +140,7 @@ def compare_sourcing(
     """
     _check_options(network, service_level, annual_carrying_rate, samples)
     choice = choose_sourcing(network, markets=markets, commodities=commodities, asia=asia, mexico=mexico)
-    lanes, outcomes = solve_sourcing(network, choice, background=background)
+    lanes, outcomes = solve_sourcing(network, choice, objective=objective, background=background)
     keys = ["sourcing", "market", "commodity"]
     spread = sample_lead_times(network, lanes, samples=samples, seed=seed, by=keys, cdf_points=cdf_points)
     stock = _stock(network, lanes, keys, service_level=service_level, horizon_days=horizon_days,
@@ -210,6 +217,7 @@ def _pick(network: Network, given: list[str] | None, known: list[str], field: st
 
 
 def solve_sourcing(network: Network, choice: SourcingChoice, *,
+                   objective: Objective = Objective.AS_OPERATED,
                    background: bool = True) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Solve every (sourcing, market) scenario on one model; return the lanes and, per market and
     commodity, the outcome (status, served and unmet loads).
@@ -220,7 +228,7 @@ def solve_sourcing(network: Network, choice: SourcingChoice, *,
     (:func:`hold_other_markets`). It keeps the network's structure and changes numbers only, so
     the model keeps its LP and warm-starts.
     """
-    model = LeadTimeModel(network)
+    model = LeadTimeModel(network, objective=objective)
     base = model.solve(network).lanes if background else None
     lanes, outcomes = [], []
     by_market: dict[str, list[tuple[str, float]]] = {}
@@ -228,15 +236,17 @@ def solve_sourcing(network: Network, choice: SourcingChoice, *,
         by_market.setdefault(market, []).append((commodity, loads))
     held = {m: hold_other_markets(network, base, m) if base is not None else {} for m in by_market}
     for sourcing in SOURCINGS:
-        allowed = pl.col("node").is_in(list(choice.suppliers[sourcing]))
+        today = pl.col("commodity") == BACKGROUND_COMMODITY  # today's other traffic keeps crossing
+        allowed = pl.col("node").is_in(list(choice.suppliers[sourcing])) | today
         supply = network.supply.with_columns(
             capacity_loads_per_day=pl.when(allowed).then(pl.col("capacity_loads_per_day")).otherwise(0.0))
         for market, wanted in by_market.items():
-            only = (pl.col("node") == market) & pl.col("commodity").is_in([c for c, _ in wanted])
+            only = (pl.col("node") == market) & pl.col("commodity").is_in([c for c, _ in wanted]) | today
             demand = network.demand.with_columns(loads_per_day=pl.when(only).then(pl.col("loads_per_day"))
                                                  .otherwise(0.0))
             result = model.solve(network.replace(supply=supply, demand=demand, **held[market]))
-            lanes.append(result.lanes.with_columns(sourcing=pl.lit(sourcing)))
+            lanes.append(result.lanes.filter(pl.col("commodity") != BACKGROUND_COMMODITY).with_columns(
+                sourcing=pl.lit(sourcing)))
             unmet = {(r["commodity"]): r for r in result.unmet.filter(pl.col("market") == market).iter_rows(named=True)}
             for commodity, loads in wanted:
                 gap = unmet.get(commodity)
@@ -250,11 +260,12 @@ def solve_sourcing(network: Network, choice: SourcingChoice, *,
 
 
 def hold_other_markets(network: Network, base: pl.DataFrame, market: str) -> dict[str, pl.DataFrame]:
-    """Tables with the flows of every market but ``market`` (lanes of a whole-network solve) held
+    """Tables with the modelled flows of every market but ``market`` (lanes of a whole-network
+    solve; the background commodity is routed in each scenario itself) held
     in place: link capacity and node throughput less what they use, and their loads through each
     crossing added to its ``background_loads_per_day`` (split over its lane types like the base
     solve's volume, i.e. like the lane capacities the solve filled)."""
-    other = base.filter(pl.col("market") != market)
+    other = base.filter((pl.col("market") != market) & (pl.col("commodity") != BACKGROUND_COMMODITY))
     on_links = (other.select(link=pl.col("links").str.split(">"), loads="loads_per_day").explode("link")
                 .group_by("link").agg(pl.col("loads").sum()))
     on_nodes = (other.select(node=pl.col("route").str.split(">"), loads="loads_per_day").explode("node")

@@ -22,6 +22,7 @@ from routing.cli.exits import EPILOG, EXIT_BAD_INPUT, EXIT_NO_SOLUTION, EXIT_OK,
 COMMANDS = {
     "solve": "routing.cli.solve:solve",
     "crossings": "routing.cli.solve:crossings",
+    "calibrate": "routing.cli.calibrate:calibrate",
     "validate": "routing.cli.network:validate",
     "network": "routing.cli.network:network_command",
     "compare": "routing.cli.compare:compare",

@@ -22,7 +22,12 @@ wait_segments_option = click.option(
     show_default=True, help="Linear pieces of each crossing's wait curve (crossings.csv).")
 objective_option = click.option(
     "--objective", type=click.Choice([o.value for o in Objective]), default=Objective.LEAD_TIME.value,
-    show_default=True, help="Minimise load-hours, freight cost, or cost + --usd-per-load-hour x load-hours.")
+    show_default=True, help="Minimise load-hours, freight cost, cost + --usd-per-load-hour x load-hours, or "
+                            "route as operated today (each load's freight cost + value of time, calibrated).")
+scenario_option = click.option(
+    "--scenario", "scenario_file", type=click.Path(path_type=Path, dir_okay=False), default=None,
+    help="A scenario TOML whose changes are applied to the network before the solve (its [solver] table is "
+         "not used; a sweep file is refused).")
 solver_option = click.option(
     "--solver", type=click.Choice([s.value for s in Solver]), default=Solver.AUTO.value, show_default=True,
     help="auto: min-cost flow when exact, else GLOP for small LPs and HiGHS for large ones; "
