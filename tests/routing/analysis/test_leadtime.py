@@ -147,7 +147,10 @@ def test_chunks_of_lanes_give_the_same_numbers(monkeypatch):
     alone = sample_lead_times(net, lanes, samples=2000, seed=4)
     assert not alone.equals(whole)
     assert (alone["p99_h"] >= alone["p50_h"]).all()
-    assert np.allclose(alone["p50_h"].to_numpy(), whole["p50_h"].to_numpy(), rtol=0.1)  # heavy tails, bimodal clocks: the median
+    # the same distribution from other draws: heavy tails and bimodal clocks at 2,000 samples, so
+    # compare the lanes' means loosely and their average tightly
+    assert np.allclose(alone["mean_h"].to_numpy(), whole["mean_h"].to_numpy(), rtol=0.15)
+    assert alone["mean_h"].mean() == pytest.approx(whole["mean_h"].mean(), rel=0.02)
 
 
 def test_a_lane_with_an_unknown_link_is_an_input_error():
