@@ -18,7 +18,7 @@ import polars as pl
 
 from networks.calendar import parse_weekly
 from networks.errors import Problem
-from networks.queues import RHO_MAX, lane_capacity
+from networks.queues import RHO_MAX, RHO_MIN, lane_capacity
 from networks.read import LINE, float_column
 from networks.schema import (
     BACKGROUND_COMMODITY,
@@ -266,7 +266,7 @@ def _may_break_wait_curve(crossings: pl.DataFrame) -> np.ndarray:
         "lanes", "loads_per_lane_hour", "open_h_per_day", "reference_loads_per_day", "wait_typical_h", "wait_p95_h"))
     reference_lanes = float_column(crossings, "reference_lanes")
     capacity = lane_capacity(np.where(np.isnan(reference_lanes), lanes, reference_lanes), rate, hours)
-    return (volume <= 0) | (volume >= RHO_MAX * capacity) | (p95 < typical)
+    return (volume < RHO_MIN * capacity) | (volume <= 0) | (volume >= RHO_MAX * capacity) | (p95 < typical)
 
 
 def _check_wait_curve(row: dict, where: dict) -> list[Problem]:
@@ -285,6 +285,9 @@ def _check_wait_curve(row: dict, where: dict) -> list[Problem]:
     if volume <= 0:
         return [problem("reference_loads_per_day", "must be > 0: the wait curve is calibrated at today's volume",
                         volume)]
+    if volume < RHO_MIN * capacity:
+        return [problem("reference_loads_per_day", f"must be at least {RHO_MIN:g} x capacity ({RHO_MIN * capacity:g}) "
+                        "for the wait curve to be calibrated at today's utilisation", volume)]
     if volume >= RHO_MAX * capacity:
         return [problem("reference_loads_per_day", f"must be below {RHO_MAX:g} x capacity ({RHO_MAX * capacity:g}) "
                         "for the wait curve to be defined and increasing", volume)]
@@ -340,6 +343,33 @@ def check_for_incomplete_delays(tables: Tables) -> list[Problem]:
     return problems
 
 
+SPREAD_MAX = 100.0
+"""The most a p95 may exceed its typical value, as a factor: real legs spread by 1.1-7x; a wider
+spread (a typical wait of 1e-300 h with a p95 of hours) overflows the lognormal and gamma samples."""
+
+
+def check_for_spread_too_wide(tables: Tables) -> list[Problem]:
+    """A p95 is at most :data:`SPREAD_MAX` times its typical value: ``dwell_p95_h``,
+    ``transit_p95_h`` and ``wait_p95_h`` (where the typical value is > 0)."""
+    problems = []
+    for name, table, typical, p95, label in (("nodes", NODES, "dwell_h", "dwell_p95_h", ("id",)),
+                                             ("links", LINKS, "transit_h", "transit_p95_h", ("id",)),
+                                             ("crossings", CROSSINGS, "wait_typical_h", "wait_p95_h",
+                                              ("node", "lane_type"))):
+        frame = tables[name]
+        if frame.height == 0:
+            continue
+        t = float_column(frame, typical)
+        bad = (t > 0) & (float_column(frame, p95) > SPREAD_MAX * t)  # false where either is empty
+        items = frame[label[0]] if len(label) == 1 else frame[label[0]] + "/" + frame[label[1]]
+        problems += [
+            Problem(table.file, f"must be at most {SPREAD_MAX:g} x {typical} ({SPREAD_MAX * v:g})", row=line,
+                    item=i, field=p95, got=g)
+            for line, i, v, g in _rows(bad, frame[LINE], items, frame[typical], frame[p95])
+        ]
+    return problems
+
+
 def check_for_bad_variability(tables: Tables) -> list[Problem]:
     """Leg events need ``p95_h >= typical_h``; calendars and crossings' ``weekly_hours`` must parse;
     each regime state's transition probabilities add up to 1."""
@@ -351,6 +381,10 @@ def check_for_bad_variability(tables: Tables) -> list[Problem]:
                              field="p95_h", got=v)
                      for line, e, k, t, v in _rows(p95 < typical, legs[LINE], legs["element"], legs["part"],
                                                     legs["typical_h"], legs["p95_h"])]
+        problems += [Problem(LEGS.file, f"must be at most {SPREAD_MAX:g} x typical_h ({SPREAD_MAX * t:g})", row=line,
+                             item=f"{e}/{k}", field="p95_h", got=v)
+                     for line, e, k, t, v in _rows(p95 > SPREAD_MAX * typical, legs[LINE], legs["element"],
+                                                    legs["part"], legs["typical_h"], legs["p95_h"])]
     sources = [(tables["calendars"], CALENDARS.file, "weekly", "node")]
     if "weekly_hours" in tables["crossings"].columns:
         sources.append((tables["crossings"], CROSSINGS.file, "weekly_hours", "node"))
@@ -381,6 +415,7 @@ _VALUE_CHECKS = (  # each with the tables whose values it reads, in the order pr
     (check_for_spread_below_typical, {"nodes", "links"}),
     (check_for_incomplete_delays, {"nodes", "links"}),
     (check_for_spread_without_typical, {"nodes", "links"}),
+    (check_for_spread_too_wide, {"nodes", "links", "crossings"}),
 )
 
 

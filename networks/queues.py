@@ -26,6 +26,10 @@ from __future__ import annotations
 import numpy as np
 
 RHO_MAX = 0.95
+RHO_MIN = 0.01
+"""The least utilisation a wait curve may be calibrated at: the curve is scaled by
+``1 / g(rho_ref)``, so at 1% the wait at ``RHO_MAX`` is ~1900 x the typical one; near 0 it would
+overflow to inf and no solver could use it."""
 
 
 def lane_capacity(lanes: np.ndarray, loads_per_lane_hour: np.ndarray, open_h_per_day: np.ndarray) -> np.ndarray:

@@ -142,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _problem_lines(error: Any) -> list[str]:
     head = [error.source] if error.source and not error.problems else []
-    prefix = f"{error.source}/" if error.source and Path(error.source).is_dir() else ""
+    prefix = f"{error.source}/" if error.source and os.path.isdir(error.source) else ""  # never raises
     return head + [f"{prefix}{p}" for p in error.problems]
 
 

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import click
 
 from routing.options import DEFAULT_USD_PER_LOAD_HOUR, DEFAULT_WAIT_SEGMENTS, MAX_WAIT_SEGMENTS, Objective, Solver
+
+
+def _not_nan(ctx: click.Context, param: click.Parameter, value: float | None) -> float | None:
+    """Reject ``nan``, which passes click's ``FloatRange`` (every comparison with it is false)."""
+    if value is not None and math.isnan(value):
+        raise click.BadParameter("nan is not a number")
+    return value
+
 
 network_option = click.option(
     "--network", "network_dir", type=click.Path(path_type=Path), default=None,
@@ -33,8 +42,8 @@ solver_option = click.option(
     help="auto: min-cost flow when exact, else GLOP for small LPs and HiGHS for large ones; "
          "lemon: LEMON min-cost flow (pip install 'nearshore[lemon]').")
 time_limit_option = click.option(
-    "--time-limit", "time_limit_s", type=click.FloatRange(min=0, min_open=True), default=None,
+    "--time-limit", "time_limit_s", type=click.FloatRange(min=0, min_open=True), default=None, callback=_not_nan,
     help="Stop the LP solver after this many seconds.")
 usd_per_load_hour_option = click.option(
-    "--usd-per-load-hour", type=click.FloatRange(min=0), default=DEFAULT_USD_PER_LOAD_HOUR, show_default=True,
-    help="Value of one load-hour in the blend objective.")
+    "--usd-per-load-hour", type=click.FloatRange(min=0, max=1e6), default=DEFAULT_USD_PER_LOAD_HOUR,
+    show_default=True, callback=_not_nan, help="Value of one load-hour in the blend objective (at most 1e6).")
