@@ -11,6 +11,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from contextlib import contextmanager
 from enum import StrEnum
 from typing import Any
 
@@ -109,7 +110,8 @@ def run_local(todo: Sequence[Scenario], networks: dict[str, Network], *, jobs: i
     def start_worker(scenarios: list[Scenario]) -> list[Future]:
         pool = ProcessPoolExecutor(1, mp_context=context, initializer=_init_process, initargs=(shipped, frames))
         pools.append(pool)
-        return [pool.submit(_run_in_process, scenario) for scenario in scenarios]
+        with _sigint_ignored():  # the worker is spawned now: it is born ignoring Ctrl-C, the driver's to handle
+            return [pool.submit(_run_in_process, scenario) for scenario in scenarios]
 
     shares = _Shares(start_worker)
     try:
@@ -142,6 +144,21 @@ def _init_process(networks: dict[str, Network], frames: tuple[str, ...]) -> None
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the driver's to handle: it stops the pool
     _exit_with_driver()
     _RUNNER = ScenarioRunner(networks, frames=frames)
+
+
+@contextmanager
+def _sigint_ignored() -> Iterator[None]:
+    """Ignore SIGINT while worker processes start: an ignored signal stays ignored across exec, and
+    Python then installs no KeyboardInterrupt handler, so a worker still importing when Ctrl-C
+    arrives neither dies nor prints a traceback (the driver stops the pool)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _exit_with_driver() -> None:

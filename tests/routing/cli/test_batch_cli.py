@@ -222,9 +222,6 @@ def test_batch_writes_csv_to_output_and_takes_library_names(capsys, tmp_path):
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="needs a pty")
-@pytest.mark.xfail(strict=False, reason="known race: a worker still starting up (unpickling the networks in "
-                   "spawn_main, before executors._init_process ignores SIGINT) prints a traceback; the fix is to "
-                   "spawn the workers with SIGINT ignored (SIG_IGN is inherited across exec) in executors.run_local")
 def test_ctrl_c_through_a_pty_exits_130_says_where_the_work_is_and_prints_no_traceback(tmp_path):
     """Ctrl-C typed at a terminal reaches the whole process group (the driver and its workers)."""
     import pty
