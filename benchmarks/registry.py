@@ -4,6 +4,7 @@ An :class:`InstanceSpec` builds one `Network` deterministically. Families:
 
 * ``builtin``: the US–Mexico network shipped with nearshore (4 commodities, power and water);
 * ``corridor``: corridor networks shaped like the built-in one, one commodity, 1e3 to 1e6 links;
+* ``corridor-scarce``: a corridor whose crossings carry 0.7x the demand (unmet demand and its reasons);
 * ``corridor-multi``: the same with 5 or 10 commodities sharing capacities, with power rows;
 * ``netgen``: NETGEN-style min-cost-flow problems in DIMACS files (``benchmarks/instances``) or
   generated in memory, converted with :func:`networks.dimacs.network_from_dimacs`.
@@ -21,6 +22,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
+
+import polars as pl
 
 from benchmarks import SUITES
 from networks import Network, read_network
@@ -82,7 +85,7 @@ def specs_for(suite: str) -> list[InstanceSpec]:
     return sorted(chosen, key=lambda s: (_FAMILY_ORDER.index(s.family), s.commodities, s.links))
 
 
-_FAMILY_ORDER = ("builtin", "corridor", "corridor-multi", "netgen")
+_FAMILY_ORDER = ("builtin", "corridor", "corridor-scarce", "corridor-multi", "netgen")
 _BOTH, _FULL = frozenset(SUITES), frozenset({"full"})
 
 
@@ -95,6 +98,16 @@ def _announced_arcs(path: Path) -> int:
     """The arc count of a DIMACS file's problem line (without reading the arcs)."""
     with path.open(encoding="utf-8") as lines:
         return next(int(line.split()[3]) for line in lines if line.startswith("p "))
+
+
+SCARCE_CROSSINGS = 0.35  # of the corridor's crossing throughput: 0.7x the demand crosses, the rest is unmet
+
+
+def scarce_corridor(n_links: int) -> Network:
+    """A corridor whose border crossings carry only 0.7x the total demand: unmet demand with reasons."""
+    base = corridor_network(n_links=n_links, seed=SEED)
+    nodes = base.nodes.with_columns((pl.col("throughput_loads_per_day") * SCARCE_CROSSINGS).round())
+    return base.replace(nodes=nodes)
 
 
 def _netgen_file(path: Path) -> Network:
@@ -112,6 +125,8 @@ for _links in (10**3, 10**4, 10**5, 10**6):
     register(InstanceSpec(
         f"corridor-{_label(_links)}", "corridor", partial(corridor_network, n_links=_links, seed=SEED), _links, 1,
         _BOTH if _links <= 10**4 else _FULL, "corridor network, one commodity (exact min-cost flow)"))
+register(InstanceSpec("corridor-3e4-scarce", "corridor-scarce", partial(scarce_corridor, 30_000), 30_000, 1, _BOTH,
+                      "corridor network, one commodity, crossings at 0.7x demand (unmet demand and its reasons)"))
 for _links, _goods in ((10**3, 5), (10**4, 5), (10**5, 5), (10**3, 10), (10**4, 10), (10**5, 10)):
     register(InstanceSpec(
         f"corridor-{_label(_links)}x{_goods}", "corridor-multi",
