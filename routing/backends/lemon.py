@@ -43,7 +43,11 @@ def solve_min_cost_flow(
         algorithm = "lmcf" if len(tail) < COST_SCALING_FROM_ARCS else "lmcf_cost_scaling"
     arrays = [np.ascontiguousarray(a, dtype=np.int64) for a in (supply, tail, head, capacity, cost)]
     start = time.perf_counter()
-    flows = np.asarray(getattr(pylmcf_cpp, algorithm)(*arrays), dtype=np.int64)
+    try:
+        flows = np.asarray(getattr(pylmcf_cpp, algorithm)(*arrays), dtype=np.int64)
+    except RuntimeError as failure:  # pylmcf raises "Solver failed: problem is INFEASIBLE"
+        status = Status.INFEASIBLE if "INFEASIBLE" in str(failure) else Status.NOT_SOLVED
+        return status, np.zeros(0, dtype=np.int64), time.perf_counter() - start
     elapsed = time.perf_counter() - start
     n = len(supply)
     balance = np.bincount(tail, flows, n) - np.bincount(head, flows, n)
