@@ -121,11 +121,10 @@ def solve_single_commodity(arrays: NetworkArrays, weights: Weights, *, engine: s
     :mod:`routing.backends.lemon`) and recover flows and duals per link, node and supply row.
 
     When the supply capacity covers the demand, the graph is first solved without its
-    unmet-demand arcs (they cost about half of the solver's time on large instances). That flow is
-    kept only when it is provably what the full graph gives: it is feasible, and every market's
-    residual distance is below the unmet-demand cost, so each unmet arc has a positive reduced cost
-    under the same potentials (zero flow on it in every optimum, the same duals, the same face for
-    the tie-break). Otherwise the full graph is solved.
+    unmet-demand arcs (they cost up to half of the solver's time on large instances). When that is
+    feasible, its flow (with zero unmet demand) is an optimum of the full graph
+    (:func:`_solve_without_unmet`); duals and the tie-break then work on the full graph as before.
+    When it is infeasible, the full graph is solved.
     """
     n, m = arrays.n_nodes, arrays.n_links
     full = build_flow_graph(arrays, weights)
@@ -152,12 +151,11 @@ def solve_single_commodity(arrays: NetworkArrays, weights: Weights, *, engine: s
     s0, s1 = m + len(split), m + len(split) + graph.n_supply
     node_dual = np.zeros(n)
     node_dual[split] = saved[m:s0]
-    unmet = flow[s1:].astype(np.float64) if graph.n_unmet else np.zeros(full.n_unmet)
     return Solution(
         status=status,
         flow=flow[None, :m].astype(np.float64),
         production=flow[s0:s1].astype(np.float64),
-        unmet=unmet,
+        unmet=flow[s1:].astype(np.float64),
         link_saved=saved[:m],
         node_saved=node_dual,
         supply_saved=saved[s0:s1],
@@ -169,23 +167,31 @@ def solve_single_commodity(arrays: NetworkArrays, weights: Weights, *, engine: s
 
 def _solve_without_unmet(full: FlowGraph, solve: object) -> tuple[FlowGraph | None, object, np.ndarray, float,
                                                                     np.ndarray]:
-    """The optimum of ``full`` solved without its unmet-demand arcs, with its residual distances,
-    when that is provably an optimum of ``full`` (see :func:`solve_single_commodity`); else a
-    graph of None and the seconds spent trying."""
+    """An optimum of ``full`` found without its unmet-demand arcs, with its residual distances in
+    ``full``, when the supply can cover the demand and the graph without them is feasible; else a
+    graph of None and the seconds spent trying.
+
+    A flow that is optimal without the unmet arcs and leaves them at zero is optimal with them:
+    a negative cycle in the full residual graph would have to enter a market by its unmet arc
+    (cost: the penalty) and return to the source for less than minus the penalty, which no simple
+    path can, as the penalty exceeds every simple path's cost (:func:`routing.formulation.weights.objective_weights`).
+    :func:`shortest_distances` would find such a cycle anyway (it raises), and the full graph is
+    solved then.
+    """
     s1 = full.n_links + len(full.split) + full.n_supply
-    unmet_cost, unmet_capacity, market = full.cost[s1:], full.capacity[s1:], full.head[s1:]
     if full.n_unmet == 0 or full.capacity[full.n_links + len(full.split):s1].sum() < full.supply[full.source]:
         return None, None, np.zeros(0), 0.0, np.zeros(0)  # the supply cannot cover the demand
     graph = full.without_unmet()
     status, flow, elapsed = solve(graph.tail, graph.head, graph.capacity, graph.cost, graph.supply)
     if not status.has_solution:
         return None, None, np.zeros(0), elapsed, np.zeros(0)
-    distance = residual_distances(graph.tail, graph.head, graph.capacity, graph.cost, flow, graph.source,
-                                  graph.n_nodes)
-    asked = unmet_capacity > 0
-    if not np.all(distance[market[asked]] < unmet_cost[asked]):
+    flow = np.concatenate([flow, np.zeros(full.n_unmet, dtype=flow.dtype)])
+    try:
+        distance = residual_distances(full.tail, full.head, full.capacity, full.cost, flow, full.source,
+                                      full.n_nodes)
+    except ValueError:  # a negative cycle: not optimal with the unmet arcs (cannot happen, see above)
         return None, None, np.zeros(0), elapsed, np.zeros(0)
-    return graph, status, flow, elapsed, distance
+    return full, status, flow, elapsed, distance
 
 
 def residual_distances(tail: np.ndarray, head: np.ndarray, capacity: np.ndarray, cost: np.ndarray,
