@@ -6,6 +6,8 @@ An :class:`InstanceSpec` builds one `Network` deterministically. Families:
 * ``corridor``: corridor networks shaped like the built-in one, one commodity, 1e3 to 1e6 links;
 * ``corridor-scarce``: a corridor whose crossings carry 0.7x the demand (unmet demand and its reasons);
 * ``corridor-multi``: the same with 5 or 10 commodities sharing capacities, with power rows;
+* ``od-pairs``: corridor links shared by commodities given as origin-destination pairs, each
+  plant and market attached to a hub by a free, uncapacitated link;
 * ``netgen``: NETGEN-style min-cost-flow problems in DIMACS files (``benchmarks/instances``) or
   generated in memory, converted with :func:`networks.dimacs.network_from_dimacs`.
 
@@ -28,7 +30,7 @@ import polars as pl
 from benchmarks import SUITES
 from networks import Network, read_network
 from networks.dimacs import network_from_dimacs, read_dimacs
-from networks.generate import corridor_network, netgen_like
+from networks.generate import corridor_network, netgen_like, od_pairs_network
 
 INSTANCES_DIR = Path(__file__).parent / "instances"
 SEED = 20261
@@ -85,7 +87,7 @@ def specs_for(suite: str) -> list[InstanceSpec]:
     return sorted(chosen, key=lambda s: (_FAMILY_ORDER.index(s.family), s.commodities, s.links))
 
 
-_FAMILY_ORDER = ("builtin", "corridor", "corridor-scarce", "corridor-multi", "netgen")
+_FAMILY_ORDER = ("builtin", "corridor", "corridor-scarce", "corridor-multi", "od-pairs", "netgen")
 _BOTH, _FULL = frozenset(SUITES), frozenset({"full"})
 
 
@@ -133,6 +135,11 @@ for _links, _goods in ((10**3, 5), (10**4, 5), (10**5, 5), (10**3, 10), (10**4, 
         partial(corridor_network, n_links=_links, n_commodities=_goods, seed=SEED, with_power=True), _links, _goods,
         _BOTH if (_links, _goods) == (10**3, 5) else _FULL,
         f"corridor network, {_goods} commodities sharing capacities, plant power rows (LP)"))
+for _links, _pairs in ((10**3, 10), (10**4, 20)):
+    register(InstanceSpec(
+        f"od-{_label(_links)}x{_pairs}", "od-pairs", partial(od_pairs_network, n_links=_links, n_pairs=_pairs, seed=SEED),
+        _links, _pairs, _BOTH if _links <= 10**3 else _FULL,
+        f"corridor links shared by {_pairs} origin-destination commodities (plant and market on free links)"))
 for _path in sorted(INSTANCES_DIR.glob("*.min")):
     _size = _announced_arcs(_path)
     register(InstanceSpec(_path.stem, "netgen", partial(_netgen_file, _path), _size, 1,
