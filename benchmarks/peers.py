@@ -362,6 +362,8 @@ def _prepare_uncoupled(instance: Instance) -> list[tuple[np.ndarray, ...]]:
     """One min-cost-flow graph per commodity, each with the full link and throughput capacities."""
     if instance.arrays.n_commodities < 2:
         raise PeerSkipped("skipped: one commodity (the coupled problem itself)")
+    if len(instance.arrays.queue):
+        raise PeerSkipped("skipped: queued crossings have wait curves, no min-cost-flow form")
     import dataclasses
 
     a, w = instance.arrays, instance.weights
@@ -376,6 +378,8 @@ def _prepare_uncoupled(instance: Instance) -> list[tuple[np.ndarray, ...]]:
                                   water_m3_per_load=a.water_m3_per_load[k:k + 1] * 0,
                                   fast_eligible=a.fast_eligible[k:k + 1])
         weights = dataclasses.replace(w, supply=w.supply[s_rows])
+        if not fits_min_cost_flow(one, weights):
+            raise PeerSkipped("skipped: a commodity alone is no exact min-cost flow (fractional data)")
         graph = build_flow_graph(one, weights)
         graphs.append((graph.tail, graph.head, graph.capacity, graph.cost, graph.supply))
     return graphs
