@@ -69,9 +69,10 @@ def test_auto_choice_is_right_within_ten_percent():
 
 
 def test_suites_hold_every_family_and_full_reaches_a_million_links():
-    assert {s.family for s in specs_for("quick")} == {"builtin", "corridor", "corridor-multi", "netgen"}
+    assert {s.family for s in specs_for("quick")} == {"builtin", "corridor", "corridor-scarce", "corridor-multi",
+                                                      "od-pairs", "netgen"}
     assert max(s.links for s in specs_for("full")) == 10**6
-    assert {s.commodities for s in specs_for("full")} == {1, 4, 5, 10}
+    assert {s.commodities for s in specs_for("full")} == {1, 4, 5, 10, 20}
     with pytest.raises(ValueError, match="unknown suite 'nightly'"):
         specs_for("nightly")
     with pytest.raises(ValueError, match="unknown instance of suite quick: corridor-1e6"):
