@@ -171,3 +171,35 @@ def test_a_full_disk_is_a_clear_error(tmp_path, two, monkeypatch):
     monkeypatch.setattr(pl.DataFrame, "write_parquet", full)
     with pytest.raises(OutputError, match="No space left on device; free some space"):
         run_batch(two, out_dir=tmp_path / "out", jobs=1)
+
+
+def test_a_real_full_disk_exits_2_with_the_path_and_the_fix(tmp_path, two, capsys):
+    import subprocess
+
+    disk = tmp_path / "tiny"
+    disk.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(disk)], capture_output=True,
+                             check=False)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs here: {mounted.stderr.decode().strip()[:80]}")
+    try:
+        (disk / "filler").write_bytes(b"\0" * (60 * 1024 - 4096))
+        from routing.cli.main import main
+
+        code = main(["batch", str(two[0].source), str(two[1].source), "--jobs", "1", "--out", str(disk / "out")])
+        err = capsys.readouterr().err
+        assert code == 2, err
+        assert "No space left on device" in err and "free some space or choose another --out" in err
+        assert "Traceback" not in err
+    finally:
+        subprocess.run(["umount", str(disk)], check=False)
+
+
+def test_resume_reruns_a_scenario_that_a_time_limit_stopped(tmp_path, two):
+    out = tmp_path / "out"
+    run_batch(two, out_dir=out, jobs=1)
+    summary = scenario_folder(out, "closed") / "summary.parquet"
+    row = pl.read_parquet(summary).with_columns(status=pl.lit("feasible"))
+    row.write_parquet(summary)  # as if the time limit had stopped it
+    result = run_batch(two, out_dir=out, jobs=1, resume=True)
+    assert result.ran == 1 and result.summary.filter(pl.col("scenario") == "closed")["status"].item() == "optimal"
