@@ -113,8 +113,8 @@ def plain_problem(arrays: NetworkArrays, weights: Weights) -> PlainProblem:
     split = np.flatnonzero(np.isfinite(arrays.throughput))
     entry = np.arange(n)
     entry[split] = n + np.arange(len(split))
-    bounded = lambda cap: np.where(np.isfinite(cap), cap, total).astype(np.int64)  # noqa: E731
-    scaled = lambda values: np.round(np.asarray(values) * COST_SCALE).astype(np.int64)  # noqa: E731
+    bounded = lambda cap: np.where(np.isfinite(cap), cap, total).astype(np.int64)
+    scaled = lambda values: np.round(np.asarray(values) * COST_SCALE).astype(np.int64)
     tail = [arrays.tail, entry[split]]
     head = [entry[arrays.head], split]
     capacity = [bounded(arrays.capacity), bounded(arrays.throughput[split])]

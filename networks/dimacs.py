@@ -128,7 +128,7 @@ def _parse_fast(text: str) -> MinCostFlowProblem | None:
     tag, after = data[starts], data[np.minimum(starts + 1, len(data) - 1)]
     gap = (after == _SPACE) | (after == _TAB)
     comment = (tag == ord("c")) & (gap | (after == _BREAK))
-    p_rows, n_rows, a_rows = (np.flatnonzero(tag == ord(name)) for name in "pna")
+    p_rows = np.flatnonzero(tag == ord("p"))
     record = (tag == ord("n")) | (tag == ord("a"))
     if len(p_rows) != 1 or not np.all(comment | (tag == _BREAK) | record | (tag == ord("p"))) \
             or not gap[record].all() or np.any(np.flatnonzero(record)[:1] < p_rows[0]):

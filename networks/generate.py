@@ -215,7 +215,7 @@ def od_pairs_network(*, n_links: int, n_pairs: int, seed: int) -> Network:
                                                                                 pl.Series("name", ids))
         for kind, ids in (("plant", plants), ("market", markets))])
     loads = rng.integers(5, 41, n_pairs).astype(float)
-    free = dict(mode="truck", transit_h=0.0, capacity_loads_per_day=None, cost_usd_per_load=0.0)
+    free = {"mode": "truck", "transit_h": 0.0, "capacity_loads_per_day": None, "cost_usd_per_load": 0.0}
     new_links = pl.DataFrame({
         "id": np.concatenate([_ids("ODA", n_pairs), _ids("ODB", n_pairs)]),
         "from": np.concatenate([plants, centres.gather(rng.integers(0, centres.len(), n_pairs)).to_numpy()]),

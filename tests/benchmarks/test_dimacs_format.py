@@ -101,7 +101,7 @@ def test_a_network_with_crossing_limits_has_no_dimacs_form():
     "p min 2 1\nn 1 3\nn 2 -3\nc\x0ba 1 2 0 5 7\n",  # a vertical tab breaks the line for str.splitlines
 ])
 def test_the_numpy_reader_gives_what_the_line_by_line_reader_gives(tmp_path, text):
-    import networks.dimacs as dimacs
+    from networks import dimacs
 
     path = tmp_path / "p.min"
     path.write_bytes(text.encode())
