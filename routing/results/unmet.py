@@ -37,7 +37,8 @@ def unmet_reasons(network: Network, rows: np.ndarray, bottlenecks: pl.DataFrame)
     a = network.arrays
     market = a.demand_node[rows]
     goods = network.demand["commodity"].gather(rows)
-    useful = bottlenecks.filter(pl.col("load_hours_saved_per_unit") > NO_GAIN)  # in order: rank = position
+    useful = bottlenecks.filter((pl.col("load_hours_saved_per_unit") > NO_GAIN)  # in order: rank = position
+                                & pl.col("at").is_not_null())  # a capacity at no node explains no row
     at = useful["at"].replace_strict(network.nodes["id"], np.arange(a.n_nodes), return_dtype=pl.Int64).to_numpy()
     rank = np.arange(useful.height, dtype=np.int64)
     by_tail = np.argsort(a.tail, kind="stable")
