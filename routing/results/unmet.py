@@ -23,6 +23,7 @@ from scipy import sparse
 from scipy.sparse import csgraph
 
 from networks import Network
+from routing.formulation.flowgraph import group_order
 
 TOP_REASONS = 3
 NO_GAIN = 1e-9  # a capacity that saves at most this explains nothing
@@ -35,31 +36,31 @@ def unmet_reasons(network: Network, rows: np.ndarray, bottlenecks: pl.DataFrame)
     at (``at``).
     """
     a = network.arrays
-    market = a.demand_node[rows]
-    goods = network.demand["commodity"].gather(rows)
+    market, goods = a.demand_node[rows], a.demand_commodity[rows]
+    names = network.commodities["id"].to_list()  # commodity k is the k-th id in sorted order
     useful = bottlenecks.filter((pl.col("load_hours_saved_per_unit") > NO_GAIN)  # in order: rank = position
                                 & pl.col("at").is_not_null())  # a capacity at no node explains no row
     at = useful["at"].replace_strict(network.nodes["id"], np.arange(a.n_nodes), return_dtype=pl.Int64).to_numpy()
     rank = np.arange(useful.height, dtype=np.int64)
-    by_tail = np.argsort(a.tail, kind="stable")
+    supply_rows = np.flatnonzero((useful["kind"] == "supply").to_numpy())
+    supply_ids = useful["id"].gather(supply_rows).to_list()
+    by_tail = group_order(a.tail, a.n_nodes)
     heads = a.head[by_tail].astype(np.int32)
     first = np.searchsorted(a.tail[by_tail], np.arange(a.n_nodes + 1)).astype(np.int32)  # CSR row starts
     n_comp, components, level_arcs = _condensed(first, heads)
-    supply_goods = network.supply["commodity"]
-    is_supply = (useful["kind"] == "supply").to_numpy()
     reached_market = np.zeros(len(rows), dtype=bool)
     found = np.full((len(rows), TOP_REASONS), -1, dtype=np.int64)
-    for commodity in goods.unique(maintain_order=True).to_list():
-        mine = (goods == commodity).to_numpy()
-        reached = _reached(first, heads, a.supply_node[(supply_goods == commodity).to_numpy()])
-        other_supply = is_supply & ~useful["id"].str.ends_with("/" + commodity).to_numpy()
-        keep = ~other_supply & reached[at]
+    for k in np.unique(goods):
+        mine = goods == k
+        reached = _reached(first, heads, a.supply_node[a.supply_commodity == k])
+        keep = reached[at]
+        other = [not i.endswith("/" + names[k]) for i in supply_ids]  # a supply row of another commodity
+        keep[supply_rows[np.asarray(other, dtype=bool)]] = False
         best = _best_upstream(n_comp, components, level_arcs, at[keep], rank[keep])
         reached_market[mine] = reached[market[mine]]
         found[mine] = best[components[market[mine]]]
     parts = _parts(useful, np.unique(found[found >= 0]))
-    return [_reason(ok, ranks, parts, commodity)
-            for ok, ranks, commodity in zip(reached_market, found, goods.to_list(), strict=True)]
+    return [_reason(ok, ranks, parts, names[k]) for ok, ranks, k in zip(reached_market, found, goods, strict=True)]
 
 
 def _parts(useful: pl.DataFrame, ranks: np.ndarray) -> dict[int, str]:
@@ -103,7 +104,7 @@ def _condensed(first: np.ndarray, heads: np.ndarray) -> tuple[int, np.ndarray, l
     ct, ch = components[np.repeat(np.arange(n_nodes), np.diff(first))], components[heads]
     between = ct != ch
     ct, ch = ct[between], ch[between]
-    by_tail = np.argsort(ct, kind="stable")
+    by_tail = group_order(ct, n_comp)
     ct, ch = ct[by_tail], ch[by_tail]
     first = np.searchsorted(ct, np.arange(n_comp + 1))
     waiting = np.bincount(ch, minlength=n_comp)
@@ -121,7 +122,7 @@ def _condensed(first: np.ndarray, heads: np.ndarray) -> tuple[int, np.ndarray, l
         waiting[entered] -= np.diff(np.append(starts, len(ordered)))
         frontier = entered[waiting[entered] == 0]
         depth += 1
-    by_level = np.argsort(level[ch], kind="stable")
+    by_level = group_order(level[ch], depth)
     arc_level = level[ch][by_level]
     bounds = np.searchsorted(arc_level, np.arange(depth + 1))
     level_arcs = [(ct[by_level[bounds[d]:bounds[d + 1]]], ch[by_level[bounds[d]:bounds[d + 1]]]) for d in range(depth)]
