@@ -136,6 +136,8 @@ def _best_upstream(n_comp: int, components: np.ndarray, level_arcs: list[tuple[n
     best = np.full((n_comp, TOP_REASONS), -1, dtype=np.int64)
     _keep_best(best, components[at], rank)  # each component's own capacities
     for tails, heads in level_arcs:
+        live = best[tails, 0] >= 0  # only arcs from components with a capacity upstream change anything
+        tails, heads = tails[live], heads[live]
         if len(tails) == 0:
             continue
         entered = _sorted_unique(heads)
