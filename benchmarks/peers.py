@@ -7,12 +7,19 @@ benchmarks that calls OR-Tools and networkx directly (LEMON goes through ``routi
 
 * ``nearshore``: :func:`routing.solve_lead_time` from a built `Network` to a result with its lanes,
   bottlenecks and unmet demand built (the frames ``nearshore solve`` prints; ``--solver auto``);
-* ``raw-mcf``: OR-Tools ``SimpleMinCostFlow`` on the prepared int64 arrays of the extended graph
-  that nearshore solves (:func:`routing.formulation.flowgraph.build_flow_graph`): the floor;
-* ``mcf-backend``, ``lp-highs``, ``lp-glop``: nearshore's backends on prepared arrays, without the
-  result tables: what ``--solver auto`` chooses between;
-* ``networkx``: ``network_simplex`` on a graph built from the same arrays;
-* ``lemon-ns``, ``lemon-cs``: LEMON network simplex and cost scaling through ``pylmcf``.
+* ``raw-mcf``, ``lemon-ns``, ``lemon-cs``, ``networkx``: OR-Tools ``SimpleMinCostFlow``, LEMON
+  network simplex and cost scaling (``pylmcf``) and networkx ``network_simplex`` on the *plain*
+  problem a user would hand them (:class:`PlainProblem`): supplies and demands at the nodes, the
+  links as arcs (node throughput limits split into an arc, as any min-cost-flow code needs), no
+  super source and no unmet-demand arcs. OR-Tools runs ``solve_max_flow_with_min_cost`` when the
+  supply exceeds the demand or cannot all be served; LEMON and networkx need a balanced problem, so
+  they get one dummy sink for the surplus, and are skipped where demand goes unmet;
+* ``mcf-backend``, ``lemon-backend``, ``lp-highs``, ``lp-glop``: nearshore's backends on prepared
+  arrays, without the result tables: what ``--solver auto`` chooses between;
+* ``lp-highs-ipm``: the LP with HiGHS' interior point method, crossover on (a vertex, as simplex);
+* ``uncoupled-mcf``: a multi-commodity instance's commodities solved one by one with
+  ``SimpleMinCostFlow`` and the full capacities each, without power or water rows: a lower bound
+  on the optimum (``bound``), not a solution, timed for scale.
 """
 
 from __future__ import annotations
@@ -42,6 +49,10 @@ class PeerTimedOut(PeerFailed):
     """A peer reached its time limit before the optimum."""
 
 
+class PeerSkipped(RuntimeError):
+    """A peer that does not apply to this instance; the message says why (a note, not an error)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Instance:
     """A built instance with what every peer needs: arrays, objective weights and, when the
@@ -52,6 +63,7 @@ class Instance:
     network: Network
     weights: Weights
     graph: FlowGraph | None
+    plain: PlainProblem | None = None
 
     @property
     def arrays(self) -> NetworkArrays:
@@ -59,10 +71,94 @@ class Instance:
 
 
 def prepare_instance(name: str, family: str, network: Network) -> Instance:
-    """Weights of the lead-time objective and, if it fits, the min-cost-flow graph."""
+    """Weights of the lead-time objective and, if it fits, the min-cost-flow graph and the plain problem."""
     weights = objective_weights(network.arrays, Objective.LEAD_TIME, usd_per_load_hour=DEFAULT_USD_PER_LOAD_HOUR)
-    graph = build_flow_graph(network.arrays, weights) if fits_min_cost_flow(network.arrays, weights) else None
-    return Instance(name=name, family=family, network=network, weights=weights, graph=graph)
+    fits = fits_min_cost_flow(network.arrays, weights)
+    graph = build_flow_graph(network.arrays, weights) if fits else None
+    plain = plain_problem(network.arrays, weights) if fits else None
+    return Instance(name=name, family=family, network=network, weights=weights, graph=graph, plain=plain)
+
+
+@dataclass(frozen=True, slots=True)
+class PlainProblem:
+    """A single-commodity instance as a user would hand it to a min-cost-flow code (int64 arrays,
+    costs in ``1 / COST_SCALE`` objective units).
+
+    Nodes are the network's, then one ``v_in`` per node with a throughput limit (the arc
+    ``v_in -> v`` carries the limit), then, only when some supplier has a cost of its own (its
+    dwell) and the supply exceeds the demand, one source node per supply row with an arc into its
+    node that carries that cost. ``supply`` holds each supplier's capacity (positive) and each
+    market's demand (negative); ``offset`` is the supply cost that is fixed when supply equals
+    demand; ``balanced`` says whether the supplies sum to zero.
+    """
+
+    tail: np.ndarray
+    head: np.ndarray
+    capacity: np.ndarray
+    cost: np.ndarray
+    supply: np.ndarray
+    offset: float
+    penalty: float
+    demand: int
+    sources: np.ndarray  # nodes with a positive supply (for the dummy sink of a balanced form)
+
+    @property
+    def balanced(self) -> bool:
+        return int(self.supply.sum()) == 0
+
+
+def plain_problem(arrays: NetworkArrays, weights: Weights) -> PlainProblem:
+    """The :class:`PlainProblem` of a single-commodity instance (numpy, no per-arc loop)."""
+    n, total = arrays.n_nodes, round(arrays.demand_loads.sum())
+    split = np.flatnonzero(np.isfinite(arrays.throughput))
+    entry = np.arange(n)
+    entry[split] = n + np.arange(len(split))
+    bounded = lambda cap: np.where(np.isfinite(cap), cap, total).astype(np.int64)
+    scaled = lambda values: np.round(np.asarray(values) * COST_SCALE).astype(np.int64)
+    tail = [arrays.tail, entry[split]]
+    head = [entry[arrays.head], split]
+    capacity = [bounded(arrays.capacity), bounded(arrays.throughput[split])]
+    cost = [scaled(weights.link), np.zeros(len(split), dtype=np.int64)]
+    supply_cap = bounded(arrays.supply_capacity)
+    n_all = n + len(split)
+    costly = bool(np.any(weights.supply != 0)) and supply_cap.sum() != total
+    offset = 0.0
+    if costly:  # a source per supply row, its arc carrying the supplier's cost
+        rows = np.arange(len(supply_cap))
+        tail.append(n_all + rows)
+        head.append(entry[arrays.supply_node])
+        capacity.append(supply_cap)
+        cost.append(scaled(weights.supply))
+        at, n_all = n_all + rows, n_all + len(rows)
+    else:
+        at = entry[arrays.supply_node]
+        offset = float(weights.supply @ arrays.supply_capacity) if supply_cap.sum() == total else 0.0
+    supply = np.zeros(n_all, dtype=np.int64)
+    np.add.at(supply, at, supply_cap)
+    np.subtract.at(supply, entry[arrays.demand_node], np.round(arrays.demand_loads).astype(np.int64))
+    return PlainProblem(tail=np.concatenate(tail).astype(np.int64), head=np.concatenate(head).astype(np.int64),
+                        capacity=np.concatenate(capacity), cost=np.concatenate(cost), supply=supply, offset=offset,
+                        penalty=weights.penalty, demand=total, sources=np.unique(at))
+
+
+def plain_objective(plain: PlainProblem, flows: np.ndarray, served: int) -> float:
+    """Re-scored in objective units: the arcs' costs, the fixed supply cost, the unmet penalty."""
+    return float(flows[:len(plain.cost)] @ plain.cost) / COST_SCALE + plain.offset + plain.penalty * (plain.demand - served)
+
+
+def balanced_form(plain: PlainProblem) -> PlainProblem:
+    """The plain problem with a dummy sink taking the surplus supply at no cost (LEMON and networkx
+    need the supplies to sum to zero)."""
+    surplus = int(plain.supply.sum())
+    if surplus == 0:
+        return plain
+    sink = len(plain.supply)
+    sources = plain.sources
+    supply = np.append(plain.supply, -surplus)
+    return PlainProblem(tail=np.concatenate([plain.tail, sources]), head=np.concatenate([plain.head, np.full(len(sources), sink)]),
+                        capacity=np.concatenate([plain.capacity, plain.supply[sources]]),
+                        cost=np.concatenate([plain.cost, np.zeros(len(sources), dtype=np.int64)]), supply=supply,
+                        offset=plain.offset, penalty=plain.penalty, demand=plain.demand, sources=sources)
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +183,8 @@ class Peer:
     flow_only: bool = False
     max_s: float = 600.0
     requires: str = ""  # a module that must import, else the peer is left out
+    multi_only: bool = False  # only for instances of several commodities
+    bound: bool = False  # reports a bound, not a solution: never "best", checked as a bound
 
     def available(self) -> bool:
         if not self.requires:
@@ -98,6 +196,8 @@ class Peer:
         return True
 
     def applies(self, instance: Instance) -> bool:
+        if self.multi_only:
+            return instance.arrays.n_commodities > 1
         return instance.graph is not None or not self.flow_only
 
 
@@ -178,66 +278,144 @@ def _run_lp_glop(state: tuple[NetworkArrays, Weights]) -> Outcome:
 # --- the raw min-cost-flow codes ---------------------------------------------------------------
 
 
-def _prepare_graph(instance: Instance) -> FlowGraph:
-    return instance.graph
+def _prepare_plain(instance: Instance) -> PlainProblem:
+    return instance.plain
 
 
-def _run_raw_mcf(graph: FlowGraph) -> Outcome:
-    """What a user with numpy arrays writes: add arcs, set supplies, solve, read the flows."""
+def _run_raw_mcf(plain: PlainProblem) -> Outcome:
+    """What a user with numpy arrays writes: add arcs, set supplies, solve, read the flows; the
+    max-flow variant when the supplies do not balance or not all demand can be served."""
     from ortools.graph.python import min_cost_flow
 
     mcf = min_cost_flow.SimpleMinCostFlow()
-    arcs = mcf.add_arcs_with_capacity_and_unit_cost(graph.tail, graph.head, graph.capacity, graph.cost)
-    mcf.set_nodes_supplies(np.arange(graph.n_nodes, dtype=np.int64), graph.supply)
-    if mcf.solve() != mcf.OPTIMAL:
+    arcs = mcf.add_arcs_with_capacity_and_unit_cost(plain.tail, plain.head, plain.capacity, plain.cost)
+    mcf.set_nodes_supplies(np.arange(len(plain.supply), dtype=np.int64), plain.supply)
+    status = mcf.solve() if plain.balanced else None
+    if status != mcf.OPTIMAL:
+        status = mcf.solve_max_flow_with_min_cost()
+    if status != mcf.OPTIMAL:
         raise PeerFailed("raw SimpleMinCostFlow did not end optimal")
-    flows = mcf.flows(arcs)
-    return Outcome(float(flows @ graph.cost) / COST_SCALE)
+    return Outcome(plain_objective(plain, mcf.flows(arcs), int(mcf.maximum_flow())))
 
 
-def _run_lemon(graph: FlowGraph, algorithm: str) -> Outcome:
+def _prepare_balanced(instance: Instance) -> PlainProblem:
+    if instance.network.arrays.supply_capacity.sum() < instance.network.arrays.demand_loads.sum() or (
+            instance.graph is not None and not _serves_everything(instance.plain)):
+        raise PeerSkipped("skipped: demand goes unmet, and the plain problem has no balanced form then")
+    return balanced_form(instance.plain)
+
+
+def _serves_everything(plain: PlainProblem) -> bool:
+    from ortools.graph.python import min_cost_flow
+
+    mcf = min_cost_flow.SimpleMinCostFlow()
+    mcf.add_arcs_with_capacity_and_unit_cost(plain.tail, plain.head, plain.capacity, plain.cost)
+    mcf.set_nodes_supplies(np.arange(len(plain.supply), dtype=np.int64), plain.supply)
+    return mcf.solve_max_flow_with_min_cost() == mcf.OPTIMAL and mcf.maximum_flow() == plain.demand
+
+
+def _run_lemon(plain: PlainProblem, algorithm: str) -> Outcome:
     """LEMON through nearshore's ``--solver lemon`` backend, with the algorithm fixed (its
     ``pylmcf`` array functions take arcs in any order; the ``Graph`` class would want them sorted)."""
     from routing.backends.lemon import solve_min_cost_flow
 
-    status, flows, _ = solve_min_cost_flow(graph.tail, graph.head, graph.capacity, graph.cost, graph.supply,
+    status, flows, _ = solve_min_cost_flow(plain.tail, plain.head, plain.capacity, plain.cost, plain.supply,
                                            algorithm=algorithm)
     if status.value != "optimal":
         raise PeerFailed(f"pylmcf {algorithm} returned an infeasible flow")
-    return Outcome(float(flows @ graph.cost) / COST_SCALE)
+    return Outcome(plain_objective(plain, flows, plain.demand))
 
 
-def _prepare_networkx(instance: Instance) -> tuple[list, ...]:
-    graph = instance.graph
-    return tuple(a.tolist() for a in (graph.supply, graph.tail, graph.head, graph.capacity, graph.cost))
+def _prepare_networkx(instance: Instance) -> tuple[PlainProblem, tuple[list, ...]]:
+    plain = _prepare_balanced(instance)
+    return plain, tuple(a.tolist() for a in (plain.supply, plain.tail, plain.head, plain.capacity, plain.cost))
 
 
-def _run_networkx(lists: tuple[list, ...]) -> Outcome:
+def _run_networkx(state: tuple[PlainProblem, tuple[list, ...]]) -> Outcome:
     """What a Python user writes: a (multi)graph from the arc lists, then ``network_simplex``."""
     import networkx as nx
 
-    supply, tail, head, capacity, cost = lists
+    plain, (supply, tail, head, capacity, cost) = state
     parallel = len(set(zip(tail, head, strict=True))) < len(tail)
     graph = nx.MultiDiGraph() if parallel else nx.DiGraph()
     graph.add_nodes_from((node, {"demand": -amount}) for node, amount in enumerate(supply))
     graph.add_edges_from((u, v, {"capacity": c, "weight": w}) for u, v, c, w in zip(tail, head, capacity, cost,
                                                                                    strict=True))
     flow_cost, _ = nx.network_simplex(graph)
-    return Outcome(flow_cost / COST_SCALE)
+    return Outcome(flow_cost / COST_SCALE + plain.offset)
+
+
+def _run_lemon_backend(state: tuple[NetworkArrays, Weights]) -> Outcome:
+    from routing.formulation.flowgraph import solve_single_commodity
+
+    arrays, weights = state
+    return _solution_outcome(solve_single_commodity(arrays, weights, engine="lemon"), weights, "lemon-backend")
+
+
+def _run_lp_highs_ipm(state: tuple[NetworkArrays, Weights]) -> Outcome:
+    from routing.backends.highs import solve_lp
+
+    return _run_lp(state, lambda lp: solve_lp(lp, time_limit_s=LP_TIME_LIMIT_S, method="ipm"), "lp-highs-ipm")
+
+
+def _prepare_uncoupled(instance: Instance) -> list[tuple[np.ndarray, ...]]:
+    """One min-cost-flow graph per commodity, each with the full link and throughput capacities."""
+    if instance.arrays.n_commodities < 2:
+        raise PeerSkipped("skipped: one commodity (the coupled problem itself)")
+    if len(instance.arrays.queue):
+        raise PeerSkipped("skipped: queued crossings have wait curves, no min-cost-flow form")
+    import dataclasses
+
+    a, w = instance.arrays, instance.weights
+    graphs = []
+    for k in range(a.n_commodities):
+        s_rows, d_rows = a.supply_commodity == k, a.demand_commodity == k
+        one = dataclasses.replace(a, supply_node=a.supply_node[s_rows], supply_commodity=a.supply_commodity[s_rows] * 0,
+                                  supply_capacity=a.supply_capacity[s_rows], demand_node=a.demand_node[d_rows],
+                                  demand_commodity=a.demand_commodity[d_rows] * 0, demand_loads=a.demand_loads[d_rows],
+                                  value_usd_per_load=a.value_usd_per_load[k:k + 1],
+                                  power_mwh_per_load=a.power_mwh_per_load[k:k + 1] * 0,
+                                  water_m3_per_load=a.water_m3_per_load[k:k + 1] * 0,
+                                  fast_eligible=a.fast_eligible[k:k + 1])
+        weights = dataclasses.replace(w, supply=w.supply[s_rows])
+        if not fits_min_cost_flow(one, weights):
+            raise PeerSkipped("skipped: a commodity alone is no exact min-cost flow (fractional data)")
+        graph = build_flow_graph(one, weights)
+        graphs.append((graph.tail, graph.head, graph.capacity, graph.cost, graph.supply))
+    return graphs
+
+
+def _run_uncoupled(graphs: list[tuple[np.ndarray, ...]]) -> Outcome:
+    """Each commodity alone with ``SimpleMinCostFlow``: the sum of their optima bounds the coupled optimum from below."""
+    from ortools.graph.python import min_cost_flow
+
+    total = 0.0
+    for tail, head, capacity, cost, supply in graphs:
+        mcf = min_cost_flow.SimpleMinCostFlow()
+        arcs = mcf.add_arcs_with_capacity_and_unit_cost(tail, head, capacity, cost)
+        mcf.set_nodes_supplies(np.arange(len(supply), dtype=np.int64), supply)
+        if mcf.solve() != mcf.OPTIMAL:
+            raise PeerFailed("uncoupled SimpleMinCostFlow did not end optimal")
+        total += float(mcf.flows(arcs) @ cost) / COST_SCALE
+    return Outcome(total, {"bound": "lower"})
 
 
 PEERS: tuple[Peer, ...] = (
     Peer("nearshore", _prepare_nearshore, _run_nearshore, max_s=LP_TIME_LIMIT_S),
-    Peer("raw-mcf", _prepare_graph, _run_raw_mcf, flow_only=True),
+    Peer("raw-mcf", _prepare_plain, _run_raw_mcf, flow_only=True),
     Peer("mcf-backend", _prepare_backend, _run_mcf_backend, flow_only=True),
+    Peer("lemon-backend", _prepare_backend, _run_lemon_backend, flow_only=True, requires="pylmcf"),
     Peer("lp-highs", _prepare_backend, _run_lp_highs, max_s=LP_TIME_LIMIT_S, requires="highspy"),
+    Peer("lp-highs-ipm", _prepare_backend, _run_lp_highs_ipm, max_s=LP_TIME_LIMIT_S, requires="highspy"),
     Peer("lp-glop", _prepare_backend, _run_lp_glop, max_s=LP_TIME_LIMIT_S),
-    Peer("lemon-ns", _prepare_graph, lambda graph: _run_lemon(graph, "lmcf"), flow_only=True, requires="pylmcf"),
-    Peer("lemon-cs", _prepare_graph, lambda graph: _run_lemon(graph, "lmcf_cost_scaling"), flow_only=True,
+    Peer("lemon-ns", _prepare_balanced, lambda plain: _run_lemon(plain, "lmcf"), flow_only=True, requires="pylmcf"),
+    Peer("lemon-cs", _prepare_balanced, lambda plain: _run_lemon(plain, "lmcf_cost_scaling"), flow_only=True,
          requires="pylmcf"),
     Peer("networkx", _prepare_networkx, _run_networkx, flow_only=True, max_s=60.0),
+    Peer("uncoupled-mcf", _prepare_uncoupled, _run_uncoupled, multi_only=True, bound=True),
 )
-BACKEND_OF = {"mcf-backend": "mincostflow", "lp-highs": "highs", "lp-glop": "glop"}  # what auto chooses between
+BACKEND_OF = {"mcf-backend": "mincostflow", "lemon-backend": "lemon", "lp-highs": "highs",
+              "lp-glop": "glop"}  # what auto chooses between
 
 
 def warm_up() -> None:
@@ -248,4 +426,7 @@ def warm_up() -> None:
     instance = prepare_instance("warm-up", "corridor", corridor_network(n_links=100, seed=0))
     for peer in PEERS:
         if peer.available() and peer.applies(instance):
-            peer.run(peer.prepare(instance))
+            try:
+                peer.run(peer.prepare(instance))
+            except PeerSkipped:
+                pass

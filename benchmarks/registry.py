@@ -4,7 +4,10 @@ An :class:`InstanceSpec` builds one `Network` deterministically. Families:
 
 * ``builtin``: the US–Mexico network shipped with nearshore (4 commodities, power and water);
 * ``corridor``: corridor networks shaped like the built-in one, one commodity, 1e3 to 1e6 links;
+* ``corridor-scarce``: a corridor whose crossings carry 0.7x the demand (unmet demand and its reasons);
 * ``corridor-multi``: the same with 5 or 10 commodities sharing capacities, with power rows;
+* ``od-pairs``: corridor links shared by commodities given as origin-destination pairs, each
+  plant and market attached to a hub by a free, uncapacitated link;
 * ``netgen``: NETGEN-style min-cost-flow problems in DIMACS files (``benchmarks/instances``) or
   generated in memory, converted with :func:`networks.dimacs.network_from_dimacs`.
 
@@ -22,10 +25,12 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
+import polars as pl
+
 from benchmarks import SUITES
 from networks import Network, read_network
 from networks.dimacs import network_from_dimacs, read_dimacs
-from networks.generate import corridor_network, netgen_like
+from networks.generate import corridor_network, netgen_like, od_pairs_network
 
 INSTANCES_DIR = Path(__file__).parent / "instances"
 SEED = 20261
@@ -82,7 +87,7 @@ def specs_for(suite: str) -> list[InstanceSpec]:
     return sorted(chosen, key=lambda s: (_FAMILY_ORDER.index(s.family), s.commodities, s.links))
 
 
-_FAMILY_ORDER = ("builtin", "corridor", "corridor-multi", "netgen")
+_FAMILY_ORDER = ("builtin", "corridor", "corridor-scarce", "corridor-multi", "od-pairs", "netgen")
 _BOTH, _FULL = frozenset(SUITES), frozenset({"full"})
 
 
@@ -95,6 +100,16 @@ def _announced_arcs(path: Path) -> int:
     """The arc count of a DIMACS file's problem line (without reading the arcs)."""
     with path.open(encoding="utf-8") as lines:
         return next(int(line.split()[3]) for line in lines if line.startswith("p "))
+
+
+SCARCE_CROSSINGS = 0.35  # of the corridor's crossing throughput: 0.7x the demand crosses, the rest is unmet
+
+
+def scarce_corridor(n_links: int) -> Network:
+    """A corridor whose border crossings carry only 0.7x the total demand: unmet demand with reasons."""
+    base = corridor_network(n_links=n_links, seed=SEED)
+    nodes = base.nodes.with_columns((pl.col("throughput_loads_per_day") * SCARCE_CROSSINGS).round())
+    return base.replace(nodes=nodes)
 
 
 def _netgen_file(path: Path) -> Network:
@@ -112,12 +127,19 @@ for _links in (10**3, 10**4, 10**5, 10**6):
     register(InstanceSpec(
         f"corridor-{_label(_links)}", "corridor", partial(corridor_network, n_links=_links, seed=SEED), _links, 1,
         _BOTH if _links <= 10**4 else _FULL, "corridor network, one commodity (exact min-cost flow)"))
+register(InstanceSpec("corridor-3e4-scarce", "corridor-scarce", partial(scarce_corridor, 30_000), 30_000, 1, _BOTH,
+                      "corridor network, one commodity, crossings at 0.7x demand (unmet demand and its reasons)"))
 for _links, _goods in ((10**3, 5), (10**4, 5), (10**5, 5), (10**3, 10), (10**4, 10), (10**5, 10)):
     register(InstanceSpec(
         f"corridor-{_label(_links)}x{_goods}", "corridor-multi",
         partial(corridor_network, n_links=_links, n_commodities=_goods, seed=SEED, with_power=True), _links, _goods,
         _BOTH if (_links, _goods) == (10**3, 5) else _FULL,
         f"corridor network, {_goods} commodities sharing capacities, plant power rows (LP)"))
+for _links, _pairs in ((10**3, 10), (10**4, 20)):
+    register(InstanceSpec(
+        f"od-{_label(_links)}x{_pairs}", "od-pairs", partial(od_pairs_network, n_links=_links, n_pairs=_pairs, seed=SEED),
+        _links, _pairs, _BOTH if _links <= 10**3 else _FULL,
+        f"corridor links shared by {_pairs} origin-destination commodities (plant and market on free links)"))
 for _path in sorted(INSTANCES_DIR.glob("*.min")):
     _size = _announced_arcs(_path)
     register(InstanceSpec(_path.stem, "netgen", partial(_netgen_file, _path), _size, 1,

@@ -98,6 +98,8 @@ def _record_note(record: Record) -> str:
         parts.append(f"auto → {record.extras['chosen']}, solver {record.extras['solver_s'] * 1000:.1f} ms")
     if record.extras.get("build_s") is not None:
         parts.append(f"build {record.extras['build_s'] * 1000:.1f} ms, solver {record.extras['solver_s'] * 1000:.1f} ms")
+    if record.extras.get("read_dimacs_s") is not None:
+        parts.append(f"read_dimacs {record.extras['read_dimacs_s'] * 1000:.1f} ms")
     return "; ".join(parts)
 
 

@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from benchmarks.peers import BACKEND_OF, PEERS, Instance, Peer, PeerTimedOut, prepare_instance, warm_up
+from benchmarks.peers import BACKEND_OF, PEERS, Instance, Peer, PeerSkipped, PeerTimedOut, prepare_instance, warm_up
 from benchmarks.registry import InstanceSpec, specs_for
 from benchmarks.timing import RunPlan, measure
 
@@ -205,13 +205,34 @@ def _run_instance(suite: str, spec: InstanceSpec, peers: list[Peer], plan: RunPl
     if ours is not None:
         runs = PHASE_RUNS if ours.median_s < LONG_RUN_S else 1
         result.phases[spec.name] = _median_phases([nearshore_phases(network) for _ in range(runs)])
+        if spec.family == "netgen":
+            ours.extras["read_dimacs_s"] = _time_read_dimacs(network)
     _cross_check(records)
     _add_ratios(records)
     return records
 
 
+def _time_read_dimacs(network: Any) -> float:
+    """Median seconds of ``read_dimacs`` on the instance written as a DIMACS file (3 runs)."""
+    import tempfile
+
+    from networks.dimacs import dimacs_from_network, read_dimacs, write_dimacs
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = write_dimacs(dimacs_from_network(network), Path(folder) / "instance.min")
+        seconds = []
+        for _ in range(3):
+            start = time.perf_counter()
+            read_dimacs(path)
+            seconds.append(time.perf_counter() - start)
+    return statistics.median(seconds)
+
+
 def _median_phases(runs: list[dict[str, float]]) -> dict[str, float]:
-    return {name: statistics.median(run[name] for run in runs) for name in runs[0]}
+    """The phases of the run whose total is the median (the lower middle of an even count), so
+    they add up to a time that was measured."""
+    by_total = sorted(runs, key=lambda run: sum(run.values()))
+    return dict(by_total[(len(by_total) - 1) // 2])
 
 
 def failed_outcome(suite: str, instance: str, family: str, solver: str, failure: Exception) -> Record:
@@ -243,18 +264,23 @@ def _measure_peer(record: Record, peer: Peer, instance: Instance, plan: RunPlan)
     except PeerTimedOut as stopped:
         record.note = f"{STOPPED}: {stopped}"
         return
+    except PeerSkipped as skipped:
+        record.note = str(skipped)
+        return
     except Exception as failure:  # noqa: BLE001 - a failing peer is a result, not a crash of the suite
         record.error = f"{type(failure).__name__}: {failure}"
         return
     record.median_s, record.min_s, record.max_s = timing.median_s, timing.min_s, timing.max_s
     record.runs, record.peak_rss_mb = len(timing.seconds), timing.peak_rss_mb
-    record.objective = timing.last.objective
-    record.extras.update(timing.last.extras)
+    record.objective = timing.median_result.objective  # extras of the median run, not the last
+    record.extras.update(timing.median_result.extras)
 
 
 def _cross_check(records: list[Record]) -> None:
-    """Every objective must match the reference peer's within ``REL_TOL`` (relative)."""
+    """Every objective must match the reference peer's within ``REL_TOL`` (relative); a peer that
+    reports a lower bound (``bound``) must not exceed it."""
     solved = {r.solver: r for r in records if r.objective is not None and not r.error}
+    bounds = {name: solved.pop(name) for name in [n for n, r in solved.items() if r.extras.get("bound")]}
     reference = next((solved[name] for name in ("raw-mcf", "lp-highs", "lp-glop", "nearshore") if name in solved), None)
     if reference is None:
         return
@@ -263,12 +289,18 @@ def _cross_check(records: list[Record]) -> None:
         if gap > REL_TOL * max(1.0, abs(reference.objective)):
             record.error = (f"objective mismatch: {record.objective:.9g} vs {reference.solver} "
                             f"{reference.objective:.9g} (relative gap {gap / max(1.0, abs(reference.objective)):.2e})")
+    for record in bounds.values():
+        if record.objective > reference.objective + REL_TOL * max(1.0, abs(reference.objective)):
+            record.error = f"lower bound {record.objective:.9g} above {reference.solver}'s optimum {reference.objective:.9g}"
+        else:
+            record.note = (f"lower bound, not a solution: {record.objective / reference.objective:.4f}x "
+                           f"{reference.solver}'s optimum")
 
 
 def _add_ratios(records: list[Record]) -> None:
     timed = [r for r in records if r.median_s is not None and not r.error]
     raw = next((r.median_s for r in timed if r.solver == "raw-mcf"), None)
-    best = min((r.median_s for r in timed), default=None)
+    best = min((r.median_s for r in timed if not r.extras.get("bound")), default=None)  # a bound is no peer
     for record in timed:
         record.ratio_to_raw_mcf = record.median_s / raw if raw else None
         record.ratio_to_best = record.median_s / best if best else None

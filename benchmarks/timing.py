@@ -32,6 +32,15 @@ class Timing:
     seconds: tuple[float, ...]
     peak_rss_mb: float | None
     last: Any  # what the last run returned
+    results: tuple[Any, ...] = ()  # what each run returned
+
+    @property
+    def median_result(self) -> Any:
+        """What the run of median time returned (the lower middle of an even count)."""
+        if not self.results:
+            return self.last
+        order = sorted(range(len(self.seconds)), key=self.seconds.__getitem__)
+        return self.results[order[(len(order) - 1) // 2]]
 
     @property
     def median_s(self) -> float:
@@ -55,16 +64,18 @@ def measure(work: Callable[[], Any], plan: RunPlan) -> Timing:
     """
     reset_peak_rss()
     seconds: list[float] = []
+    results: list[Any] = []
     result = None
     while len(seconds) < plan.max_runs:
         gc.collect()
         start = time.perf_counter()
         result = work()
         seconds.append(time.perf_counter() - start)
+        results.append(result)
         spent = sum(seconds)
         if spent >= plan.hard_budget_s or (len(seconds) >= plan.min_runs and spent >= plan.budget_s):
             break
-    return Timing(seconds=tuple(seconds), peak_rss_mb=peak_rss_mb(), last=result)
+    return Timing(seconds=tuple(seconds), peak_rss_mb=peak_rss_mb(), last=result, results=tuple(results))
 
 
 def reset_peak_rss() -> bool:

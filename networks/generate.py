@@ -190,6 +190,48 @@ def corridor_network(*, n_links: int, n_commodities: int = 1, seed: int, with_po
                                name=f"corridor-{n_links}x{n_commodities}-{seed}")
 
 
+def od_pairs_network(*, n_links: int, n_pairs: int, seed: int) -> Network:
+    """A multi-commodity corridor given as origin-destination pairs: commodity ``k`` goes from its
+    own plant to its own market, each attached to a random Mexican hub and a random US
+    distribution centre by a free, uncapacitated link (0 h, 0 USD). The corridor's links and
+    crossing limits are shared; its own plants and markets ask and offer nothing.
+
+    Example
+    -------
+    >>> net = od_pairs_network(n_links=1000, n_pairs=4, seed=1)
+    >>> net.commodities.height, net.demand.height, net.links.height
+    (4, 4, 1008)
+    """
+    if n_pairs < 1:
+        raise ValueError(f"od_pairs_network: n_pairs must be >= 1, got {n_pairs}")
+    base = corridor_network(n_links=n_links, seed=seed)
+    rng = np.random.default_rng(seed + 1)
+    nodes = base.nodes
+    hubs = nodes.filter(pl.col("id").str.starts_with("MXH"))["id"]
+    centres = nodes.filter(pl.col("id").str.starts_with("DC"))["id"]
+    goods, plants, markets = _ids("od", n_pairs), _ids("ODP", n_pairs), _ids("ODM", n_pairs)
+    new_nodes = pl.concat([  # copies of a corridor plant and market under new ids
+        nodes.filter(pl.col("kind") == kind).head(1)[[0] * n_pairs].with_columns(pl.Series("id", ids),
+                                                                                pl.Series("name", ids))
+        for kind, ids in (("plant", plants), ("market", markets))])
+    loads = rng.integers(5, 41, n_pairs).astype(float)
+    free = {"mode": "truck", "transit_h": 0.0, "capacity_loads_per_day": None, "cost_usd_per_load": 0.0}
+    new_links = pl.DataFrame({
+        "id": np.concatenate([_ids("ODA", n_pairs), _ids("ODB", n_pairs)]),
+        "from": np.concatenate([plants, centres.gather(rng.integers(0, centres.len(), n_pairs)).to_numpy()]),
+        "to": np.concatenate([hubs.gather(rng.integers(0, hubs.len(), n_pairs)).to_numpy(), markets]),
+        **{k: [v] * (2 * n_pairs) for k, v in free.items()},
+    }).with_columns(pl.col("capacity_loads_per_day").cast(pl.Float64))
+    commodities = pl.DataFrame({"id": goods, "name": goods, "value_usd_per_load": rng.integers(5, 101, n_pairs) * 1000.0,
+                                "power_mwh_per_load": np.zeros(n_pairs), "water_m3_per_load": np.zeros(n_pairs)})
+    supply = pl.DataFrame({"node": plants, "commodity": goods, "capacity_loads_per_day": loads})
+    demand = pl.DataFrame({"node": markets, "commodity": goods, "loads_per_day": loads})
+    return Network.from_frames(
+        nodes=pl.concat([nodes, new_nodes]),
+        links=pl.concat([base.links, new_links], how="diagonal_relaxed").select(base.links.columns),
+        commodities=commodities, supply=supply, demand=demand, name=f"od-{n_links}x{n_pairs}-{seed}")
+
+
 def _ids(prefix: str, n: int) -> np.ndarray:
     """``prefix`` + zero-padded numbers, so ids sort in creation order."""
     return np.char.add(prefix, np.char.zfill(np.arange(n).astype(str), len(str(max(n - 1, 0)))))

@@ -45,7 +45,7 @@ class Solver(StrEnum):
     HIGHS = "highs"
     PDLP = "pdlp"
     MINCOSTFLOW = "mincostflow"
-    LEMON = "lemon"  # LEMON's min-cost flow (the `lemon` extra); never chosen by auto
+    LEMON = "lemon"  # LEMON's min-cost flow (the `lemon` extra); auto's min-cost flow when it is installed
     DECOMPOSITION = "decomposition"  # path column generation (routing.formulation.decomposition); never chosen by auto
 
 

@@ -87,9 +87,13 @@ class HighsSession:
             self.highs.changeRowsBounds(len(rows), rows, new.row_lo[rows], new.row_hi[rows])
 
 
-def solve_lp(lp: LinearProgram, *, time_limit_s: float | None) -> LpSolution:
-    """Solve an LP once with a fresh HiGHS instance (dual simplex)."""
+def solve_lp(lp: LinearProgram, *, time_limit_s: float | None, method: str = "simplex") -> LpSolution:
+    """Solve an LP once with a fresh HiGHS instance: dual simplex, or ``method="ipm"`` (interior
+    point with crossover, so the answer is a vertex with exact duals as from simplex)."""
     highs = new_highs()
+    if method == "ipm":
+        highs.setOptionValue("solver", "ipm")
+        highs.setOptionValue("run_crossover", "on")
     _pass_model(highs, lp)
     return _run(highs, time_limit_s)
 

@@ -16,6 +16,10 @@ import numpy as np
 from routing.backends.outcome import Status
 
 COST_SCALING_FROM_ARCS = 300_000  # network simplex below, cost scaling from here (measured crossover)
+COST_SCALING_MAX = 10**13
+"""Cost scaling only while the largest |cost| x (nodes + 1) stays below this: LEMON's cost scaling
+multiplies the costs by about the node count and was seen to hang near 1e14 (an unmet-demand
+penalty on a 1e6-link graph); network simplex otherwise."""
 
 
 def lemon_available() -> bool:
@@ -34,16 +38,23 @@ def solve_min_cost_flow(
     """Solve an integer min-cost flow with LEMON; flows per arc and solve seconds.
 
     The arguments are those of :func:`routing.backends.ortools.solve_min_cost_flow`; ``algorithm``
-    is ``"lmcf"`` (network simplex) or ``"lmcf_cost_scaling"``, by default chosen by size. A flow
+    is ``"lmcf"`` (network simplex) or ``"lmcf_cost_scaling"``, by default chosen by size and
+    :data:`COST_SCALING_MAX`. A flow
     that breaks a capacity or a node balance is reported as ``not_solved``, never returned.
     """
     from pylmcf import pylmcf_cpp
 
     if algorithm is None:
-        algorithm = "lmcf" if len(tail) < COST_SCALING_FROM_ARCS else "lmcf_cost_scaling"
+        large = len(tail) >= COST_SCALING_FROM_ARCS
+        safe = len(cost) == 0 or int(np.abs(cost).max()) * (len(supply) + 1) < COST_SCALING_MAX
+        algorithm = "lmcf_cost_scaling" if large and safe else "lmcf"
     arrays = [np.ascontiguousarray(a, dtype=np.int64) for a in (supply, tail, head, capacity, cost)]
     start = time.perf_counter()
-    flows = np.asarray(getattr(pylmcf_cpp, algorithm)(*arrays), dtype=np.int64)
+    try:
+        flows = np.asarray(getattr(pylmcf_cpp, algorithm)(*arrays), dtype=np.int64)
+    except RuntimeError as failure:  # pylmcf raises "Solver failed: problem is INFEASIBLE"
+        status = Status.INFEASIBLE if "INFEASIBLE" in str(failure) else Status.NOT_SOLVED
+        return status, np.zeros(0, dtype=np.int64), time.perf_counter() - start
     elapsed = time.perf_counter() - start
     n = len(supply)
     balance = np.bincount(tail, flows, n) - np.bincount(head, flows, n)

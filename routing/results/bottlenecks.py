@@ -12,9 +12,9 @@ from networks import Network
 from networks.queues import RHO_MAX
 from routing.formulation.solution import Solution
 from routing.results.schemas import BOTTLENECKS_SCHEMA, UNMET_SCHEMA
+from routing.results.unmet import TOP_REASONS, unmet_reasons  # noqa: F401 - TOP_REASONS kept importable
 
 NEAR_BINDING = 0.99  # utilisation from which a capacity is reported even without a dual value
-TOP_REASONS = 3
 HOURS_UNIT = "load-h/day"
 USD_UNIT = "USD/day"
 
@@ -173,34 +173,10 @@ def unmet_frame(network: Network, solution: Solution, binding: pl.DataFrame) -> 
     if len(rows) == 0:
         return UNMET_SCHEMA.to_frame()
     bottlenecks = bottlenecks_frame(binding).join(binding.select("kind", "id", "at"), on=["kind", "id"], how="left")
-    import networkx as nx
-
-    graph = network.graph
     demand = network.demand
-    reasons = []
-    for row in rows:
-        market, commodity = demand["node"][int(row)], demand["commodity"][int(row)]
-        suppliers = network.supply.filter(pl.col("commodity") == commodity)["node"].to_list()
-        upstream = nx.ancestors(graph, market) | {market}
-        downstream = set().union(*(nx.descendants(graph, s) | {s} for s in suppliers)) if suppliers else set()
-        relevant = upstream & downstream
-        reasons.append(_reason(bottlenecks, relevant, commodity))
+    reasons = unmet_reasons(network, rows, bottlenecks)
     return pl.DataFrame({
         "market": demand["node"][rows], "commodity": demand["commodity"][rows],
         "demand_loads_per_day": a.demand_loads[rows], "unmet_loads_per_day": solution.unmet[rows],
         "reason": reasons,
     }, schema=UNMET_SCHEMA)
-
-
-def _reason(bottlenecks: pl.DataFrame, relevant: set[str], commodity: str) -> str:
-    if not relevant:
-        return f"no route from any supplier of {commodity}"
-    supply_of_other = (pl.col("kind") == "supply") & ~pl.col("id").str.ends_with("/" + commodity)
-    hits = bottlenecks.filter(pl.col("at").is_in(list(relevant)) & ~supply_of_other
-                              & ((pl.col("loads_served_per_unit") > 1e-9) | (pl.col("value_per_unit") > 1e-9)
-                                 )).head(TOP_REASONS)
-    if hits.height == 0:
-        return "capacity ran out upstream (no single binding capacity identified)"
-    parts = [f"{k} {i} ({u:.0f}/{c:.0f} {unit})" for k, i, u, c, unit in
-             hits.select("kind", "id", "used", "capacity", "unit").iter_rows()]
-    return "capacity ran out: " + "; ".join(parts)

@@ -91,3 +91,25 @@ def test_negative_costs_have_no_network_form():
 def test_a_network_with_crossing_limits_has_no_dimacs_form():
     with pytest.raises(DimacsError, match="node limits"):
         dimacs_from_network(corridor_network(n_links=200, seed=0))
+
+
+@pytest.mark.parametrize("text", [
+    "p min 3 2\nn 1 4\nn 3 -4\na 1 2 0 5 7\na 2 3 0 5 1\n",
+    "c a comment\n\nc\np min 3 2\nc between\nn 1 +4\nn 3 -4\na 1\t2 0 5 7\na  2 3 0 5 -1",  # tabs, signs, no final break
+    "  p min 2 1\nn 1 3\nn 2 -3\na 1 2 0 5 7\n",  # leading spaces: the line-by-line reader takes them
+    "p min 2 1\r\nn 1 3\r\nn 2 -3\r\na 1 2 0 5 7\r\n",  # CRLF
+    "p min 2 1\nn 1 3\nn 2 -3\nc\x0ba 1 2 0 5 7\n",  # a vertical tab breaks the line for str.splitlines
+])
+def test_the_numpy_reader_gives_what_the_line_by_line_reader_gives(tmp_path, text):
+    from networks import dimacs
+
+    path = tmp_path / "p.min"
+    path.write_bytes(text.encode())
+    fast = read_dimacs(path)
+    records, problems = dimacs._records(text, "p.min")
+    assert not problems and not dimacs._check_records(records, "p.min")
+    (_, (n_nodes, _)), = records["p"]
+    nodes = np.array([v for _, v in records["n"]], dtype=np.int64).reshape(-1, 2)
+    arcs = np.array([v for _, v in records["a"]], dtype=np.int64).reshape(-1, 5)
+    assert np.array_equal(fast.tail, arcs[:, 0] - 1) and np.array_equal(fast.cost, arcs[:, 4])
+    assert fast.supply[nodes[:, 0] - 1].tolist() == nodes[:, 1].tolist() and len(fast.supply) == n_nodes

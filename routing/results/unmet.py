@@ -1,0 +1,171 @@
+"""Why demand goes unmet: the binding capacities on the way from a commodity's suppliers to a market,
+found for every unmet row at once in time linear in the network (plus a sort).
+
+A capacity explains an unmet row (market ``m``, commodity ``k``) when the node it sits at lies on
+some path from a supplier of ``k`` to ``m``: reachable from a supplier of ``k`` and reaching ``m``.
+Each row's reason names the first :data:`TOP_REASONS` such capacities in the bottleneck order
+(supply rows of other commodities and capacities that save nothing left out), else says that no
+supplier of ``k`` reaches ``m`` or that no single binding capacity was found.
+
+The old path walked the graph with networkx once per row and supplier. Here, per commodity, one
+scipy breadth-first search from all its suppliers marks what they reach; then the ranks of the
+capacities are pushed forward through the strongly connected components in topological order,
+each component keeping the :data:`TOP_REASONS` best ranks of everything upstream of it (the best
+few of a union are the best few of the parts' best few), one vectorised step per level of the
+condensed graph.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+from scipy import sparse
+from scipy.sparse import csgraph
+
+from networks import Network
+from routing.formulation.flowgraph import group_order
+
+TOP_REASONS = 3
+NO_GAIN = 1e-9  # a capacity that saves at most this explains nothing
+
+
+def unmet_reasons(network: Network, rows: np.ndarray, bottlenecks: pl.DataFrame) -> list[str]:
+    """The reason of each demand row in ``rows`` (positions in ``network.demand``).
+
+    ``bottlenecks`` is the bottleneck frame in its reported order, with the node each capacity sits
+    at (``at``).
+    """
+    a = network.arrays
+    market, goods = a.demand_node[rows], a.demand_commodity[rows]
+    names = network.commodities["id"].to_list()  # commodity k is the k-th id in sorted order
+    useful = bottlenecks.filter(((pl.col("loads_served_per_unit") > NO_GAIN) | (pl.col("value_per_unit") > NO_GAIN))
+                                # in order: rank = position
+                                & pl.col("at").is_not_null())  # a capacity at no node explains no row
+    at = useful["at"].replace_strict(network.nodes["id"], np.arange(a.n_nodes), return_dtype=pl.Int64).to_numpy()
+    rank = np.arange(useful.height, dtype=np.int64)
+    supply_rows = np.flatnonzero((useful["kind"] == "supply").to_numpy())
+    supply_ids = useful["id"].gather(supply_rows).to_list()
+    by_tail = group_order(a.tail, a.n_nodes)
+    heads = a.head[by_tail].astype(np.int32)
+    first = np.searchsorted(a.tail[by_tail], np.arange(a.n_nodes + 1)).astype(np.int32)  # CSR row starts
+    n_comp, components, level_arcs = _condensed(first, heads)
+    reached_market = np.zeros(len(rows), dtype=bool)
+    found = np.full((len(rows), TOP_REASONS), -1, dtype=np.int64)
+    for k in np.unique(goods):
+        mine = goods == k
+        reached = _reached(first, heads, a.supply_node[a.supply_commodity == k])
+        keep = reached[at]
+        other = [not i.endswith("/" + names[k]) for i in supply_ids]  # a supply row of another commodity
+        keep[supply_rows[np.asarray(other, dtype=bool)]] = False
+        best = _best_upstream(n_comp, components, level_arcs, at[keep], rank[keep])
+        reached_market[mine] = reached[market[mine]]
+        found[mine] = best[components[market[mine]]]
+    parts = _parts(useful, np.unique(found[found >= 0]))
+    return [_reason(ok, ranks, parts, names[k]) for ok, ranks, k in zip(reached_market, found, goods, strict=True)]
+
+
+def _parts(useful: pl.DataFrame, ranks: np.ndarray) -> dict[int, str]:
+    """The text of each capacity in ``ranks`` (positions in ``useful``), as a reason shows it."""
+    chosen = useful[ranks].select("kind", "id", "used", "capacity", "unit")
+    return {int(r): f"{k} {i} ({u:.0f}/{c:.0f} {unit})" for r, (k, i, u, c, unit) in
+            zip(ranks, chosen.iter_rows(), strict=True)}
+
+
+def _reason(reached: bool, best: np.ndarray, parts: dict[int, str], commodity: str) -> str:
+    if not reached:
+        return f"no route from any supplier of {commodity}"
+    found = best[best >= 0]
+    if len(found) == 0:
+        return "capacity ran out upstream (no single binding capacity identified)"
+    return "capacity ran out: " + "; ".join(parts[int(r)] for r in found)
+
+
+def _reached(first: np.ndarray, heads: np.ndarray, sources: np.ndarray) -> np.ndarray:
+    """Which nodes some node of ``sources`` reaches (the sources included): one breadth-first
+    search from a super node joined to all of them. ``first`` and ``heads`` are the graph in CSR
+    form (the heads of each node's arcs, node after node)."""
+    n_nodes = len(first) - 1
+    reached = np.zeros(n_nodes + 1, dtype=bool)
+    if len(sources) == 0:
+        return reached[:n_nodes]
+    indices = np.concatenate([heads, sources.astype(np.int32)])
+    indptr = np.append(first, len(indices)).astype(np.int32)
+    graph = sparse.csr_matrix((np.ones(len(indices), dtype=np.int8), indices, indptr), shape=(n_nodes + 1, n_nodes + 1))
+    reached[csgraph.breadth_first_order(graph, n_nodes, directed=True, return_predecessors=False)] = True
+    return reached[:n_nodes]
+
+
+def _condensed(first: np.ndarray, heads: np.ndarray) -> tuple[int, np.ndarray, list[tuple[np.ndarray, np.ndarray]]]:
+    """The number of strongly connected components, the component of each node, and, level by
+    level in topological order (a component's level is its longest path from a component without
+    predecessors), the arcs (tail component, head component) that enter the level."""
+    n_nodes = len(first) - 1
+    graph = sparse.csr_matrix((np.ones(len(heads), dtype=np.int8), heads, first), shape=(n_nodes, n_nodes))
+    n_comp, components = csgraph.connected_components(graph, directed=True, connection="strong")
+    ct, ch = components[np.repeat(np.arange(n_nodes), np.diff(first))], components[heads]
+    between = ct != ch
+    ct, ch = ct[between], ch[between]
+    by_tail = group_order(ct, n_comp)
+    ct, ch = ct[by_tail], ch[by_tail]
+    first = np.searchsorted(ct, np.arange(n_comp + 1))
+    waiting = np.bincount(ch, minlength=n_comp)
+    level = np.zeros(n_comp, dtype=np.int64)
+    frontier = np.flatnonzero(waiting == 0)
+    depth, starts0 = 0, np.zeros(0, dtype=np.int64)
+    while len(frontier):
+        level[frontier] = depth
+        counts = first[frontier + 1] - first[frontier]
+        arcs = np.repeat(first[frontier] - np.cumsum(counts) + counts, counts) + np.arange(counts.sum())
+        targets = ch[arcs]
+        ordered = np.sort(targets)
+        starts = np.flatnonzero(np.concatenate([[True], ordered[1:] != ordered[:-1]])) if len(ordered) else starts0
+        entered = ordered[starts]
+        waiting[entered] -= np.diff(np.append(starts, len(ordered)))
+        frontier = entered[waiting[entered] == 0]
+        depth += 1
+    by_level = group_order(level[ch], depth)
+    arc_level = level[ch][by_level]
+    bounds = np.searchsorted(arc_level, np.arange(depth + 1))
+    level_arcs = [(ct[by_level[bounds[d]:bounds[d + 1]]], ch[by_level[bounds[d]:bounds[d + 1]]]) for d in range(depth)]
+    return n_comp, components, level_arcs
+
+
+def _best_upstream(n_comp: int, components: np.ndarray, level_arcs: list[tuple[np.ndarray, np.ndarray]],
+                   at: np.ndarray, rank: np.ndarray) -> np.ndarray:
+    """Per component, the :data:`TOP_REASONS` smallest ranks of the capacities at it or upstream
+    of it (``-1`` pads where there are fewer)."""
+    best = np.full((n_comp, TOP_REASONS), -1, dtype=np.int64)
+    _keep_best(best, components[at], rank)  # each component's own capacities
+    for tails, heads in level_arcs:
+        live = best[tails, 0] >= 0  # only arcs from components with a capacity upstream change anything
+        tails, heads = tails[live], heads[live]
+        if len(tails) == 0:
+            continue
+        entered = _sorted_unique(heads)
+        keys = np.concatenate([np.repeat(heads, TOP_REASONS), np.repeat(entered, TOP_REASONS)])
+        values = np.concatenate([best[tails].ravel(), best[entered].ravel()])  # upstream and own
+        _keep_best(best, keys, values)
+    return best
+
+
+def _keep_best(best: np.ndarray, keys: np.ndarray, values: np.ndarray) -> None:
+    """Set ``best[key]`` to the :data:`TOP_REASONS` smallest distinct non-negative values given
+    for that key (rows of keys not given are left as they are)."""
+    valid = values >= 0
+    keys, values = keys[valid], values[valid]
+    if len(keys) == 0:
+        return
+    width = int(values.max()) + 1
+    unique = _sorted_unique(keys.astype(np.int64) * width + values)  # by key, then value; no repeats
+    keys, values = unique // width, unique % width
+    start = np.searchsorted(keys, keys, side="left")
+    slot = np.arange(len(keys)) - start
+    top = slot < TOP_REASONS
+    best[keys[slot == 0]] = -1
+    best[keys[top], slot[top]] = values[top]
+
+
+def _sorted_unique(values: np.ndarray) -> np.ndarray:
+    """The distinct values, sorted (numpy's ``unique`` hashes first, which is slower here)."""
+    ordered = np.sort(values)
+    return ordered[np.concatenate([[True], ordered[1:] != ordered[:-1]])] if len(ordered) else ordered
