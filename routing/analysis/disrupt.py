@@ -27,6 +27,7 @@ from routing.formulation.horizon import (
     HorizonSolution,
     build_horizon_lp,
     finite_limits,
+    fixed_before,
     hour_weight,
     split_solution,
     with_horizon_bounds,
@@ -64,7 +65,9 @@ class HorizonRun:
     solve_s: float
     solution: HorizonSolution | None
     load_hours: float = 0.0
+    backlog_load_hours: float = 0.0
     detail: str = ""
+    values: np.ndarray | None = None  # the LP's columns
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,7 +144,8 @@ def solve_disruption(base: Network, days: Sequence[Network], *, step_h: float = 
     baseline = _run(session, lp, plain, plain_w, flows.flow, reuse=False, time_limit_s=options.time_limit_s)
     event_days = [e for e, n in enumerate(days) if n is not base]
     if event_days and baseline.status.has_solution:
-        lp_event = with_horizon_bounds(lp, event, event_w, flows.flow)
+        lp_event = fixed_before(with_horizon_bounds(lp, event, event_w, flows.flow), baseline.values,
+                                event_days[0] * lp.layout.steps_per_day)
         run = _run(session, lp_event, event, event_w, flows.flow, reuse=True, time_limit_s=options.time_limit_s)
     else:
         run = baseline
@@ -188,8 +192,9 @@ def _run(session: HighsSession, lp: HorizonProgram, days: Sequence[NetworkArrays
     verdict = check_horizon_solution(days, weights, lp.layout, pipeline, solution)
     if not verdict.ok:
         return HorizonRun(Status.INVALID, None, answer.solve_s, None, detail=f"highs {verdict}")
-    return HorizonRun(status, float(lp.c @ answer.x), answer.solve_s, solution,
-                      load_hours=_load_hours(lp, days, solution), detail=detail)
+    network_h, backlog_h = _load_hours(lp, days, solution)
+    return HorizonRun(status, float(lp.c @ answer.x), answer.solve_s, solution, load_hours=network_h,
+                      backlog_load_hours=backlog_h, detail=detail, values=answer.x)
 
 
 def _step_waits(lp: HorizonProgram, days: Sequence[NetworkArrays], sol: HorizonSolution) -> np.ndarray:
@@ -212,16 +217,16 @@ def _step_waits(lp: HorizonProgram, days: Sequence[NetworkArrays], sol: HorizonS
     return np.divide(hours, loads, out=out, where=loads > 1e-12)
 
 
-def _load_hours(lp: HorizonProgram, days: Sequence[NetworkArrays], sol: HorizonSolution) -> float:
-    """Load-hours of the horizon: travel and dwell, holdovers, crossing waits, production dwell, and
-    24 h per load-day of backlog (the backlog of each step, times the step's share of a day)."""
+def _load_hours(lp: HorizonProgram, days: Sequence[NetworkArrays], sol: HorizonSolution) -> tuple[float, float]:
+    """Load-hours of the horizon in the network (travel and dwell, holdovers, crossing waits,
+    production dwell) and of backlog (24 h per load-day: each step's backlog times its share of a day)."""
     lay, base = lp.layout, days[0]
     hours = link_hours(base)[lay.arc_link]
     waits = _step_waits(lp, days, sol)
     assign_wait = float((waits[:, base.tail[lay.arc_link], lay.arc_step] * sol.x).sum())
-    return float((sol.x @ hours).sum() + sol.hold.sum() * lay.step_h + assign_wait
-                 + (sol.production.sum(axis=1) @ base.dwell_h[base.supply_node])
-                 + HOURS_PER_BACKLOG_DAY * sol.backlog.sum() * lay.step_h / 24.0)
+    network = float((sol.x @ hours).sum() + sol.hold.sum() * lay.step_h + assign_wait
+                    + (sol.production.sum(axis=1) @ base.dwell_h[base.supply_node]))
+    return network, HOURS_PER_BACKLOG_DAY * float(sol.backlog.sum()) * lay.step_h / 24.0
 
 
 def dispatch_lead_times(lp: HorizonProgram, days: Sequence[NetworkArrays],
@@ -376,9 +381,10 @@ def _recovery(per_day: dict[str, np.ndarray], event_days: list[int], inventory_d
         "recovered": recover is not None,
         "recovered_below_loads": threshold,
         "undelivered_at_end_loads": float(total[-1]) if total.size else 0.0,
-        "extra_load_hours": run.load_hours - baseline.load_hours,
-        "load_hours": run.load_hours,
-        "baseline_load_hours": baseline.load_hours,
+        "extra_load_hours": (run.load_hours + run.backlog_load_hours
+                             - baseline.load_hours - baseline.backlog_load_hours),
+        "extra_network_load_hours": run.load_hours - baseline.load_hours,
+        "extra_backlog_load_hours": run.backlog_load_hours - baseline.backlog_load_hours,
         "inventory_days": inventory_days,
         "markets": rows,
     }

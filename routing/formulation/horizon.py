@@ -25,7 +25,8 @@ Rows:
   ``sum_in x[k, a, t - tau[a]] + h[k, n, t - 1] - sum_out x[k, a, t] - h[k, n, t] + p[k, n, t] - y[k, n, t]
   = -pipeline[k, n, t]``; the ``pipeline`` is what was dispatched before step 0 at the steady-state
   rate and lands at step t (``x_ss[k, a] x step_h / 24`` on every link with ``tau[a] > t``);
-* demand per demand row and step: ``y[d, t] + b[d, t - 1] - b[d, t] = demand[d, e(t)] x step_h / 24``
+* demand per demand row and step: ``y[d, t] + b[d, t] - b[d, t - 1] = demand[d, e(t)] x step_h / 24``
+  (what is owed, this step's demand and the backlog carried in, is delivered or carried on)
   (``b[d, -1] = 0``: the horizon starts from the steady state, with no backlog). Each step asks
   for its share of the day's demand, so deliveries keep the steady rhythm unless something
   holds them up, and a load one step late is backlog for that step;
@@ -39,10 +40,10 @@ Rows:
   wait of its rate, as in the steady model.
 
 The objective is the steady model's weights per link and supply row, ``step_h`` times the weight of
-an hour per holdover, the segments' marginal wait, and ``penalty x step_h / 24`` per load-step of
-backlog (``penalty`` per load-day):
-the steady unmet-demand penalty, larger than any path, so the LP delivers as early as it can and
-only then minimises hours.
+an hour per holdover, the segments' marginal wait, and ``penalty`` per load and step of backlog:
+the steady unmet-demand penalty, larger than any path's weight, so one step of lateness costs more
+than any route and the LP delivers as early as it can (even in the last step of the horizon, where
+a smaller charge would let it leave the last loads undelivered) and only then minimises hours.
 """
 
 from __future__ import annotations
@@ -55,13 +56,9 @@ import numpy as np
 from networks import NetworkArrays
 from routing.formulation.lp import FAST, _Rows
 from routing.formulation.weights import Weights, link_hours
-from routing.options import Objective
+from routing.options import DEFAULT_STEP_H, STEPS_OF_A_DAY, Objective  # noqa: F401 - re-exported
 
-STEPS_OF_A_DAY = (1, 2, 3, 4, 6, 8, 12, 24)
-"""Allowed steps in hours: they divide the day, so each step belongs to one day."""
-DEFAULT_STEP_H = 4.0
-"""Median link (with the dwell at its end) of the built-in network: 30 h; 10 % under 5 h. A 4 h step
-puts each leg within 2 h of its time (the rounding error of a lane is at most 2 h per leg)."""
+
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,14 +175,14 @@ def define_horizon_conservation(rows: _Rows, arrays: NetworkArrays, lay: Horizon
 
 
 def define_horizon_demand(rows: _Rows, lay: HorizonLayout) -> None:
-    """``y[d, t] + b[d, t - 1] - b[d, t] = demand[d, e(t)] x step_h / 24``: row ``d T + t``."""
+    """``y[d, t] + b[d, t] - b[d, t - 1] = demand[d, e(t)] x step_h / 24``: row ``d T + t``."""
     T, D = lay.n_steps, lay.n_demand
     d, t = np.divmod(np.arange(D * T), T)
     rows.add(rows.next_row + d * T + t, lay.offsets["y"] + d * T + t, np.ones(D * T))
     backlog = lay.offsets["b"] + d * T + t
-    rows.add(rows.next_row + d * T + t, backlog, -np.ones(D * T))
+    rows.add(rows.next_row + d * T + t, backlog, np.ones(D * T))
     later = t < T - 1
-    rows.add(rows.next_row + d[later] * T + t[later] + 1, backlog[later], np.ones(int(later.sum())))
+    rows.add(rows.next_row + d[later] * T + t[later] + 1, backlog[later], -np.ones(int(later.sum())))
     rows.next_row += D * T
 
 
@@ -328,7 +325,7 @@ def with_horizon_bounds(lp: HorizonProgram, days: Sequence[NetworkArrays], weigh
     seg_cost = np.stack([w.segment_cost for w in weights]) if R else np.zeros((N, 0, 0))
     seg_width = np.stack([w.segment_width for w in weights]) if R else np.zeros((N, 0, 0))
     c = np.concatenate([np.tile(c_x, k), np.full(k * lay.n_nodes * T, lp.hour_weight * lay.step_h), c_p,
-                        np.zeros(lay.n_demand * T), np.full(lay.n_demand * T, penalty * share), np.zeros(k * R * T),
+                        np.zeros(lay.n_demand * T), np.full(lay.n_demand * T, penalty), np.zeros(k * R * T),
                         seg_cost[day_of].transpose(1, 2, 0).ravel()])
     supply = stack(lambda d: d.supply_capacity)[day_of].T.ravel() * share
     fast_blocked = (days[0].queue.lane_type[None, :] == FAST) & ~days[0].fast_eligible[:, None] if R else \
@@ -381,3 +378,23 @@ def split_solution(lay: HorizonLayout, values: np.ndarray) -> HorizonSolution:
         assign=values[lay.block("z")].reshape(k, lay.n_lane_types, T),
         segment=values[lay.block("w")].reshape(lay.n_lane_types, lay.n_segments, T),
     )
+
+
+def column_steps(lay: HorizonLayout) -> np.ndarray:
+    """The step each column belongs to (a dispatch's step for ``x``, the end of a day for ``b``)."""
+    T, k = lay.n_steps, lay.n_commodities
+    steps = np.arange(T)
+    return np.concatenate([np.tile(lay.arc_step, k), np.tile(steps, k * lay.n_nodes),
+                           np.tile(steps, lay.n_supply), np.tile(steps, lay.n_demand), np.tile(steps, lay.n_demand),
+                           np.tile(steps, k * lay.n_lane_types), np.tile(steps, lay.n_lane_types * lay.n_segments)])
+
+
+def fixed_before(lp: HorizonProgram, values: np.ndarray, step: int) -> HorizonProgram:
+    """``lp`` with every column of a step before ``step`` fixed to ``values`` (a plan already under
+    way: events are not foreseen before they happen)."""
+    early = column_steps(lp.layout) < step
+    kept = np.clip(values[early], lp.lb[early], lp.ub[early])
+    lb, ub = lp.lb.copy(), lp.ub.copy()
+    lb[early] = kept
+    ub[early] = kept
+    return replace(lp, lb=lb, ub=ub)

@@ -3,8 +3,8 @@ for the steady model).
 
 It re-scores a :class:`HorizonSolution` on the day arrays, without the LP matrix the solver saw:
 every block non-negative and finite; conservation per commodity, node and step, with the steady
-pipeline landing in the first steps; the demand rows per step (delivered + backlog carried in - backlog
-carried out = the step's share of the day's demand); link capacity, node throughput (loads leaving), production, plant
+pipeline landing in the first steps; the demand rows per step (delivered + backlog carried out - backlog
+carried in = the step's share of the day's demand); link capacity, node throughput (loads leaving), production, plant
 power and water per step at the step's share of the day's limit; the lane split of queued crossings
 (FAST lanes only for eligible commodities, each step's volume within its wait curve).
 """
@@ -66,7 +66,7 @@ def _rows(days: Sequence[NetworkArrays], weights: Sequence[Weights], lay: Horizo
 
     demand = np.stack([d.demand_loads for d in days])[day_of].T * share  # (D, T)
     carried = np.concatenate([np.zeros((lay.n_demand, 1)), sol.backlog[:, :-1]], axis=1)
-    gap = sol.delivered + carried - sol.backlog - demand
+    gap = sol.delivered + sol.backlog - carried - demand
     yield "demand and backlog per step", _relative(np.abs(gap), sol.delivered + carried + sol.backlog + demand)
 
     cap = np.stack([d.capacity for d in days])[day_of[t], a] * share
