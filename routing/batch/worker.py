@@ -27,11 +27,14 @@ SUMMARY_SCHEMA = pl.Schema({
     "solve_s": pl.Float64, "build_s": pl.Float64, "wall_s": pl.Float64, "reused_lp": pl.Boolean,
     "error": pl.String, "point": pl.String, "objective_kind": pl.String, "solver": pl.String,
     "network": pl.String, "description": pl.String, "event": pl.String, "source": pl.String,
-    "scenario_hash": pl.String,
+    "scenario_hash": pl.String, "backlog_peak_loads": pl.Float64, "days_to_recover": pl.Int64,
 })
 """Columns of ``summary.parquet``. ``status`` is a :class:`routing.Status` value or ``failed``;
 ``change_vs_base_pct`` compares ``avg_lead_time_h`` with that of ``base_scenario``, the reference of the
-scenario's network and solver options (see :func:`routing.batch.runner.run_batch`)."""
+scenario's network and solver options (see :func:`routing.batch.runner.run_batch`).
+``backlog_peak_loads`` and ``days_to_recover`` are those of a scenario with a ``[horizon]`` (run as
+``nearshore disrupt`` runs it; ``days_to_recover`` is null when it does not recover within the
+horizon), null for steady scenarios."""
 TIMING_COLUMNS = ("solve_s", "build_s", "wall_s", "reused_lp")
 """Columns that depend on the machine and on what a worker solved before, not on the scenario."""
 FRAMES = {"lanes": LANES_SCHEMA, "bottlenecks": BOTTLENECKS_SCHEMA, "unmet": UNMET_SCHEMA}
@@ -71,6 +74,8 @@ class ScenarioRunner:
     def run(self, scenario: Scenario) -> ScenarioOutcome:
         """Apply the scenario's changes and solve; any failure becomes a ``failed`` outcome."""
         start = time.perf_counter()
+        if scenario.horizon is not None:
+            return self._run_horizon(scenario, start)
         try:
             variant = apply_changes(self.networks[scenario.network], scenario.changes,
                                     source=scenario.source or scenario.name)
@@ -96,6 +101,38 @@ class ScenarioRunner:
                                          f"{result.detail}".strip(),
         }
         return ScenarioOutcome(row, {name: getattr(result, name) for name in self.frames})
+
+    def _run_horizon(self, scenario: Scenario, start: float) -> ScenarioOutcome:
+        """A scenario with a ``[horizon]``: its days solved as ``nearshore disrupt`` does."""
+        from routing.analysis.disrupt import solve_disruption
+        from routing.options import SolveOptions
+        from routing.scenarios.horizon import day_networks
+
+        source = scenario.source or scenario.name
+        try:
+            base, days = day_networks(self.networks[scenario.network], scenario.changes, scenario.horizon.days,
+                                      source=source)
+        except InputError as bad:
+            return failed_outcome(scenario, "bad change: " + "; ".join(map(str, bad.problems)), start)
+        options = scenario.solver
+        try:
+            result = solve_disruption(base, days, step_h=scenario.horizon.step_h, options=SolveOptions(
+                objective=options.objective, time_limit_s=options.time_limit_s,
+                usd_per_load_hour=options.usd_per_load_hour))
+        except Exception as exc:  # noqa: BLE001 - a failing scenario is recorded and the batch goes on
+            return failed_outcome(scenario, f"solver error: {type(exc).__name__}: {exc}", start)
+        solved = result.status.has_solution
+        recovery = result.recovery
+        row = _row(scenario) | {
+            "status": result.status.value, "objective": result.objective, "solve_s": result.solve_s,
+            "build_s": result.build_s, "reused_lp": False, "solver": result.solver,
+            "wall_s": time.perf_counter() - start,
+            "backlog_peak_loads": recovery.get("backlog_peak_loads") if solved else None,
+            "days_to_recover": recovery.get("days_to_recover") if solved else None,
+            "error": None if solved else f"no solution: solver {result.solver} ended {result.status.value} "
+                                         f"{result.detail}".strip(),
+        }
+        return ScenarioOutcome(row, {name: FRAMES[name].to_frame() for name in self.frames})
 
     def _model(self, scenario: Scenario, variant: Network) -> LeadTimeModel:
         """The kept model for this network, solver options and LP structure (made when new)."""
