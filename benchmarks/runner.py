@@ -105,6 +105,7 @@ def run_suite(
     peers: list[str] | None = None,
     batch: bool = True,
     cold_start: bool = True,
+    horizon: bool = True,
     progress: Callable[[str], None] | None = None,
 ) -> SuiteResult:
     """Run a suite and return its records, checks and targets (nothing is printed or written).
@@ -115,8 +116,9 @@ def run_suite(
         ``quick`` (under a minute) or ``full`` (up to 1e6 links; many minutes).
     instances, peers
         Only these instance and peer names (default: all of the suite).
-    batch, cold_start
-        Also measure batch throughput and the cold start of ``nearshore solve``.
+    batch, cold_start, horizon
+        Also measure batch throughput, the cold start of ``nearshore solve`` and the horizon family
+        (``nearshore disrupt``, :mod:`benchmarks.horizon`).
     progress
         Called with a short line before each measurement.
 
@@ -148,6 +150,10 @@ def run_suite(
     if cold_start:
         result.cold_start, record = _run_cold_start(suite, settings.cold_start_runs, say)
         result.records.append(record)
+    if horizon and instances is None:
+        from benchmarks.horizon import run_horizons
+
+        result.records += run_horizons(suite, Record, say)
     result.auto_choice = auto_choice(result.records)
     result.targets = evaluate_targets(result)
     result.machine["load_average_end"] = load_average()

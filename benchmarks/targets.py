@@ -32,6 +32,7 @@ def evaluate_targets(result: SuiteResult) -> list[dict[str, Any]]:
         _memory_1e6(ok),
         _batch_builtin(ok),
         _startup(ok),
+        _horizon(result.records),
     ]
 
 
@@ -121,3 +122,9 @@ def _startup(records: list[Record]) -> dict[str, Any]:
     ratios = rows[0].extras["startup_x_click"]
     measured = f"--help {ratios['help']:.2f}x, --version {ratios['version']:.2f}x"
     return _row(target, measured, max(ratios.values()) <= STARTUP_X_CLICK)
+
+
+def _horizon(records: list[Record]) -> dict[str, Any]:
+    from benchmarks.horizon import horizon_target
+
+    return horizon_target(records)
