@@ -119,9 +119,10 @@ def solve_disruption(base: Network, days: Sequence[Network], *, step_h: float = 
     Example
     -------
     >>> from networks import read_network
-    >>> net = read_network("tests/data/two_routes")
-    >>> solve_disruption(net, [net] * 3, step_h=6).recovery["backlog_peak_loads"]
-    0.0
+    >>> net = read_network()
+    >>> result = solve_disruption(net, [net] * 2, step_h=12)  # two days, no event
+    >>> result.status.value, result.recovery["backlog_peak_loads"]
+    ('optimal', 0.0)
     """
     start = time.perf_counter()
     options = SolveOptions.of(options)
