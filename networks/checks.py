@@ -148,6 +148,10 @@ def _is_one_of(column: pl.Series, values: tuple[str, ...]) -> np.ndarray:
 def check_for_unreachable_markets(tables: Tables) -> list[Problem]:
     """Every demand row must be reachable from some supplier of its commodity.
 
+    A supply row counts whatever its capacity, as a link counts whatever its capacity: a supplier
+    closed to 0 (a scenario's ``restrict_sourcing``) leaves its demand unmet with a reason, while a
+    market that no supply row and no link could ever serve is a data error.
+
     One breadth-first search per demanded commodity (scipy, over the links as a sparse matrix)
     from a virtual source linked to every node that supplies it. Problems come by commodity, in
     the order of its first demand row, then in row order.
@@ -160,7 +164,7 @@ def check_for_unreachable_markets(tables: Tables) -> list[Problem]:
     nodes, (tail, head, supplier, market) = _node_positions(tables)
     first = nodes.len()  # node first + c is the virtual source of the c-th demanded commodity
     good = _positions(supply["commodity"], goods)
-    active = (float_column(supply, "capacity_loads_per_day") > 0) & (good >= 0) & (supplier >= 0)
+    active = (good >= 0) & (supplier >= 0)
     graph = _adjacency(np.concatenate([tail, first + good[active]]), np.concatenate([head, supplier[active]]),
                        first + goods.len())
     commodity = _positions(demand["commodity"], goods)

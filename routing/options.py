@@ -49,6 +49,7 @@ class Solver(StrEnum):
     PDLP = "pdlp"
     MINCOSTFLOW = "mincostflow"
     LEMON = "lemon"  # LEMON's min-cost flow (the `lemon` extra); never chosen by auto
+    DECOMPOSITION = "decomposition"  # path column generation (routing.formulation.decomposition); never chosen by auto
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -28,3 +28,13 @@ def test_help_and_version_import_no_heavy_package():
             "print(','.join(heavy))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "", f"--help / --version imported {done.stdout.strip()}"
+
+
+def test_plugin_commands_are_the_entry_points_importlib_metadata_finds():
+    from importlib import metadata
+
+    from routing.cli.main import PLUGIN_GROUP, plugin_commands
+
+    expected = {ep.name: ep.value for ep in metadata.entry_points(group=PLUGIN_GROUP)}
+    assert plugin_commands() == expected
+    assert expected.get("bench") == "benchmarks.cli:bench"

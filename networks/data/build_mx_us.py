@@ -1,11 +1,13 @@
 """Build the built-in US–Mexico network (``networks/data/mx_us/*.csv``) from the sourced reference data.
 
-    python -m networks.data.build_mx_us [--reference DIR] [--out DIR]
+    python -m networks.data.build_mx_us [--reference DIR] [--out DIR] [--check]
 
-Reads the CSV tables of the reference set (``corridors.csv``, ``ports_of_entry.csv``, ``rail_links.csv``,
-``seaports_and_ocean.csv``, ``us_markets.csv``) and writes ``nodes.csv``, ``links.csv``,
+Reads the vendored reference set ``networks/data/reference/`` (the tables ``corridors.csv``,
+``ports_of_entry.csv``, ``rail_links.csv``, ``seaports_and_ocean.csv``, ``us_markets.csv`` and the
+figure tables of ``leg_variability.md``) and writes ``nodes.csv``, ``links.csv``,
 ``commodities.csv``, ``supply.csv``, ``demand.csv``, ``crossings.csv`` and ``tariffs.csv``. The same
-reference data always gives byte-identical files.
+reference data always gives byte-identical files. ``--check`` writes nothing: it exits 0 when the
+tables in ``--out`` equal a fresh build and 1 with a short diff summary otherwise.
 
 Every assumption is a named constant below, with a comment saying where it comes from ("est." =
 our estimate, not a sourced figure). ``mx_us/README.md`` explains the method table by table.
@@ -16,9 +18,11 @@ from __future__ import annotations
 
 import argparse
 import csv
+import io
 import math
 import re
 import statistics
+import sys
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -27,7 +31,7 @@ import polars as pl
 from networks.queues import RHO_MAX
 
 HERE = Path(__file__).resolve().parent
-DEFAULT_REFERENCE = Path(__file__).resolve().parents[3] / "shared" / "reference-data"
+DEFAULT_REFERENCE = HERE / "reference"  # vendored copy of the shared reference set (reference/README.md)
 DEFAULT_OUT = HERE / "mx_us"
 
 # ================================================================================================
@@ -112,18 +116,13 @@ PLANT_SECTOR_MIX = {  # commodity split of each plant's capacity, from corridors
 }
 PLANT_DWELL_H = 2.0  # est.: loading and gate-out at the plant
 
-# Power and water available to the modelled manufacturing = full-output requirement x factor (< 1 binds).
-POWER_FACTOR_DEFAULT = 1.25  # est.: no plant-specific constraint found
-POWER_FACTOR = {
-    "MX_MTY": 0.85,  # NL transmission bottleneck; SIN reserve <3% May-2024 (corridors.csv power_notes)
-    "MX_QRO": 0.90, "MX_BAJ": 0.90, "MX_SLP": 0.90, "MX_AGS": 0.90,  # Bajio outages in the May-2024 emergency
-    "MX_TIJ": 0.90, "MX_MXL": 0.90,  # isolated BC grid, 914 MW summer-2024 deficit
-}
-WATER_FACTOR_DEFAULT = 1.30  # est.
-WATER_FACTOR_HIGH_STRESS = 1.10  # WRI Aqueduct state score >= 4.7 outside the Rio Bravo basin (corridors.csv)
-WATER_FACTOR_RIO_BRAVO = 0.90  # high-pressure Rio Bravo basin, 34.8% of operating parks (AMPIP 2025, corridors.csv)
-RIO_BRAVO_PLANTS = ("MX_MTY", "MX_SAL", "MX_CJS", "MX_CUU", "MX_REY", "MX_MAT", "MX_NLD")  # NL, Coah, Chih, Tamps
-HIGH_WATER_STRESS_PLANTS = ("MX_HMO", "MX_QRO", "MX_AGS", "MX_BAJ", "MX_CDMX", "MX_TLC")  # WRI 4.71-5.0
+# Power and water: no binding limit in the base case. The reference set says power limits *new* load (CFE hook-ups
+# up to ~2 years) and causes peak-hour curtailment, "a flat cap below today's output is not how it binds"
+# (leg_variability.md "power as a constraint"); for water it finds no sourced plant-level limit (IMCO: industry
+# uses ~5 % of concessioned water; the ">35 % of northern parks near water limits" claim is unverified, corridors.csv
+# MX_NATL_POWER). power_mw and water_m3_per_day are therefore each plant's need at full output (rounded up), so
+# they never bind on their own; a scenario scales them (nl_power_cut, laredo_power_sweep in `nearshore scenarios`).
+POWER_WATER_BASIS = "leg_variability.md power as a constraint; corridors.csv MX_NATL_POWER water_notes"
 
 # --- roads ---------------------------------------------------------------------------------------
 ROAD_KM_QUOTES = (  # road km quoted in corridors.csv nearest_border_poe -> Mexican road circuity (median)
@@ -135,8 +134,17 @@ ROAD_KM_QUOTES = (  # road km quoted in corridors.csv nearest_border_poe -> Mexi
 )
 MX_TRUCK_KMH = 60.0  # est.: average on Mexican toll highways incl. toll booths and checkpoints
 US_ROAD_CIRCUITY = 1.15  # us_markets.csv truck_time_method
-US_TRUCK_KMH = 50 * KM_PER_MILE  # 50 mph, us_markets.csv truck_time_method
-HOS_DRIVE_H, HOS_BREAK_H = 11.0, 10.0  # 10-h break per 11 h driving (US HOS, us_markets.csv); also used in Mexico
+# 50 mph average road speed (us_markets.csv truck_time_method, est.): 11 h x 50 mph = 550 mi per driving day, the
+# middle of the industry's 500-600 mi/day (leg_variability.md "US trucking")
+US_TRUCK_MPH = 50.0
+US_TRUCK_KMH = US_TRUCK_MPH * KM_PER_MILE
+# Hours of service (leg_variability.md "US trucking", FMCSA): at most 11 h driving within a 14-h on-duty window,
+# a 30-min break once driving passes 8 h, then 10 h off. Used for every US and Mexican truck link (solo driver).
+HOS_DRIVE_H = 11.0
+HOS_WINDOW_H = 14.0
+HOS_BREAK_AFTER_H, HOS_BREAK_H = 8.0, 0.5
+HOS_OFF_H = 10.0
+HOS_PATTERN = (r"(\d+) h driving within a (\d+) h window, a (\d+)-min break after (\d+) h, (\d+) h off")
 LINEHAUL_DETOUR_KM = 700  # est.: truck link to every MX border hub at most this much further than the nearest one
 MIN_TRUCK_KM = 10.0  # est.: local move when plant and hub are in the same city
 DRAYAGE_KMH = 30.0  # est.: urban/border drayage speed
@@ -247,6 +255,7 @@ CUSTOMS_TOP_PATTERN = r"[\d.]+-([\d.]+) days typical"  # US ports: "1-3 days typ
 US_EXAM_PATTERN = r"\+([\d.]+)-([\d.]+) days if examined \(~([\d.]+)% exam rate\)"  # "+3-7 days ... (~3% ...)"
 MX_RED_LIGHT_PATTERN = r"red-light secondary review \+([\d.]+)-([\d.]+) days"  # Mexican ports
 MX_RED_LIGHT_PROB = 0.03  # est.: no Mexican red-light rate in the reference set; the US exam rate (~3%) is used
+INLAND_ROAD_MI_PATTERN = r"~([\d,]+) road mi"  # inland_leg truck text, e.g. "~2,015 road mi: ~4 days solo"
 INLAND_RAIL_RANGE_PATTERN = r"(\d+(?:\.\d+)?)-(\d+(?:\.\d+)?) days"  # inland_leg text, e.g. "4-6 days"
 P95 = 0.95  # the quantile of a p95: a uniform 0-W wait has its p95 at P95 x W
 Z95 = 1.6448536269514722  # standard normal 95th percentile (documents the lognormal in the README table)
@@ -259,10 +268,19 @@ SEAPORTS = (  # id, name, country, region, lat, lon (coordinates est.: port loca
     ("Manzanillo_MX", "Manzanillo", "MX", "Colima", 19.0522, -104.3158),  # SimpleMaps (reference build_dataset.py XY)
     ("Lazaro_Cardenas", "Lazaro Cardenas", "MX", "Michoacan", 17.9561, -102.1922),  # same
 )
-US_RAMPS = {  # seaport -> its on/near-dock rail ramp (rail_terminal node), where an inland rail leg is sourced
+US_RAMPS = {  # every US seaport -> its on/near-dock rail ramp (rail_terminal node): intermodal rail from every port
     "Los_Angeles_Long_Beach": "Los_Angeles_Long_Beach_RAIL",
+    "Oakland": "Oakland_RAIL",
     "Seattle_Tacoma": "Seattle_Tacoma_RAIL",
+    "Houston": "Houston_RAIL",
+    "Savannah": "Savannah_RAIL",
 }
+# Intermodal rail from a US port ramp (README "US rail"): the quoted inland_leg time where the reference has one
+# (port-to-ramp as quoted; a "ship-to-X" figure already holds the port's rail-bound dwell, which is taken off),
+# else rail km at the port-to-ramp speed of the quoted LA/LB legs, to every market at least this far by rail.
+# est.: domestic intermodal competes with truck beyond ~750 mi; shorter port-to-market moves go by truck.
+INTERMODAL_MIN_RAIL_KM = 1200.0
+SHIP_TO_PATTERN = r"ship-to-"  # inland_leg text of a figure that starts at the vessel, not at the port gate
 ORIGINS = (  # id, name, country, lat, lon (coordinates est.: port location, display only)
     ("Shanghai", "Shanghai", "CN", 31.23, 121.49),
     ("Shenzhen_Yantian", "Shenzhen (Yantian)", "CN", 22.57, 114.27),
@@ -271,7 +289,10 @@ ORIGINS = (  # id, name, country, lat, lon (coordinates est.: port location, dis
     ("Kaohsiung", "Kaohsiung", "TW", 22.61, 120.28),
     ("Ho_Chi_Minh_City", "Ho Chi Minh City (Cat Lai)", "VN", 10.76, 106.79),
 )
-ASIA_CAPACITY_FACTOR = 1.0  # each origin can supply this x the whole US demand of a commodity (never binds)
+# Asian supply: each origin's share of US import TEUs (leg_variability.md "Asian origins": China over 41 %, other
+# Asia about 32 %, 2024) x the modelled US demand of a commodity; a country group's share is split equally among
+# its origin ports in ORIGINS (est.: the reference gives no port split). No single origin can serve all demand.
+ASIA_SHARE_PATTERN = r"China was over ([\d.]+) % of US import TEUs in 2024, other Asia about ([\d.]+) %"
 
 # --- costs (all est., 2024 USD) -------------------------------------------------------------------
 MX_TRUCK_USD_PER_KM = 1.80  # Mexican full-truckload linehaul incl. tolls
@@ -279,7 +300,16 @@ US_TRUCK_USD_PER_KM = 1.50  # ~US$2.40/mile dry-van contract rate
 DRAYAGE_FLAT_USD = 100.0  # per drayage move (bridge tolls, handling)
 DRAYAGE_USD_PER_KM = 2.50
 RAIL_USD_PER_KM = 0.85  # intermodal, per 40-ft box
-# ocean: Xeneta mid-2024 spot quotes in seaports_and_ocean.csv (port_throughput row); per-nm rate for the other legs
+# ocean: 2024-25 transpacific contract rates per FEU (leg_variability.md "ocean rates"): the midpoint of the West
+# Coast range, the East Coast premium on top. Each port's coast:
+#   west:   LA/LB, Oakland, Seattle/Tacoma
+#   east:   Savannah; Houston (est.: Gulf all-water services run through the Panama Canal like the East Coast ones)
+#   mexico: Manzanillo, Lazaro Cardenas (est.: the West Coast contract x the Xeneta mid-2024 spot ratio
+#           Shanghai-Manzanillo / Shanghai-Long Beach, seaports_and_ocean.csv port_throughput row)
+# All Asian origins pay their coast's transpacific rate (est.: the reference quotes rates by coast, not by origin).
+OCEAN_RATE_PATTERN = (r"USD ([\d,]+)\W([\d,]+)/FEU to the West Coast; East Coast contracts about USD ([\d,]+) more")
+PORT_COAST = {"Los_Angeles_Long_Beach": "west", "Oakland": "west", "Seattle_Tacoma": "west", "Houston": "east",
+              "Savannah": "east", "Manzanillo_MX": "mexico", "Lazaro_Cardenas": "mexico"}
 
 # --- network layout -------------------------------------------------------------------------------
 MX_TRUCK_HUBS = (  # id, name, region, coordinates taken from (corridors.csv node or ports_of_entry.csv poe)
@@ -434,6 +464,24 @@ def first_number(pattern: str, text: str) -> float:
     return float(match.group(1).replace(",", ""))
 
 
+def first_numbers(pattern: str, text: str) -> list[float]:
+    """All capture groups of ``pattern`` in ``text`` as numbers; fails loudly if absent."""
+    match = re.search(pattern, text)
+    if match is None:
+        raise ValueError(f"reference text changed: {pattern!r} not found in {text[:120]!r}")
+    return [float(g.replace(",", "")) for g in match.groups()]
+
+
+def read_leg_figures(folder: Path) -> dict[str, tuple[str, str]]:
+    """The rows of leg_variability.md's tables: item -> (figure, source)."""
+    out = {}
+    for line in (folder / "leg_variability.md").read_text(encoding="utf-8").splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if line.startswith("|") and len(cells) == 3 and not set(cells[0]) <= set("-"):
+            out[cells[0]] = (cells[1], cells[2])
+    return out
+
+
 def haversine_km(a: tuple[float, float], b: tuple[float, float]) -> float:
     """Great-circle distance between two (lat, lon) points."""
     p = math.pi / 180
@@ -448,9 +496,37 @@ def node_km(a: Row, b: Row) -> float:
 
 
 def truck_hours(road_km: float, speed_kmh: float) -> float:
-    """Solo-driver hours: driving at ``speed_kmh`` plus a 10-h break per full 11 h of driving."""
+    """Solo-driver hours of a truck leg under hours of service, the one method of every truck link.
+
+    Driving ``road_km / speed_kmh`` is split into days of at most HOS_DRIVE_H (11 h). Every day but the
+    last uses its whole HOS_WINDOW_H (14 h) window (11 h driving, the 30-min break, 2.5 h other on duty:
+    inspection, fuel, waits) and is followed by HOS_OFF_H (10 h) off, so it takes 24 h. The last day
+    takes its driving plus the 30-min break if it drives more than HOS_BREAK_AFTER_H (8 h).
+
+    >>> truck_hours(800.0, 80.0)  # 10 h driving, one day with the break
+    10.5
+    >>> truck_hours(1760.0, 80.0)  # 22 h driving: a full day (24 h) and an 11-h day (11.5 h)
+    35.5
+    """
     drive = road_km / speed_kmh
-    return drive + HOS_BREAK_H * math.floor(drive / HOS_DRIVE_H)
+    days = max(1, math.ceil(drive / HOS_DRIVE_H - 1e-9))
+    last = drive - HOS_DRIVE_H * (days - 1)
+    return (days - 1) * (HOS_WINDOW_H + HOS_OFF_H) + last + (HOS_BREAK_H if last > HOS_BREAK_AFTER_H else 0.0)
+
+
+def hos_text(speed_kmh: float) -> str:
+    """The method text of :func:`truck_hours` for a ``source`` cell."""
+    return (f"hours of service: {HOS_DRIVE_H:g} h driving in a {HOS_WINDOW_H:g}-h window, {HOS_BREAK_H * 60:g}-min "
+            f"break after {HOS_BREAK_AFTER_H:g} h, {HOS_OFF_H:g} h off (FMCSA, leg_variability.md; each full day uses "
+            f"its whole window, est.), at {speed_kmh:.1f} km/h average road speed")
+
+
+def check_hours_of_service(legs: dict[str, tuple[str, str]]) -> None:
+    """Fail loudly if the HOS constants differ from the rule quoted in leg_variability.md ("US trucking")."""
+    found = tuple(first_numbers(HOS_PATTERN, legs["US trucking"][0]))
+    expected = (HOS_DRIVE_H, HOS_WINDOW_H, HOS_BREAK_H * 60, HOS_BREAK_AFTER_H, HOS_OFF_H)
+    if found != expected:
+        raise ValueError(f"leg_variability.md 'US trucking' gives hours of service {found}, the builder uses {expected}")
 
 
 def drayage(km: float) -> tuple[float, float, float]:
@@ -504,7 +580,8 @@ def link(id_: str, frm: str, to: str, mode: str, transit_h: float, cost: float, 
 class Reference:
     """The reference tables plus the lookups and derived figures the builders share."""
 
-    def __init__(self, tables: dict[str, pl.DataFrame]) -> None:
+    def __init__(self, tables: dict[str, pl.DataFrame], legs: dict[str, tuple[str, str]]) -> None:
+        self.legs = legs  # leg_variability.md rows: item -> (figure, source)
         self.corridors = {r["node_id"]: r for r in rows(tables["corridors"])}
         self.poes = {r["poe_id"]: r for r in rows(tables["ports_of_entry"])}
         self.rail_links = {r["link_id"]: r for r in rows(tables["rail_links"])}
@@ -574,11 +651,19 @@ class Reference:
         return {("Shanghai", "Manzanillo_MX"): first_number(r"Shanghai-Manzanillo spot US\$([\d,]+)/FEU", text),
                 ("Shanghai", "Los_Angeles_Long_Beach"): first_number(r"vs US\$([\d,]+) to Long Beach", text)}
 
-    def ocean_usd_per_nm(self) -> float:
-        """Mean US$/nm of the two quoted Shanghai legs."""
-        nm = {(r["origin"], r["destination"]): num(r["sea_distance_nm"]) for r in self.sea
-              if r["record_type"] == "ocean_leg"}
-        return statistics.mean(usd / nm[leg] for leg, usd in self.ocean_quotes_usd().items())
+    def ocean_contract_usd(self) -> dict[str, tuple[float, str]]:
+        """US$/FEU and method per coast (PORT_COAST) from the 2024-25 contract rates (leg_variability.md)."""
+        figure, source = self.legs["ocean rates"]
+        low, high, east = first_numbers(OCEAN_RATE_PATTERN, figure)
+        west = (low + high) / 2
+        spot = self.ocean_quotes_usd()
+        ratio = spot["Shanghai", "Manzanillo_MX"] / spot["Shanghai", "Los_Angeles_Long_Beach"]
+        text = f"2024-25 transpacific contract, West Coast US${low:,.0f}-{high:,.0f}/FEU (midpoint)"
+        return {"west": (west, f"{text}; {source}"),
+                "east": (west + east, f"{text} + East Coast premium US${east:,.0f}; {source}"),
+                "mexico": (west * ratio, (f"est.: {text} x {ratio:.3f}, the Xeneta mid-2024 spot ratio "
+                                          f"Shanghai-Manzanillo / Shanghai-Long Beach; {source} ; "
+                                          f"{self.throughput_row()['source']}"))}
 
     def vessel_reliability(self) -> tuple[float, float]:
         """(on-time share, mean days late of late vessels), Asia -> North America, Jul-2024 (reliability row)."""
@@ -639,13 +724,16 @@ def origin_nodes() -> list[Row]:
 
 
 def seaport_nodes(ref: Reference) -> list[Row]:
-    """US and Mexican seaports, plus the rail ramps of the US ports with a sourced rail leg.
+    """US and Mexican seaports, plus a rail ramp at every US seaport.
 
-    Port dwell = truck-bound dwell + typical customs days; the ramp adds (rail - truck) dwell, so a
-    rail-bound box spends the rail dwell in total. Lazaro Cardenas ships north by rail only (on-dock
-    rail), so its node dwell uses the rail dwell and its throughput is the on-dock rail capacity.
+    Port dwell = the truck-bound dwell, with customs in parallel: entries are pre-cleared and the
+    dwell ends at gate-out after release (leg_variability.md "customs"), so dwell_h = max(dwell,
+    customs). The ramp adds (rail - truck) dwell, so a rail-bound box spends the rail dwell in total.
+    Lazaro Cardenas ships north by rail only (on-dock rail), so its node dwell uses the rail dwell and
+    its throughput is the on-dock rail capacity.
     """
     dwell, out = ref.port_dwell(), []
+    parallel = ref.legs["customs"]
     for id_, name, country, region, lat, lon in SEAPORTS:
         r = dwell[id_]
         truck, rail, customs = (num(r["dest_port_dwell_days_truck"]), num(r["dest_port_dwell_days_rail"]),
@@ -664,15 +752,16 @@ def seaport_nodes(ref: Reference) -> list[Row]:
             extra = (f"; throughput = {teu:,.0f} TEU Jan-Jul 2024 / {JAN_JUL_2024_DAYS} d / {TEU_PER_LOAD:g} TEU "
                      f"per load (all box moves), {t['source']}")
         mode = "rail" if id_ == "Lazaro_Cardenas" else "truck"
-        source = (f"derived: dwell = ({mode}-bound dwell {days:g} d + customs {customs:g} d) x 24; "
-                  f"{r['dwell_source']} ; {r['customs_source']}{extra}; coords est.")
+        source = (f"derived: dwell = max({mode}-bound dwell {days:g} d, customs {customs:g} d) x 24: customs runs "
+                  f"in parallel with the dwell, which ends at gate-out after release (leg_variability.md customs: "
+                  f"{parallel[1]}); {r['dwell_source']} ; {r['customs_source']}{extra}; coords est.")
         out.append(node(id_, name, "seaport", country, region, lat, lon, source,
-                        throughput=throughput, dwell_h=(days + customs) * 24))
+                        throughput=throughput, dwell_h=max(days, customs) * 24))
         if id_ in US_RAMPS:
             out.append(node(US_RAMPS[id_], f"{name} rail ramp", "rail_terminal", country, region, lat, lon,
-                            f"derived: dwell = (rail-bound {rail:g} d - truck-bound {truck:g} d) x 24; "
-                            f"{r['dwell_source']}",
-                            dwell_h=max(0.0, rail - truck) * 24))
+                            f"derived: dwell = (rail-bound {rail:g} d - truck-bound {truck:g} d) x 24 (the port node "
+                            f"holds the truck-bound part); {r['dwell_source']}",
+                            dwell_h=max(0.0, rail - max(truck, customs)) * 24))
     return out
 
 
@@ -723,11 +812,19 @@ def truck_background(r: dict, growth: float) -> float:
     return traffic * (1 - LOADED_SHARE_NB_TRUCKS * MODELLED_SHARE_OF_LOADED) * growth
 
 
+def truck_peak_background(r: dict, growth: float) -> float:
+    """:func:`truck_background` in the crossing's peak 2024 month (``peak_month_nb_trucks_2024``): the
+    capacity is a peak-month figure, and a steady modelled flow has to fit next to the peak month's
+    other traffic too (seasonal produce, a growing crossing's latest months)."""
+    traffic = num(r["peak_month_nb_trucks_2024"]) / CALENDAR_DAYS_PER_MONTH
+    return traffic * (1 - LOADED_SHARE_NB_TRUCKS * MODELLED_SHARE_OF_LOADED) * growth
+
+
 def truck_crossing_throughput(r: dict, growth: float) -> float:
     """Loads/day left for modelled freight at a truck POE: the calendar-day capacity (the
-    operating-day estimate x 24 operating days per month) minus :func:`truck_background`."""
+    operating-day estimate x 24 operating days per month) minus :func:`truck_peak_background`."""
     capacity = num(r["daily_truck_capacity_est_nb"]) * OPERATING_DAYS_PER_MONTH / CALENDAR_DAYS_PER_MONTH
-    return max(0.0, capacity - truck_background(r, growth))
+    return max(0.0, capacity - truck_peak_background(r, growth))
 
 
 def rail_nb_slots(r: dict) -> tuple[float, str]:
@@ -783,9 +880,11 @@ def crossing_throughput(r: dict, loads_per_train: float, growth: float) -> tuple
     if r["mode"] == "truck":
         return truck_crossing_throughput(r, growth), (
             f"daily_truck_capacity_est_nb {r['daily_truck_capacity_est_nb']} x {OPERATING_DAYS_PER_MONTH}/"
-            f"{CALENDAR_DAYS_PER_MONTH:.2f} (operating -> calendar days) - nb_trucks_2024/365 x (1 - "
+            f"{CALENDAR_DAYS_PER_MONTH:.2f} (operating -> calendar days; a peak-month figure) - "
+            f"peak_month_nb_trucks_2024 {r['peak_month_nb_trucks_2024']}/{CALENDAR_DAYS_PER_MONTH:.2f} x (1 - "
             f"{LOADED_SHARE_NB_TRUCKS:g} x {MODELLED_SHARE_OF_LOADED:g}) x growth {growth:.3f} (empties + "
-            "non-modelled goods, grown like the parks)")
+            "non-modelled goods in the peak month, grown like the parks: a steady modelled flow must fit in the "
+            "peak month too)")
     return rail_crossing_throughput(r, loads_per_train, growth)
 
 
@@ -1006,11 +1105,19 @@ def supply_rows(ref: Reference) -> list[Row]:
                                    f"corridors.csv fdi_or_output_figure) x sector share {mix[commodity]:g}/{mix_sum:g} "
                                    f"(main_sectors); {ref.corridors[plant]['source']}")})
     demand_by = {c: ref.total_demand() * s for c, s in COMMODITY_SHARE.items()}
-    for id_, *_ in ORIGINS:
+    figure, source = ref.legs["Asian origins"]
+    china, other = (x / 100 for x in first_numbers(ASIA_SHARE_PATTERN, figure))
+    countries = [country for _, _, country, _, _ in ORIGINS]
+    for id_, _, country, _, _ in ORIGINS:
+        group = [c for c in countries if (c == "CN") == (country == "CN")]
+        share = (china if country == "CN" else other) / len(group)
+        how = (f"{'China' if country == 'CN' else 'other Asia'} {100 * (china if country == 'CN' else other):g} % "
+               f"of US import TEUs 2024 / {len(group)} origin ports (equal split, est.)")
         for commodity in COMMODITY_SHARE:
             out.append({"node": id_, "commodity": commodity,
-                        "capacity_loads_per_day": demand_by[commodity] * ASIA_CAPACITY_FACTOR,
-                        "source": f"est.: {ASIA_CAPACITY_FACTOR:g} x total US demand of the commodity (never binding)"})
+                        "capacity_loads_per_day": demand_by[commodity] * share,
+                        "source": (f"derived: {share:.4f} x modelled US demand of the commodity "
+                                   f"{demand_by[commodity]:.1f} loads/day; share = {how}; {source}")})
     return out
 
 
@@ -1031,20 +1138,22 @@ def demand_rows(ref: Reference) -> list[Row]:
 
 
 def add_power_and_water(plants: list[Row], supply: list[Row], commodities: list[Row]) -> None:
-    """Fill power_mw and water_m3_per_day: full-output requirement x the plant's factor."""
+    """Fill power_mw and water_m3_per_day with the plant's need at full output (no binding limit, see
+    POWER_WATER_BASIS): the written supply capacities x the per-load intensities, rounded up to the
+    written precision so that full output stays feasible."""
     per_load = {c["id"]: (c["power_mwh_per_load"], c["water_m3_per_load"]) for c in commodities}
     for plant in plants:
         id_ = plant["id"]
-        mwh = sum(s["capacity_loads_per_day"] * per_load[s["commodity"]][0] for s in supply if s["node"] == id_)
-        m3 = sum(s["capacity_loads_per_day"] * per_load[s["commodity"]][1] for s in supply if s["node"] == id_)
-        pf = POWER_FACTOR.get(id_, POWER_FACTOR_DEFAULT)
-        wf = (WATER_FACTOR_RIO_BRAVO if id_ in RIO_BRAVO_PLANTS
-              else WATER_FACTOR_HIGH_STRESS if id_ in HIGH_WATER_STRESS_PLANTS else WATER_FACTOR_DEFAULT)
-        plant["power_mw"] = mwh / 24 * pf
-        plant["water_m3_per_day"] = m3 * wf
-        plant["source"] = (f"derived: power_mw = full-output need {mwh / 24:.1f} MW x {pf:g}, water = full-output need "
-                           f"{m3:.0f} m3/day x {wf:g} (est. factors from power_notes / water_notes: SIN reserve <3% "
-                           f"May-2024, BC 914 MW deficit, Rio Bravo basin high pressure); {plant['source']}")
+        caps = [(round(s["capacity_loads_per_day"], DECIMALS["capacity_loads_per_day"]), per_load[s["commodity"]])
+                for s in supply if s["node"] == id_]
+        mw = sum(cap * intensity[0] for cap, intensity in caps) / 24
+        m3 = sum(cap * intensity[1] for cap, intensity in caps)
+        plant["power_mw"] = math.ceil(round(mw * 10, 6)) / 10
+        plant["water_m3_per_day"] = float(math.ceil(round(m3, 6)))
+        plant["source"] = (f"derived: power_mw = the need at full output (sum of capacity x power_mwh_per_load / 24), "
+                           f"water = the need at full output (sum of capacity x water_m3_per_load): no binding limit "
+                           f"(power limits new load and peaks, not today's output; no sourced water limit: "
+                           f"{POWER_WATER_BASIS}); scenarios scale them; {plant['source']}")
 
 
 # ================================================================================================
@@ -1065,9 +1174,9 @@ def mexico_truck_links(plants: list[Row], hubs: dict[str, Row], circuity: float)
                 continue
             out.append(link(f"{p['id']}-{h}", p["id"], h, "truck", truck_hours(km, MX_TRUCK_KMH),
                             km * MX_TRUCK_USD_PER_KM, km,
-                            f"derived: great-circle x {circuity:.3f} (median of road km quoted in corridors.csv) at "
-                            f"{MX_TRUCK_KMH:g} km/h + {HOS_BREAK_H:g}-h break per {HOS_DRIVE_H:g} h; "
-                            f"US${MX_TRUCK_USD_PER_KM:g}/km (est.); coords {SRC_SIMPLEMAPS} / ports_of_entry.csv"))
+                            f"derived: great-circle x {circuity:.3f} (median of road km quoted in corridors.csv); "
+                            f"{hos_text(MX_TRUCK_KMH)} (speed est.); US${MX_TRUCK_USD_PER_KM:g}/km (est.); "
+                            f"coords {SRC_SIMPLEMAPS} / ports_of_entry.csv"))
     return out
 
 
@@ -1193,15 +1302,15 @@ def crossing_links(ref: Reference, nodes: dict[str, Row]) -> list[Row]:
 
 
 def us_truck_links(ref: Reference, nodes: dict[str, Row]) -> list[Row]:
-    """Truck from every US border hub and US seaport to every market.
+    """Truck from every US border hub and US seaport to every market, all timed by :func:`truck_hours`.
 
-    Laredo, El Paso and Otay Mesa use the us_markets.csv truck-hour columns; LA/LB uses the
-    inland_leg truck rows where given; every other pair uses the same method from coordinates.
+    Road km: the us_markets.csv road-mile columns from Laredo, El Paso and Otay Mesa, the road miles
+    quoted in the LA/LB inland_leg truck rows, else great-circle x US_ROAD_CIRCUITY.
     """
     inland = {(r["origin"], r["destination"]): r for r in ref.sea
               if r["record_type"] == "inland_leg" and r["mode"] == "truck"}
-    method = (f"derived: great-circle x {US_ROAD_CIRCUITY:g} at 50 mph + {HOS_BREAK_H:g}-h break per "
-              f"{HOS_DRIVE_H:g} h driving (us_markets.csv method); US${US_TRUCK_USD_PER_KM:g}/km (est.)")
+    hos = f"{hos_text(US_TRUCK_KMH)} ({US_TRUCK_MPH:g} mph, us_markets.csv truck_time_method, est.)"
+    cost = f"US${US_TRUCK_USD_PER_KM:g}/km (est.)"
     out = []
     starts = [(h, col) for h, _, _, _, col in US_TRUCK_HUBS] + [(s[0], None) for s in SEAPORTS if s[2] == "US"]
     for start, column in starts:
@@ -1210,36 +1319,74 @@ def us_truck_links(ref: Reference, nodes: dict[str, Row]) -> list[Row]:
             leg = inland.get((start, m["market"]))
             if column is not None:
                 km = num(m[f"road_mi_from_{column}_est"]) * KM_PER_MILE
-                hours = num(m[f"truck_hours_solo_from_{column}_est"])
-                src = f"us_markets.csv truck_hours_solo_from_{column}_est, road_mi_from_{column}_est; {m['source']}"
+                how = f"road_mi_from_{column}_est {m[f'road_mi_from_{column}_est']} mi (us_markets.csv); {m['source']}"
+            elif leg is not None:
+                miles = first_number(INLAND_ROAD_MI_PATTERN, leg["inland_transit_days_text"])
+                km = miles * KM_PER_MILE
+                how = (f"road miles quoted in seaports_and_ocean.csv inland_leg '{leg['inland_transit_days_text']}'; "
+                       f"{leg['source']}")
             else:
                 to = (num(m["lat"]), num(m["lon"]))
                 km = max(MIN_TRUCK_KM, haversine_km((nodes[start]["lat"], nodes[start]["lon"]), to) * US_ROAD_CIRCUITY)
-                hours, src = truck_hours(km, US_TRUCK_KMH), method
-                if leg is not None:
-                    hours = num(leg["inland_transit_days_typical"]) * 24
-                    src = (f"seaports_and_ocean.csv inland_leg: {leg['inland_transit_days_text']}; km {method}; "
-                           f"{leg['source']}")
-            out.append(link(f"{start}-{market}", start, market, "truck", hours, km * US_TRUCK_USD_PER_KM, km, src))
+                how = f"road km = great-circle x {US_ROAD_CIRCUITY:g} (us_markets.csv truck_time_method)"
+            out.append(link(f"{start}-{market}", start, market, "truck", truck_hours(km, US_TRUCK_KMH),
+                            km * US_TRUCK_USD_PER_KM, km, f"derived: {hos}; {how}; {cost}"))
     return out
 
 
+def rail_bound_port_h(nodes: dict[str, Row], port: str) -> float:
+    """Modelled hours a rail-bound box spends at a US port: the port's dwell plus its ramp's."""
+    return nodes[port]["dwell_h"] + nodes[US_RAMPS[port]]["dwell_h"]
+
+
+def intermodal_speed(ref: Reference, coords: dict[str, tuple[float, float]]) -> tuple[float, str]:
+    """(km/h, method) of port-to-ramp intermodal rail: the quoted LA/LB inland_leg rail legs, sum of rail km
+    (great-circle x RAIL_CIRCUITY) over the sum of their typical hours."""
+    legs = [r for r in ref.sea if r["record_type"] == "inland_leg" and r["mode"].startswith("rail")
+            and r["origin"] == "Los_Angeles_Long_Beach" and not re.search(SHIP_TO_PATTERN, r["inland_transit_days_text"])]
+    km = sum(ref.rail_km(coords[US_RAMPS[r["origin"]]], coords[MARKET_IDS[r["destination"]]]) for r in legs)
+    hours = sum(num(r["inland_transit_days_typical"]) * 24 for r in legs)
+    names = ", ".join(f"{r['destination']} {r['inland_transit_days_typical']} d" for r in legs)
+    return km / hours, f"{km:.0f} rail km / {hours:g} h of the quoted LA/LB port-to-ramp legs ({names})"
+
+
 def us_rail_links(ref: Reference, nodes: dict[str, Row], coords: dict[str, tuple[float, float]]) -> list[Row]:
-    """Rail: seaport -> ramp drayage, ramp -> market (inland_leg rows), border rail yards -> markets."""
+    """Rail: seaport -> ramp drayage, intermodal ramp -> market from every US port, border rail yards -> markets.
+
+    A ramp -> market leg takes the quoted inland_leg time where there is one: port-to-ramp figures as
+    quoted; a "ship-to-X" figure (Seattle) minus the modelled rail-bound port time, which it already
+    holds. Every other market at least INTERMODAL_MIN_RAIL_KM away by rail: rail km at
+    :func:`intermodal_speed`.
+    """
     _, _, us_kmh = derived_speeds(ref, coords)
+    speed, speed_how = intermodal_speed(ref, coords)
+    quoted = {(r["origin"], MARKET_IDS[r["destination"]]): r for r in ref.sea
+              if r["record_type"] == "inland_leg" and r["mode"].startswith("rail") and r["origin"] in US_RAMPS}
     out = []
     for port, ramp in US_RAMPS.items():
         km, hours, usd = drayage(MIN_DRAYAGE_KM)
         out.append(link(f"{port}-{ramp}", port, ramp, "drayage", hours, usd, km, "est.: on/near-dock transfer"))
-    for r in ref.sea:
-        if r["record_type"] != "inland_leg" or not r["mode"].startswith("rail") or r["origin"] not in US_RAMPS:
-            continue
-        ramp, market = US_RAMPS[r["origin"]], MARKET_IDS[r["destination"]]
-        km = ref.rail_km(coords[ramp], coords[market])
-        out.append(link(f"{ramp}-{market}", ramp, market, "rail", num(r["inland_transit_days_typical"]) * 24,
-                        km * RAIL_USD_PER_KM, km,
-                        f"seaports_and_ocean.csv inland_leg: {r['inland_transit_days_text']}; km great-circle x "
-                        f"{RAIL_CIRCUITY:g}; US${RAIL_USD_PER_KM:g}/km (est.); {r['source']}"))
+        for m in ref.markets:
+            market = MARKET_IDS[m["market"]]
+            km = ref.rail_km(coords[ramp], coords[market])
+            r = quoted.get((port, market))
+            if r is not None:
+                text, hours = r["inland_transit_days_text"], num(r["inland_transit_days_typical"]) * 24
+                how = f"seaports_and_ocean.csv inland_leg: {text}"
+                if re.search(SHIP_TO_PATTERN, text):
+                    port_h = rail_bound_port_h(nodes, port)
+                    hours -= port_h
+                    how += (f"; minus the {port_h:g} h rail-bound port dwell it already holds (leg_variability.md "
+                            "intermodal rail: do not add dwell twice)")
+                how += f"; {r['source']}"
+            elif km >= INTERMODAL_MIN_RAIL_KM:
+                hours = km / speed
+                how = (f"derived: rail km at {speed:.1f} km/h, the port-to-ramp speed of the quoted LA/LB legs "
+                       f"({speed_how}); markets >= {INTERMODAL_MIN_RAIL_KM:g} rail km (est.)")
+            else:
+                continue
+            out.append(link(f"{ramp}-{market}", ramp, market, "rail", hours, km * RAIL_USD_PER_KM, km,
+                            f"{how}; km great-circle x {RAIL_CIRCUITY:g}; US${RAIL_USD_PER_KM:g}/km (est.)"))
     mmx = ref.rail_links["RL_CDMX_NLD"]["source"]
     for yard, market in US_BORDER_RAIL_TO_MARKETS:
         km = ref.rail_km(coords[yard], coords[market])
@@ -1258,7 +1405,7 @@ def us_rail_links(ref: Reference, nodes: dict[str, Row], coords: dict[str, tuple
 def ocean_links(ref: Reference) -> list[Row]:
     """Every Asia -> port leg: computed days at 16 kn (+ canal wait, + transshipment), their range tops as
     the p95, and late vessels as a delay event (probability 1 - on-time share, days late of late vessels)."""
-    quotes, per_nm = ref.ocean_quotes_usd(), ref.ocean_usd_per_nm()
+    rates = ref.ocean_contract_usd()
     reliability = next(r for r in ref.sea if r["record_type"] == "reliability")
     on_time, late_days = ref.vessel_reliability()
     late = 1 - on_time
@@ -1285,12 +1432,13 @@ def ocean_links(ref: Reference) -> list[Row]:
         else:
             delay_days = late_days
             extras.append(f"; late vessels: p = 1 - {on_time:.3f} on time, +{late_days:g} d (late vessels' mean)")
-        cost = quotes.get((o, d), nm * per_nm)
-        cost_how = "Xeneta spot quote" if (o, d) in quotes else f"{per_nm:.3f} US$/nm (mean of the 2 Xeneta quotes)"
+        cost, cost_how = rates[PORT_COAST[d]]
+        if d == "Houston":
+            cost_how = f"est.: Gulf all-water via Panama priced as the East Coast; {cost_how}"
         row = link(f"{o}-{d}", o, d, "ocean", days * 24, cost, nm * KM_PER_NM,
                    f"derived: transit_days_computed_16kn {r['transit_days_computed_16kn']} {' '.join(extras)} "
-                   f"(quoted: {r['transit_days_quoted'] or 'n/a'}); cost {cost_how}; {r['source']} ; "
-                   f"delay: {reliability['source']} ; quotes: {ref.throughput_row()['source']}")
+                   f"(quoted: {r['transit_days_quoted'] or 'n/a'}); cost ({PORT_COAST[d]} coast) {cost_how} ; "
+                   f"{r['source']} ; delay: {reliability['source']}")
         row |= {"transit_p95_h": (days + rss(excess)) * 24 if excess else None, "delay_prob": late,
                 "delay_h": delay_days * 24}
         out.append(row)
@@ -1351,17 +1499,19 @@ def seaport_variability(ref: Reference, by_node: dict[str, Row]) -> None:
             prob, exam_days = MX_RED_LIGHT_PROB, (low + high) / 2
             exam_how = f"red-light review {prob:g} (est., the US exam rate) x +{exam_days:g} d (midpoint)"
         node = by_node[port]
-        node["dwell_p95_h"] = node["dwell_h"] + rss((day_top - days, customs_top - customs)) * 24
+        node["dwell_p95_h"] = max(day_top, customs_top) * 24
         node["delay_prob"], node["delay_h"] = prob, exam_days * 24
         how = "quoted top" if (port, mode) in tops else f"x {ratio:.3f} (median top/typical of the quoted ranges)"
-        node["source"] += (f"; spread: p95 = dwell_h + rss({mode} dwell top {day_top:g} d ({how}) - {days:g}, customs "
-                           f"top {customs_top:g} d - {customs:g}) x 24; delay: {exam_how}")
+        node["source"] += (f"; spread: p95 = max({mode} dwell top {day_top:g} d ({how}), customs top {customs_top:g} "
+                           f"d) x 24 (in parallel, like the typical values); delay: {exam_how}")
         ramp = by_node.get(US_RAMPS.get(port, ""))
         if ramp is not None and ramp["dwell_h"] > 0:
             rail = num(r["dest_port_dwell_days_rail"])
             rail_top = tops.get((port, "rail"), (rail, rail * ratio))[1]
             ramp["dwell_p95_h"] = ramp["dwell_h"] + (rail_top - rail) * 24
             ramp["source"] += f"; spread: p95 = dwell_h + (rail-bound top {rail_top:g} d - {rail:g} d) x 24"
+        elif ramp is not None:
+            ramp["source"] += "; spread: none (rail-bound dwell within the truck-bound port dwell)"
 
 
 def crossing_variability(ref: Reference, by_node: dict[str, Row]) -> None:
@@ -1453,6 +1603,7 @@ def tariff_rows() -> list[Row]:
 
 def build(ref: Reference) -> dict[str, list[Row]]:
     """All tables as lists of rows, in a fixed order."""
+    check_hours_of_service(ref.legs)
     plants = plant_nodes(ref)
     commodities = commodity_rows()
     supply = supply_rows(ref)
@@ -1482,30 +1633,85 @@ DECIMALS = {  # rounding per column (everything else: 2 decimals)
 }
 
 
-def write_table(path: Path, columns: Iterable[str], table: list[Row]) -> None:
-    """Write one table as UTF-8 CSV with a header, '\\n' line ends and rounded numbers."""
+TABLES = (("nodes", NODE_COLUMNS), ("links", LINK_COLUMNS), ("commodities", COMMODITY_COLUMNS),
+          ("supply", SUPPLY_COLUMNS), ("demand", DEMAND_COLUMNS), ("crossings", CROSSING_COLUMNS),
+          ("tariffs", TARIFF_COLUMNS))
+CHECK_SHOW_ROWS = 3  # differing rows shown per file by --check
+
+
+def render_table(columns: Iterable[str], table: list[Row]) -> str:
+    """One table as UTF-8 CSV text with a header, '\\n' line ends and rounded numbers."""
     columns = tuple(columns)
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(columns)
-        for row in table:
-            writer.writerow([fmt(row[c], DECIMALS.get(c, 2)) for c in columns])
+    handle = io.StringIO()
+    writer = csv.writer(handle, lineterminator="\n")
+    writer.writerow(columns)
+    for row in table:
+        writer.writerow([fmt(row[c], DECIMALS.get(c, 2)) for c in columns])
+    return handle.getvalue()
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Command line: read the reference folder, write the seven CSV tables."""
+def render(tables: dict[str, list[Row]]) -> dict[str, str]:
+    """File name -> CSV text of every output table."""
+    return {f"{name}.csv": render_table(columns, tables[name]) for name, columns in TABLES}
+
+
+def cell_excerpt(text: str, other: str, width: int = 60) -> str:
+    """``text`` cut to ``width`` characters around where it first differs from ``other``."""
+    if len(text) <= width:
+        return text
+    start = max(0, next((i for i, (a, b) in enumerate(zip(text, other)) if a != b), min(len(text), len(other))) - 20)
+    return ("..." if start else "") + text[start:start + width] + ("..." if start + width < len(text) else "")
+
+
+def diff_summary(name: str, shipped: str | None, fresh: str) -> list[str]:
+    """Lines saying how a shipped table differs from a fresh build (empty when equal): the number of
+    differing rows and, for the first CHECK_SHOW_ROWS, the row's id and its changed cells."""
+    if shipped == fresh:
+        return []
+    new = list(csv.reader(io.StringIO(fresh)))
+    if shipped is None:
+        return [f"{name}: missing (a fresh build has {len(new) - 1} rows)"]
+    old = list(csv.reader(io.StringIO(shipped)))
+    if old[:1] != new[:1]:
+        return [f"{name}: header differs: shipped {old[:1]}, fresh {new[:1]}"]
+    header = new[0]
+    pairs = [(i, a, b) for i, (a, b) in enumerate(zip(old[1:], new[1:]), start=1) if a != b]
+    count = len(pairs) + abs(len(old) - len(new))
+    out = [f"{name}: {count} of {len(new) - 1} rows differ"
+           + (f" ({len(old) - 1} rows shipped, {len(new) - 1} fresh)" if len(old) != len(new) else "")]
+    for i, a, b in pairs[:CHECK_SHOW_ROWS]:
+        cells = [f"{c}: {cell_excerpt(x, y)!r} -> {cell_excerpt(y, x)!r}" for c, x, y in zip(header, a, b, strict=False)
+                 if x != y]
+        out.append(f"  row {i} ({b[0]}): " + "; ".join(cells))
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line: read the reference folder, write the seven CSV tables (or ``--check`` them).
+
+    Returns the exit code: 0 written or up to date, 1 ``--check`` found stale tables.
+    """
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reference", type=Path, default=DEFAULT_REFERENCE, help="reference-data folder")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output folder")
+    parser.add_argument("--check", action="store_true",
+                        help="write nothing; exit 1 with a diff summary if the tables in --out differ from a fresh build")
     args = parser.parse_args(argv)
-    tables = build(Reference(read_reference(args.reference)))
+    texts = render(build(Reference(read_reference(args.reference), read_leg_figures(args.reference))))
+    if args.check:
+        lines = [line for name, text in texts.items() for line in diff_summary(
+            name, (args.out / name).read_text(encoding="utf-8") if (args.out / name).is_file() else None, text)]
+        if lines:
+            print("\n".join([f"stale tables in {args.out}; rebuild with python -m networks.data.build_mx_us", *lines]))
+            return 1
+        print(f"{args.out}: {len(texts)} tables equal a fresh build")
+        return 0
     args.out.mkdir(parents=True, exist_ok=True)
-    for name, columns in (("nodes", NODE_COLUMNS), ("links", LINK_COLUMNS), ("commodities", COMMODITY_COLUMNS),
-                          ("supply", SUPPLY_COLUMNS), ("demand", DEMAND_COLUMNS), ("crossings", CROSSING_COLUMNS),
-                          ("tariffs", TARIFF_COLUMNS)):
-        write_table(args.out / f"{name}.csv", columns, tables[name])
-        print(f"wrote {args.out / f'{name}.csv'}: {len(tables[name])} rows")
+    for name, text in texts.items():
+        (args.out / name).write_text(text, encoding="utf-8", newline="")
+        print(f"wrote {args.out / name}: {text.count(chr(10)) - 1} rows")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

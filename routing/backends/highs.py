@@ -67,6 +67,7 @@ class HighsSession:
         warm = reuse and self._last is not None and self._basis is not None
         if warm:
             self._update(self._last, lp)
+            self.highs.clearSolver()  # no factorisation or pricing weights left from the previous variant
             self.highs.setBasis(self._basis)
         else:
             _pass_model(self.highs, lp)

@@ -3,9 +3,17 @@ folder (:mod:`.store`) and the executors, local processes or Ray (:mod:`.executo
 
 from routing.batch.executors import Executor, ExecutorError
 from routing.batch.runner import BatchProgress, BatchResult, run_batch, summarize_rows
-from routing.batch.store import scenario_folder, write_outcome
-from routing.batch.worker import FRAMES, SUMMARY_SCHEMA, TIMING_COLUMNS, ScenarioOutcome, ScenarioRunner, top_bottleneck
+from routing.batch.store import OutputError, scenario_folder, write_outcome
+from routing.batch.worker import (
+    FRAMES,
+    RECORD_COLUMNS,
+    SUMMARY_SCHEMA,
+    TIMING_COLUMNS,
+    ScenarioOutcome,
+    ScenarioRunner,
+    top_bottleneck,
+)
 
-__all__ = ["FRAMES", "SUMMARY_SCHEMA", "TIMING_COLUMNS", "BatchProgress", "BatchResult", "Executor", "ExecutorError",
-           "ScenarioOutcome", "ScenarioRunner", "run_batch", "scenario_folder", "summarize_rows", "top_bottleneck",
-           "write_outcome"]
+__all__ = ["FRAMES", "RECORD_COLUMNS", "SUMMARY_SCHEMA", "TIMING_COLUMNS", "BatchProgress", "BatchResult",
+           "Executor", "ExecutorError", "OutputError", "ScenarioOutcome", "ScenarioRunner", "run_batch",
+           "scenario_folder", "summarize_rows", "top_bottleneck", "write_outcome"]

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import multiprocessing.connection
 import os
 import signal
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -85,8 +87,8 @@ class _Shares:
         self.deaths[share] = self.deaths.get(share, 0) + 1
         if self.deaths[share] >= self.MAX_DEATHS:
             for scenario in rest:
-                yield failed_outcome(scenario, f"not run: its worker died {self.deaths[share]} times in a row ({cause})",
-                              time.perf_counter())
+                reason = f"not run: its worker died {self.deaths[share]} times in a row ({cause})"
+                yield failed_outcome(scenario, reason, time.perf_counter())
         elif rest:
             self.start(share, rest)
 
@@ -138,7 +140,21 @@ _RUNNER: ScenarioRunner | None = None  # the runner of a worker process
 def _init_process(networks: dict[str, Network], frames: tuple[str, ...]) -> None:
     global _RUNNER
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the driver's to handle: it stops the pool
+    _exit_with_driver()
     _RUNNER = ScenarioRunner(networks, frames=frames)
+
+
+def _exit_with_driver() -> None:
+    """End this worker as soon as the driver process dies (kill -9 leaves no pool to shut it down)."""
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+
+    def watch() -> None:
+        multiprocessing.connection.wait([parent.sentinel])
+        os._exit(1)
+
+    threading.Thread(target=watch, name="nearshore-driver-watch", daemon=True).start()
 
 
 def _run_in_process(scenario: Scenario) -> ScenarioOutcome:

@@ -36,7 +36,7 @@ import polars as pl
 from networks import InputError, Network, builtin_path, read_network
 from networks.schema import TABLES
 from routing.batch.executors import Executor, run_local, run_ray
-from routing.batch.store import read_done, scenario_hash, write_atomic, write_outcome
+from routing.batch.store import locked, read_done, scenario_hash, write_atomic, write_outcome
 from routing.batch.worker import FRAMES, SUMMARY_SCHEMA, ScenarioOutcome
 from routing.scenarios import BUILTIN, Scenario, check_changes
 
@@ -136,26 +136,28 @@ def run_batch(
     problems = [p for s in scenarios for p in check_changes(networks[s.network], s.changes, source=s.source or s.name)]
     if problems:
         raise InputError(list(dict.fromkeys(problems)))
-    hashes = {s.name: scenario_hash(s, fingerprints[s.network]) for s in scenarios}
-    rows = read_done(out, hashes) if resume else {}
-    todo = [s for s in scenarios if s.name not in rows]
-    failed = sum(r["status"] != "optimal" for r in rows.values())
-    resumed = len(rows)
-    (out / "scenarios").mkdir(parents=True, exist_ok=True)
     unknown = [f for f in frames if f not in FRAMES]
     if unknown:
         raise ValueError(f"unknown result frame(s) {', '.join(unknown)}; choose from {', '.join(FRAMES)}")
-    run = run_ray if Executor(executor) == Executor.RAY else run_local
-    with closing(run(todo, networks, jobs=jobs, address=ray_address, frames=tuple(frames))) as outcomes:
-        for outcome in outcomes:
-            row = outcome.row | {"scenario_hash": hashes[outcome.name]}
-            write_outcome(out, ScenarioOutcome(row, outcome.frames))
-            rows[outcome.name] = row
-            failed += row["status"] != "optimal"
-            if on_progress is not None:
-                on_progress(BatchProgress(len(scenarios), len(rows), failed, resumed, time.perf_counter() - start), row)
-    summary = summarize_rows([rows[s.name] | {"base_scenario": bases[s.name]} for s in scenarios])
-    write_atomic(summary, out / "summary.parquet")
+    frames = tuple(f for f in FRAMES if f in frames)  # one order, whatever order they were asked in
+    hashes = {s.name: scenario_hash(s, fingerprints[s.network]) for s in scenarios}
+    with locked(out):
+        rows = read_done(out, hashes, frames) if resume else {}
+        todo = [s for s in scenarios if s.name not in rows]
+        failed = sum(r["status"] != "optimal" for r in rows.values())
+        resumed = len(rows)
+        run = run_ray if Executor(executor) == Executor.RAY else run_local
+        with closing(run(todo, networks, jobs=jobs, address=ray_address, frames=frames)) as outcomes:
+            for outcome in outcomes:
+                row = write_outcome(out, ScenarioOutcome(outcome.row | {"scenario_hash": hashes[outcome.name]},
+                                                         outcome.frames))
+                rows[outcome.name] = row
+                failed += row["status"] != "optimal"
+                if on_progress is not None:
+                    on_progress(BatchProgress(len(scenarios), len(rows), failed, resumed,
+                                              time.perf_counter() - start), row)
+        summary = summarize_rows([rows[s.name] | {"base_scenario": bases[s.name]} for s in scenarios])
+        write_atomic(summary, out / "summary.parquet")
     not_optimal = tuple(summary.filter(pl.col("status") != "optimal")["scenario"].to_list())
     return BatchResult(summary, out, len(todo), resumed, time.perf_counter() - start, not_optimal)
 

@@ -13,6 +13,7 @@ import polars as pl
 from networks import InputError, Network
 from routing.formulation.lp import structure_key
 from routing.model import LeadTimeModel
+from routing.options import SolveOptions
 from routing.results.schemas import BOTTLENECKS_SCHEMA, LANES_SCHEMA, UNMET_SCHEMA
 from routing.scenarios import Scenario, apply_changes
 
@@ -27,7 +28,8 @@ SUMMARY_SCHEMA = pl.Schema({
     "solve_s": pl.Float64, "build_s": pl.Float64, "wall_s": pl.Float64, "reused_lp": pl.Boolean,
     "error": pl.String, "point": pl.String, "objective_kind": pl.String, "solver": pl.String,
     "network": pl.String, "description": pl.String, "event": pl.String, "source": pl.String,
-    "scenario_hash": pl.String, "backlog_peak_loads": pl.Float64, "days_to_recover": pl.Int64,
+    "scenario_hash": pl.String, "frames": pl.String, "frames_hash": pl.String,
+    "backlog_peak_loads": pl.Float64, "days_to_recover": pl.Int64,
 })
 """Columns of ``summary.parquet``. ``status`` is a :class:`routing.Status` value or ``failed``;
 ``change_vs_base_pct`` compares ``avg_lead_time_h`` with that of ``base_scenario``, the reference of the
@@ -37,6 +39,9 @@ scenario's network and solver options (see :func:`routing.batch.runner.run_batch
 horizon), null for steady scenarios."""
 TIMING_COLUMNS = ("solve_s", "build_s", "wall_s", "reused_lp")
 """Columns that depend on the machine and on what a worker solved before, not on the scenario."""
+RECORD_COLUMNS = ("frames", "frames_hash")
+"""Columns that record which frames were written with the scenario (and their content hash, which
+``--resume`` checks), not its answer."""
 FRAMES = {"lanes": LANES_SCHEMA, "bottlenecks": BOTTLENECKS_SCHEMA, "unmet": UNMET_SCHEMA}
 
 
@@ -69,10 +74,12 @@ class ScenarioRunner:
         self.networks = networks
         self.max_models = max_models
         self.frames = tuple(frames)  # result frames returned with each outcome (built only if asked for)
-        self._models: OrderedDict[tuple[str, str, str], LeadTimeModel] = OrderedDict()
+        self._models: OrderedDict[tuple[str, str], LeadTimeModel] = OrderedDict()
+        self._structures: dict[str, str] = {}
 
     def run(self, scenario: Scenario) -> ScenarioOutcome:
-        """Apply the scenario's changes and solve; any failure becomes a ``failed`` outcome."""
+        """Apply the scenario's changes, solve, and build the frames asked for; a failure at any of
+        these steps becomes a ``failed`` outcome with its reason, and the batch goes on."""
         start = time.perf_counter()
         if scenario.horizon is not None:
             return self._run_horizon(scenario, start)
@@ -82,11 +89,14 @@ class ScenarioRunner:
         except InputError as bad:
             return failed_outcome(scenario, "bad change: " + "; ".join(map(str, bad.problems)), start)
         try:
-            model = self._model(scenario, variant)
-            reused = model.reused
-            result = model.solve(variant)
+            return self._solve(scenario, variant, start)
         except Exception as exc:  # noqa: BLE001 - a failing scenario is recorded and the batch goes on
             return failed_outcome(scenario, f"solver error: {type(exc).__name__}: {exc}", start)
+
+    def _solve(self, scenario: Scenario, variant: Network, start: float) -> ScenarioOutcome:
+        model = self._model(scenario, variant)
+        reused = model.reused
+        result = model.solve(variant)
         top, saved = top_bottleneck(result.bottlenecks)
         solved = result.status.has_solution
         row = _row(scenario) | {
@@ -100,7 +110,8 @@ class ScenarioRunner:
             "error": None if solved else f"no solution: solver {result.solver} ended {result.status.value} "
                                          f"{result.detail}".strip(),
         }
-        return ScenarioOutcome(row, {name: getattr(result, name) for name in self.frames})
+        frames = {name: getattr(result, name) for name in self.frames}  # built here, inside the scenario's try
+        return ScenarioOutcome(row, frames)
 
     def _run_horizon(self, scenario: Scenario, start: float) -> ScenarioOutcome:
         """A scenario with a ``[horizon]``: its days solved as ``nearshore disrupt`` does."""
@@ -135,23 +146,29 @@ class ScenarioRunner:
         return ScenarioOutcome(row, {name: FRAMES[name].to_frame() for name in self.frames})
 
     def _model(self, scenario: Scenario, variant: Network) -> LeadTimeModel:
-        """The kept model for this network, solver options and LP structure (made when new)."""
-        key = (scenario.network, scenario.solver.model_dump_json(), structure_key(variant.arrays))
+        """The model that solves this variant, chosen so that its answer never depends on what this
+        worker solved before: a variant with the structure of its base network re-solves the base's
+        kept LP from the base's optimal basis; any other variant is solved cold by a model of its own."""
+        base = self.networks[scenario.network]
+        options = SolveOptions.of(objective=scenario.solver.objective, solver=scenario.solver.solver,
+                                  time_limit_s=scenario.solver.time_limit_s,
+                                  usd_per_load_hour=scenario.solver.usd_per_load_hour)
+        if structure_key(variant.arrays) != self._structure(scenario.network, base):
+            return LeadTimeModel(variant, options, warm_start=False)
+        key = (scenario.network, scenario.solver.model_dump_json())
         model = self._models.pop(key, None)
         if model is None:
-            # Anchor the model on the unchanged network when the variant shares its structure: every
-            # variant then warm-starts from the base's basis, whichever worker and order run it.
-            base = self.networks[scenario.network]
-            anchor = base if structure_key(base.arrays) == key[2] else variant
-            options = scenario.solver
-            model = LeadTimeModel(anchor, objective=options.objective, solver=options.solver,
-                                  time_limit_s=options.time_limit_s, usd_per_load_hour=options.usd_per_load_hour)
-            if anchor is base:
-                model.solve()
+            model = LeadTimeModel(base, options)
+            model.solve()  # the anchor: every variant warm-starts from this basis
         self._models[key] = model
         while len(self._models) > self.max_models:
             self._models.popitem(last=False)
         return model
+
+    def _structure(self, name: str, base: Network) -> str:
+        if name not in self._structures:
+            self._structures[name] = structure_key(base.arrays)
+        return self._structures[name]
 
 
 def top_bottleneck(bottlenecks: pl.DataFrame, *, rel_tol: float = 1e-9) -> tuple[str | None, float | None]:

@@ -10,8 +10,8 @@ Commands from other packages register through the ``nearshore.commands`` entry-p
 from __future__ import annotations
 
 import importlib
+import os
 import sys
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -33,12 +33,53 @@ COMMANDS = {
 PLUGIN_GROUP = "nearshore.commands"
 
 
+def plugin_commands(path: list[str] | None = None) -> dict[str, str]:
+    """``name -> module:attribute`` of the ``nearshore.commands`` entry points of the installed
+    distributions, read from their ``entry_points.txt`` as :func:`importlib.metadata.entry_points`
+    does (the first distribution of a name on the path wins), without importing it: that import
+    alone was a third of ``nearshore --help``."""
+    found: dict[str, str] = {}
+    seen: set[str] = set()
+    for folder in sys.path if path is None else path:
+        try:
+            names = sorted(os.listdir(folder or "."))
+        except OSError:
+            continue
+        for name in names:
+            if not name.endswith((".dist-info", ".egg-info")):
+                continue
+            distribution = name.rsplit("-", 1)[0].lower().replace("_", "-") if "-" in name else name
+            if distribution in seen:
+                continue
+            seen.add(distribution)
+            try:
+                text = Path(folder or ".", name, "entry_points.txt").read_text(encoding="utf-8")
+            except OSError:
+                continue
+            found = _entry_points(text, PLUGIN_GROUP) | found
+    return found
+
+
+def _entry_points(text: str, group: str) -> dict[str, str]:
+    """The ``name = value`` lines of one ``[group]`` section of an ``entry_points.txt``."""
+    section, entries = None, {}
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line or line.startswith(("#", ";")):
+            continue
+        if line.startswith("[") and line.endswith("]"):
+            section = line[1:-1].strip()
+        elif section == group and "=" in line:
+            name, value = (part.strip() for part in line.split("=", 1))
+            entries[name] = value
+    return entries
+
+
 class LazyGroup(click.Group):
     """A group whose commands are imported only when used (keeps start-up fast)."""
 
     def _targets(self) -> dict[str, str]:
-        plugins = {ep.name: ep.value for ep in metadata.entry_points(group=PLUGIN_GROUP)}
-        return plugins | COMMANDS
+        return plugin_commands() | COMMANDS
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(self._targets())

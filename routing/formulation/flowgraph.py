@@ -117,7 +117,13 @@ def solve_single_commodity(arrays: NetworkArrays, weights: Weights, *, engine: s
     status, flow, elapsed = solve(tail, head, capacity, cost, graph.supply)
     if not status.has_solution:
         return no_solution(status, elapsed)
-    saved = _saved_per_unit(tail, head, capacity, cost, flow, graph.source, graph.n_nodes) / COST_SCALE
+    distance = residual_distances(tail, head, capacity, cost, flow, graph.source, graph.n_nodes)
+    saved = _saved_per_unit(tail, head, capacity, cost, flow, distance) / COST_SCALE
+    secondary = np.zeros(len(tail), dtype=np.int64)
+    secondary[:m] = np.round(weights.secondary * COST_SCALE).astype(np.int64) if weights.secondary.size else 0
+    if secondary.any():
+        flow, extra_s = break_ties(graph, flow, distance, secondary, solve)
+        elapsed += extra_s
     s0, s1 = m + len(split), m + len(split) + graph.n_supply
     node_dual = np.zeros(n)
     node_dual[split] = saved[m:s0]
@@ -135,19 +141,52 @@ def solve_single_commodity(arrays: NetworkArrays, weights: Weights, *, engine: s
     )
 
 
-def _saved_per_unit(tail: np.ndarray, head: np.ndarray, capacity: np.ndarray, cost: np.ndarray,
-                    flow: np.ndarray, source: int, n_nodes: int) -> np.ndarray:
-    """Per arc, how much one more unit of capacity lowers the cost: ``max(0, d[v] - d[u] - c)``
-    on saturated arcs, with ``d`` the shortest distances from the source in the residual graph."""
+def residual_distances(tail: np.ndarray, head: np.ndarray, capacity: np.ndarray, cost: np.ndarray,
+                       flow: np.ndarray, source: int, n_nodes: int) -> np.ndarray:
+    """Shortest distances from the source in the residual graph of an optimal flow: node potentials
+    under which no residual arc has a negative reduced cost (``inf`` where the source cannot reach)."""
     forward, backward = flow < capacity, flow > 0
     r_tail = np.concatenate([tail[forward], head[backward]])
     r_head = np.concatenate([head[forward], tail[backward]])
     r_cost = np.concatenate([cost[forward], -cost[backward]]).astype(np.float64)
-    distance = shortest_distances(r_tail, r_head, r_cost, source, n_nodes)
+    return shortest_distances(r_tail, r_head, r_cost, source, n_nodes)
+
+
+def _saved_per_unit(tail: np.ndarray, head: np.ndarray, capacity: np.ndarray, cost: np.ndarray,
+                    flow: np.ndarray, distance: np.ndarray) -> np.ndarray:
+    """Per arc, how much one more unit of capacity lowers the cost: ``max(0, d[v] - d[u] - c)``
+    on saturated arcs, with ``d`` the residual distances (:func:`residual_distances`)."""
     saturated = (flow >= capacity) & np.isfinite(distance[tail]) & np.isfinite(distance[head])
     saved = np.zeros(len(tail))
     saved[saturated] = np.maximum(0.0, distance[head[saturated]] - distance[tail[saturated]] - cost[saturated])
     return saved
+
+
+def break_ties(graph: FlowGraph, flow: np.ndarray, distance: np.ndarray, secondary: np.ndarray,
+               solve: object) -> tuple[np.ndarray, float]:
+    """The flow of least ``secondary`` cost among all flows of least primary cost (lexicographic, exact).
+
+    Every optimal flow satisfies complementary slackness with every optimal dual, so the optimal
+    flows are exactly the feasible flows that keep each arc of non-zero reduced cost
+    ``c + d[u] - d[v]`` (with the residual distances ``d`` as potentials) at its current flow and
+    move freely on the arcs of zero reduced cost: that face is a min-cost-flow problem of its own,
+    solved here with the secondary costs. Arcs touching a node the source cannot reach keep their
+    flow too. Integer costs make the face exact.
+    """
+    tail, head, capacity = graph.tail, graph.head, graph.capacity
+    with np.errstate(invalid="ignore"):
+        reduced = graph.cost + distance[tail] - distance[head]
+    free = np.isfinite(reduced) & (reduced == 0)
+    fixed = ~free
+    n = graph.n_nodes
+    supply = graph.supply - np.bincount(tail[fixed], flow[fixed], n).astype(np.int64) \
+        + np.bincount(head[fixed], flow[fixed], n).astype(np.int64)
+    status, face_flow, elapsed = solve(tail[free], head[free], capacity[free], secondary[free], supply)
+    if not status.has_solution:  # cannot happen (the current flow is on the face); keep it if it does
+        return flow, elapsed
+    combined = flow.copy()
+    combined[free] = face_flow
+    return combined, elapsed
 
 
 def shortest_distances(tail: np.ndarray, head: np.ndarray, cost: np.ndarray, source: int,

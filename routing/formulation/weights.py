@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -18,10 +18,11 @@ class Weights:
     link: np.ndarray
     supply: np.ndarray
     penalty: float
-    tie_break: np.ndarray  # secondary weight per link, small enough never to outweigh the primary
     segment_width: np.ndarray  # (lane types, segments) loads/day
     segment_hours: np.ndarray  # (lane types, segments) marginal wait, hours per load
     segment_cost: np.ndarray  # (lane types, segments) objective per load
+    secondary: np.ndarray = field(default_factory=lambda: np.zeros(0))  # per link: what breaks ties (cost
+    #   under lead_time, hours under cost), minimised over the primary's optimal face (routing.formulation.face)
 
 
 def link_hours(arrays: NetworkArrays) -> np.ndarray:
@@ -47,13 +48,6 @@ def objective_weights(arrays: NetworkArrays, objective: Objective, *, usd_per_lo
     segment_cost = wait_weight * slope
     worst_wait = float(segment_cost.max(axis=1).sum()) if segment_cost.size else 0.0
     penalty = 1.0 + float(link.sum() + (supply.max() if supply.size else 0.0)) + worst_wait
-    tie_break = _tie_break(link, secondary)
-    return Weights(link=link, supply=supply, penalty=penalty, tie_break=tie_break, segment_width=width,
-                   segment_hours=slope, segment_cost=segment_cost)
-
-
-def _tie_break(primary: np.ndarray, secondary: np.ndarray) -> np.ndarray:
-    """Scale the secondary objective to at most 1e-7 of the primary's typical weight."""
-    if secondary.size == 0 or not np.any(secondary > 0) or not np.any(primary > 0):
-        return np.zeros_like(primary)
-    return secondary * (1e-7 * float(primary.max()) / float(secondary.max()))
+    return Weights(link=link, supply=supply, penalty=penalty, segment_width=width,
+                   segment_hours=slope, segment_cost=segment_cost,
+                   secondary=secondary if secondary.size else np.zeros_like(link))

@@ -22,15 +22,21 @@ from routing.scenarios.schema import (
     Set,
 )
 
+_SPREAD = {"transit_h": "transit_p95_h", "dwell_h": "dwell_p95_h"}
+"""The p95 column of each typical time that ``scale`` can change."""
 _CLOSED_FIELD = {"nodes": "throughput_loads_per_day", "links": "capacity_loads_per_day"}
 
 
 
 def check_changes(network: Network, changes: Sequence[Change], *, source: str = "scenario") -> list[Problem]:
-    """The problems ``changes`` would meet on ``network`` (unknown ids, empty selections...), without
-    building the changed network."""
-    _, problems = _apply_all(network, changes, source=source)
-    return problems
+    """Every problem ``changes`` would meet on ``network``: unknown ids, empty selections, values out
+    of range, and a changed network that breaks a rule of the data (a p95 below its typical time,
+    a market no supplier can reach): what the batch checks before anything runs."""
+    try:
+        apply_changes(network, changes, source=source)
+    except InputError as bad:
+        return list(bad.problems)
+    return []
 
 
 def apply_changes(network: Network, changes: Sequence[Change], *, source: str = "scenario") -> Network:
@@ -182,8 +188,14 @@ def _apply_scale(tables: dict[str, pl.DataFrame], change: Scale) -> dict[str, pl
     if tables[change.table].filter(mask)[column].null_count() == tables[change.table].filter(mask).height:
         raise FieldError(column, f"every selected value is unlimited (empty), so scaling changes nothing; "
                                  f"use type = \"set\" to give {column} a value")
-    return _with(tables, change.table, column, pl.when(mask).then(pl.col(column) * change.factor)
-                 .otherwise(pl.col(column)))
+    scaled = _with(tables, change.table, column, pl.when(mask).then(pl.col(column) * change.factor)
+                   .otherwise(pl.col(column)))
+    spread = _SPREAD.get(column)
+    if spread is None or spread not in scaled[change.table].columns:
+        return scaled
+    # a typical time scaled keeps its spread: the p95 scales with it (p95 >= typical stays true)
+    return _with(scaled, change.table, spread, pl.when(mask).then(pl.col(spread) * change.factor)
+                 .otherwise(pl.col(spread)))
 
 
 def _apply_set(tables: dict[str, pl.DataFrame], change: Set) -> dict[str, pl.DataFrame]:

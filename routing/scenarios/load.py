@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import itertools
+import math
 import tomllib
 from collections.abc import Iterable
 from importlib import resources
@@ -14,7 +15,17 @@ from typing import Any
 from pydantic import ValidationError
 
 from networks import InputError, Problem
-from routing.scenarios.schema import BUILTIN, CHANGE_TYPES, FieldError, Scenario, ScenarioProblem, _label, _ScenarioFile
+from routing.scenarios.schema import (
+    BUILTIN,
+    CHANGE_TYPES,
+    MAX_NAME_LENGTH,
+    MAX_SWEEP_POINTS,
+    FieldError,
+    Scenario,
+    ScenarioProblem,
+    _label,
+    _ScenarioFile,
+)
 
 
 def library_path() -> Path:
@@ -85,9 +96,16 @@ def _check_sweep(spec: _ScenarioFile, where: str) -> list[Problem]:
                 problems.append(ScenarioProblem(where, f"change {index} has no factor or value; name the field "
                                                        "to sweep", item=item, field="field"))
         labels = [_label(v) for v in sweep.values]
+        if len("".join(f"-{axis}={label}" for label in labels[:1])) > MAX_NAME_LENGTH // 2:
+            problems.append(ScenarioProblem(where, "a sweep value's label is too long to name a scenario", item=item,
+                                            field="values", got=labels[0][:40]))
         if len(set(labels)) < len(labels):
             problems.append(ScenarioProblem(where, "values repeat", item=item, field="values",
                                             got=list(sweep.values)))
+    points = math.prod(len(sweep.values) for sweep in spec.sweep.values())
+    if points > MAX_SWEEP_POINTS:
+        problems.append(ScenarioProblem(where, f"the sweep has {points:,} points, more than {MAX_SWEEP_POINTS:,}; "
+                                               "split it into several files", field="sweep", got=points))
     return problems
 
 
@@ -127,6 +145,7 @@ _MESSAGES = {
     "greater_than": "must be > {gt:g}",
     "finite_number": "must be a finite number",
     "too_short": "must not be empty",
+    "string_too_long": "must be at most {max_length} characters (it names a folder)",
 }
 
 

@@ -43,6 +43,11 @@ from routing.options import DEFAULT_HORIZON_DAYS, DEFAULT_STEP_H, MAX_HORIZON_DA
 
 BUILTIN = "builtin"
 NAME_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_.=+-]*$"
+MAX_NAME_LENGTH = 200
+"""Characters in a scenario's name (sweep suffixes included): it names a folder, and file systems
+allow 255 bytes."""
+MAX_SWEEP_POINTS = 10_000
+"""Points one sweep file may expand to; more is a typo (a 1e6-point grid ran for hours)."""
 Table = Literal["nodes", "links", "demand", "supply", "crossings"]
 
 FIELDS: dict[str, tuple[str, ...]] = {
@@ -299,7 +304,7 @@ class Scenario(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    name: str = Field(pattern=NAME_PATTERN)
+    name: str = Field(pattern=NAME_PATTERN, max_length=MAX_NAME_LENGTH)
     description: str = ""
     event: str = ""
     network: str = BUILTIN
@@ -332,7 +337,7 @@ class _ScenarioFile(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    name: str | None = Field(None, pattern=NAME_PATTERN)
+    name: str | None = Field(None, pattern=NAME_PATTERN, max_length=MAX_NAME_LENGTH)
     description: str = ""
     event: str = ""
     network: str = BUILTIN

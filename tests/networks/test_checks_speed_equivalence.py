@@ -52,7 +52,7 @@ def reference_unreachable(tables: dict[str, pl.DataFrame]) -> list[Problem]:
     supply, demand = tables["supply"], tables["demand"].filter(pl.col("loads_per_day") > 0)
     problems = []
     for commodity in demand["commodity"].unique(maintain_order=True):
-        sources = supply.filter((pl.col("commodity") == commodity) & (pl.col("capacity_loads_per_day") > 0))["node"]
+        sources = supply.filter(pl.col("commodity") == commodity)["node"]  # whatever its capacity, as links
         reached = set(sources).union(*(nx.descendants(graph, s) for s in sources))
         problems += [
             Problem(DEMAND.file, f"no supplier of {commodity} can reach this market", row=line,
@@ -91,7 +91,7 @@ amount = st.sampled_from([0.0, 1.0, 2.5, None])
 )
 @example(n_nodes=1, links=[], supply=[], demand=[])
 @example(n_nodes=2, links=[], supply=[(0, "c0", 1.0)], demand=[(0, "c0", 1.0)])  # a supplier reaches itself
-@example(n_nodes=3, links=[(0, 1), (1, 2)], supply=[(0, "c0", 0.0)], demand=[(2, "c0", 1.0)])  # no capacity
+@example(n_nodes=3, links=[(0, 1), (1, 2)], supply=[(0, "c0", 0.0)], demand=[(2, "c0", 1.0)])  # closed: unmet
 @example(n_nodes=3, links=[(0, 1), (1, 2), (2, 0)], supply=[(1, "c1", 1.0)], demand=[(0, "c1", 1.0)])  # a cycle
 @example(n_nodes=3, links=[(1, 0)], supply=[(1, "c0", 1.0), (2, "c1", 1.0)],  # order: c1 (row 2) before c0
          demand=[(0, "c1", 1.0), (2, "c0", 1.0), (0, "c0", 0.0), (1, "c1", 2.0), (0, "c2", 1.0)])

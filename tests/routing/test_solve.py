@@ -100,3 +100,17 @@ def test_auto_picks_highs_for_warm_re_solves_and_large_lps():
     smaller = corridor_network(n_links=GLOP_MAX_FLOW_VARIABLES // 10, n_commodities=5, seed=3)
     weights = objective_weights(smaller.arrays, Objective.LEAD_TIME, usd_per_load_hour=5.0)
     assert choose_solver(smaller.arrays, weights, Solver.AUTO) == Solver.GLOP
+
+
+def test_auto_picks_the_decomposition_for_a_large_multi_commodity_lp_without_queues():
+    from networks.generate import corridor_network
+    from routing.formulation.weights import objective_weights
+    from routing.model import choose_solver
+    from routing.options import Objective
+
+    network = corridor_network(n_links=10_000, n_commodities=5, seed=2, with_power=True)
+    weights = objective_weights(network.arrays, Objective.LEAD_TIME, usd_per_load_hour=5.0)
+    assert choose_solver(network.arrays, weights, Solver.AUTO) == Solver.DECOMPOSITION
+    builtin = read_network()
+    assert choose_solver(builtin.arrays, objective_weights(builtin.arrays, Objective.LEAD_TIME, usd_per_load_hour=5.0),
+                         Solver.AUTO) == Solver.GLOP  # queued crossings: the LP

@@ -228,3 +228,47 @@ def test_top_bottleneck_ties_within_float_noise_are_broken_by_kind_and_id():
     assert top_bottleneck(frame) == ("node POE_RGC", 435.21004)
     assert top_bottleneck(frame.reverse()) == ("node POE_RGC", 435.21004)
     assert top_bottleneck(frame.head(0)) == (None, None)
+
+
+def _pids_with(marker: str) -> set[int]:
+    """Processes whose environment holds ``marker`` (the driver and every worker it spawned)."""
+    found = set()
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            try:
+                if marker.encode() in (proc / "environ").read_bytes():
+                    found.add(int(proc.name))
+            except OSError:
+                continue
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="needs /proc to find the workers")
+def test_killing_the_driver_ends_its_workers(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    folder = tmp_path / "s"
+    folder.mkdir()
+    sweep = "\n".join(["[[changes]]", 'type = "scale"', 'table = "links"', 'ids = ["P-B1"]',
+                       'field = "transit_h"', "factor = 1.0", "[sweep.f]", "change = 1",
+                       "values = [" + ", ".join(str(1 + i / 1000) for i in range(400)) + "]"])
+    (folder / "many.toml").write_text(f'network = "{NETWORK}"\n{sweep}\n', encoding="utf-8")
+    marker = f"NEARSHORE_TEST_{os.getpid()}_{time.monotonic_ns()}"
+    driver = subprocess.Popen([sys.executable, "-m", "routing.cli", "batch", str(folder), "--jobs", "2",
+                               "--out", str(tmp_path / "out")], env=os.environ | {marker: "1"},
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while len(_pids_with(marker) - {driver.pid}) < 2 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    workers = _pids_with(marker) - {driver.pid}
+    assert workers, "the batch never started its workers"
+    os.kill(driver.pid, signal.SIGKILL)
+    driver.wait()
+    deadline = time.monotonic() + 20
+    while _pids_with(marker) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _pids_with(marker), "workers outlived the driver"

@@ -14,7 +14,7 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from routing.batch import TIMING_COLUMNS
+from routing.batch import RECORD_COLUMNS, TIMING_COLUMNS
 from routing.cli.batch import batch, scenarios
 from routing.cli.main import cli, main
 from routing.scenarios import library_path, load_scenarios
@@ -179,7 +179,8 @@ def test_batch_frames_chooses_the_files_written_and_keeps_the_summary(capsys, tm
     files = {p.stem for p in (tmp_path / "out" / "scenarios" / "b1_closed").glob("*.parquet")}
     assert files == written | {"summary"}
     assert run(capsys, "batch", folder, "--jobs", "1", "--out", tmp_path / "all")[0] == 0
-    summary, every = (pl.read_parquet(tmp_path / d / "summary.parquet").drop(TIMING_COLUMNS) for d in ("out", "all"))
+    summary, every = (pl.read_parquet(tmp_path / d / "summary.parquet").drop(*TIMING_COLUMNS, *RECORD_COLUMNS)
+                      for d in ("out", "all"))
     assert_frame_equal(summary, every)  # the summary does not depend on the frames written
 
 

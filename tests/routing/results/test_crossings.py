@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from networks import NetworkError, read_network
+from networks.data.build_mx_us import DEFAULT_REFERENCE
 from networks.queues import RHO_MAX, total_wait_h, wait_h
 from routing import solve_lead_time
 
@@ -140,7 +141,7 @@ def test_bad_crossing_rows_get_a_clear_error(tmp_path, row, message):
     assert "crossings.csv row 2" in text
 
 
-REFERENCE = Path(__file__).parents[4] / "shared" / "reference-data"
+REFERENCE = DEFAULT_REFERENCE  # the vendored reference set (networks/data/reference)
 
 
 @pytest.fixture(scope="module")
@@ -148,7 +149,6 @@ def builtin():
     return read_network()
 
 
-@pytest.mark.skipif(not REFERENCE.is_dir(), reason="shared reference data not present next to the repository")
 def test_builtin_waits_at_todays_volume_are_the_reference_waits(builtin):
     lanes = builtin.crossings.with_columns(
         rho_ref=pl.col("reference_loads_per_day")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 import pytest
 from pydantic import TypeAdapter
@@ -183,3 +184,35 @@ def test_fewer_lanes_keep_the_wait_curve_calibrated_at_todays_lanes():
     # same traffic through half the lanes waits longer (a curve recalibrated at the new lanes would not)
     assert after["utilisation"].item() > before["utilisation"].item()
     assert after["wait_h"].item() > before["wait_h"].item()
+
+
+def test_scaling_a_typical_time_scales_its_p95_so_the_network_stays_valid():
+    from networks import read_network
+    from routing.scenarios.schema import Scale
+
+    network = read_network()
+    ocean = pl.col("mode") == "ocean"
+    slower = apply_changes(network, [Scale(type="scale", table="links", mode=["ocean"], field="transit_h", factor=1.2)])
+    before, after = network.links.filter(ocean), slower.links.filter(ocean)
+    assert np.allclose(after["transit_h"].to_numpy(), 1.2 * before["transit_h"].to_numpy())
+    spread = before["transit_p95_h"].is_not_null().to_numpy()
+    assert spread.any()
+    assert np.allclose(after["transit_p95_h"].to_numpy()[spread], 1.2 * before["transit_p95_h"].to_numpy()[spread])
+
+
+def test_restricting_sourcing_to_a_plant_without_a_commodity_leaves_that_demand_unmet_with_a_reason():
+    from networks import read_network
+    from routing import solve_lead_time
+    from routing.scenarios import check_changes
+    from routing.scenarios.schema import RestrictSourcing
+
+    network = read_network()
+    change = [RestrictSourcing(type="restrict_sourcing", ids=["MX_CJS"])]
+    assert check_changes(network, change) == []
+    result = solve_lead_time(apply_changes(network, change))
+    made_there = set(network.supply.filter(pl.col("node") == "MX_CJS")["commodity"])
+    missing = set(network.demand["commodity"]) - made_there
+    assert missing, "MX_CJS should not make every commodity"
+    unmet = result.unmet.filter(pl.col("commodity").is_in(list(missing)))
+    assert unmet.height and (unmet["unmet_loads_per_day"] == unmet["demand_loads_per_day"]).all()
+    assert unmet["reason"].str.contains("supply").all()
