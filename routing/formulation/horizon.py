@@ -317,7 +317,7 @@ def with_horizon_bounds(lp: HorizonProgram, days: Sequence[NetworkArrays], weigh
     def stack(get):  # one row per day
         return np.stack([get(d) for d in days])
 
-    link_w = np.stack([w.link + w.tie_break for w in weights])
+    link_w = np.stack([w.link for w in weights])  # ties are left to the solver (no secondary objective here)
     c_x = link_w[day_of[lay.arc_step], lay.arc_link]
     c_p = np.stack([w.supply for w in weights])[day_of].T.ravel()  # (S, T)
     penalty = float(weights[0].penalty)
