@@ -159,7 +159,8 @@ def solve_disruption(base: Network, days: Sequence[Network], *, step_h: float = 
         status=run.status, objective=run.objective, solver="highs", build_s=0.0, solve_s=solve_s,
         days=days_frame, crossings_by_day=_crossings_frame(base, lp, event, run.solution),
         recovery=_recovery(per_day, event_days, inventory_days, base, run, baseline),
-        horizon=layout_days | {"event_days": event_days}, detail=run.detail,
+        horizon=layout_days | {"event_days": event_days, "baseline_solve_s": baseline.solve_s,
+                               "event_solve_s": run.solve_s if run is not baseline else 0.0}, detail=run.detail,
         sizes={"columns": lp.matrix.shape[1], "rows": lp.matrix.shape[0], "nonzeros": lp.matrix.nnz})
     total = time.perf_counter() - start
     return _with_build(result, total - solve_s)
