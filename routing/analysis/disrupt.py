@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -89,6 +89,7 @@ class DisruptionResult:
     def to_dict(self) -> dict[str, Any]:
         return {"status": self.status.value, "objective": self.objective, "solver": self.solver,
                 "build_s": self.build_s, "solve_s": self.solve_s, "detail": self.detail, "horizon": self.horizon,
+                "lp": self.sizes,
                 "recovery": self.recovery, "days": self.days.to_dicts(),
                 "crossings_by_day": self.crossings_by_day.to_dicts()}
 
@@ -167,8 +168,6 @@ def solve_disruption(base: Network, days: Sequence[Network], *, step_h: float = 
 
 
 def _with_build(result: DisruptionResult, build_s: float) -> DisruptionResult:
-    from dataclasses import replace
-
     return replace(result, build_s=max(0.0, build_s))
 
 

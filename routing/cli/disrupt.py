@@ -105,7 +105,14 @@ def run_disrupt(network_dir: Path | None, scenario_path: Path | None, *, n_days:
     horizon_days, horizon_step = DEFAULT_HORIZON_DAYS, DEFAULT_STEP_H
     network_source = network_dir
     if scenario_path is not None:
-        scenario = load_scenario(scenario_path)[0]
+        points = load_scenario(scenario_path)
+        if len(points) > 1:
+            from networks import InputError
+            from routing.scenarios.schema import ScenarioProblem
+
+            raise InputError([ScenarioProblem(str(scenario_path), f"a sweep gives {len(points)} scenarios and "
+                                              "disrupt runs one; run the sweep with nearshore batch", field="sweep")])
+        scenario = points[0]
         changes = list(scenario.changes)
         solver = scenario.solver
         options = SolveOptions(objective=solver.objective, time_limit_s=solver.time_limit_s,

@@ -86,6 +86,8 @@ days = [5, 6]
     a, b = json.loads(from_toml), json.loads(from_cli)
     for key in TIMING:
         a.pop(key), b.pop(key)
+    for key in ("baseline_solve_s", "event_solve_s"):
+        a["horizon"].pop(key), b["horizon"].pop(key)
     assert a == b
 
 
@@ -138,6 +140,8 @@ BAD_FILES = [
      "the first day must not be after the last"),
     ('[horizon]\n[[changes]]\ntype = "scale"\ntable = "links"\nids = ["P-C"]\nfield = "transit_h"\nfactor = 2\n'
      'days = [1, 2]\n', "changes for the whole horizon; drop days"),
+    ('[horizon]\n[[changes]]\ntype = "scale"\ntable = "demand"\nids = ["M"]\nfactor = 1\n'
+     '[sweep.f]\nchange = 1\nvalues = [1, 2]\n', "disrupt runs one"),
     ('[horizon]\n[[changes]]\ntype = "add_link"\nid = "X"\nfrom = "P"\nto = "M"\nmode = "truck"\ntransit_h = 5\n'
      'days = [1, 2]\n', "add it for the whole horizon"),
 ]
