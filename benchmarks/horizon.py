@@ -102,7 +102,7 @@ def run_horizons(suite: str, record_type: Any, say: Callable[[str], None]) -> li
             error="" if ok else f"status {result.status.value}: {result.detail}",
             extras={"days": spec.days, "step_h": spec.step_h, "steady_s": out["steady_s"],
                     "ratio_to_steady": out["total_s"] / out["steady_s"], "build_s": result.build_s,
-                    "solve_s": result.solve_s, **{f"lp_{k}": v for k, v in result.sizes.items()},
+                    "solver_s": result.solve_s, **{f"lp_{k}": v for k, v in result.sizes.items()},
                     "backlog_peak_loads": result.recovery.get("backlog_peak_loads"),
                     "days_to_recover": result.recovery.get("days_to_recover")}))
     return records
