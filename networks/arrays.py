@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -10,7 +10,7 @@ import polars as pl
 
 from networks.queues import lane_capacity
 from networks.read import float_column
-from networks.schema import LaneType, Mode, NodeKind
+from networks.schema import BACKGROUND_COMMODITY, LaneType, Mode, NodeKind
 
 if TYPE_CHECKING:
     from networks.network import Network
@@ -139,6 +139,13 @@ class NetworkArrays:
     demand_loads: np.ndarray
     fast_eligible: np.ndarray  # per commodity: may use FAST lanes
     queue: QueueArrays  # lane types of crossings with a wait curve (crossings.csv)
+    background: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))  # per commodity: the
+    # routed background traffic (networks.schema.BACKGROUND_COMMODITY), not modelled demand
+
+    @property
+    def freight(self) -> np.ndarray:
+        """Per commodity: modelled freight (not the background)."""
+        return ~self.background if len(self.background) else np.ones(self.n_commodities, dtype=bool)
 
     @property
     def n_nodes(self) -> int:
@@ -203,4 +210,5 @@ def build_arrays(network: Network) -> NetworkArrays:
         demand_loads=float_column(network.demand, "loads_per_day", 0.0),
         fast_eligible=network.commodities["fast_eligible"].to_numpy().astype(bool),
         queue=build_queue_arrays(network),
+        background=(commodities["id"] == BACKGROUND_COMMODITY).to_numpy(),
     )

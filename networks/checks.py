@@ -17,9 +17,21 @@ import numpy as np
 import polars as pl
 
 from networks.errors import Problem
-from networks.queues import RHO_MAX, lane_capacity
+from networks.queues import RHO_MAX, RHO_MIN, lane_capacity
 from networks.read import LINE, float_column
-from networks.schema import CROSSINGS, DEMAND, DEMAND_KINDS, LINKS, NODES, SUPPLIER_KINDS, SUPPLY, TARIFFS, NodeKind
+from networks.schema import (
+    BACKGROUND_COMMODITY,
+    BACKGROUND_KINDS,
+    CROSSINGS,
+    DEMAND,
+    DEMAND_KINDS,
+    LINKS,
+    NODES,
+    SUPPLIER_KINDS,
+    SUPPLY,
+    TARIFFS,
+    NodeKind,
+)
 
 if TYPE_CHECKING:
     from scipy.sparse import csr_array
@@ -116,7 +128,7 @@ def check_for_self_loops(tables: Tables) -> list[Problem]:
 
 
 def check_for_misplaced_roles(tables: Tables) -> list[Problem]:
-    """Supply only at plants and origins, demand only at markets.
+    """Supply only at plants and origins, demand only at markets; the ``background`` commodity also at hubs.
 
     A vectorised test finds the tables with a misplaced role; only those are joined with the node
     kinds, and problems come in the order of that join (as they always have).
@@ -128,10 +140,15 @@ def check_for_misplaced_roles(tables: Tables) -> list[Problem]:
         ("demand", DEMAND, DEMAND_KINDS, "demand is only allowed at"),
     ):
         node = _positions(tables[name]["node"], nodes["id"])
-        if not ((node >= 0) & ~_is_one_of(nodes["kind"], allowed)[node]).any():  # unknown nodes: reported elsewhere
+        wide = allowed + BACKGROUND_KINDS
+        background = _where(tables[name]["commodity"] == BACKGROUND_COMMODITY)
+        ok = np.where(background, _is_one_of(nodes["kind"], wide)[node], _is_one_of(nodes["kind"], allowed)[node])
+        if not ((node >= 0) & ~ok).any():  # unknown nodes: reported elsewhere
             continue
         kinds = nodes.select(pl.col("id").alias("node"), "kind")
-        bad = tables[name].join(kinds, on="node", how="inner").filter(~pl.col("kind").is_in(list(allowed)))
+        bad = tables[name].join(kinds, on="node", how="inner").filter(
+            ~pl.col("kind").is_in(list(allowed))
+            & ~((pl.col("commodity") == BACKGROUND_COMMODITY) & pl.col("kind").is_in(list(wide))))
         text = f"{role} {' or '.join(allowed)} nodes; node kind is {{}}"
         problems += [
             Problem(table.file, text.format(kind), row=line, item=f"{n}/{c}", field="node", got=n)
@@ -240,7 +257,7 @@ def _may_break_wait_curve(crossings: pl.DataFrame) -> np.ndarray:
         "lanes", "loads_per_lane_hour", "open_h_per_day", "reference_loads_per_day", "wait_typical_h", "wait_p95_h"))
     reference_lanes = float_column(crossings, "reference_lanes")
     capacity = lane_capacity(np.where(np.isnan(reference_lanes), lanes, reference_lanes), rate, hours)
-    return (volume <= 0) | (volume >= RHO_MAX * capacity) | (p95 < typical)
+    return (volume < RHO_MIN * capacity) | (volume <= 0) | (volume >= RHO_MAX * capacity) | (p95 < typical)
 
 
 def _check_wait_curve(row: dict, where: dict) -> list[Problem]:
@@ -259,6 +276,9 @@ def _check_wait_curve(row: dict, where: dict) -> list[Problem]:
     if volume <= 0:
         return [problem("reference_loads_per_day", "must be > 0: the wait curve is calibrated at today's volume",
                         volume)]
+    if volume < RHO_MIN * capacity:
+        return [problem("reference_loads_per_day", f"must be at least {RHO_MIN:g} x capacity ({RHO_MIN * capacity:g}) "
+                        "for the wait curve to be calibrated at today's utilisation", volume)]
     if volume >= RHO_MAX * capacity:
         return [problem("reference_loads_per_day", f"must be below {RHO_MAX:g} x capacity ({RHO_MAX * capacity:g}) "
                         "for the wait curve to be defined and increasing", volume)]
@@ -314,11 +334,39 @@ def check_for_incomplete_delays(tables: Tables) -> list[Problem]:
     return problems
 
 
+SPREAD_MAX = 100.0
+"""The most a p95 may exceed its typical value, as a factor: real legs spread by 1.1-7x; a wider
+spread (a typical wait of 1e-300 h with a p95 of hours) overflows the lognormal and gamma samples."""
+
+
+def check_for_spread_too_wide(tables: Tables) -> list[Problem]:
+    """A p95 is at most :data:`SPREAD_MAX` times its typical value: ``dwell_p95_h``,
+    ``transit_p95_h`` and ``wait_p95_h`` (where the typical value is > 0)."""
+    problems = []
+    for name, table, typical, p95, label in (("nodes", NODES, "dwell_h", "dwell_p95_h", ("id",)),
+                                             ("links", LINKS, "transit_h", "transit_p95_h", ("id",)),
+                                             ("crossings", CROSSINGS, "wait_typical_h", "wait_p95_h",
+                                              ("node", "lane_type"))):
+        frame = tables[name]
+        if frame.height == 0:
+            continue
+        t = float_column(frame, typical)
+        bad = (t > 0) & (float_column(frame, p95) > SPREAD_MAX * t)  # false where either is empty
+        items = frame[label[0]] if len(label) == 1 else frame[label[0]] + "/" + frame[label[1]]
+        problems += [
+            Problem(table.file, f"must be at most {SPREAD_MAX:g} x {typical} ({SPREAD_MAX * v:g})", row=line,
+                    item=i, field=p95, got=g)
+            for line, i, v, g in _rows(bad, frame[LINE], items, frame[typical], frame[p95])
+        ]
+    return problems
+
+
 _VALUE_CHECKS = (  # each with the tables whose values it reads, in the order problems are reported
     (check_for_bad_crossings, {"crossings"}),
     (check_for_spread_below_typical, {"nodes", "links"}),
     (check_for_incomplete_delays, {"nodes", "links"}),
     (check_for_spread_without_typical, {"nodes", "links"}),
+    (check_for_spread_too_wide, {"nodes", "links", "crossings"}),
 )
 
 

@@ -25,11 +25,19 @@ class Problem:
         if self.row is not None:
             where += f" row {self.row}"
         if self.item:
-            where += f" ({self.item})"
-        text = f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+            where += f" ({printable(self.item)})"
+        text = f"{where}: {printable(self.field)}: {self.message}" if self.field else f"{where}: {self.message}"
         if self.got is not None:
             text += f" (got {self.got!r})" if isinstance(self.got, str) else f" (got {self.got})"
         return text
+
+
+def printable(text: str) -> str:
+    """``text`` with control characters and line breaks escaped as ``repr`` shows them, so that a
+    problem stays one line whatever a cell or a header holds."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() or c == " " else repr(c)[1:-1] for c in text)
 
 
 class NearshoreError(Exception):

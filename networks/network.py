@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import stat
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
@@ -191,8 +193,9 @@ def read_network(path: str | Path | None = None) -> Network:
     True
     """
     folder = builtin_path() if path is None else Path(path)
-    if not folder.is_dir():
-        raise NetworkError([], source=f"{folder}: not a folder")
+    unreadable = folder_problem(folder)
+    if unreadable:
+        raise NetworkError([], source=f"{folder}: {unreadable}")
     raw, problems = {}, []
     for table in TABLES:
         frame, bad = read_csv(folder / table.file, table)
@@ -201,6 +204,22 @@ def read_network(path: str | Path | None = None) -> Network:
     if problems:
         raise NetworkError(problems, source=str(folder))
     return _build(raw, name=folder.name, source=str(folder))
+
+
+def folder_problem(folder: Path) -> str:
+    """Why ``folder`` cannot be read as a network folder, with the fix; ``""`` when it can."""
+    denied = f"cannot be read: permission denied; fix: give read access, e.g. chmod u+rx {folder}"
+    try:
+        if not stat.S_ISDIR(os.stat(folder).st_mode):
+            return "not a folder"
+        os.listdir(folder)
+    except (FileNotFoundError, NotADirectoryError):
+        return "not a folder"
+    except PermissionError:
+        return denied
+    except OSError as exc:  # a link loop, a name too long, an I/O error
+        return f"cannot be read: {exc.strerror or type(exc).__name__}"
+    return "" if os.access(folder, os.R_OK | os.X_OK) else denied
 
 
 def _build(raw: dict[str, pl.DataFrame], *, name: str, source: str = "",

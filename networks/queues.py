@@ -26,6 +26,10 @@ from __future__ import annotations
 import numpy as np
 
 RHO_MAX = 0.95
+RHO_MIN = 0.01
+"""The least utilisation a wait curve may be calibrated at: the curve is scaled by
+``1 / g(rho_ref)``, so at 1% the wait at ``RHO_MAX`` is ~1900 x the typical one; near 0 it would
+overflow to inf and no solver could use it."""
 
 
 def lane_capacity(lanes: np.ndarray, loads_per_lane_hour: np.ndarray, open_h_per_day: np.ndarray) -> np.ndarray:
@@ -81,3 +85,24 @@ def wait_p95_h(mean_h: np.ndarray, typical_h: np.ndarray, p95_h: np.ndarray) -> 
     """p95 wait at a mean of ``mean_h``, keeping the observed p95/typical ratio."""
     ratio = np.where(np.isfinite(p95_h) & (typical_h > 0), p95_h / np.where(typical_h > 0, typical_h, 1.0), 1.0)
     return mean_h * ratio
+
+
+def equilibrium_segments(capacity: np.ndarray, background: np.ndarray, rho_ref: np.ndarray,
+                         wait_typical_h: np.ndarray, n_segments: int) -> tuple[np.ndarray, np.ndarray]:
+    """Segments like :func:`wait_segments` whose slopes are the mean of the wait ``W`` over each
+    segment (the secant of ``integral W``), not the marginal total wait: minimising
+    ``sum integral_0^v W`` gives a user equilibrium (Beckmann), where every load takes the route that
+    is best for itself at the waits it finds and ignores the wait it adds for the others.
+
+    With ``W(rho) = A rho / (1 - rho)``, ``A = wait_typical_h / g(rho_ref)``:
+    ``integral_0^v W(s / capacity) ds = A capacity (-rho - ln(1 - rho))``, ``rho = v / capacity``.
+    """
+    safe = np.where(capacity > 0, capacity, 1.0)
+    r = breakpoints(background / safe, n_segments)
+    scale = _g(np.asarray(rho_ref, dtype=float))
+    a = np.divide(wait_typical_h, scale, out=np.zeros_like(scale), where=scale > 0)
+    total = a[:, None] * safe[:, None] * (-r - np.log1p(-r))
+    total_volume = np.where(capacity[:, None] > 0, capacity[:, None] * r, 0.0)
+    width = np.diff(total_volume, axis=1)
+    slope = np.divide(np.diff(total, axis=1), width, out=np.zeros_like(width), where=width > 0)
+    return width, slope

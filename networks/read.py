@@ -7,6 +7,8 @@ spreadsheet shows it: the header is row 1, the first record row 2.
 
 from __future__ import annotations
 
+import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,7 +16,7 @@ import numpy as np
 import polars as pl
 
 from networks.errors import Problem
-from networks.schema import USER_COLUMN_PREFIX, Column, Table
+from networks.schema import ID_FORBIDDEN, MAX_ID_LENGTH, USER_COLUMN_PREFIX, Column, Table, format_bound
 
 LINE = "_line"  # the line number of a row in its file (header = 1); dropped once checked
 
@@ -22,17 +24,47 @@ LINE = "_line"  # the line number of a row in its file (header = 1); dropped onc
 def read_csv(path: Path, table: Table) -> tuple[pl.DataFrame | None, list[Problem]]:
     """Read one CSV file as text; a missing or unparsable file is a problem, not an exception.
 
-    An optional table that is absent reads as an empty table."""
-    if not path.is_file():
+    An optional table that is absent reads as an empty table; one that is there but is not a
+    readable file (a folder, a broken link, no permission) is a problem like a required one."""
+    problem = file_problem(path)
+    if problem == _MISSING:
         if table.optional:
             return empty_table(table), []
         return None, [Problem(table.file, f"file is missing (looked for {path})")]
+    if problem:
+        return None, [Problem(table.file, problem)]
     try:
         frame = pl.read_csv(path, infer_schema=False, encoding="utf8", raise_if_empty=False)
+    except PermissionError:
+        return None, [Problem(table.file, f"cannot be read: permission denied; fix: chmod a+r {path}")]
     except (pl.exceptions.PolarsError, UnicodeDecodeError, OSError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         return None, [Problem(table.file, f"cannot be read as UTF-8 CSV: {first}")]
     return frame, []
+
+
+_MISSING = "missing"
+
+
+def file_problem(path: Path) -> str:
+    """What keeps ``path`` from being read as a table: ``"missing"`` when nothing is there, a
+    message with the fix when something else is (a folder, a broken link, no permission), ``""``
+    for a regular file."""
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        if os.path.islink(path):
+            return f"is a broken symbolic link (to {os.readlink(path)}); fix: point it at a CSV file or remove it"
+        return _MISSING
+    except PermissionError:
+        return f"cannot be read: permission denied; fix: chmod a+rx {path.parent} and a+r {path}"
+    except OSError as exc:  # a link loop, a name too long, ...
+        return f"cannot be read: {exc.strerror or type(exc).__name__}; fix: replace it with a CSV file"
+    if stat.S_ISDIR(mode):
+        return "is a folder, not a CSV file; fix: remove or rename it"
+    if not stat.S_ISREG(mode):
+        return "is not a regular file (a pipe or device?); fix: replace it with a CSV file"
+    return ""
 
 
 def float_column(frame: pl.DataFrame, column: str, missing: float = np.nan) -> np.ndarray:
@@ -62,6 +94,9 @@ def check_table(frame: pl.DataFrame, table: Table, *,
     table of a built network with some columns changed): only the ``only`` columns are checked.
     """
     problems = _check_columns(frame, table)
+    kept = [c for c in frame.columns if c in table.names or _is_user_column(c)]
+    if len(kept) < frame.width:  # unknown columns are reported; dropped, none can clash with helper columns
+        frame = frame.select(kept)
     present = tuple(c for c in table.names if c in frame.columns)
     frame = frame.with_row_index(LINE, offset=2)
     missing = [c.name for c in table.columns if c.name not in frame.columns]
@@ -129,7 +164,7 @@ def _plan(table: Table, schema: tuple[tuple[str, pl.DataType], ...], present: tu
     duplicated = pl.struct(keys).is_duplicated() & pl.all_horizontal(k.is_not_null() for k in keys) if keys \
         else pl.lit(False)
     plan = _Plan(values=[values.get(c, pl.col(c)) for c in table.names],
-                 extra=[c for c in dtypes if c.startswith(USER_COLUMN_PREFIX)],
+                 extra=[c for c in dtypes if _is_user_column(c)],
                  checks=checks, blank=blank.alias(_BLANK), duplicated=duplicated.alias(_DUPLICATED))
     _PLANS[key] = (table, plan)
     return plan
@@ -198,6 +233,16 @@ class _Cells:
         if not column.nullable and column.default is None:
             checks.append(_Check(empty, column.name, "is empty, a value is required", shows_cell=False))
         if column.dtype == "str":
+            if column.identifier:
+                text = self.text()
+                checks += [
+                    _Check(text.str.contains(ID_FORBIDDEN, literal=True).fill_null(False), column.name,
+                           f"must not contain {ID_FORBIDDEN!r} (it joins ids in routes)"),
+                    _Check(text.str.contains(r"[\p{Cc}\p{Zl}\p{Zp}]").fill_null(False), column.name,
+                           "must not contain control characters or line breaks"),
+                    _Check((text.str.len_chars() > MAX_ID_LENGTH).fill_null(False), column.name,
+                           f"must be at most {MAX_ID_LENGTH} characters long"),
+                ]
             if column.choices:
                 checks.append(_Check(~empty & ~self.text().is_in(list(column.choices)), column.name,
                                      f"must be one of {', '.join(column.choices)}"))
@@ -211,7 +256,8 @@ class _Cells:
             below = parsed <= column.minimum if column.exclusive_minimum else parsed < column.minimum
             checks.append(_Check(below.fill_null(False), column.name, _range_text(column)))
         if column.maximum is not None:
-            checks.append(_Check((parsed > column.maximum).fill_null(False), column.name, _range_text(column)))
+            checks.append(_Check((parsed > column.maximum).fill_null(False), column.name,
+                                 _range_text(column, above=True)))
         return checks
 
     def _out_of_range(self, value: pl.Expr) -> pl.Expr:
@@ -226,7 +272,7 @@ class _Cells:
 def _report(rows: pl.DataFrame, table: Table, check: _Check) -> list[Problem]:
     """One problem per flagged row, with its line, label and (stripped) cell."""
     shown = rows.select(LINE, _row_label(table).alias("_label"),
-                        pl.col(check.field).cast(pl.String).str.strip_chars().alias("_cell"))
+                        _shortened(pl.col(check.field).cast(pl.String).str.strip_chars()).alias("_cell"))
     gots = shown["_cell"] if check.shows_cell else [None] * shown.height
     return [Problem(table.file, check.message, row=line, item=label, field=check.field, got=got)
             for line, label, got in zip(shown[LINE], shown["_label"], gots, strict=True)]
@@ -242,7 +288,7 @@ def _check_columns(frame: pl.DataFrame, table: Table) -> list[Problem]:
     problems += [
         Problem(table.file, f"unknown column (user columns must start with {USER_COLUMN_PREFIX!r})", field=c)
         for c in frame.columns
-        if c not in known and not c.startswith(USER_COLUMN_PREFIX) and c not in duplicated
+        if c not in known and not _is_user_column(c) and c not in duplicated
     ]
     problems += [
         Problem(table.file, "missing column", field=c.name)
@@ -253,17 +299,37 @@ def _check_columns(frame: pl.DataFrame, table: Table) -> list[Problem]:
 
 
 def _row_label(table: Table) -> pl.Expr:
-    parts = [pl.col(k).cast(pl.String).str.strip_chars().fill_null("?") for k in table.key]
+    parts = [_shortened(pl.col(k).cast(pl.String).str.strip_chars()).fill_null("?") for k in table.key]
     return pl.concat_str(parts, separator="/")
+
+
+SHOWN_CHARACTERS = 40
+"""A cell longer than this is shown by its first characters and an ellipsis in problems."""
+
+
+def _shortened(text: pl.Expr) -> pl.Expr:
+    return pl.when(text.str.len_chars() > SHOWN_CHARACTERS).then(
+        text.str.slice(0, SHOWN_CHARACTERS) + "…").otherwise(text)
 
 
 _BOOLEANS = {"true": 1.0, "yes": 1.0, "1": 1.0, "false": 0.0, "no": 0.0, "0": 0.0}
 
 
-def _range_text(column: Column) -> str:
-    if column.maximum is None:
-        return f"must be {'>' if column.exclusive_minimum else '>='} {column.minimum:g}"
-    return f"must be between {column.minimum:g} and {column.maximum:g}"
+def _range_text(column: Column, *, above: bool = False) -> str:
+    """``must be >= 0`` (or ``> 0``) below the minimum, ``must be at most 1e9 loads/day (...)``
+    above nearshore's bound, ``must be between -90 and 90`` either side of a natural range."""
+    if column.natural or column.minimum is None or column.maximum is None:
+        if column.maximum is None:
+            return f"must be {'>' if column.exclusive_minimum else '>='} {column.minimum:g}"
+        return f"must be between {column.minimum:g} and {column.maximum:g}"
+    if above:
+        return (f"must be at most {format_bound(column.maximum)} {column.unit} "
+                "(the largest value nearshore accepts, see README 'Value ranges')")
+    return f"must be {'>' if column.exclusive_minimum else '>='} {column.minimum:g}"
+
+
+def _is_user_column(name: str) -> bool:
+    return name.startswith(USER_COLUMN_PREFIX)
 
 
 def _report_duplicates(rows: pl.DataFrame, table: Table) -> list[Problem]:

@@ -33,6 +33,56 @@ class Mode(StrEnum):
 
 SUPPLIER_KINDS = (NodeKind.PLANT, NodeKind.ORIGIN)
 DEMAND_KINDS = (NodeKind.MARKET,)
+BACKGROUND_COMMODITY = "background"
+"""The commodity of the traffic the network does not model as demand (empties, other goods): routed
+like freight from hubs on one side of the border to hubs on the other, so a closed crossing moves it."""
+BACKGROUND_KINDS = (NodeKind.HUB,)  # where background supply and demand may also sit
+
+
+class Unit(BaseModel):
+    """The values a unit admits: every numeric column has one, so every number has a bound.
+
+    ``natural`` ranges are those of the quantity itself (degrees, a probability, hours of a day);
+    the others are the largest values nearshore accepts, far above any real figure and small
+    enough that the solvers stay exact (see :data:`UNITS`).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    label: str  # as the README and messages write it
+    minimum: float
+    maximum: float
+    natural: bool = False
+    why: str = ""
+
+
+UNITS: dict[str, Unit] = {unit.label: unit for unit in (
+    Unit(label="loads/day", minimum=0.0, maximum=1e9,
+         why="all US–Mexico trade is ~1e5 loads/day; int64 min-cost-flow capacities and HiGHS bounds stay exact"),
+    Unit(label="h", minimum=0.0, maximum=1e5,
+         why="~11 years; x1000 min-cost-flow cost scaling keeps a link's hours below 1e8"),
+    Unit(label="h/day", minimum=0.0, maximum=24.0, natural=True, why="hours of a day"),
+    Unit(label="USD/load", minimum=0.0, maximum=1e9,
+         why="a load worth a billion dollars; x1000 scaling keeps a cost below 1e12, far from int64's 9.2e18"),
+    Unit(label="%", minimum=0.0, maximum=1000.0, why="ten times the value; the highest real duties are ~250%"),
+    Unit(label="MW", minimum=0.0, maximum=1e6, why="the whole US grid is ~1.2e6 MW"),
+    Unit(label="MWh/load", minimum=0.0, maximum=1e6, why="same bound as MW, per load"),
+    Unit(label="m3/day", minimum=0.0, maximum=1e9, why="~ a day of the Mississippi's flow"),
+    Unit(label="m3/load", minimum=0.0, maximum=1e6, why="a thousand times a load's own volume"),
+    Unit(label="km", minimum=0.0, maximum=1e5, why="2.5 times round the Earth"),
+    Unit(label="lanes", minimum=0.0, maximum=1e4, why="the largest ports of entry have ~30 lanes"),
+    Unit(label="loads/lane-h", minimum=0.0, maximum=1e4, why="a lane clears ~30 loads an hour"),
+    Unit(label="probability", minimum=0.0, maximum=1.0, natural=True, why="a chance"),
+    Unit(label="degrees latitude", minimum=-90.0, maximum=90.0, natural=True, why="the globe"),
+    Unit(label="degrees longitude", minimum=-180.0, maximum=180.0, natural=True, why="the globe"),
+)}
+"""The range of every unit, written once: :func:`_number` takes a column's bounds from its unit,
+and :func:`ranges_markdown` renders the README's table of ranges."""
+
+MAX_ID_LENGTH = 128
+"""Ids (and the columns that name them) are at most this many characters, without ``>`` (the
+separator of the ``route`` and ``links`` columns of results) and without control characters."""
+ID_FORBIDDEN = ">"
 
 
 class Column(BaseModel):
@@ -45,10 +95,13 @@ class Column(BaseModel):
     required: bool = True  # the column must be present
     nullable: bool = False  # a cell may be empty
     default: float | None = None  # value of an empty numeric cell, when not nullable
+    unit: str = ""  # a key of UNITS for numbers: where minimum and maximum come from
     minimum: float | None = None
     exclusive_minimum: bool = False  # the minimum itself is not allowed
     maximum: float | None = None
+    natural: bool = False  # the range is the quantity's own (messages say "between"), not nearshore's bound
     choices: tuple[str, ...] = ()
+    identifier: bool = False  # an id or a reference to one: at most MAX_ID_LENGTH, no '>' or control characters
 
 
 class Table(BaseModel):
@@ -77,8 +130,14 @@ def _text(name: str, **kw: object) -> Column:
     return Column(name=name, dtype="str", **kw)
 
 
-def _number(name: str, **kw: object) -> Column:
-    return Column(name=name, dtype="float", minimum=kw.pop("minimum", 0.0), **kw)
+def _id(name: str, **kw: object) -> Column:
+    return Column(name=name, dtype="str", identifier=True, **kw)
+
+
+def _number(name: str, unit: str, **kw: object) -> Column:
+    bounds = UNITS[unit]
+    return Column(name=name, dtype="float", unit=unit, minimum=bounds.minimum, maximum=bounds.maximum,
+                  natural=bounds.natural, **kw)
 
 
 _SOURCE = _text("source", required=False, nullable=True)
@@ -87,20 +146,20 @@ NODES = Table(
     file="nodes.csv",
     key=("id",),
     columns=(
-        _text("id"),
+        _id("id"),
         _text("name"),
         _text("kind", choices=tuple(NodeKind)),
-        _text("country"),
+        _id("country"),
         _text("region", nullable=True),
-        _number("lat", minimum=-90.0, maximum=90.0),
-        _number("lon", minimum=-180.0, maximum=180.0),
-        _number("throughput_loads_per_day", required=False, nullable=True),
-        _number("dwell_h", required=False, default=0.0),
-        _number("power_mw", required=False, nullable=True),
-        _number("water_m3_per_day", required=False, nullable=True),
-        _number("dwell_p95_h", required=False, nullable=True),  # spread of dwell_h (>= it); empty = fixed
-        _number("delay_prob", required=False, nullable=True, maximum=1.0),  # chance of a delay event
-        _number("delay_h", required=False, nullable=True),  # hours a delay event adds
+        _number("lat", "degrees latitude"),
+        _number("lon", "degrees longitude"),
+        _number("throughput_loads_per_day", "loads/day", required=False, nullable=True),
+        _number("dwell_h", "h", required=False, default=0.0),
+        _number("power_mw", "MW", required=False, nullable=True),
+        _number("water_m3_per_day", "m3/day", required=False, nullable=True),
+        _number("dwell_p95_h", "h", required=False, nullable=True),  # spread of dwell_h (>= it); empty = fixed
+        _number("delay_prob", "probability", required=False, nullable=True),  # chance of a delay event
+        _number("delay_h", "h", required=False, nullable=True),  # hours a delay event adds
         _SOURCE,
     ),
 )
@@ -109,17 +168,17 @@ LINKS = Table(
     file="links.csv",
     key=("id",),
     columns=(
-        _text("id"),
-        _text("from"),
-        _text("to"),
+        _id("id"),
+        _id("from"),
+        _id("to"),
         _text("mode", choices=tuple(Mode)),
-        _number("transit_h"),
-        _number("capacity_loads_per_day", required=False, nullable=True),
-        _number("cost_usd_per_load", required=False, default=0.0),
-        _number("distance_km", required=False, nullable=True),
-        _number("transit_p95_h", required=False, nullable=True),  # spread of transit_h (>= it); empty = fixed
-        _number("delay_prob", required=False, nullable=True, maximum=1.0),  # chance of a delay event
-        _number("delay_h", required=False, nullable=True),  # hours a delay event adds
+        _number("transit_h", "h"),
+        _number("capacity_loads_per_day", "loads/day", required=False, nullable=True),
+        _number("cost_usd_per_load", "USD/load", required=False, default=0.0),
+        _number("distance_km", "km", required=False, nullable=True),
+        _number("transit_p95_h", "h", required=False, nullable=True),  # spread of transit_h (>= it); empty = fixed
+        _number("delay_prob", "probability", required=False, nullable=True),  # chance of a delay event
+        _number("delay_h", "h", required=False, nullable=True),  # hours a delay event adds
         _SOURCE,
     ),
 )
@@ -128,11 +187,11 @@ COMMODITIES = Table(
     file="commodities.csv",
     key=("id",),
     columns=(
-        _text("id"),
+        _id("id"),
         _text("name"),
-        _number("value_usd_per_load"),
-        _number("power_mwh_per_load", required=False, default=0.0),
-        _number("water_m3_per_load", required=False, default=0.0),
+        _number("value_usd_per_load", "USD/load"),
+        _number("power_mwh_per_load", "MWh/load", required=False, default=0.0),
+        _number("water_m3_per_load", "m3/load", required=False, default=0.0),
         Column(name="fast_eligible", dtype="bool", required=False, default=0.0),
         _SOURCE,
     ),
@@ -142,9 +201,9 @@ SUPPLY = Table(
     file="supply.csv",
     key=("node", "commodity"),
     columns=(
-        _text("node"),
-        _text("commodity"),
-        _number("capacity_loads_per_day"),
+        _id("node"),
+        _id("commodity"),
+        _number("capacity_loads_per_day", "loads/day"),
         _SOURCE,
     ),
 )
@@ -153,9 +212,9 @@ DEMAND = Table(
     file="demand.csv",
     key=("node", "commodity"),
     columns=(
-        _text("node"),
-        _text("commodity"),
-        _number("loads_per_day"),
+        _id("node"),
+        _id("commodity"),
+        _number("loads_per_day", "loads/day"),
         _SOURCE,
     ),
 )
@@ -174,16 +233,16 @@ CROSSINGS = Table(
     key=("node", "lane_type"),
     optional=True,
     columns=(
-        _text("node"),
+        _id("node"),
         _text("lane_type", choices=tuple(LaneType)),
-        _number("lanes"),
-        Column(name="loads_per_lane_hour", dtype="float", minimum=0.0, exclusive_minimum=True),
-        _number("open_h_per_day", maximum=24.0),
-        _number("reference_loads_per_day"),
-        _number("reference_lanes", required=False, nullable=True),
-        _number("background_loads_per_day", required=False, default=0.0),
-        Column(name="wait_typical_h", dtype="float", minimum=0.0, exclusive_minimum=True),
-        _number("wait_p95_h", required=False, nullable=True),
+        _number("lanes", "lanes"),
+        _number("loads_per_lane_hour", "loads/lane-h", exclusive_minimum=True),
+        _number("open_h_per_day", "h/day"),
+        _number("reference_loads_per_day", "loads/day"),
+        _number("reference_lanes", "lanes", required=False, nullable=True),
+        _number("background_loads_per_day", "loads/day", required=False, default=0.0),
+        _number("wait_typical_h", "h", exclusive_minimum=True),
+        _number("wait_p95_h", "h", required=False, nullable=True),
         _SOURCE,
     ),
 )
@@ -193,9 +252,9 @@ TARIFFS = Table(  # optional: import duty by country of origin and commodity; ab
     key=("country", "commodity"),
     optional=True,
     columns=(
-        _text("country"),  # as in nodes.csv `country` of the supplier
-        _text("commodity"),
-        _number("duty_pct"),  # percent of value_usd_per_load
+        _id("country"),  # as in nodes.csv `country` of the supplier
+        _id("commodity"),
+        _number("duty_pct", "%"),  # percent of value_usd_per_load
         Column(name="illustrative", dtype="bool", required=False, default=0.0),  # true: an example rate
         _text("basis", required=False, nullable=True),  # e.g. "USMCA-qualifying", "MFN + Section 301"
         _SOURCE,
@@ -204,3 +263,26 @@ TARIFFS = Table(  # optional: import duty by country of origin and commodity; ab
 
 TABLES: tuple[Table, ...] = (NODES, LINKS, COMMODITIES, SUPPLY, DEMAND, CROSSINGS, TARIFFS)
 USER_COLUMN_PREFIX = "x_"
+
+
+def ranges_markdown() -> str:
+    """The README's table of value ranges, one row per unit, made from the specs above.
+
+    Example
+    -------
+    >>> ranges_markdown().splitlines()[2].startswith("| loads/day | 0 to 1e9 |")
+    True
+    """
+    lines = ["| unit | range | columns | why this bound |", "|---|---|---|---|"]
+    for unit in UNITS.values():
+        columns = [f"`{t.name}.{c.name}`" + (" (> 0)" if c.exclusive_minimum else "")
+                   for t in TABLES for c in t.columns if c.unit == unit.label]
+        lines.append(f"| {unit.label} | {format_bound(unit.minimum)} to {format_bound(unit.maximum)} | "
+                     f"{', '.join(columns)} | {unit.why} |")
+    return "\n".join(lines)
+
+
+def format_bound(value: float) -> str:
+    """A bound as the README and messages write it: ``24``, ``-90``, ``1e9``, ``1e5``."""
+    text = f"{value:g}" if abs(value) < 1e4 else f"{value:.3g}"
+    return text.replace("e+0", "e").replace("e+", "e")

@@ -10,6 +10,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import numpy as np
+
 from networks import Network, NetworkArrays
 from networks.errors import NearshoreError
 from routing.backends.highs import HighsSession
@@ -22,7 +24,7 @@ from routing.formulation.solution import Solution, Status, no_solution
 from routing.formulation.verify import PDLP_TOLERANCE, TOLERANCE, check_solution, duality_gap
 from routing.formulation.weights import Weights, link_hours, objective_weights
 from routing.options import Objective, SolveOptions, Solver
-from routing.results.crossings import total_wait_load_hours
+from routing.results.crossings import wait_load_hours_by_commodity
 from routing.results.frames import NoTables, SolvedTables
 from routing.results.result import LeadTimeResult
 
@@ -62,6 +64,9 @@ def choose_solver(arrays: NetworkArrays, weights: Weights, requested: Solver, *,
             f"solver {requested.value} needs one commodity, no power or water limits, whole-number "
             "capacities and times in 1/1000 h; use --solver auto, highs or glop"
         )
+    if requested == Solver.DECOMPOSITION and weights.link_by_commodity is not None:
+        raise SolverUnsuitableError("solver decomposition prices one weight per link; the as_operated objective "
+                                    "weighs each commodity's time differently: use --solver auto, highs or glop")
     if requested == Solver.LEMON:
         from routing.backends.lemon import lemon_available
 
@@ -116,7 +121,8 @@ class LeadTimeModel:
         arrays = network.arrays
         options = self.options
         weights = objective_weights(arrays, options.objective, usd_per_load_hour=options.usd_per_load_hour,
-                                    wait_segments=options.wait_segments)
+                                    wait_segments=options.wait_segments, carrying_rate=options.carrying_rate,
+                                    service_usd_per_load_hour=options.service_usd_per_load_hour)
         solver = choose_solver(arrays, weights, options.solver, warm_start=self.warm_start)
         solution = self._run(arrays, weights, solver)
         total_s = time.perf_counter() - start
@@ -190,26 +196,35 @@ def assemble_result(network: Network, solution: Solution, weights: Weights, *, o
     if not solution.status.has_solution:
         return LeadTimeResult.with_frames(
             NoTables(), status=solution.status, objective=None, avg_lead_time_h=None, served_loads_per_day=0.0,
-            unmet_loads_per_day=float(arrays.demand_loads.sum()), total_load_hours_per_day=0.0,
+            unmet_loads_per_day=float(arrays.demand_loads[arrays.freight[arrays.demand_commodity]].sum()),
+            total_load_hours_per_day=0.0,
             total_cost_usd_per_day=0.0, **common)
-    hours = link_hours(arrays)
-    supply_hours = arrays.dwell_h[arrays.supply_node]
-    load_hours = float((solution.flow @ hours).sum() + solution.production @ supply_hours
-                       + total_wait_load_hours(network, solution))
-    cost = float((solution.flow @ arrays.cost_usd).sum())
-    served = float(arrays.demand_loads.sum() - solution.unmet.sum())
+    freight, k = arrays.freight, arrays.n_commodities
+    supply_k = np.bincount(arrays.supply_commodity, solution.production * arrays.dwell_h[arrays.supply_node],
+                           minlength=k)
+    hours_k = solution.flow @ link_hours(arrays) + supply_k + wait_load_hours_by_commodity(network, solution)
+    unmet_k = np.bincount(arrays.demand_commodity, solution.unmet, minlength=k)
+    demand_k = np.bincount(arrays.demand_commodity, arrays.demand_loads, minlength=k)
+    cost_k = solution.flow @ arrays.cost_usd
+    load_hours = float(hours_k[freight].sum())
+    served = float(demand_k[freight].sum() - unmet_k[freight].sum())
     segments = fill_segments(solution.queue_volume, weights.segment_width)
-    objective_value = float((solution.flow @ weights.link).sum() + solution.production @ weights.supply
+    objective_value = float((solution.flow * weights.flow_weights(k)).sum() + solution.production @ weights.supply
                             + weights.penalty * solution.unmet.sum() + (segments * weights.segment_cost).sum())
+    if weights.value_of_time is not None:  # as_operated: report the generalised cost in USD, not its potential
+        vot = weights.value_of_time
+        objective_value = float(cost_k.sum() + vot @ hours_k + (weights.penalty * vot) @ unmet_k)
     return LeadTimeResult.with_frames(
         SolvedTables(network, solution),
         status=solution.status,
         objective=objective_value,
         avg_lead_time_h=load_hours / served if served > 1e-9 else None,
         served_loads_per_day=served,
-        unmet_loads_per_day=float(solution.unmet.sum()),
+        unmet_loads_per_day=float(unmet_k[freight].sum()),
         total_load_hours_per_day=load_hours,
-        total_cost_usd_per_day=cost,
+        total_cost_usd_per_day=float(cost_k[freight].sum()),
+        background_unmet_loads_per_day=float(unmet_k[~freight].sum()),
+        all_load_hours_per_day=float(hours_k.sum()),
         **common,
     )
 

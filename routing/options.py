@@ -17,6 +17,12 @@ DEFAULT_USD_PER_LOAD_HOUR = 5.0
 """Value of one load-hour in the ``blend`` objective (USD)."""
 DEFAULT_WAIT_SEGMENTS = 8
 """Linear pieces of each queued crossing's convex wait curve."""
+DEFAULT_CARRYING_RATE = 0.25
+"""Annual inventory carrying rate of the ``as_operated`` value of time (the ``compare`` default)."""
+DEFAULT_SERVICE_USD_PER_LOAD_HOUR = 20.0
+"""Service premium of the ``as_operated`` value of time, USD per load-hour on top of carrying
+(calibrated on the built-in network: see networks/data/mx_us/README.md "As operated")."""
+HOURS_PER_YEAR = 8760.0
 MAX_WAIT_SEGMENTS = 256
 """More pieces than this change no reported number by more than 0.01 % (their error falls as 1/n^2)
 and only make the LP larger; the bound keeps a typo from exhausting memory."""
@@ -38,6 +44,7 @@ class Objective(StrEnum):
     LEAD_TIME = "lead_time"  # load-hours per day
     COST = "cost"  # USD per day
     BLEND = "blend"  # USD per day + usd_per_load_hour x load-hours per day
+    AS_OPERATED = "as_operated"  # each load's own generalised cost: USD + its value of time x hours (equilibrium)
 
 
 class Solver(StrEnum):
@@ -69,6 +76,8 @@ class SolveOptions:
     time_limit_s: float | None = None
     usd_per_load_hour: float = DEFAULT_USD_PER_LOAD_HOUR
     wait_segments: int = DEFAULT_WAIT_SEGMENTS
+    carrying_rate: float = DEFAULT_CARRYING_RATE
+    service_usd_per_load_hour: float = DEFAULT_SERVICE_USD_PER_LOAD_HOUR
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "objective", Objective(self.objective))
@@ -77,6 +86,9 @@ class SolveOptions:
             raise ValueError(f"time_limit_s must be a positive number of seconds, got {self.time_limit_s!r}")
         if not (self.usd_per_load_hour >= 0 and math.isfinite(self.usd_per_load_hour)):
             raise ValueError(f"usd_per_load_hour must be >= 0, got {self.usd_per_load_hour!r}")
+        for name in ("carrying_rate", "service_usd_per_load_hour"):
+            if not (getattr(self, name) >= 0 and math.isfinite(getattr(self, name))):
+                raise ValueError(f"{name} must be >= 0, got {getattr(self, name)!r}")
         if not (isinstance(self.wait_segments, int) and 1 <= self.wait_segments <= MAX_WAIT_SEGMENTS):
             raise ValueError(f"wait_segments must be a whole number from 1 to {MAX_WAIT_SEGMENTS}, "
                              f"got {self.wait_segments!r}")

@@ -72,6 +72,29 @@ COMMODITIES = (
     ("medical_devices", "Medical devices", 300_000, 0.03, 0.20),
 )
 
+# --- background: the NB traffic at the crossings that the network does not model as demand (issue 12) ---
+BACKGROUND = "background"  # commodity id (networks.schema.BACKGROUND_COMMODITY)
+US_IMPORTS_FROM_MX_USD = 506e9  # headline_figures.md "US imports from Mexico, 2024"
+TRUCK_VALUE_SHARE = 0.725  # headline_figures.md mode split of US-Mexico freight value: truck 72.5 %
+BACKGROUND_FAST_ELIGIBLE = True  # est.: today's background uses FAST lanes in the same 0.30 share as the volume
+US_PORT_INBOUND_TEU_2024 = {  # inbound loaded TEU 2024 at the model's US seaports (all origins)
+    "Los_Angeles_Long_Beach": (10_086_232, "PMSA 2024 YTD inbound loaded (San Pedro Bay total)"),
+    "Oakland": (964_240, "PMSA 2024 YTD inbound loaded"),
+    "Seattle_Tacoma": (1_289_198, "PMSA 2024 YTD inbound loaded (NWSA)"),
+    "Savannah": (2_814_410, "est.: PMSA monthly inbound loaded, Georgia, Jul/Sep/Oct/Nov/Dec-2024 mean x 12"),
+    "Houston": (1_885_394, "est.: PMSA monthly inbound loaded, Houston, Jul/Sep/Oct/Nov/Dec-2024 mean x 12"),
+}
+US_PORT_TEU_SOURCE = ("https://pmsaship.com/maritime-insights-blog/dec2024teusfinal ; "
+                      "https://pmsaship.com/maritime-insights-blog/july2024teusfinal (and sep/oct/nov 2024 pages); "
+                      "all origins, not Asia alone: East and Gulf shares of Asian imports are lower (est.)")
+CALIBRATION_BANDS = {  # issue 12: what the as-operated base case must reproduce
+    "truck_tvd_max": 0.15, "laredo_truck_share": (0.33, 0.47), "rail_share": (0.05, 0.13),
+    "eagle_pass_rail_rank_max": 2, "gateway_tvd_max": 0.15,
+}
+OBSERVED_COLUMNS = ("measure", "id", "value", "unit", "source")
+BORDER_ROAD_BASIS = ("est.: the road between neighbouring border cities on the same side (MX 2 / US border highways); "
+                     "lets traffic divert to another crossing when one closes")
+
 # --- Mexican plants: share of Mexico's modelled capacity and sector mix (read from corridors.csv) -----
 PLANT_WEIGHT = {  # relative weight; normalised. Figures quoted from corridors.csv fdi_or_output_figure
     "MX_MTY": 12.0,  # NL: IMMEX employment 11.6%, establishments 13.0-13.6%
@@ -204,7 +227,7 @@ RAIL_OPEN_H_PER_DAY = 24.0  # "24/7 rail operations" (ports_of_entry.csv commerc
 # the Ferromex 14 trains/week plan (RL_ZLO_GDL). The bridge itself is the crossing node's limit.
 RAIL_LINK_CAPACITY_BASIS = {
     "RL_MTY_NLD": "RAIL_LRD", "RL_SAL_NLD": "RAIL_LRD", "RL_SLP_NLD": "RAIL_LRD",  # CPKC NE line into Laredo
-    "RL_TRC_PNE": "RAIL_EGP", "RL_MTY_PNE": "RAIL_EGP",  # Ferromex via Monclova ("see Eagle Pass")
+    "RL_TRC_PNE": "RAIL_EGP", "RL_MTY_PNE": "RAIL_EGP", "RL_BAJ_PNE": "RAIL_EGP",  # Ferromex via Monclova
     "RL_CDMX_NLD": "celaya", "RL_BAJ_NLD": "celaya", "RL_LZC_CDMX": "celaya", "RL_LZC_NLD": "celaya",
     "RL_GDL_NOG": "single_track", "RL_CUU_CJS": "single_track", "RL_MTY_MAT": "single_track",
     "RL_ZLO_GDL": "manzanillo",
@@ -1085,6 +1108,84 @@ def commodity_rows() -> list[Row]:
     return out
 
 
+def background_commodity_row(ref: Reference) -> Row:
+    """The ``background`` commodity: empties and the goods the model does not route as demand.
+
+    Its value per load is the loaded share of the background x the average loaded NB truck (US
+    imports from Mexico x truck share of value / loaded NB trucks); empties are worth nothing.
+    """
+    empty = 1 - LOADED_SHARE_NB_TRUCKS
+    other = LOADED_SHARE_NB_TRUCKS * (1 - MODELLED_SHARE_OF_LOADED)
+    per_truck = US_IMPORTS_FROM_MX_USD * TRUCK_VALUE_SHARE / (ref.nb_trucks_per_day() * DAYS_PER_YEAR
+                                                               * LOADED_SHARE_NB_TRUCKS)
+    value = round(per_truck * other / (empty + other), -3)
+    return {"id": BACKGROUND, "name": "Background NB traffic (empties and goods not modelled as demand)",
+            "value_usd_per_load": value, "power_mwh_per_load": 0.0, "water_m3_per_load": 0.0,
+            "fast_eligible": "true" if BACKGROUND_FAST_ELIGIBLE else "false",
+            "source": (f"derived: value = loaded share of the background {other:.2f}/{empty + other:.2f} x average "
+                       f"loaded NB truck US${per_truck:,.0f} (US imports from Mexico US${US_IMPORTS_FROM_MX_USD / 1e9:g} B "
+                       f"x truck {TRUCK_VALUE_SHARE:g} of value / loaded NB trucks 2024; headline_figures.md); "
+                       "no power or water (made outside the modelled plants); FAST-eligible like today's 0.30 "
+                       "share of the lanes (est.)")}
+
+
+def background_rows(ref: Reference, crossings: list[Row]) -> tuple[list[Row], list[Row]]:
+    """Supply of the ``background`` commodity at each crossing's MX-side hub and demand at its US-side
+    hub, from the crossings' 2024 NB traffic that is not modelled freight (grown like the parks).
+    Rail background starts at the MX rail yard and ends at the US truck hub the US rail yard drays to,
+    so a closed rail crossing's traffic can move to another bridge or to trucks (:func:`border_road_links`).
+
+    A hub sums the background of its crossings. Routed as flow, it diverts to the crossings it can
+    reach when one closes, or shows up as unmet demand.
+    """
+    ends = {poe: hubs for poe, hubs in TRUCK_CROSSING_HUBS.items()}
+    ends |= {poe: (mx_yard, us_hub) for poe, mx_yard, _, _, _, _, us_hub in RAIL_YARDS}  # rail: yard to truck hub
+    lpt, growth = ref.loads_per_train(), ref.nearshoring_headroom()
+    supply: dict[str, list] = {}
+    demand: dict[str, list] = {}
+    for poe in dict.fromkeys(row["node"] for row in crossings):
+        r = ref.poes[poe]
+        amount = truck_background(r, growth) if r["mode"] == "truck" else rail_background(r, lpt, growth)
+        mx, us = ends[poe]
+        for table, hub in ((supply, mx), (demand, us)):
+            table.setdefault(hub, [0.0, []])
+            table[hub][0] += amount
+            table[hub][1].append(f"{poe} {amount:.1f}")
+    how = (f"derived: 2024 NB traffic that is not modelled freight (truck: nb_trucks_2024/365 x (1 - "
+           f"{LOADED_SHARE_NB_TRUCKS:g} x {MODELLED_SHARE_OF_LOADED:g}); rail: NB trains x loads/train - "
+           f"{MODELLED_SHARE_OF_LOADED:g} x loaded boxes) x growth {growth:.3f}, summed over the hub's crossings")
+    src = next(iter(ref.poes.values()))["source"]
+    # written to 0.1 load/day: supply rounded up and demand down, so the rounding leaves nothing unmet
+    supply_rows_ = [{"node": hub, "commodity": BACKGROUND, "capacity_loads_per_day": math.ceil(total * 10) / 10,
+                     "source": f"{how}: {', '.join(parts)}; {src}"} for hub, (total, parts) in supply.items()]
+    demand_rows_ = [{"node": hub, "commodity": BACKGROUND, "loads_per_day": math.floor(total * 10) / 10,
+                     "source": f"{how}: {', '.join(parts)}; {src}"} for hub, (total, parts) in demand.items()]
+    return supply_rows_, demand_rows_
+
+
+def border_road_links(nodes: dict[str, Row], circuity: float) -> list[Row]:
+    """Truck links, both ways, between neighbouring border-city hubs on each side (ordered by longitude),
+    and a transload drayage from each MX border rail yard to the city's truck yard."""
+    out = []
+    for hubs, factor, kmh, usd, side in (
+            ([h for h, *_ in MX_TRUCK_HUBS], circuity, MX_TRUCK_KMH, MX_TRUCK_USD_PER_KM, "MX"),
+            ([h for h, *_ in US_TRUCK_HUBS], US_ROAD_CIRCUITY, US_TRUCK_KMH, US_TRUCK_USD_PER_KM, "US")):
+        ordered = sorted(hubs, key=lambda h: nodes[h]["lon"])
+        for a, b in zip(ordered, ordered[1:]):
+            km = max(MIN_TRUCK_KM, node_km(nodes[a], nodes[b]) * factor)
+            for frm, to in ((a, b), (b, a)):
+                out.append(link(f"{frm}-{to}", frm, to, "truck", truck_hours(km, kmh), km * usd, km,
+                                f"derived: great-circle x {factor:.3f}; {hos_text(kmh)}; US${usd:g}/km (est.); "
+                                f"{side} side; {BORDER_ROAD_BASIS}"))
+    for _, mx_yard, *_ in RAIL_YARDS:
+        hub = mx_yard.removesuffix("_RAIL")
+        km, hours, usd = drayage(max(MIN_DRAYAGE_KM, node_km(nodes[mx_yard], nodes[hub]) * circuity))
+        out.append(link(f"{mx_yard}-{hub}", mx_yard, hub, "drayage", hours, usd, km,
+                        "derived: rail-to-truck transload at the MX border rail yard, drayage to the truck yard "
+                        f"(est., as on the US side); great-circle x {circuity:.3f}"))
+    return out
+
+
 def supply_rows(ref: Reference) -> list[Row]:
     """Plant capacity per commodity = Mexico's total x plant weight x sector mix; Asia = large."""
     total, weight_sum = ref.mx_supply_total(), sum(PLANT_WEIGHT.values())
@@ -1227,6 +1328,7 @@ def mexico_rail_links(ref: Reference, coords: dict[str, tuple[float, float]]) ->
     slp_km = net_slp * mx_kmh
     derived = {id_: rail_link_capacity(ref, id_, frm, "HUB_MX_NLD_RAIL") for id_, frm in
                (("RL_SLP_NLD", "RT_SLP"), ("RL_SAL_NLD", "RT_SAL"), ("RL_BAJ_NLD", "RT_BAJ"))}
+    derived["RL_BAJ_PNE"] = rail_link_capacity(ref, "RL_BAJ_PNE", "RT_BAJ", "HUB_MX_PNE_RAIL")
     out.append(link("RL_SLP_NLD", "RT_SLP", "HUB_MX_NLD_RAIL", "rail", net_slp, slp_km * RAIL_USD_PER_KM, slp_km,
                     f"derived: 'SLP->Laredo ~36' (CPKC MMX, rail_links.csv RL_CDMX_NLD) minus {border:g} h border; "
                     f"km = great-circle SLP-Saltillo-Monterrey-NLD x {RAIL_CIRCUITY:g}; {derived['RL_SLP_NLD'][1]}; "
@@ -1242,6 +1344,16 @@ def mexico_rail_links(ref: Reference, coords: dict[str, tuple[float, float]]) ->
                     (slp_km + baj_extra) * RAIL_USD_PER_KM, slp_km + baj_extra,
                     f"derived: RL_SLP_NLD + Bajio-SLP great-circle x {RAIL_CIRCUITY:g} at {mx_kmh:.1f} km/h "
                     f"(via Celaya); {derived['RL_BAJ_NLD'][1]}; {mmx}", capacity=derived["RL_BAJ_NLD"][0]))
+    eagle = ref.rail_links["RL_MTY_PNE"]
+    to_mty = ref.rail_km(coords["RT_BAJ"], coords["RT_MTY"])
+    pne_km = num(eagle["approx_rail_km_est"]) + to_mty
+    out.append(link("RL_BAJ_PNE", "RT_BAJ", "HUB_MX_PNE_RAIL", "rail", hours_of["RL_MTY_PNE"] + to_mty / mx_kmh,
+                    pne_km * RAIL_USD_PER_KM, pne_km,
+                    f"derived: RL_MTY_PNE + Bajio-Monterrey great-circle x {RAIL_CIRCUITY:g} at {mx_kmh:.1f} km/h: "
+                    f"the Ferromex line to Eagle Pass starts at 'Monterrey (Ferromex terminal) / Silao' and "
+                    f"'competes with CPKC via Laredo for Monterrey/Bajio-Midwest intermodal' (rail_links.csv "
+                    f"RL_MTY_PNE; UP-Ferromex 'Eagle Premium'); {derived['RL_BAJ_PNE'][1]}; {eagle['source']}",
+                    capacity=derived["RL_BAJ_PNE"][0]))
     return out
 
 
@@ -1617,13 +1729,79 @@ def build(ref: Reference) -> dict[str, list[Row]]:
     rail_starts |= {mx: by_id[mx] for _, mx, *_ in RAIL_YARDS}
     links = (mexico_truck_links(plants, by_id, circuity) + plant_rail_drayage(plants, rail_starts, circuity)
              + mexico_rail_links(ref, coords) + crossing_links(ref, by_id) + us_truck_links(ref, by_id)
-             + us_rail_links(ref, by_id, coords) + ocean_links(ref))
+             + us_rail_links(ref, by_id, coords) + ocean_links(ref) + border_road_links(by_id, circuity))
     add_variability(ref, nodes, links)
-    return {"nodes": nodes, "links": links, "commodities": commodities, "supply": supply, "demand": demand_rows(ref),
-            "crossings": crossing_rows(ref, by_id), "tariffs": tariff_rows()}
+    crossings = crossing_rows(ref, by_id)
+    background_supply, background_demand = background_rows(ref, crossings)
+    route_background(crossings, by_id)
+    return {"nodes": nodes, "links": links,
+            "commodities": commodities + [background_commodity_row(ref)],
+            "supply": supply + background_supply, "demand": demand_rows(ref) + background_demand,
+            "crossings": crossings, "tariffs": tariff_rows(), "observed": observed_rows(ref)}
+
+
+def observed_rows(ref: Reference) -> list[Row]:
+    """observed.csv: the 2024 figures the as-operated base case is checked against (``nearshore calibrate``).
+
+    Per crossing the NB trucks (truck POEs) or loaded NB rail boxes (rail crossings) per day and the
+    background that is not modelled freight; the rail share of loaded units; per US seaport the
+    inbound loaded TEU; and the bands of issue 12.
+    """
+    out = []
+    lpt, growth = ref.loads_per_train(), ref.nearshoring_headroom()
+    for r in ref.poes.values():
+        if r["mode"] == "truck":
+            out.append({"measure": "nb_trucks_per_day", "id": r["poe_id"],
+                        "value": num(r["nb_trucks_2024"]) / DAYS_PER_YEAR, "unit": "trucks/day",
+                        "source": f"nb_trucks_2024 / 365; {r['source']}"})
+            background = truck_background(r, growth)
+        else:
+            boxes = num(r["nb_rail_containers_loaded_2024"]) or 0
+            out.append({"measure": "nb_loaded_rail_boxes_per_day", "id": r["poe_id"], "value": boxes / DAYS_PER_YEAR,
+                        "unit": "boxes/day", "source": f"nb_rail_containers_loaded_2024 / 365; {r['source']}"})
+            background = rail_background(r, lpt, growth)
+        out.append({"measure": "background_loads_per_day", "id": r["poe_id"], "value": background, "unit": "loads/day",
+                    "source": "derived: 2024 NB traffic that is not modelled freight x growth (see supply.csv "
+                              "background rows)"})
+    trucks = ref.nb_trucks_per_day() * DAYS_PER_YEAR
+    boxes = sum(num(r["nb_rail_containers_loaded_2024"]) or 0 for r in ref.rail_poes())
+    loaded = trucks * LOADED_SHARE_NB_TRUCKS
+    out.append({"measure": "rail_share_of_loaded_units", "id": "border", "value": boxes / (boxes + loaded),
+                "unit": "share", "source": (f"derived: {boxes:,.0f} loaded NB rail boxes / (boxes + {trucks:,.0f} NB "
+                                            f"trucks x {LOADED_SHARE_NB_TRUCKS:g} loaded); headline_figures.md (BTS)")})
+    out.append({"measure": "rail_share_of_all_units", "id": "border", "value": boxes / (boxes + trucks),
+                "unit": "share", "source": "derived: loaded NB rail boxes / (boxes + NB trucks); headline_figures.md"})
+    for port, (teu, how) in US_PORT_INBOUND_TEU_2024.items():
+        out.append({"measure": "inbound_loaded_teu", "id": port, "value": float(teu), "unit": "TEU/year",
+                    "source": f"{how}; {US_PORT_TEU_SOURCE}"})
+    for key, value in CALIBRATION_BANDS.items():
+        lo, hi = value if isinstance(value, tuple) else (None, value)
+        for bound, number in (("min", lo), ("max", hi)):
+            if number is not None:
+                name = key.removesuffix("_max").removesuffix("_min")
+                out.append({"measure": f"band_{bound}", "id": name, "value": float(number), "unit": "",
+                            "source": "issue 12 (Today's border, reproduced)"})
+    return out
+
+
+def route_background(crossings: list[Row], by_id: dict[str, Row]) -> None:
+    """The background becomes routed flow (:func:`background_rows`): each queued crossing's node
+    throughput grows by its background (the lanes carry all traffic up to RHO_MAX), and the
+    crossings.csv ``background_loads_per_day`` that would queue without being routed is 0."""
+    for row in crossings:
+        background = row.pop("background_loads_per_day")
+        row["background_loads_per_day"] = 0.0
+        node_row = by_id[row["node"]]
+        node_row["throughput_loads_per_day"] = round(node_row["throughput_loads_per_day"], 1) + background
+        row["source"] = row["source"].replace("background = ", "background (routed as the background commodity, "
+                                                                 "not a fixed load here) = ", 1)
+    for node_id in dict.fromkeys(r["node"] for r in crossings):
+        by_id[node_id]["source"] = ("all NB traffic: modelled freight + the routed background; "
+                                    + by_id[node_id]["source"])
 
 
 DECIMALS = {  # rounding per column (everything else: 2 decimals)
+    "value": 4,
     "lat": 4, "lon": 4, "throughput_loads_per_day": 1, "dwell_h": 2, "power_mw": 1, "water_m3_per_day": 0,
     "transit_h": 2, "capacity_loads_per_day": 1, "cost_usd_per_load": 0, "distance_km": 1,
     "value_usd_per_load": 0, "power_mwh_per_load": 2, "water_m3_per_load": 1, "loads_per_day": 1,
@@ -1635,7 +1813,7 @@ DECIMALS = {  # rounding per column (everything else: 2 decimals)
 
 TABLES = (("nodes", NODE_COLUMNS), ("links", LINK_COLUMNS), ("commodities", COMMODITY_COLUMNS),
           ("supply", SUPPLY_COLUMNS), ("demand", DEMAND_COLUMNS), ("crossings", CROSSING_COLUMNS),
-          ("tariffs", TARIFF_COLUMNS))
+          ("tariffs", TARIFF_COLUMNS), ("observed", OBSERVED_COLUMNS))
 CHECK_SHOW_ROWS = 3  # differing rows shown per file by --check
 
 

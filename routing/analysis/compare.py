@@ -26,8 +26,10 @@ from statistics import NormalDist
 import polars as pl
 
 from networks import InputError, Network, NodeKind, Problem
+from networks.schema import BACKGROUND_COMMODITY
 from routing.analysis.leadtime import DEFAULT_SAMPLES, sample_lead_times
 from routing.model import LeadTimeModel
+from routing.options import Objective
 from routing.results.schemas import WATERFALL
 
 SOURCINGS = ("asia", "mexico")
@@ -70,6 +72,7 @@ def compare_sourcing(
     samples: int = DEFAULT_SAMPLES,
     seed: int = 0,
     cdf_points: int = 0,
+    objective: Objective = Objective.AS_OPERATED,
 ) -> pl.DataFrame:
     """Lead time, inventory and landed cost of each market's demand sourced from Asia and from Mexico.
 
@@ -90,6 +93,9 @@ def compare_sourcing(
         Monte Carlo samples per row and the seed; same inputs and seed give the same numbers.
     cdf_points
         If > 0, add ``cdf_days``: lead-time quantiles at that many evenly spaced levels (for plots).
+    objective
+        How each side's loads are routed: ``as_operated`` (the default: as shippers route today,
+        calibrated) or ``lead_time`` (the fastest routing, a bound).
 
     Returns
     -------
@@ -111,7 +117,7 @@ def compare_sourcing(
     """
     _check_options(network, service_level, annual_carrying_rate, samples)
     choice = choose_sourcing(network, markets=markets, commodities=commodities, asia=asia, mexico=mexico)
-    lanes, outcomes = solve_sourcing(network, choice)
+    lanes, outcomes = solve_sourcing(network, choice, objective=objective)
     keys = ["sourcing", "market", "commodity"]
     spread = sample_lead_times(network, lanes, samples=samples, seed=seed, by=keys, cdf_points=cdf_points)
     rows = outcomes.join(_main_lanes(network, lanes), on=keys, how="left").join(
@@ -184,7 +190,8 @@ def _pick(network: Network, given: list[str] | None, known: list[str], field: st
     return sorted(set(given) & set(known))
 
 
-def solve_sourcing(network: Network, choice: SourcingChoice) -> tuple[pl.DataFrame, pl.DataFrame]:
+def solve_sourcing(network: Network, choice: SourcingChoice, *,
+                   objective: Objective = Objective.AS_OPERATED) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Solve every (sourcing, market) scenario on one model; return the lanes and, per market and
     commodity, the outcome (status, served and unmet loads).
 
@@ -192,17 +199,18 @@ def solve_sourcing(network: Network, choice: SourcingChoice) -> tuple[pl.DataFra
     crossings and links as they do in reality) and supply only at the side's suppliers. It keeps
     the network's structure and changes numbers only, so the model keeps its LP and warm-starts.
     """
-    model = LeadTimeModel(network)
+    model = LeadTimeModel(network, objective=objective)
     lanes, outcomes = [], []
     by_market: dict[str, list[tuple[str, float]]] = {}
     for market, commodity, loads in choice.pairs:
         by_market.setdefault(market, []).append((commodity, loads))
     for sourcing in SOURCINGS:
-        allowed = pl.col("node").is_in(list(choice.suppliers[sourcing]))
+        background = pl.col("commodity") == BACKGROUND_COMMODITY  # today's other traffic keeps crossing
+        allowed = pl.col("node").is_in(list(choice.suppliers[sourcing])) | background
         supply = network.supply.with_columns(
             capacity_loads_per_day=pl.when(allowed).then(pl.col("capacity_loads_per_day")).otherwise(0.0))
         for market, wanted in by_market.items():
-            only = (pl.col("node") == market) & pl.col("commodity").is_in([c for c, _ in wanted])
+            only = (pl.col("node") == market) & pl.col("commodity").is_in([c for c, _ in wanted]) | background
             demand = network.demand.with_columns(loads_per_day=pl.when(only).then(pl.col("loads_per_day"))
                                                  .otherwise(0.0))
             result = model.solve(network.replace(supply=supply, demand=demand))  # checks the changed columns only

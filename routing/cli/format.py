@@ -5,6 +5,7 @@ from __future__ import annotations
 import polars as pl
 
 from networks import Network
+from networks.schema import BACKGROUND_COMMODITY
 from routing.results.result import LeadTimeResult
 
 TOP_BOTTLENECKS = 10
@@ -22,8 +23,10 @@ def _table_config() -> pl.Config:
                      float_precision=2)
 
 
-def format_solve(network: Network, result: LeadTimeResult) -> str:
-    """The `nearshore solve` table: headline numbers, lanes grouped by market, bottlenecks, unmet."""
+def format_solve(network: Network, result: LeadTimeResult, *, headline: str | None = None) -> str:
+    """The `nearshore solve` table: headline numbers, lanes grouped by market, bottlenecks, unmet.
+
+    The routed ``background`` traffic is left out of the lanes (``nearshore crossings`` shows it)."""
     avg = result.avg_lead_time_h
     lines = [
         f"{network!r}",
@@ -32,11 +35,15 @@ def format_solve(network: Network, result: LeadTimeResult) -> str:
         f"served {result.served_loads_per_day:,.1f} loads/day · unmet {result.unmet_loads_per_day:,.1f} · "
         + (f"average lead time {avg:.1f} h ({avg / 24:.2f} days)" if avg is not None else "nothing served")
         + f" · freight USD {result.total_cost_usd_per_day:,.0f}/day",
+        *([headline] if headline else []),
+        *([f"background traffic unmet {result.background_unmet_loads_per_day:,.1f} loads/day"]
+          if result.background_unmet_loads_per_day > 1e-6 else []),
         "",
         "Lanes by market",
     ]
     names = dict(network.nodes.select("id", "name").iter_rows())
-    for (market,), lanes in result.lanes.group_by("market", maintain_order=True):
+    freight = result.lanes.filter(pl.col("commodity") != BACKGROUND_COMMODITY)
+    for (market,), lanes in freight.group_by("market", maintain_order=True):
         loads = lanes["loads_per_day"].sum()
         mean = (lanes["loads_per_day"] * lanes["lead_time_h"]).sum() / loads
         lines.append(f"  {market} {names[market]}: {loads:,.1f} loads/day, average {mean:.1f} h")

@@ -18,6 +18,29 @@ def load_network(network_dir: Path | None) -> Network:
     return read_network(network_dir)
 
 
+def load_scenario_network(network_dir: Path | None, scenario_file: Path | None) -> Network:
+    """The network, with the changes of one scenario file applied (bad files and changes raise InputError).
+
+    The scenario's own ``network`` is used unless ``--network`` names one."""
+    from networks import InputError, Problem, read_network
+    from routing.scenarios import BUILTIN, apply_changes, check_changes, load_scenario
+
+    if scenario_file is None:
+        return load_network(network_dir)
+    scenarios = load_scenario(scenario_file)
+    if len(scenarios) != 1:
+        raise InputError([Problem(str(scenario_file), f"a sweep gives {len(scenarios)} scenarios; run it with "
+                                  "`nearshore batch`", field="sweep")])
+    scenario = scenarios[0]
+    folder = network_dir if network_dir is not None else None if scenario.network == BUILTIN else Path(
+        scenario.network)
+    network = read_network(folder)
+    problems = check_changes(network, scenario.changes, source=str(scenario_file))
+    if problems:
+        raise InputError(problems)
+    return apply_changes(network, scenario.changes, source=str(scenario_file))
+
+
 def emit(text: str, output: Path | None) -> None:
     """Print ``text``, or write it to ``output`` (one line on stderr says where)."""
     if output is None:

@@ -22,6 +22,7 @@ from routing.cli.exits import EPILOG, EXIT_BAD_INPUT, EXIT_NO_SOLUTION, EXIT_OK,
 COMMANDS = {
     "solve": "routing.cli.solve:solve",
     "crossings": "routing.cli.solve:crossings",
+    "calibrate": "routing.cli.calibrate:calibrate",
     "validate": "routing.cli.network:validate",
     "network": "routing.cli.network:network_command",
     "compare": "routing.cli.compare:compare",
@@ -142,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _problem_lines(error: Any) -> list[str]:
     head = [error.source] if error.source and not error.problems else []
-    prefix = f"{error.source}/" if error.source and Path(error.source).is_dir() else ""
+    prefix = f"{error.source}/" if error.source and os.path.isdir(error.source) else ""  # never raises
     return head + [f"{prefix}{p}" for p in error.problems]
 
 

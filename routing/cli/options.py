@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import click
 
 from routing.options import DEFAULT_USD_PER_LOAD_HOUR, DEFAULT_WAIT_SEGMENTS, MAX_WAIT_SEGMENTS, Objective, Solver
+
+
+def _not_nan(ctx: click.Context, param: click.Parameter, value: float | None) -> float | None:
+    """Reject ``nan``, which passes click's ``FloatRange`` (every comparison with it is false)."""
+    if value is not None and math.isnan(value):
+        raise click.BadParameter("nan is not a number")
+    return value
+
 
 network_option = click.option(
     "--network", "network_dir", type=click.Path(path_type=Path), default=None,
@@ -22,14 +31,19 @@ wait_segments_option = click.option(
     show_default=True, help="Linear pieces of each crossing's wait curve (crossings.csv).")
 objective_option = click.option(
     "--objective", type=click.Choice([o.value for o in Objective]), default=Objective.LEAD_TIME.value,
-    show_default=True, help="Minimise load-hours, freight cost, or cost + --usd-per-load-hour x load-hours.")
+    show_default=True, help="Minimise load-hours, freight cost, cost + --usd-per-load-hour x load-hours, or "
+                            "route as operated today (each load's freight cost + value of time, calibrated).")
+scenario_option = click.option(
+    "--scenario", "scenario_file", type=click.Path(path_type=Path, dir_okay=False), default=None,
+    help="A scenario TOML whose changes are applied to the network before the solve (its [solver] table is "
+         "not used; a sweep file is refused).")
 solver_option = click.option(
     "--solver", type=click.Choice([s.value for s in Solver]), default=Solver.AUTO.value, show_default=True,
     help="auto: min-cost flow when exact, else GLOP for small LPs and HiGHS for large ones; "
          "lemon: LEMON min-cost flow (pip install 'nearshore[lemon]').")
 time_limit_option = click.option(
-    "--time-limit", "time_limit_s", type=click.FloatRange(min=0, min_open=True), default=None,
+    "--time-limit", "time_limit_s", type=click.FloatRange(min=0, min_open=True), default=None, callback=_not_nan,
     help="Stop the LP solver after this many seconds.")
 usd_per_load_hour_option = click.option(
-    "--usd-per-load-hour", type=click.FloatRange(min=0), default=DEFAULT_USD_PER_LOAD_HOUR, show_default=True,
-    help="Value of one load-hour in the blend objective.")
+    "--usd-per-load-hour", type=click.FloatRange(min=0, max=1e6), default=DEFAULT_USD_PER_LOAD_HOUR,
+    show_default=True, callback=_not_nan, help="Value of one load-hour in the blend objective (at most 1e6).")

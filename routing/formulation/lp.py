@@ -212,7 +212,7 @@ def with_bounds(lp: LinearProgram, arrays: NetworkArrays, weights: Weights) -> L
     n_vars = lp.n_flow + lp.n_supply + d + lp.n_assign + lp.n_segment
     return replace(
         lp,
-        c=np.concatenate([np.tile(weights.link, k), weights.supply, np.full(d, weights.penalty),
+        c=np.concatenate([weights.flow_weights(k).ravel(), weights.supply, np.full(d, weights.penalty),
                           np.zeros(lp.n_assign), weights.segment_cost.ravel()]),
         lb=np.zeros(n_vars),
         ub=np.concatenate([np.full(lp.n_flow, np.inf), arrays.supply_capacity, arrays.demand_loads,

@@ -29,8 +29,16 @@ def lane_waits(network: Network, solution: Solution) -> np.ndarray:
 
 
 def total_wait_load_hours(network: Network, solution: Solution) -> float:
-    """Load-hours per day the modelled loads spend waiting at queued crossings, on the smooth curves."""
+    """Load-hours per day the routed loads (freight and background) spend waiting at queued crossings,
+    on the smooth curves."""
     return float((solution.queue_volume * lane_waits(network, solution)).sum())
+
+
+def wait_load_hours_by_commodity(network: Network, solution: Solution) -> np.ndarray:
+    """Per commodity: load-hours per day waiting at queued crossings (all loads in a lane wait alike)."""
+    if len(network.arrays.queue) == 0 or solution.queue_assign.size == 0:
+        return np.zeros(network.arrays.n_commodities)
+    return solution.queue_assign @ lane_waits(network, solution)
 
 
 def wait_by_commodity_and_node(network: Network, solution: Solution) -> np.ndarray:
@@ -48,7 +56,9 @@ def wait_by_commodity_and_node(network: Network, solution: Solution) -> np.ndarr
 
 
 def crossings_frame(network: Network, solution: Solution) -> pl.DataFrame:
-    """One row per lane type of a queued crossing: volume, utilisation, mean and p95 wait, and the
+    """One row per lane type of a queued crossing: modelled freight (``loads_per_day``) and background
+    (the routed ``background`` commodity plus any fixed ``background_loads_per_day`` of crossings.csv),
+    utilisation, mean and p95 wait, and the
     load-hours per day that one more lane / one more open hour would save with flows held fixed
     (a lower bound: re-solving lets traffic move to the relieved crossing as well)."""
     q = network.arrays.queue
@@ -57,13 +67,15 @@ def crossings_frame(network: Network, solution: Solution) -> pl.DataFrame:
     volume = solution.queue_volume
     rho = utilisation(q, volume)
     waits = wait_h(rho, q.rho_ref, q.wait_typical_h)
+    routed_background = network.arrays.background @ solution.queue_assign if solution.queue_assign.size else 0.0
+    freight, background = volume - routed_background, q.background + routed_background
 
     lane = q.loads_per_lane_hour * q.open_h_per_day
     hour = q.lanes * q.loads_per_lane_hour
     return pl.DataFrame({
         "crossing": network.nodes["id"][q.node], "name": network.nodes["name"][q.node],
         "lane_type": [LANE_TYPES[t].value for t in q.lane_type],
-        "lanes": q.lanes, "loads_per_day": volume, "background_loads_per_day": q.background,
+        "lanes": q.lanes, "loads_per_day": freight, "background_loads_per_day": background,
         "capacity_loads_per_day": q.capacity, "utilisation": rho,
         "wait_h": waits, "wait_p95_h": wait_p95_h(waits, q.wait_typical_h, q.wait_p95_h),
         "value_of_lane_h": _saving(q.background + volume, q.capacity, lane, q.rho_ref, q.wait_typical_h),

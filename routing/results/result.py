@@ -24,8 +24,11 @@ class LeadTimeResult(BaseModel):
     """The outcome of :func:`routing.solve_lead_time`.
 
     ``objective`` is the minimised value (load-hours per day for ``lead_time``, USD per day for
-    ``cost``) including the penalty on unmet loads; ``avg_lead_time_h`` is the load-hours of the
-    served demand divided by the loads served. The frames (``lanes``, ``bottlenecks``, ``unmet``,
+    ``cost``; for ``as_operated`` the generalised cost in USD per day, freight USD + each load's
+    value of time x its hours) including the penalty on unmet loads; ``avg_lead_time_h`` is the
+    load-hours of the served modelled demand divided by the loads served (the routed ``background``
+    commodity is not in it, nor in the served, unmet, load-hour and cost totals: it has its own
+    ``background_unmet_loads_per_day``, and ``all_load_hours_per_day`` counts all traffic). The frames (``lanes``, ``bottlenecks``, ``unmet``,
     ``flows``, ``crossings``) are built on first use; they are empty when there is no solution.
     """
 
@@ -44,6 +47,8 @@ class LeadTimeResult(BaseModel):
     build_s: float
     solve_s: float
     detail: str = ""
+    background_unmet_loads_per_day: float = 0.0  # routed background traffic that found no crossing
+    all_load_hours_per_day: float = 0.0  # modelled freight and background traffic together
     _frames: ResultFrames = PrivateAttr()
 
     @classmethod

@@ -10,6 +10,7 @@ from typing import Any
 import polars as pl
 
 from networks import InputError, Network, NetworkError, Problem
+from networks.schema import BACKGROUND_COMMODITY
 from routing.scenarios.schema import (
     _SCHEMAS,
     AddLink,
@@ -135,6 +136,8 @@ def _mask(tables: dict[str, pl.DataFrame], table: str, change: Any) -> pl.Expr:
             if "commodity" in criteria:
                 _known(tables["commodities"]["id"], criteria["commodity"], "commodity", "commodity")
                 terms.append(pl.col("commodity").is_in(list(criteria["commodity"])))
+            elif table in ("supply", "demand"):  # the routed background is not demand or sourcing unless named
+                terms.append(pl.col("commodity") != BACKGROUND_COMMODITY)
             if "lane_type" in criteria:
                 terms.append(pl.col("lane_type").is_in([str(v) for v in criteria["lane_type"]]))
     mask = pl.all_horizontal(terms)
@@ -207,7 +210,9 @@ def _apply_set(tables: dict[str, pl.DataFrame], change: Set) -> dict[str, pl.Dat
 
 def _apply_restrict(tables: dict[str, pl.DataFrame], change: RestrictSourcing) -> dict[str, pl.DataFrame]:
     keep = _mask(tables, "supply", change)
-    affected = pl.col("commodity").is_in(list(change.commodity)) if change.commodity else pl.lit(True)
+    # the routed background traffic is not sourcing: it keeps its supply unless a commodity names it
+    affected = pl.col("commodity").is_in(list(change.commodity)) if change.commodity else (
+        pl.col("commodity") != BACKGROUND_COMMODITY)
     column = "capacity_loads_per_day"
     return _with(tables, "supply", column, pl.when(affected & ~keep).then(0.0).otherwise(pl.col(column)))
 

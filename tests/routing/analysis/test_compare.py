@@ -31,7 +31,8 @@ def small():
 
 @pytest.fixture(scope="module")
 def rows(small):
-    out = compare_sourcing(small, samples=N, seed=4, service_level=0.95, annual_carrying_rate=0.2)
+    out = compare_sourcing(small, samples=N, seed=4, service_level=0.95, annual_carrying_rate=0.2,
+                           objective="lead_time")  # worked out by hand for the fastest routes
     return {r["sourcing"]: r for r in out.iter_rows(named=True)}
 
 

@@ -14,7 +14,7 @@ from polars.testing import assert_frame_equal
 
 from routing.batch import SUMMARY_SCHEMA, TIMING_COLUMNS, run_batch, scenario_folder, top_bottleneck
 from routing.batch.executors import _Shares
-from routing.scenarios import Scenario, library_path, load_scenarios
+from routing.scenarios import Scenario, SolverOptions, library_path, load_scenarios
 
 NETWORK = Path(__file__).parents[2] / "data" / "two_routes"
 
@@ -198,28 +198,34 @@ def test_a_worker_that_keeps_dying_gives_up_its_share():
         "not run: its worker died 3 times in a row"] * 2
 
 
-def test_the_library_runs_on_the_builtin_network(tmp_path):
-    """Less capacity never lowers the optimum (load-hours plus the penalty on unmet loads), more
-    capacity never raises it."""
+def test_the_library_runs_on_the_builtin_network_as_operated(tmp_path):
+    """Every library scenario routes as operated (issue 12) against one as-operated base."""
     result = run_batch(load_scenarios([library_path()]), out_dir=tmp_path / "out", jobs=1)
-    assert result.all_optimal and result.summary.height == 18  # the rail scenarios get a blend-objective base
-    objective = dict(result.summary.select("scenario", "objective").iter_rows())
-    reference = dict(result.summary.select("scenario", "base_scenario").iter_rows())
-    assert reference["eagle_pass_rail_blockade"] == reference["laredo_second_rail_bridge"] == "base-blend"
-    assert reference["wtb_closed"] == "base"
-    base = objective["base"]
-    for tighter in ("wtb_closed", "nl_power_cut", "eagle_pass_rail_blockade", "cbp_staffing_cuts"):
-        assert objective[tighter] >= objective[reference[tighter]] * (1 - 1e-9), tighter
-    assert objective["eagle_pass_rail_blockade"] > objective["base-blend"]  # rail carries loads under blend
-    assert objective["laredo_second_rail_bridge"] < objective["base-blend"]
-    for power in ("0.7", "1"):
-        grid = [objective[f"laredo_power_sweep-laredo={f}-nl_power={power}"] for f in ("0.25", "0.5", "0.75", "1")]
-        assert all(a >= b * (1 - 1e-9) for a, b in itertools.pairwise(grid)), grid  # more throughput, never worse
-    assert objective["laredo_power_sweep-laredo=1-nl_power=1"] == pytest.approx(base, rel=1e-9)
+    assert result.all_optimal and result.summary.height == 17
+    assert set(result.summary["objective_kind"]) == {"as_operated"}
+    assert set(result.summary["base_scenario"]) == {"base"}
     unmet = dict(result.summary.select("scenario", "unmet_loads_per_day").iter_rows())
     assert unmet["mexico_only"] > 0  # Mexican plants alone cannot meet all demand
     reasons = pl.read_parquet(scenario_folder(tmp_path / "out", "mexico_only") / "unmet.parquet")["reason"]
     assert reasons.str.starts_with("capacity ran out").all()
+
+
+def test_the_library_at_the_lead_time_bound_is_monotone(tmp_path):
+    """At the lead-time optimum (the bound the as-operated runs are compared with) less capacity never
+    lowers the objective (load-hours plus the penalty on unmet loads), more capacity never raises it."""
+    bound = SolverOptions(objective="lead_time")
+    scenarios = [s.model_copy(update={"solver": bound}) for s in load_scenarios([library_path()])]
+    result = run_batch(scenarios, out_dir=tmp_path / "out", jobs=1)
+    assert result.all_optimal and result.summary.height == 17
+    objective = dict(result.summary.select("scenario", "objective").iter_rows())
+    base = objective["base"]
+    for tighter in ("wtb_closed", "nl_power_cut", "eagle_pass_rail_blockade", "cbp_staffing_cuts"):
+        assert objective[tighter] >= base * (1 - 1e-9), tighter
+    assert objective["laredo_second_rail_bridge"] <= base * (1 + 1e-9)
+    for power in ("0.7", "1"):
+        grid = [objective[f"laredo_power_sweep-laredo={f}-nl_power={power}"] for f in ("0.25", "0.5", "0.75", "1")]
+        assert all(a >= b * (1 - 1e-9) for a, b in itertools.pairwise(grid)), grid  # more throughput, never worse
+    assert objective["laredo_power_sweep-laredo=1-nl_power=1"] == pytest.approx(base, rel=1e-9)
 
 
 def test_top_bottleneck_ties_within_float_noise_are_broken_by_kind_and_id():
