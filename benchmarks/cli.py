@@ -30,8 +30,9 @@ out_option = click.option(
 @click.option("--peer", "peers", multiple=True, help="Only this solver, e.g. nearshore, raw-mcf (repeat for more).")
 @click.option("--no-batch", is_flag=True, help="Skip the batch-throughput runs.")
 @click.option("--no-cold-start", is_flag=True, help="Skip the cold-start runs of `nearshore solve`.")
+@click.option("--no-sampling", is_flag=True, help="Skip the lead-time Monte Carlo timing (100k samples, built-in lanes).")
 def bench(suite: str, out_dir: Path, instances: tuple[str, ...], peers: tuple[str, ...], no_batch: bool,
-          no_cold_start: bool) -> None:
+          no_cold_start: bool, no_sampling: bool) -> None:
     """Time nearshore's solve path side by side with raw OR-Tools min-cost flow, LEMON, networkx,
     GLOP and HiGHS on the same instances; check that all agree on the optimum; measure batch
     throughput and cold start; report the targets."""
@@ -40,7 +41,7 @@ def bench(suite: str, out_dir: Path, instances: tuple[str, ...], peers: tuple[st
 
     try:
         result = run_suite(suite, instances=list(instances) or None, peers=list(peers) or None,
-                           batch=not no_batch, cold_start=not no_cold_start,
+                           batch=not no_batch, cold_start=not no_cold_start, sampling=not no_sampling,
                            progress=lambda line: click.echo(f"bench: {line}", err=True))
     except ValueError as bad:
         raise click.BadParameter(str(bad)) from None

@@ -105,6 +105,7 @@ def run_suite(
     peers: list[str] | None = None,
     batch: bool = True,
     cold_start: bool = True,
+    sampling: bool = True,
     horizon: bool = True,
     progress: Callable[[str], None] | None = None,
 ) -> SuiteResult:
@@ -116,9 +117,10 @@ def run_suite(
         ``quick`` (under a minute) or ``full`` (up to 1e6 links; many minutes).
     instances, peers
         Only these instance and peer names (default: all of the suite).
-    batch, cold_start, horizon
-        Also measure batch throughput, the cold start of ``nearshore solve`` and the horizon family
-        (``nearshore disrupt``, :mod:`benchmarks.horizon`).
+    batch, cold_start, sampling, horizon
+        Also measure batch throughput, the cold start of ``nearshore solve``, the lead-time
+        Monte Carlo (100k samples of every built-in lane with clock and regimes) and the horizon
+        family (``nearshore disrupt``, :mod:`benchmarks.horizon`).
     progress
         Called with a short line before each measurement.
 
@@ -150,6 +152,8 @@ def run_suite(
     if cold_start:
         result.cold_start, record = _run_cold_start(suite, settings.cold_start_runs, say)
         result.records.append(record)
+    if sampling:
+        result.records.append(_run_sampling(suite, say))
     if horizon and instances is None:
         from benchmarks.horizon import run_horizons
 
@@ -375,6 +379,28 @@ def _run_cold_start(suite: str, runs: int, say: Callable[[str], None]) -> tuple[
     summary = {"command": list(cold.command), "seconds": list(cold.seconds), "median_s": cold.median_s,
                "imports_s": dict(cold.imports), "startup_s": startup, "startup_x_click": ratios}
     return summary, record
+
+
+def _run_sampling(suite: str, say: Callable[[str], None]) -> Record:
+    from benchmarks.sampling import SAMPLES, measure_sampling
+
+    runs = 5 if suite == "full" else 3
+    say(f"sampling: {runs} x {SAMPLES:,} samples of every built-in lane (clock and regimes on)")
+    record = Record(suite=suite, instance="builtin", family="sampling", links=0, nodes=0, commodities=0,
+                    solver="sample_lead_times")
+    try:
+        measured = measure_sampling(runs)
+        _fill_builtin_size(record)
+    except Exception as failure:  # noqa: BLE001 - reported in the record
+        record.error = f"{type(failure).__name__}: {failure}"
+        return record
+    record.median_s, record.min_s, record.max_s = measured["median_s"], min(measured["wall_s"]), max(measured["wall_s"])
+    record.runs = runs
+    record.extras |= {"lanes": measured["lanes"], "samples": measured["samples"],
+                      "median_cpu_s": measured["median_cpu_s"]}
+    record.note = (f"{measured['lanes']} lanes x {measured['samples']:,} samples, CPU {measured['median_cpu_s']:.2f} s "
+                   "(median)")
+    return record
 
 
 def _fill_builtin_size(record: Record) -> None:

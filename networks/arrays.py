@@ -60,7 +60,7 @@ class Indices:
 INDEX_COLUMNS: dict[str, tuple[str, ...]] = {
     "nodes": ("id", "kind"), "links": ("id", "from", "to", "mode"), "commodities": ("id",),
     "supply": ("node", "commodity"), "demand": ("node", "commodity"), "crossings": ("node", "lane_type"),
-    "tariffs": (),
+    "tariffs": (), "legs": (), "calendars": (), "regimes": (),
 }
 
 

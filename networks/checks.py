@@ -16,20 +16,25 @@ from typing import TYPE_CHECKING
 import numpy as np
 import polars as pl
 
+from networks.calendar import parse_weekly
 from networks.errors import Problem
 from networks.queues import RHO_MAX, RHO_MIN, lane_capacity
 from networks.read import LINE, float_column
 from networks.schema import (
     BACKGROUND_COMMODITY,
     BACKGROUND_KINDS,
+    CALENDARS,
     CROSSINGS,
     DEMAND,
     DEMAND_KINDS,
+    LEGS,
     LINKS,
     NODES,
+    REGIMES,
     SUPPLIER_KINDS,
     SUPPLY,
     TARIFFS,
+    CalendarKind,
     NodeKind,
 )
 
@@ -47,6 +52,9 @@ STRUCTURE: dict[str, tuple[str, ...]] = {
     "demand": ("node", "commodity", "loads_per_day"),
     "crossings": ("node",),
     "tariffs": ("country", "commodity"),
+    "legs": ("element", "commodity"),
+    "calendars": ("node",),
+    "regimes": ("domain",),
 }
 """The columns that the checks of references, roles and routes read (see ``check_network``)."""
 
@@ -63,7 +71,8 @@ def check_network(tables: Tables, *, values_of: Collection[str] | None = None) -
     if values_of is not None:
         return problems
     problems = (check_for_unknown_references(tables) + check_for_self_loops(tables)
-                + check_for_misplaced_roles(tables) + problems + check_for_unknown_tariff_references(tables))
+                + check_for_misplaced_roles(tables) + problems + check_for_unknown_tariff_references(tables)
+                + check_for_unknown_variability_references(tables))
     if not problems:
         problems += check_for_unreachable_markets(tables)
     return problems
@@ -361,8 +370,48 @@ def check_for_spread_too_wide(tables: Tables) -> list[Problem]:
     return problems
 
 
+def check_for_bad_variability(tables: Tables) -> list[Problem]:
+    """Leg events need ``p95_h >= typical_h``; calendars and crossings' ``weekly_hours`` must parse;
+    each regime state's transition probabilities add up to 1."""
+    problems = []
+    legs = tables["legs"]
+    if legs.height:
+        typical, p95 = float_column(legs, "typical_h"), float_column(legs, "p95_h")
+        problems += [Problem(LEGS.file, f"must be empty or >= typical_h ({t:g})", row=line, item=f"{e}/{k}",
+                             field="p95_h", got=v)
+                     for line, e, k, t, v in _rows(p95 < typical, legs[LINE], legs["element"], legs["part"],
+                                                    legs["typical_h"], legs["p95_h"])]
+        problems += [Problem(LEGS.file, f"must be at most {SPREAD_MAX:g} x typical_h ({SPREAD_MAX * t:g})", row=line,
+                             item=f"{e}/{k}", field="p95_h", got=v)
+                     for line, e, k, t, v in _rows(p95 > SPREAD_MAX * typical, legs[LINE], legs["element"],
+                                                    legs["part"], legs["typical_h"], legs["p95_h"])]
+    sources = [(tables["calendars"], CALENDARS.file, "weekly", "node")]
+    if "weekly_hours" in tables["crossings"].columns:
+        sources.append((tables["crossings"], CROSSINGS.file, "weekly_hours", "node"))
+    for frame, file, column, item in sources:
+        if frame.height == 0:
+            continue
+        kinds = frame["calendar"] if "calendar" in frame.columns else None
+        for i, (line, name, text) in enumerate(zip(frame[LINE], frame[item], frame[column], strict=True)):
+            if text is None:
+                continue
+            try:
+                parse_weekly(text, windows=kinds is None or kinds[i] == CalendarKind.OPEN)
+            except ValueError as exc:
+                problems.append(Problem(file, str(exc), row=line, item=name, field=column, got=text))
+    regimes = tables["regimes"]
+    if regimes.height:
+        total = sum(float_column(regimes, c) for c in ("to_normal", "to_peak", "to_disrupted"))
+        problems += [Problem(REGIMES.file, f"to_normal + to_peak + to_disrupted must be 1, they add up to {t:.6g}",
+                             row=line, item=f"{d}/{st}", field="to_disrupted", got=v)
+                     for line, d, st, t, v in _rows(np.abs(total - 1) > 1e-6, regimes[LINE], regimes["domain"],
+                                                     regimes["state"], pl.Series(total), regimes["to_disrupted"])]
+    return problems
+
+
 _VALUE_CHECKS = (  # each with the tables whose values it reads, in the order problems are reported
     (check_for_bad_crossings, {"crossings"}),
+    (check_for_bad_variability, {"legs", "calendars", "crossings", "regimes"}),
     (check_for_spread_below_typical, {"nodes", "links"}),
     (check_for_incomplete_delays, {"nodes", "links"}),
     (check_for_spread_without_typical, {"nodes", "links"}),
@@ -385,4 +434,34 @@ def check_for_unknown_tariff_references(tables: Tables) -> list[Problem]:
             for line, c, k, value in _rows(bad, tariffs[LINE], tariffs["country"], tariffs["commodity"],
                                            tariffs[column])
         ]
+    return problems
+
+
+def check_for_unknown_variability_references(tables: Tables) -> list[Problem]:
+    """Leg events name a node or link, calendars a node, ``shock_domain`` a domain of ``regimes.csv``
+    (which must list the normal state of each domain), and leg events' commodities exist."""
+    nodes, links = tables["nodes"], tables["links"]
+    problems = []
+    legs = tables["legs"]
+    if legs.height:
+        elements = pl.concat([nodes["id"], links["id"]]).unique()
+        bad = _unknown_mask(legs["element"], elements)
+        problems += [Problem(LEGS.file, "unknown node or link", row=line, item=f"{e}/{k}", field="element", got=e)
+                     for line, e, k in _rows(bad, legs[LINE], legs["element"], legs["part"])]
+        bad = _unknown_mask(legs["commodity"], tables["commodities"]["id"])
+        problems += [Problem(LEGS.file, "unknown commodity", row=line, item=f"{e}/{k}", field="commodity", got=c)
+                     for line, e, k, c in _rows(bad, legs[LINE], legs["element"], legs["part"], legs["commodity"])]
+    calendars = tables["calendars"]
+    if calendars.height:
+        problems += _unknown(calendars.rename({"node": "id"}).with_columns(node=pl.col("id")), "node", nodes["id"],
+                             CALENDARS.file, "node")
+    regimes = tables["regimes"]
+    domains = regimes["domain"].unique() if regimes.height else pl.Series([], dtype=pl.String)
+    for frame, table in ((nodes, NODES), (links, LINKS)):
+        if "shock_domain" in frame.columns:
+            problems += _unknown(frame, "shock_domain", domains, table.file, "shock domain (not in regimes.csv)")
+    if regimes.height:
+        normal = set(regimes.filter(pl.col("state") == "normal")["domain"])
+        problems += [Problem(REGIMES.file, "a domain needs a normal state row", item=d, field="state")
+                     for d in sorted(set(domains) - normal)]
     return problems

@@ -73,11 +73,15 @@ class Network:
         demand: pl.DataFrame,
         crossings: pl.DataFrame | None = None,
         tariffs: pl.DataFrame | None = None,
+        legs: pl.DataFrame | None = None,
+        calendars: pl.DataFrame | None = None,
+        regimes: pl.DataFrame | None = None,
         name: str = "network",
     ) -> Network:
         """Validate tables held in memory (any column types) and build a network."""
         raw = {"nodes": nodes, "links": links, "commodities": commodities, "supply": supply, "demand": demand,
-               "crossings": crossings, "tariffs": tariffs}
+               "crossings": crossings, "tariffs": tariffs,
+               "legs": legs, "calendars": calendars, "regimes": regimes}
         return _build(raw, name=name)
 
     def __repr__(self) -> str:

@@ -75,6 +75,9 @@ UNITS: dict[str, Unit] = {unit.label: unit for unit in (
     Unit(label="probability", minimum=0.0, maximum=1.0, natural=True, why="a chance"),
     Unit(label="degrees latitude", minimum=-90.0, maximum=90.0, natural=True, why="the globe"),
     Unit(label="degrees longitude", minimum=-180.0, maximum=180.0, natural=True, why="the globe"),
+    Unit(label="factor", minimum=0.0, maximum=1000.0, why="a regime state scales a leg's time or event chance"),
+    Unit(label="share", minimum=0.0, maximum=1.0, natural=True, why="a share of a whole"),
+    Unit(label="week of the year", minimum=0.0, maximum=52.0, natural=True, why="the weeks of a year"),
 )}
 """The range of every unit, written once: :func:`_number` takes a column's bounds from its unit,
 and :func:`ranges_markdown` renders the README's table of ranges."""
@@ -160,6 +163,7 @@ NODES = Table(
         _number("dwell_p95_h", "h", required=False, nullable=True),  # spread of dwell_h (>= it); empty = fixed
         _number("delay_prob", "probability", required=False, nullable=True),  # chance of a delay event
         _number("delay_h", "h", required=False, nullable=True),  # hours a delay event adds
+        _id("shock_domain", required=False, nullable=True),  # regimes.csv domain whose state scales this leg
         _SOURCE,
     ),
 )
@@ -179,6 +183,7 @@ LINKS = Table(
         _number("transit_p95_h", "h", required=False, nullable=True),  # spread of transit_h (>= it); empty = fixed
         _number("delay_prob", "probability", required=False, nullable=True),  # chance of a delay event
         _number("delay_h", "h", required=False, nullable=True),  # hours a delay event adds
+        _id("shock_domain", required=False, nullable=True),  # regimes.csv domain whose state scales this leg
         _SOURCE,
     ),
 )
@@ -243,6 +248,7 @@ CROSSINGS = Table(
         _number("background_loads_per_day", "loads/day", required=False, default=0.0),
         _number("wait_typical_h", "h", exclusive_minimum=True),
         _number("wait_p95_h", "h", required=False, nullable=True),
+        _text("weekly_hours", required=False, nullable=True),  # e.g. "mon-fri 07-24; sat 08-16"; empty = always open
         _SOURCE,
     ),
 )
@@ -261,7 +267,77 @@ TARIFFS = Table(  # optional: import duty by country of origin and commodity; ab
     ),
 )
 
-TABLES: tuple[Table, ...] = (NODES, LINKS, COMMODITIES, SUPPLY, DEMAND, CROSSINGS, TARIFFS)
+class CalendarKind(StrEnum):
+    """What a calendar row of a node says: when it is open, or when it departs."""
+
+    OPEN = "open"  # a load waits for the next open hour (Mexican customs, a yard)
+    DEPARTURES = "departures"  # a load waits for the next departure after the cut-off (a sailing, a train)
+
+
+LEGS = Table(  # optional: the leg library's events, each an extra time with a probability, per node or link
+    file="legs.csv",
+    key=("element", "part"),
+    optional=True,
+    columns=(
+        _id("element"),  # a node id (its dwell) or a link id (its transit)
+        _id("part"),  # e.g. "exam_xray", "late_vessel", "breakdown"
+        _id("commodity", required=False, nullable=True),  # only loads of this commodity; empty = every load
+        _number("prob", "probability"),  # chance that a load meets the event on this leg
+        _number("typical_h", "h", exclusive_minimum=True),  # median extra hours
+        _number("p95_h", "h", required=False, nullable=True),  # 95th percentile of the extra hours (>= typical_h)
+        Column(name="estimate", dtype="bool", required=False, default=0.0),  # true: our estimate, not sourced
+        _SOURCE,
+    ),
+)
+
+CALENDARS = Table(  # optional: weekly clocks of nodes: opening hours or departures
+    file="calendars.csv",
+    key=("node",),
+    optional=True,
+    columns=(
+        _id("node"),
+        _text("calendar", choices=tuple(CalendarKind)),
+        _text("weekly"),  # networks.calendar syntax: "mon-fri 08-20" or "tue 18; fri 18"
+        _number("cutoff_h", "h", required=False, default=0.0),  # departures: a load must be ready this long before
+        _number("miss_prob", "probability", required=False, default=0.0),  # departures: rolled or blank, +1 departure
+        Column(name="estimate", dtype="bool", required=False, default=0.0),
+        _SOURCE,
+    ),
+)
+
+
+class RegimeState(StrEnum):
+    """States of a shock domain's weekly Markov chain."""
+
+    NORMAL = "normal"
+    PEAK = "peak"
+    DISRUPTED = "disrupted"
+
+
+REGIMES = Table(  # optional: shared shocks, one weekly Markov chain per domain (nodes/links shock_domain)
+    file="regimes.csv",
+    key=("domain", "state"),
+    optional=True,
+    columns=(
+        _id("domain"),
+        _text("state", choices=tuple(RegimeState)),
+        _number("to_normal", "probability"),  # weekly transition probabilities from this state; sum to 1
+        _number("to_peak", "probability"),
+        _number("to_disrupted", "probability"),
+        _number("time_scale", "factor", exclusive_minimum=True, required=False,
+                default=1.0),  # multiplies the random time (lognormal and event hours) of the domain's legs
+        _number("event_scale", "factor", required=False, default=1.0),  # multiplies event probabilities (capped at 1)
+        _number("closure_prob", "probability", required=False, default=0.0),  # chance a load finds the leg closed
+        _number("closure_h", "h", required=False, default=0.0),  # mean remaining closure a load then waits
+        _number("seasonal_amplitude", "share", required=False, default=0.0),  # normal row: the common season
+        _number("peak_week", "week of the year", required=False, default=0.0),  # week the season peaks
+        Column(name="estimate", dtype="bool", required=False, default=0.0),
+        _SOURCE,
+    ),
+)
+
+TABLES: tuple[Table, ...] = (NODES, LINKS, COMMODITIES, SUPPLY, DEMAND, CROSSINGS, TARIFFS, LEGS, CALENDARS,
+                             REGIMES)
 USER_COLUMN_PREFIX = "x_"
 
 

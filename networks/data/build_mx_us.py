@@ -281,6 +281,7 @@ MX_RED_LIGHT_PROB = 0.03  # est.: no Mexican red-light rate in the reference set
 INLAND_ROAD_MI_PATTERN = r"~([\d,]+) road mi"  # inland_leg truck text, e.g. "~2,015 road mi: ~4 days solo"
 INLAND_RAIL_RANGE_PATTERN = r"(\d+(?:\.\d+)?)-(\d+(?:\.\d+)?) days"  # inland_leg text, e.g. "4-6 days"
 P95 = 0.95  # the quantile of a p95: a uniform 0-W wait has its p95 at P95 x W
+P95_Z = 1.6448536269514722  # the standard normal 95th percentile: a lognormal's p95 = median x exp(P95_Z x sigma)
 Z95 = 1.6448536269514722  # standard normal 95th percentile (documents the lognormal in the README table)
 SEAPORTS = (  # id, name, country, region, lat, lon (coordinates est.: port location, display and truck distances)
     ("Los_Angeles_Long_Beach", "Los Angeles / Long Beach (San Pedro Bay)", "US", "CA", 33.75, -118.22),
@@ -439,14 +440,19 @@ US_BORDER_RAIL_TO_MARKETS = (  # (US rail yard, market): CPKC / UP intermodal fr
 
 # --- output ----------------------------------------------------------------------------------------
 NODE_COLUMNS = ("id", "name", "kind", "country", "region", "lat", "lon", "throughput_loads_per_day", "dwell_h",
-                "dwell_p95_h", "delay_prob", "delay_h", "power_mw", "water_m3_per_day", "source")
+                "dwell_p95_h", "delay_prob", "delay_h", "power_mw", "water_m3_per_day", "shock_domain", "source")
 LINK_COLUMNS = ("id", "from", "to", "mode", "transit_h", "transit_p95_h", "delay_prob", "delay_h",
-                "capacity_loads_per_day", "cost_usd_per_load", "distance_km", "source")
+                "capacity_loads_per_day", "cost_usd_per_load", "distance_km", "shock_domain", "source")
 TARIFF_COLUMNS = ("country", "commodity", "duty_pct", "illustrative", "basis", "source")
 COMMODITY_COLUMNS = ("id", "name", "value_usd_per_load", "power_mwh_per_load", "water_m3_per_load", "fast_eligible",
                      "source")
 CROSSING_COLUMNS = ("node", "lane_type", "lanes", "loads_per_lane_hour", "open_h_per_day", "reference_loads_per_day",
-                    "reference_lanes", "background_loads_per_day", "wait_typical_h", "wait_p95_h", "source")
+                    "reference_lanes", "background_loads_per_day", "wait_typical_h", "wait_p95_h", "weekly_hours",
+                    "source")
+LEG_COLUMNS = ("element", "part", "commodity", "prob", "typical_h", "p95_h", "estimate", "source")
+CALENDAR_COLUMNS = ("node", "calendar", "weekly", "cutoff_h", "miss_prob", "estimate", "source")
+REGIME_COLUMNS = ("domain", "state", "to_normal", "to_peak", "to_disrupted", "time_scale", "event_scale",
+                  "closure_prob", "closure_h", "seasonal_amplitude", "peak_week", "estimate", "source")
 SUPPLY_COLUMNS = ("node", "commodity", "capacity_loads_per_day", "source")
 DEMAND_COLUMNS = ("node", "commodity", "loads_per_day", "source")
 
@@ -562,6 +568,8 @@ def fmt(value: object, decimals: int = 2) -> str:
     """A CSV cell: numbers rounded to ``decimals`` without trailing zeros; None -> empty."""
     if value is None:
         return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
     if isinstance(value, float | int) and not isinstance(value, bool):
         text = f"{float(value):.{decimals}f}"
         if "." in text:
@@ -1668,6 +1676,330 @@ def rail_variability(ref: Reference, by_link: dict[str, Row]) -> None:
             row["source"] += f"; spread: p95 = top of '{match.group(0)}'"
 
 
+# ================================================================================================
+# Leg library: every leg random at the level of one truck or one container; calendars; regimes
+# ================================================================================================
+
+TRUCK_DAY_MI_RANGE = (500.0, 600.0)  # US trucking "500-600 mi/day": the slow end read as the p95 of a day's progress
+MX_SECURITY_PROB = 0.05  # est.: a Mexican linehaul load meets a checkpoint, convoy wait or theft-related stop
+MX_SECURITY_H = (3.0, 12.0)  # est.: typical and p95 hours of that stop
+BREAKDOWN_PROB_PER_1000_KM = 0.02  # est.: road breakdowns/tyres per 1,000 km (no public leg-level figure)
+BREAKDOWN_H = (4.0, 12.0)  # est.: typical and p95 hours to repair or re-power
+DRAYAGE_P95_RATIO = 1.5  # est.: urban and border-city drayage p95 / typical (congestion)
+PLANT_DWELL_P95_H = 4.0  # est.: loading and gate-out, p95
+MX_YARD_P95_H = 24.0  # "dispatched to a transfer (B-1) carrier typically within 24 hours": read as the p95
+US_YARD_P95_H = 30.0  # drop-and-hook with next-day pickup: the US handoff's p95 = next day + the 6-h handoff (est.)
+RAIL_YARD_P95_RATIO = 2.0  # est.: border rail yards (pedimento, inspection, train make-up) p95 / typical
+RAIL_FAILURE_PROB = 0.05  # est.: a box misses its train (service failure, no public Mexican figure)
+RAIL_FAILURE_H = (24.0, 48.0)  # est.: the next daily train; two if the next one is full
+CROSSING_PROCESSING_P95_H = 1.0  # est.: CBP primary booth p95 (the queue's spread is crossings.csv wait_p95_h)
+SECONDARY_H = (1.0, 3.0)  # est.: hours of an NII scan / secondary inspection (typical, p95)
+SECONDARY_PATTERN = r"scanning of about (\d+) % of cargo vehicles"
+RED_LIGHT_CLEAN = (0.10, 3.0, 8.0)  # est.: share of loads with a red light, hours of a clean one (typical, p95)
+RED_LIGHT_DISCREPANCY = (0.01, 48.0, 96.0)  # est.: red light with discrepancies ("costs days")
+PORT_DWELL_SIGMA = {"truck": (0.39, 0.46), "rail": (0.72, 0.78)}  # PMSA container-level lognormal sigmas
+EXAM_MIX = (  # CBP exam types: (part, share of exams (est.), typical d, p95 d) from "X-ray 2-3 d, tail-gate 5-6 d, intensive 7-30 d"
+    ("exam_xray", 0.60, 2.5, 3.0), ("exam_tailgate", 0.30, 5.5, 6.0), ("exam_intensive", 0.10, 10.0, 30.0))
+FDA_HOLD = (0.02, 72.0, 240.0)  # est.: FDA hold of a medical-device entry: probability, typical h, p95 h
+LATE_VESSEL_SIGMA = 0.8  # est.: lognormal sigma of the days late of a late vessel (right-skewed; global mean 5.0-5.7 d)
+SAILING_DAY = "sat 12"  # est.: one weekly sailing per service (the day does not matter for a random ready time)
+SAILING_CUTOFF_H = 24.0  # "the customs cut-off is 12-24 h before loading": the top
+BLANK_SAILING_PCT = (6.0, 13.0)  # Drewry 2024 cancelled sailings
+NORMAL_ROLL_PROB = 0.05  # est.: boxes rolled in a normal week (39-45 % is the peak regime)
+TRAIN_DEPARTURE = "daily 20"  # est.: Mexican inland terminals run about one train a day (RAIL_TERMINAL_DWELL_H)
+MX_CUSTOMS_HOURS = "daily 08-20"  # "Mexican customs presentation in working hours, typically 08-20"
+
+
+def src(ref: Reference, item: str) -> str:
+    """``leg_variability.md '<item>': <its source>``."""
+    return f"leg_variability.md '{item}': {ref.legs[item][1]}"
+
+
+def lognormal_p95(typical: float, sigma: float) -> float:
+    return typical * math.exp(P95_Z * sigma)
+
+
+def event(element: str, part: str, prob: float, typical_h: float, p95_h: float | None, source: str, *,
+          estimate: bool, commodity: str | None = None) -> Row:
+    """One legs.csv row."""
+    return {"element": element, "part": part, "commodity": commodity, "prob": prob, "typical_h": typical_h,
+            "p95_h": p95_h, "estimate": estimate, "source": source}
+
+
+def moment_lognormal(mean: float, var: float) -> tuple[float, float]:
+    """(median, sigma) of the lognormal with this mean and variance."""
+    sigma2 = math.log(1 + var / mean**2)
+    return mean / math.exp(sigma2 / 2), math.sqrt(sigma2)
+
+
+def leg_library(ref: Reference, nodes: list[Row], links: list[Row], crossings: list[Row]) -> dict[str, list[Row]]:
+    """Give every leg its container- or truck-level spread, its events, its clock and its shock domain.
+
+    Fills ``dwell_p95_h`` / ``transit_p95_h`` of every leg that had none, moves delay events to
+    ``legs.csv`` (with duration distributions), adds ``weekly_hours`` to crossings and returns the
+    ``legs``, ``calendars`` and ``regimes`` tables.
+    """
+    by_node = {n["id"]: n for n in nodes}
+    legs: list[Row] = []
+    legs += truck_and_drayage_legs(ref, links)
+    legs += rail_legs(ref, links)
+    legs += ocean_legs(ref, links)
+    legs += node_legs(ref, nodes)
+    for row in crossings:
+        r = ref.poes[row["node"]]
+        row["weekly_hours"] = weekly_hours_text(r["commercial_hours"]) if r["mode"] == "truck" else None
+    set_shock_domains(ref, nodes, links, by_node)
+    return {"legs": sorted(legs, key=lambda e: (e["element"], e["part"])), "calendars": calendar_rows(ref, nodes),
+            "regimes": regime_rows(ref)}
+
+
+def truck_and_drayage_legs(ref: Reference, links: list[Row]) -> list[Row]:
+    """Truck: traffic and weather spread (the slow end of a day's progress), breakdowns; Mexican
+    linehaul: security stops. Drayage: congestion spread (est.)."""
+    slow, typical = TRUCK_DAY_MI_RANGE[0], sum(TRUCK_DAY_MI_RANGE) / 2
+    out = []
+    for row in links:
+        if row["mode"] == "truck":
+            row["transit_p95_h"] = row["transit_h"] * typical / slow
+            row["source"] += (f"; spread: p95 = transit_h x {typical:g}/{slow:g} (a day's progress at the slow end of "
+                              f"'500-600 mi/day', read as the p95; {src(ref, 'US trucking')})")
+            km = row["distance_km"] or 0.0
+            out.append(event(row["id"], "breakdown", min(1.0, BREAKDOWN_PROB_PER_1000_KM * km / 1000), *BREAKDOWN_H,
+                             f"est.: {BREAKDOWN_PROB_PER_1000_KM:g} per 1,000 km x {km:.0f} km; no public "
+                             "leg-level figure", estimate=True))
+            if row["from"].startswith("MX_"):
+                out.append(event(row["id"], "security_stop", MX_SECURITY_PROB, *MX_SECURITY_H,
+                                 f"est. rate and hours; {src(ref, 'Mexican linehaul')}", estimate=True))
+        elif row["mode"] == "drayage":
+            row["transit_p95_h"] = row["transit_h"] * DRAYAGE_P95_RATIO
+            row["source"] += f"; spread: p95 = transit_h x {DRAYAGE_P95_RATIO:g} (est., urban congestion)"
+    return out
+
+
+def rail_legs(ref: Reference, links: list[Row]) -> list[Row]:
+    """Rail legs without a quoted range get the median p95/typical of the ranged ones; Mexican rail
+    links get a missed-train service failure (est.)."""
+    ranged = [r["transit_p95_h"] / r["transit_h"] for r in links
+              if r["mode"] == "rail" and r["transit_p95_h"] and r["transit_h"] > 0]
+    ratio = statistics.median(ranged)
+    out = []
+    for row in links:
+        if row["mode"] != "rail":
+            continue
+        if not row["transit_p95_h"]:
+            row["transit_p95_h"] = row["transit_h"] * ratio
+            row["source"] += f"; spread: p95 = transit_h x {ratio:.3f} (median p95/typical of the quoted rail ranges)"
+        if row["id"].startswith("RL_"):
+            out.append(event(row["id"], "service_failure", RAIL_FAILURE_PROB, *RAIL_FAILURE_H,
+                             f"est.: no Mexican rail reliability figure in the reference set; "
+                             f"{src(ref, 'rail gateway closures, 2023')}", estimate=True))
+    return out
+
+
+def ocean_legs(ref: Reference, links: list[Row]) -> list[Row]:
+    """Late vessels as a continuous delay: the mean days late of late vessels (as before), spread as a
+    lognormal (sigma est.) instead of a fixed 3.8 d."""
+    out = []
+    for row in links:
+        if row["mode"] != "ocean":
+            continue
+        prob, mean_h = row["delay_prob"], row["delay_h"]
+        median = mean_h / math.exp(LATE_VESSEL_SIGMA**2 / 2)
+        out.append(event(row["id"], "late_vessel", prob, median, lognormal_p95(median, LATE_VESSEL_SIGMA),
+                         f"derived: mean {mean_h / 24:.2f} d late (as delay_h before), lognormal sigma "
+                         f"{LATE_VESSEL_SIGMA:g} (est.: continuous, right-skewed); {src(ref, 'schedule reliability')}",
+                         estimate=False))
+        row["delay_prob"], row["delay_h"] = None, None
+        row["source"] += "; late vessels: legs.csv late_vessel (continuous delay)"
+    return out
+
+
+def node_legs(ref: Reference, nodes: list[Row]) -> list[Row]:
+    """Dwell spreads and events of plants, ports, hubs, crossings and terminals."""
+    out = []
+    truck_sigma = sum(PORT_DWELL_SIGMA["truck"]) / 2
+    rail_sigma = sum(PORT_DWELL_SIGMA["rail"]) / 2
+    by_id = {n["id"]: n for n in nodes}
+    secondary = first_number(SECONDARY_PATTERN, ref.legs["CBP scanning / secondary"][0]) / 100
+    for n in nodes:
+        i, kind, dwell = n["id"], n["kind"], n["dwell_h"]
+        if kind == "plant":
+            n["dwell_p95_h"] = PLANT_DWELL_P95_H
+            n["source"] += f"; spread: p95 {PLANT_DWELL_P95_H:g} h (est.)"
+        elif kind == "origin":
+            n["source"] += "; clock: calendars.csv weekly sailing replaces the dwell in the sampler"
+        elif kind == "seaport":
+            mode = "rail" if i == "Lazaro_Cardenas" else "truck"
+            sigma = rail_sigma if mode == "rail" else truck_sigma
+            n["dwell_p95_h"] = lognormal_p95(dwell, sigma)
+            n["source"] += (f"; container-level spread: lognormal sigma {sigma:.3f} ({mode}-bound, PMSA fit; "
+                            f"{src(ref, 'port dwell, container level')}) replaces the monthly-range p95")
+            prob = n["delay_prob"]
+            n["delay_prob"], n["delay_h"] = None, None
+            if n["country"] == "US":
+                out += [event(i, part, prob * share, lo * 24, hi * 24,
+                              f"exam rate {prob:g} x share {share:g} (share est.); {src(ref, 'customs')}",
+                              estimate=True) for part, share, lo, hi in EXAM_MIX]
+                out.append(event(i, "fda_hold", FDA_HOLD[0], FDA_HOLD[1], FDA_HOLD[2],
+                                 f"est. rate and hours; {src(ref, 'customs')}", estimate=True,
+                                 commodity="medical_devices"))
+            else:
+                out.append(event(i, "red_light", prob, 60.0, 72.0,
+                                 "red-light secondary review '+2-3 days' (seaports_and_ocean.csv), rate est.",
+                                 estimate=True))
+        elif kind == "rail_terminal" and i in US_RAMPS.values() and dwell > 0:
+            port = next(p for p, ramp in US_RAMPS.items() if ramp == i)
+            t = by_id[port]["dwell_h"]
+            rail_total = t + dwell
+            mean_t, var_t = t * math.exp(truck_sigma**2 / 2), (t * math.exp(truck_sigma**2 / 2))**2 * (
+                math.exp(truck_sigma**2) - 1)
+            mean_r = rail_total * math.exp(rail_sigma**2 / 2)
+            var_r = mean_r**2 * (math.exp(rail_sigma**2) - 1)
+            median, sigma = moment_lognormal(mean_r - mean_t, max(var_r - var_t, 1e-9))
+            n["dwell_p95_h"] = max(lognormal_p95(median, sigma), dwell * (1 + 1e-6))
+            n["source"] += (f"; container-level spread: the rail-bound total (port + ramp) has the PMSA rail sigma "
+                            f"{rail_sigma:.3f}: ramp = moment fit to its mean and variance minus the truck-bound "
+                            f"part's ({src(ref, 'port dwell, container level')})")
+        elif kind == "rail_terminal":
+            n["source"] += "; clock: calendars.csv daily train replaces the dwell in the sampler"
+        elif kind == "hub" and i.endswith("_RAIL"):
+            n["dwell_p95_h"] = dwell * RAIL_YARD_P95_RATIO
+            n["source"] += f"; spread: p95 = dwell_h x {RAIL_YARD_P95_RATIO:g} (est.)"
+        elif kind == "hub" and n["country"] == "MX":
+            n["dwell_p95_h"] = MX_YARD_P95_H
+            n["source"] += f"; spread: p95 {MX_YARD_P95_H:g} h ({src(ref, 'border yard (MX side)')})"
+            for part, (prob, lo, hi) in (("red_light", RED_LIGHT_CLEAN[:1] + RED_LIGHT_CLEAN[1:]),
+                                         ("red_light_discrepancy", RED_LIGHT_DISCREPANCY)):
+                out.append(event(i, part, prob, lo, hi,
+                                 f"est. (no public rate; sensitivity range 5-20 %); "
+                                 f"{src(ref, 'red light (Mexican export inspection)')}", estimate=True))
+        elif kind == "hub":
+            n["dwell_p95_h"] = US_YARD_P95_H
+            n["source"] += f"; spread: p95 {US_YARD_P95_H:g} h, next-day pickup (est.; {src(ref, 'US-side yard')})"
+            out.append(event(i, "fda_hold", FDA_HOLD[0], FDA_HOLD[1], FDA_HOLD[2],
+                             f"est. rate and hours; {src(ref, 'customs')}", estimate=True, commodity="medical_devices"))
+        elif kind == "border_crossing" and n["dwell_p95_h"] is None:
+            n["dwell_p95_h"] = max(CROSSING_PROCESSING_P95_H, dwell * 2)
+            n["source"] += f"; spread: processing p95 {n['dwell_p95_h']:g} h (est.)"
+        if kind == "border_crossing" and i.startswith("POE_"):
+            out.append(event(i, "secondary_inspection", secondary, *SECONDARY_H,
+                             f"rate: NII scanning of {secondary:.0%} of cargo vehicles; hours est.; "
+                             f"{src(ref, 'CBP scanning / secondary')}", estimate=False))
+    return out
+
+
+def weekly_hours_text(text: str) -> str:
+    """A ``commercial_hours`` text as a networks.calendar weekly calendar (same reading rule as
+    :func:`weekly_open_hours`)."""
+    names = {"M-F": "mon-fri", "Sat-Sun": "sat-sun", "Sat": "sat", "Sun": "sun"}
+    covered: set[str] = set()
+    parts = []
+    for match in re.finditer(HOURS_PATTERN, text):
+        spec = match.group(1) or HOURS_DEFAULT_DAYS
+        if covered & set(HOURS_DAYS[spec]):
+            break
+        covered |= set(HOURS_DAYS[spec])
+        parts.append(f"{names[spec]} {match.group(2)}:{match.group(3)}-{match.group(4)}:{match.group(5)}")
+    return "; ".join(parts)
+
+
+def calendar_rows(ref: Reference, nodes: list[Row]) -> list[Row]:
+    """Weekly sailings at the Asian origins, daily trains at Mexican terminals, Mexican customs hours
+    at the border-city yards."""
+    blank = sum(BLANK_SAILING_PCT) / 2 / 100
+    miss = 1 - (1 - blank) * (1 - NORMAL_ROLL_PROB)
+    out = []
+    for n in nodes:
+        if n["kind"] == "origin":
+            out.append({"node": n["id"], "calendar": "departures", "weekly": SAILING_DAY, "cutoff_h": SAILING_CUTOFF_H,
+                        "miss_prob": miss, "estimate": False,
+                        "source": (f"weekly sailing ({src(ref, 'sailing frequency')}; day est.); cut-off "
+                                   f"{SAILING_CUTOFF_H:g} h ({src(ref, 'factory -> origin port, export release')}); "
+                                   f"miss = 1 - (1 - blank {blank:.3f}) x (1 - roll {NORMAL_ROLL_PROB:g}, est.): "
+                                   f"{src(ref, 'blank sailings')}; {src(ref, 'rollover')}")})
+        elif n["kind"] == "rail_terminal" and n["country"] == "MX":
+            out.append({"node": n["id"], "calendar": "departures", "weekly": TRAIN_DEPARTURE, "cutoff_h": 0.0,
+                        "miss_prob": 0.0, "estimate": True,
+                        "source": "est.: about one train a day from Mexican inland terminals (RAIL_TERMINAL_DWELL_H)"})
+        elif n["kind"] == "hub" and n["country"] == "MX" and not n["id"].endswith("_RAIL"):
+            out.append({"node": n["id"], "calendar": "open", "weekly": MX_CUSTOMS_HOURS, "cutoff_h": 0.0,
+                        "miss_prob": 0.0, "estimate": False,
+                        "source": f"Mexican customs working hours, days est.: {src(ref, 'border yard (MX side)')}"})
+    return out
+
+
+BORDER_STATES = {"TX": "texas_border", "NM": "west_border", "AZ": "west_border", "CA": "west_border"}
+PORT_DOMAIN = {"Los_Angeles_Long_Beach": "us_west_ports", "Oakland": "us_west_ports", "Seattle_Tacoma": "us_west_ports",
+               "Houston": "us_east_gulf_ports", "Savannah": "us_east_gulf_ports",
+               "Manzanillo_MX": "mx_pacific_ports", "Lazaro_Cardenas": "mx_pacific_ports"}
+
+
+def set_shock_domains(ref: Reference, nodes: list[Row], links: list[Row], by_node: dict[str, Row]) -> None:
+    """The shock domain of each leg: the transpacific (ocean), each port complex (ports and their
+    ramps), each border region (crossings and their yards), the Mexican rail network, plant power
+    in Nuevo León."""
+    poe_domain = {p: BORDER_STATES[r["us_state"]] for p, r in ref.poes.items()}
+    hub_domain = {}
+    for poe, (mx_hub, us_hub) in TRUCK_CROSSING_HUBS.items():
+        hub_domain[mx_hub] = hub_domain[us_hub] = poe_domain[poe]
+    for poe, mx_yard, _, _, us_yard, _, _ in RAIL_YARDS:
+        hub_domain[mx_yard] = hub_domain[us_yard] = poe_domain[poe]
+    ramps = {ramp: port for port, ramp in US_RAMPS.items()}
+    for n in nodes:
+        i = n["id"]
+        n["shock_domain"] = (PORT_DOMAIN.get(i) or PORT_DOMAIN.get(ramps.get(i, "")) or poe_domain.get(i)
+                             or hub_domain.get(i) or ("mx_power_nl" if n["kind"] == "plant"
+                                                      and n["region"] == "Nuevo Leon" else None))
+    for row in links:
+        row["shock_domain"] = ("transpacific" if row["mode"] == "ocean" else "mx_rail" if row["id"].startswith("RL_")
+                               else None)
+
+
+REGIMES = (  # domain, state, to_normal, to_peak, to_disrupted, time_scale, event_scale, closure_prob, closure_h, why
+    ("transpacific", "normal", 0.95, 0.04, 0.01, 1.0, 1.0, 0.0, 0.0, "schedule reliability"),
+    ("transpacific", "peak", 0.10, 0.88, 0.02, 1.49, 1.2, 0.0, 0.0, "West Coast congestion, 2021–22 and Sep-2024"),
+    ("transpacific", "disrupted", 0.08, 0.0, 0.92, 2.5, 1.5, 0.0, 0.0, "rollover"),
+    ("us_west_ports", "normal", 0.96, 0.03, 0.01, 1.0, 1.0, 0.0, 0.0, "port dwell, container level"),
+    ("us_west_ports", "peak", 0.12, 0.86, 0.02, 1.48, 1.0, 0.0, 0.0, "dwell regimes"),
+    ("us_west_ports", "disrupted", 0.08, 0.0, 0.92, 2.6, 1.5, 0.0, 0.0, "dwell regimes"),
+    ("us_east_gulf_ports", "normal", 0.98, 0.015, 0.005, 1.0, 1.0, 0.0, 0.0, "customs"),
+    ("us_east_gulf_ports", "peak", 0.2, 0.8, 0.0, 1.3, 1.0, 0.0, 0.0, "customs"),
+    ("us_east_gulf_ports", "disrupted", 0.7, 0.0, 0.3, 1.0, 1.0, 1.0, 84.0, "ILA strike, Oct-2024"),
+    ("texas_border", "normal", 0.97, 0.025, 0.005, 1.0, 1.0, 0.0, 0.0, "CBP queue"),
+    ("texas_border", "peak", 0.25, 0.74, 0.01, 1.5, 1.5, 0.0, 0.0, "CBP officer reassignment, Apr-2019"),
+    ("texas_border", "disrupted", 0.75, 0.0, 0.25, 5.0, 3.0, 0.1, 36.0, "Texas DPS inspections, Apr-2022"),
+    ("west_border", "normal", 0.98, 0.015, 0.005, 1.0, 1.0, 0.0, 0.0, "CBP queue"),
+    ("west_border", "peak", 0.25, 0.74, 0.01, 1.5, 1.5, 0.0, 0.0, "CBP officer reassignment, Apr-2019"),
+    ("west_border", "disrupted", 0.6, 0.0, 0.4, 3.0, 2.0, 0.5, 84.0, "World Trade Bridge storm closure, May-2023"),
+    ("mx_rail", "normal", 0.98, 0.015, 0.005, 1.0, 1.0, 0.0, 0.0, "rail gateway closures, 2023"),
+    ("mx_rail", "peak", 0.2, 0.78, 0.02, 1.3, 2.0, 0.0, 0.0, "rail gateway closures, 2023"),
+    ("mx_rail", "disrupted", 0.5, 0.0, 0.5, 1.5, 3.0, 0.6, 84.0, "rail gateway closures, 2023"),
+    ("mx_pacific_ports", "normal", 0.97, 0.02, 0.01, 1.0, 1.0, 0.0, 0.0, "berth wait"),
+    ("mx_pacific_ports", "peak", 0.2, 0.78, 0.02, 1.4, 2.0, 0.0, 0.0, "berth wait"),
+    ("mx_pacific_ports", "disrupted", 0.2, 0.0, 0.8, 2.0, 10.0, 0.2, 48.0, "Manzanillo, 2025"),
+    ("mx_power_nl", "normal", 0.97, 0.02, 0.01, 1.0, 1.0, 0.0, 0.0, "NL power, Jul-2025"),
+    ("mx_power_nl", "peak", 0.3, 0.65, 0.05, 1.5, 1.0, 0.0, 0.0, "NL power, Jul-2025"),
+    ("mx_power_nl", "disrupted", 0.7, 0.0, 0.3, 1.0, 1.0, 0.3, 4.0, "NL power, Jul-2025"),
+)
+SEASON = {"transpacific": (0.5, 36.0), "us_west_ports": (0.5, 38.0)}  # est.: peak season Aug-Oct (amplitude, week)
+SEASON_COMMON = (0.3, 36.0)  # est.: the common seasonal factor every other domain feels (Q3 import peak)
+
+
+def regime_rows(ref: Reference) -> list[Row]:
+    """regimes.csv: weekly Markov chains (normal / peak / disrupted) per shock domain. The peak and
+    disrupted states' scales come from the episodes of leg_variability.md; the transition
+    probabilities (persistence) are est.: a disrupted week lasts about as long as its episode."""
+    out = []
+    for domain, state, n, p, d, time_scale, event_scale, closure_prob, closure_h, why in REGIMES:
+        amplitude, week = SEASON.get(domain, SEASON_COMMON) if state == "normal" else (0.0, 0.0)
+        out.append({"domain": domain, "state": state, "to_normal": n, "to_peak": p, "to_disrupted": d,
+                    "time_scale": time_scale, "event_scale": event_scale, "closure_prob": closure_prob,
+                    "closure_h": closure_h, "seasonal_amplitude": amplitude, "peak_week": week, "estimate": True,
+                    "source": (f"scales from {src(ref, why)}; transition probabilities (persistence) and season est."
+                               if state != "normal" else f"est. transition probabilities; {src(ref, why)}")})
+    return out
+
+
 TARIFF_SOURCES = {
     "USMCA": "USMCA, HTSUS General Note 11 (https://hts.usitc.gov ; https://ustr.gov/trade-agreements/free-trade-"
              "agreements/united-states-mexico-canada-agreement)",
@@ -1734,10 +2066,11 @@ def build(ref: Reference) -> dict[str, list[Row]]:
     crossings = crossing_rows(ref, by_id)
     background_supply, background_demand = background_rows(ref, crossings)
     route_background(crossings, by_id)
+    library = leg_library(ref, nodes, links, crossings)
     return {"nodes": nodes, "links": links,
             "commodities": commodities + [background_commodity_row(ref)],
             "supply": supply + background_supply, "demand": demand_rows(ref) + background_demand,
-            "crossings": crossings, "tariffs": tariff_rows(), "observed": observed_rows(ref)}
+            "crossings": crossings, "tariffs": tariff_rows(), "observed": observed_rows(ref), **library}
 
 
 def observed_rows(ref: Reference) -> list[Row]:
@@ -1807,13 +2140,16 @@ DECIMALS = {  # rounding per column (everything else: 2 decimals)
     "value_usd_per_load": 0, "power_mwh_per_load": 2, "water_m3_per_load": 1, "loads_per_day": 1,
     "dwell_p95_h": 2, "transit_p95_h": 2, "delay_prob": 3, "delay_h": 2, "duty_pct": 2,
     "lanes": 5, "reference_lanes": 5, "loads_per_lane_hour": 5, "open_h_per_day": 4, "reference_loads_per_day": 2, "background_loads_per_day": 2,
-    "wait_typical_h": 4, "wait_p95_h": 4,
+    "wait_typical_h": 4, "wait_p95_h": 4, "prob": 5, "typical_h": 2, "p95_h": 2, "cutoff_h": 2, "miss_prob": 4,
+    "to_normal": 4, "to_peak": 4, "to_disrupted": 4, "time_scale": 3, "event_scale": 3, "closure_prob": 3,
+    "closure_h": 2, "seasonal_amplitude": 3, "peak_week": 1,
 }
 
 
 TABLES = (("nodes", NODE_COLUMNS), ("links", LINK_COLUMNS), ("commodities", COMMODITY_COLUMNS),
           ("supply", SUPPLY_COLUMNS), ("demand", DEMAND_COLUMNS), ("crossings", CROSSING_COLUMNS),
-          ("tariffs", TARIFF_COLUMNS), ("observed", OBSERVED_COLUMNS))
+          ("tariffs", TARIFF_COLUMNS), ("observed", OBSERVED_COLUMNS), ("legs", LEG_COLUMNS),
+          ("calendars", CALENDAR_COLUMNS), ("regimes", REGIME_COLUMNS))
 CHECK_SHOW_ROWS = 3  # differing rows shown per file by --check
 
 

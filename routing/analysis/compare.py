@@ -1,17 +1,24 @@
 """Asia vs Mexico: the same demand served from Asian origins or from Mexican plants, side by side.
 
-For each market with demand, :func:`compare_sourcing` solves two scenarios of one
-:class:`~routing.model.LeadTimeModel`: the network with only that market's demand (of the chosen
-commodities), and supply restricted to the Asian origins (every other supply row set to 0), then to
-the Mexican plants. The lanes of each solve are sampled by Monte Carlo
-(:func:`routing.analysis.leadtime.sample_lead_times`, lanes of one solve pooled by their loads) and turned
-into what a planner compares, per load and per day of demand ``d`` (loads/day served):
+:func:`compare_sourcing` first solves the whole network (every market, every supplier): that is the
+traffic each market shares the links, crossings and queues with. Then, for each market with demand, it
+solves two scenarios of one :class:`~routing.model.LeadTimeModel`: that market's demand (of the chosen
+commodities) with supply restricted to the Asian origins (every other supply row set to 0), then to the
+Mexican plants, while the other markets' flows of the network solve stay in place as background: they
+use up link capacity and node throughput, and queue at the crossings (``background_loads_per_day``),
+so the waits are those of the network's real utilisation. The lanes of each solve are sampled by Monte
+Carlo (:func:`routing.analysis.leadtime.sample_lead_times`, lanes of one solve pooled by their loads) and
+turned into what a planner compares, per load and per day of demand ``d`` (loads/day served):
 
 * lead time p50 / p90 / p95 / p99, mean and standard deviation ``sigma_LT`` in days; the route,
   seaports and crossing of the main lane (the one carrying most loads);
 * pipeline inventory: ``pipeline_loads = d x mean days``; ``pipeline_value_usd = value x pipeline_loads``;
-* safety stock: ``safety_stock_days = z x sigma_LT`` with ``z = Phi^-1(service_level)``;
+* safety stock: the service-level quantile of the lead-time demand minus its mean, from a sequence
+  simulation of daily shipments through persistent regimes (:mod:`routing.analysis.inventory`), with the
+  chance of a stock-out over the horizon (``stockout_prob``) and the fill rate it gives;
   ``safety_stock_loads = d x safety_stock_days`` (lead-time variability only: demand is known);
+* the lanes of a row with their shares (``lane_mix``): a row of several lanes says ``mix`` in ``origin``,
+  ``route`` and ``crossing`` (where they differ), and ``tail_legs`` names the leg types that drive its p95;
 * landed cost per load = freight (the lanes' link costs) + duty (``duty_pct`` of value for the
   origin's country in ``tariffs.csv``, 0 without a row) + carrying
   ``value x annual_carrying_rate x (mean days + safety_stock_days) / 365``;
@@ -23,10 +30,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from statistics import NormalDist
 
+import numpy as np
 import polars as pl
 
 from networks import InputError, Network, NodeKind, Problem
 from networks.schema import BACKGROUND_COMMODITY
+from routing.analysis.inventory import DEFAULT_HORIZON_DAYS, DEFAULT_REPLICATIONS, simulate_stock
 from routing.analysis.leadtime import DEFAULT_SAMPLES, sample_lead_times
 from routing.model import LeadTimeModel
 from routing.options import Objective
@@ -49,7 +58,12 @@ COMPARE_SCHEMA = pl.Schema({
                                "duty_usd_per_load", "carrying_usd_per_load", "landed_cost_usd_per_load")},
     **{f"{leg.removesuffix('_h')}_{stat}_days": pl.Float64 for leg in WATERFALL for stat in ("mean", "p95")},
     **{f"asia_minus_mexico_{c}": pl.Float64 for c in DIFFERENCES},
+    "stockout_prob": pl.Float64, "fill_rate": pl.Float64, "safety_stock_z_sigma_days": pl.Float64,
+    "tail_legs": pl.String,
+    "lane_mix": pl.List(pl.Struct({"origin": pl.String, "route": pl.String, "crossing": pl.String,
+                                   "share": pl.Float64, "duty_pct": pl.Float64})),
 })
+MIX = "mix"  # origin / route / crossing of a row whose lanes differ in it
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +87,9 @@ def compare_sourcing(
     seed: int = 0,
     cdf_points: int = 0,
     objective: Objective = Objective.AS_OPERATED,
+    horizon_days: int = DEFAULT_HORIZON_DAYS,
+    replications: int = DEFAULT_REPLICATIONS,
+    background: bool = True,
 ) -> pl.DataFrame:
     """Lead time, inventory and landed cost of each market's demand sourced from Asia and from Mexico.
 
@@ -96,6 +113,12 @@ def compare_sourcing(
     objective
         How each side's loads are routed: ``as_operated`` (the default: as shippers route today,
         calibrated) or ``lead_time`` (the fastest routing, a bound).
+    horizon_days, replications
+        The sequence simulation of the stock point: days evaluated and replications.
+    background
+        Hold the other markets' modelled flows of the whole-network solve in place (True), or leave
+        only today's non-modelled traffic (the routed background commodity) beside the market
+        (False, the behaviour before Dec-2026).
 
     Returns
     -------
@@ -117,12 +140,15 @@ def compare_sourcing(
     """
     _check_options(network, service_level, annual_carrying_rate, samples)
     choice = choose_sourcing(network, markets=markets, commodities=commodities, asia=asia, mexico=mexico)
-    lanes, outcomes = solve_sourcing(network, choice, objective=objective)
+    lanes, outcomes = solve_sourcing(network, choice, objective=objective, background=background)
     keys = ["sourcing", "market", "commodity"]
     spread = sample_lead_times(network, lanes, samples=samples, seed=seed, by=keys, cdf_points=cdf_points)
+    stock = _stock(network, lanes, keys, service_level=service_level, horizon_days=horizon_days,
+                   replications=replications, seed=seed)
     rows = outcomes.join(_main_lanes(network, lanes), on=keys, how="left").join(
-        spread.drop("loads_per_day", "lanes"), on=keys, how="left")
+        spread.drop("loads_per_day", "lanes"), on=keys, how="left").join(stock, on=keys, how="left")
     rows = _money(network, rows, lanes, z=NormalDist().inv_cdf(service_level), rate=annual_carrying_rate)
+    rows = rows.with_columns(tail_legs=_tail_legs())
     rows = _differences(rows)
     extra = ["cdf_days"] if cdf_points else []
     if cdf_points:
@@ -191,30 +217,36 @@ def _pick(network: Network, given: list[str] | None, known: list[str], field: st
 
 
 def solve_sourcing(network: Network, choice: SourcingChoice, *,
-                   objective: Objective = Objective.AS_OPERATED) -> tuple[pl.DataFrame, pl.DataFrame]:
+                   objective: Objective = Objective.AS_OPERATED,
+                   background: bool = True) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Solve every (sourcing, market) scenario on one model; return the lanes and, per market and
     commodity, the outcome (status, served and unmet loads).
 
     A scenario is the network with only that market's chosen demand (its commodities share the
-    crossings and links as they do in reality) and supply only at the side's suppliers. It keeps
-    the network's structure and changes numbers only, so the model keeps its LP and warm-starts.
+    crossings and links as they do in reality) and supply only at the side's suppliers; with
+    ``background``, the other markets' flows of the whole-network solve stay in place
+    (:func:`hold_other_markets`). It keeps the network's structure and changes numbers only, so
+    the model keeps its LP and warm-starts.
     """
     model = LeadTimeModel(network, objective=objective)
+    base = model.solve(network).lanes if background else None
     lanes, outcomes = [], []
     by_market: dict[str, list[tuple[str, float]]] = {}
     for market, commodity, loads in choice.pairs:
         by_market.setdefault(market, []).append((commodity, loads))
+    held = {m: hold_other_markets(network, base, m) if base is not None else {} for m in by_market}
     for sourcing in SOURCINGS:
-        background = pl.col("commodity") == BACKGROUND_COMMODITY  # today's other traffic keeps crossing
-        allowed = pl.col("node").is_in(list(choice.suppliers[sourcing])) | background
+        today = pl.col("commodity") == BACKGROUND_COMMODITY  # today's other traffic keeps crossing
+        allowed = pl.col("node").is_in(list(choice.suppliers[sourcing])) | today
         supply = network.supply.with_columns(
             capacity_loads_per_day=pl.when(allowed).then(pl.col("capacity_loads_per_day")).otherwise(0.0))
         for market, wanted in by_market.items():
-            only = (pl.col("node") == market) & pl.col("commodity").is_in([c for c, _ in wanted]) | background
+            only = (pl.col("node") == market) & pl.col("commodity").is_in([c for c, _ in wanted]) | today
             demand = network.demand.with_columns(loads_per_day=pl.when(only).then(pl.col("loads_per_day"))
                                                  .otherwise(0.0))
-            result = model.solve(network.replace(supply=supply, demand=demand))  # checks the changed columns only
-            lanes.append(result.lanes.with_columns(sourcing=pl.lit(sourcing)))
+            result = model.solve(network.replace(supply=supply, demand=demand, **held[market]))
+            lanes.append(result.lanes.filter(pl.col("commodity") != BACKGROUND_COMMODITY).with_columns(
+                sourcing=pl.lit(sourcing)))
             unmet = {(r["commodity"]): r for r in result.unmet.filter(pl.col("market") == market).iter_rows(named=True)}
             for commodity, loads in wanted:
                 gap = unmet.get(commodity)
@@ -227,6 +259,73 @@ def solve_sourcing(network: Network, choice: SourcingChoice, *,
     return pl.concat(lanes, how="diagonal_relaxed"), pl.DataFrame(outcomes)
 
 
+def hold_other_markets(network: Network, base: pl.DataFrame, market: str) -> dict[str, pl.DataFrame]:
+    """Tables with the modelled flows of every market but ``market`` (lanes of a whole-network
+    solve; the background commodity is routed in each scenario itself) held
+    in place: link capacity and node throughput less what they use, and their loads through each
+    crossing added to its ``background_loads_per_day`` (split over its lane types like the base
+    solve's volume, i.e. like the lane capacities the solve filled)."""
+    other = base.filter((pl.col("market") != market) & (pl.col("commodity") != BACKGROUND_COMMODITY))
+    on_links = (other.select(link=pl.col("links").str.split(">"), loads="loads_per_day").explode("link")
+                .group_by("link").agg(pl.col("loads").sum()))
+    on_nodes = (other.select(node=pl.col("route").str.split(">"), loads="loads_per_day").explode("node")
+                .group_by("node").agg(pl.col("loads").sum()))
+    links = network.links.join(on_links.rename({"link": "id", "loads": "_held"}), on="id", how="left").with_columns(
+        capacity_loads_per_day=(pl.col("capacity_loads_per_day") - pl.col("_held").fill_null(0.0)).clip(lower_bound=0.0)
+    ).drop("_held")
+    nodes = network.nodes.join(on_nodes.rename({"node": "id", "loads": "_held"}), on="id", how="left").with_columns(
+        throughput_loads_per_day=(pl.col("throughput_loads_per_day") - pl.col("_held").fill_null(0.0))
+        .clip(lower_bound=0.0)).drop("_held")
+    crossings = network.crossings
+    if crossings.height:
+        capacity = (pl.col("lanes") * pl.col("loads_per_lane_hour") * pl.col("open_h_per_day"))
+        crossings = crossings.join(on_nodes.rename({"loads": "_held"}), on="node", how="left").with_columns(
+            background_loads_per_day=pl.col("background_loads_per_day") + pl.col("_held").fill_null(0.0)
+            * capacity / capacity.sum().over("node")).drop("_held")
+    return {"links": links.select(network.links.columns), "nodes": nodes.select(network.nodes.columns),
+            "crossings": crossings.select(network.crossings.columns)}
+
+
+def _stock(network: Network, lanes: pl.DataFrame, keys: list[str], *, service_level: float, horizon_days: int,
+           replications: int, seed: int) -> pl.DataFrame:
+    """Per row: safety stock days from the sequence simulation, stock-out chance, fill rate and the
+    lane mix (origin, route, crossing, share of the loads, duty)."""
+    served = lanes.filter(pl.col("loads_per_day") > 0)
+    rows = served.select(keys).unique(maintain_order=True).with_row_index("_row")
+    served = served.join(rows, on=keys, how="left", maintain_order="left").with_columns(
+        share=pl.col("loads_per_day") / pl.col("loads_per_day").sum().over("_row"))
+    empty = pl.DataFrame(schema={**{k: pl.String for k in keys}, "safety_stock_days": pl.Float64,
+                                 "stockout_prob": pl.Float64, "fill_rate": pl.Float64,
+                                 "lane_mix": COMPARE_SCHEMA["lane_mix"]})
+    if served.height == 0:
+        return empty
+    out = simulate_stock(network, served, served["_row"].to_numpy().astype(np.int64), served["share"].to_numpy(),
+                         service_level=service_level, horizon_days=horizon_days, replications=replications, seed=seed)
+    country = dict(network.nodes.select("id", "country").iter_rows())
+    duty = {(c, k): d for c, k, d in network.tariffs.select("country", "commodity", "duty_pct").iter_rows()}
+    mix = served.with_columns(duty_pct=pl.struct("origin", "commodity").map_elements(
+        lambda r: duty.get((country.get(r["origin"]), r["commodity"]), 0.0), return_dtype=pl.Float64)).group_by(
+        "_row", maintain_order=True).agg(lane_mix=pl.struct(
+            "origin", "route", crossing=pl.when(pl.col("crossing") != "").then(pl.col("crossing")), share="share",
+            duty_pct="duty_pct").sort_by("share", descending=True))
+    return rows.join(mix, on="_row").with_columns(
+        safety_stock_days=pl.Series(out.safety_stock_days), stockout_prob=pl.Series(out.stockout_prob),
+        fill_rate=pl.Series(out.fill_rate)).drop("_row")
+
+
+def _tail_legs() -> pl.Expr:
+    """The leg types whose share of the p95 most exceeds their mean (days), largest first, e.g.
+    ``"crossing_wait +1.4 d, other_dwell +0.6 d"``."""
+    names = [leg.removesuffix("_h") for leg in WATERFALL]
+    excess = pl.concat_list([(pl.col(f"{n}_p95_days") - pl.col(f"{n}_mean_days")) for n in names])
+    labelled = pl.concat_list([pl.format("{}|{}", pl.lit(n), (pl.col(f"{n}_p95_days") - pl.col(f"{n}_mean_days"))
+                                         .round(1)) for n in names])
+    order = excess.list.eval(pl.element().arg_sort(descending=True)).list.head(3)
+    picked = labelled.list.gather(order)
+    return picked.list.eval(pl.element().filter(pl.element().str.split("|").list.last().cast(pl.Float64) >= 0.05)
+                            .str.replace(r"\|", " +") + pl.lit(" d")).list.join(", ")
+
+
 def _main_lanes(network: Network, lanes: pl.DataFrame) -> pl.DataFrame:
     """Per scenario: the origin, route, seaports and crossing of the lane carrying most loads."""
     seaports = network.nodes.filter(pl.col("kind") == NodeKind.SEAPORT)["id"].implode()
@@ -234,11 +333,20 @@ def _main_lanes(network: Network, lanes: pl.DataFrame) -> pl.DataFrame:
         "sourcing", "market", "commodity", maintain_order=True).first()
     ports = pl.col("route").str.split(">").list.eval(pl.element().filter(pl.element().is_in(seaports)))
     country = dict(network.nodes.select("id", "country").iter_rows())
+    keys = ["sourcing", "market", "commodity"]
+    distinct = lanes.filter(pl.col("loads_per_day") > 0).group_by(keys).agg(
+        _origins=pl.col("origin").n_unique(), _routes=pl.col("route").n_unique(),
+        _crossings=pl.col("crossing").n_unique(), _ports=ports.list.join(",").n_unique())
+    main = main.join(distinct, on=keys, how="left")
+    mixed = lambda column: pl.col(column) > 1
     return main.select(
-        "sourcing", "market", "commodity", "origin", "route",
-        origin_country=pl.col("origin").replace_strict(country, default=None),
-        port=pl.when(ports.list.len() > 0).then(ports.list.join(",")),
-        crossing=pl.when(pl.col("crossing") != "").then(pl.col("crossing")),
+        *keys,
+        origin=pl.when(mixed("_origins")).then(pl.lit(MIX)).otherwise("origin"),
+        route=pl.when(mixed("_routes")).then(pl.lit(MIX)).otherwise("route"),
+        origin_country=pl.when(mixed("_origins")).then(pl.lit(None)).otherwise(
+            pl.col("origin").replace_strict(country, default=None)),
+        port=pl.when(mixed("_ports")).then(pl.lit(MIX)).when(ports.list.len() > 0).then(ports.list.join(",")),
+        crossing=pl.when(mixed("_crossings")).then(pl.lit(MIX)).when(pl.col("crossing") != "").then(pl.col("crossing")),
     )
 
 
@@ -262,7 +370,7 @@ def _money(network: Network, rows: pl.DataFrame, lanes: pl.DataFrame, *, z: floa
         market_name=pl.col("market").replace_strict(names, default=None),
     ).with_columns(
         pipeline_loads=served * pl.col("mean_days"),
-        safety_stock_days=z * pl.col("std_days"),
+        safety_stock_z_sigma_days=z * pl.col("std_days"),
         duty_usd_per_load=pl.col("duty_pct") / 100 * pl.col("value_usd_per_load"),
     ).with_columns(
         pipeline_value_usd=pl.col("pipeline_loads") * pl.col("value_usd_per_load"),

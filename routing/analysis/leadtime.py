@@ -28,6 +28,7 @@ fixed legs contribute exactly their time.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from statistics import NormalDist
 from typing import NamedTuple
@@ -36,14 +37,18 @@ import numpy as np
 import polars as pl
 
 from networks import KINDS, MODES, InputError, Network, NetworkArrays, NodeKind, Problem
+from networks.calendar import WEEK_H
+from routing.analysis.clock import Calendar, read_calendars, wait_h
+from routing.analysis.regimes import PATH_WEEKS, RegimeChains, domain_codes, read_regimes, simulate_regimes
 from routing.results.schemas import WATERFALL
 
 Z95 = NormalDist().inv_cdf(0.95)
 QUANTILES = (0.5, 0.9, 0.95, 0.99)
 P95_WINDOW = (0.945, 0.955)  # samples "at the p95" for the p95 waterfall
 MAX_ELEMENTS = 1_000_000  # lanes x samples per chunk: 8 MB float64 matrices stay on the heap (measured fastest)
-MAX_SHARED_DRAWS = 8_000_000  # (random legs + mixed groups) x samples drawn once for all chunks (64 MB)
+MAX_SHARED_DRAWS = 100_000_000  # (random legs + mixed groups) x samples drawn once for all chunks (float32: 400 MB)
 DEFAULT_SAMPLES = 100_000
+THREADS = min(2, os.cpu_count() or 1)  # chunks sampled in parallel when their draws are shared
 
 _NODE_TYPE = {NodeKind.SEAPORT: "port_dwell_h", NodeKind.BORDER_CROSSING: "crossing_h"}
 _MODE_TYPE = {"ocean": "ocean_h", "rail": "rail_h", "truck": "truck_h", "drayage": "drayage_h"}
@@ -59,10 +64,13 @@ def stats_columns() -> list[str]:
 
 @dataclass(frozen=True, slots=True)
 class LegSpread:
-    """Every node dwell and link transit as one leg: nodes first (``0..n_nodes-1``), then links.
+    """Every node dwell and link transit as one leg: nodes first (``0..n_nodes-1``), then links,
+    then extra legs (the events of ``legs.csv``, queue waits).
 
-    ``sigma`` is 0 for a fixed leg; ``delay_prob`` is 0 where a leg has no delay event.
-    ``leg_type`` indexes :data:`routing.results.schemas.WATERFALL`.
+    ``sigma`` is 0 for a fixed leg; ``delay_prob`` is 0 where a leg has no delay event, and the
+    event's hours are lognormal with median ``delay_h`` and ``delay_sigma`` (0: exactly
+    ``delay_h``). ``leg_type`` indexes :data:`routing.results.schemas.WATERFALL`; ``domain``
+    indexes the regimes' domains (-1: none); ``closable`` legs close in a disrupted domain.
     """
 
     typical_h: np.ndarray
@@ -70,11 +78,33 @@ class LegSpread:
     delay_prob: np.ndarray
     delay_h: np.ndarray
     leg_type: np.ndarray
+    delay_sigma: np.ndarray | None = None
+    domain: np.ndarray | None = None
+    closable: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        n = len(self.typical_h)
+        if self.delay_sigma is None:
+            object.__setattr__(self, "delay_sigma", np.zeros(n))
+        if self.domain is None:
+            object.__setattr__(self, "domain", np.full(n, -1, dtype=np.int64))
+        if self.closable is None:
+            object.__setattr__(self, "closable", np.ones(n, dtype=bool))
 
     @property
     def mean_h(self) -> np.ndarray:
-        """Exact mean of each leg: ``typical x exp(sigma^2 / 2) + delay_prob x delay_h``."""
-        return self.typical_h * np.exp(self.sigma**2 / 2) + self.delay_prob * self.delay_h
+        """Exact mean of each leg without regimes: ``typical x exp(sigma^2 / 2) + delay_prob x
+        delay_h x exp(delay_sigma^2 / 2)``."""
+        return (self.typical_h * np.exp(self.sigma**2 / 2)
+                + self.delay_prob * self.delay_h * np.exp(self.delay_sigma**2 / 2))
+
+    def extend(self, *, typical_h: np.ndarray, sigma: np.ndarray, delay_prob: np.ndarray, delay_h: np.ndarray,
+               delay_sigma: np.ndarray, leg_type: np.ndarray, domain: np.ndarray) -> LegSpread:
+        """This spread with more legs appended (never closable: they belong to a leg that is)."""
+        return LegSpread(*(np.concatenate([getattr(self, f), v]) for f, v in (
+            ("typical_h", typical_h), ("sigma", sigma), ("delay_prob", delay_prob), ("delay_h", delay_h),
+            ("leg_type", leg_type), ("delay_sigma", delay_sigma), ("domain", domain))),
+            closable=np.concatenate([self.closable, np.zeros(len(typical_h), dtype=bool)]))
 
 
 def leg_spreads(arrays: NetworkArrays) -> LegSpread:
@@ -89,15 +119,20 @@ def leg_spreads(arrays: NetworkArrays) -> LegSpread:
     """
     typical = np.concatenate([arrays.dwell_h, arrays.transit_h])
     p95 = np.concatenate([arrays.dwell_p95_h, arrays.transit_p95_h])
-    spread = (typical > 0) & (p95 > typical)
-    sigma = np.zeros_like(typical)
-    sigma[spread] = np.log(p95[spread] / typical[spread]) / Z95
+    sigma = _sigma(typical, p95)
     delay_h = np.concatenate([arrays.node_delay_h, arrays.link_delay_h])
     delay_prob = np.where(delay_h > 0, np.concatenate([arrays.node_delay_prob, arrays.link_delay_prob]), 0.0)
     node_type = np.array([WATERFALL.index(_NODE_TYPE.get(kind, "other_dwell_h")) for kind in KINDS])
     mode_type = np.array([WATERFALL.index(_MODE_TYPE[mode.value]) for mode in MODES])
     leg_type = np.concatenate([node_type[arrays.kind], mode_type[arrays.mode]])
     return LegSpread(typical, sigma, delay_prob, delay_h, leg_type)
+
+
+def _sigma(typical: np.ndarray, p95: np.ndarray) -> np.ndarray:
+    spread = (typical > 0) & (p95 > typical)
+    sigma = np.zeros_like(typical, dtype=np.float64)
+    sigma[spread] = np.log(p95[spread] / typical[spread]) / Z95
+    return sigma
 
 
 def lane_legs(network: Network, lanes: pl.DataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -108,16 +143,51 @@ def lane_legs(network: Network, lanes: pl.DataFrame) -> tuple[np.ndarray, np.nda
     InputError
         A lane names an origin or a link that is not in the network.
     """
+    lane, leg, _ = _lane_pairs(network, lanes)
+    return lane, leg
+
+
+def _lane_pairs(network: Network, lanes: pl.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(lane, leg, position) triples; the position orders a lane's legs: origin 0, its k-th link
+    2k + 1, the node that link enters 2k + 2."""
     node_ids, link_ids = network.nodes["id"].to_numpy(), network.links["id"].to_numpy()
     hops = (lanes.select(pl.int_range(pl.len()).alias("lane"), pl.col("links").str.split(">"))
-            .explode("links").filter(pl.col("links").str.len_chars() > 0))
+            .explode("links").filter(pl.col("links").str.len_chars() > 0)
+            .with_columns(k=pl.int_range(pl.len()).over("lane")))
     origin = _positions(node_ids, lanes["origin"].to_numpy(), "origin")
     link = _positions(link_ids, hops["links"].to_numpy(), "links")
-    hop_lane = hops["lane"].to_numpy()
+    hop_lane, k = hops["lane"].to_numpy(), hops["k"].to_numpy()
     arrays = network.arrays
     lane = np.concatenate([np.arange(lanes.height), hop_lane, hop_lane])
     leg = np.concatenate([origin, arrays.n_nodes + link, arrays.head[link]])
-    return lane, leg
+    pos = np.concatenate([np.zeros(lanes.height, dtype=np.int64), 2 * k + 1, 2 * k + 2])
+    return lane.astype(np.int64), leg.astype(np.int64), pos.astype(np.int64)
+
+
+def add_leg_events(network: Network, lanes: pl.DataFrame, spread: LegSpread, lane: np.ndarray, leg: np.ndarray,
+                   pos: np.ndarray) -> tuple[LegSpread, np.ndarray, np.ndarray, np.ndarray]:
+    """The events of ``legs.csv`` as extra legs of the lanes that pass their node or link (and carry
+    their commodity, when the event names one); lanes share an event's draws like the leg's."""
+    events = network.legs
+    empty = np.zeros(0, dtype=np.int64)
+    if events.height == 0:
+        return spread, empty, empty, empty
+    ids = {x: i for i, x in enumerate([*network.nodes["id"].to_list(), *network.links["id"].to_list()])}
+    element = np.array([ids[e] for e in events["element"].to_list()], dtype=np.int64)
+    typical = events["typical_h"].to_numpy().astype(np.float64)
+    p95 = events["p95_h"].fill_null(np.nan).to_numpy().astype(np.float64)
+    n = events.height
+    extended = spread.extend(typical_h=np.zeros(n), sigma=np.zeros(n), delay_prob=events["prob"].to_numpy(),
+                             delay_h=typical, delay_sigma=_sigma(typical, np.nan_to_num(p95, nan=0.0)),
+                             leg_type=spread.leg_type[element], domain=spread.domain[element])
+    commodity = (lanes["commodity"].cast(pl.String) if "commodity" in lanes.columns
+                 else pl.Series([None] * lanes.height, dtype=pl.String))
+    pairs = pl.DataFrame({"lane": lane, "leg": leg, "pos": pos, "carries": commodity.gather(lane)}).join(
+        pl.DataFrame({"leg": element, "event": np.arange(n), "only": events["commodity"].cast(pl.String)}), on="leg",
+        maintain_order="left")
+    pairs = pairs.filter(pl.col("only").is_null() | (pl.col("only") == pl.col("carries")))
+    first = len(spread.typical_h)
+    return (extended, pairs["lane"].to_numpy(), first + pairs["event"].to_numpy(), pairs["pos"].to_numpy())
 
 
 def add_queue_waits(network: Network, lanes: pl.DataFrame,
@@ -126,7 +196,8 @@ def add_queue_waits(network: Network, lanes: pl.DataFrame,
 
     A wait is lognormal with median = the solved wait and the p95/typical ratio of the crossing's
     lane types in ``crossings.csv`` (weighted by today's volume). Lanes with the same crossing and
-    wait share one leg: loads in the same queue wait alike, so their draws are the same.
+    wait share one leg: loads in the same queue wait alike, so their draws are the same. A wait
+    belongs to its crossing's shock domain.
     """
     empty = np.zeros(0, dtype=np.int64)
     if "crossing_wait_h" not in lanes.columns or "crossing" not in lanes.columns:
@@ -142,11 +213,12 @@ def add_queue_waits(network: Network, lanes: pl.DataFrame,
     typical = unique["wait"].to_numpy()
     p95 = typical * np.array([ratio.get(c, 1.0) for c in unique["crossing"]])
     sigma = np.where(p95 > typical, np.log(np.maximum(p95, typical) / typical) / Z95, 0.0)
+    index = {x: i for i, x in enumerate(network.nodes["id"].to_list())}
+    node = np.array([index.get(c, -1) for c in unique["crossing"].to_list()], dtype=np.int64)
     n = len(typical)
-    extended = LegSpread(
-        np.concatenate([spread.typical_h, typical]), np.concatenate([spread.sigma, sigma]),
-        np.concatenate([spread.delay_prob, np.zeros(n)]), np.concatenate([spread.delay_h, np.zeros(n)]),
-        np.concatenate([spread.leg_type, np.full(n, WATERFALL.index("crossing_wait_h"))]))
+    extended = spread.extend(typical_h=typical, sigma=sigma, delay_prob=np.zeros(n), delay_h=np.zeros(n),
+                             delay_sigma=np.zeros(n), leg_type=np.full(n, WATERFALL.index("crossing_wait_h")),
+                             domain=np.where(node >= 0, spread.domain[np.maximum(node, 0)], -1))
     return extended, waits["lane"].to_numpy().astype(np.int64), len(spread.typical_h) + waits["leg"].to_numpy()
 
 
@@ -159,6 +231,27 @@ def _positions(ids: np.ndarray, values: np.ndarray, field: str) -> np.ndarray:
     return pos
 
 
+class Shock(NamedTuple):
+    """Per domain (rows; the last row is "no domain", all ones) and sample: the state's scales."""
+
+    time: np.ndarray  # (D + 1, samples)
+    event: np.ndarray
+    closure_prob: np.ndarray
+    closure_h: np.ndarray
+
+
+class Clock(NamedTuple):
+    """Each sample's start (hours on the regime path, Monday 00:00 of week 0 = 0) and the calendar
+    stops: lane, position on the lane, calendar, waterfall type."""
+
+    start_h: np.ndarray  # (samples,)
+    lane: np.ndarray
+    pos: np.ndarray
+    calendar: list[Calendar]
+    kind: np.ndarray
+    seed: int
+
+
 def sample_lead_times(
     network: Network,
     lanes: pl.DataFrame,
@@ -167,15 +260,20 @@ def sample_lead_times(
     seed: int = 0,
     by: list[str] | None = None,
     cdf_points: int = 0,
+    clock: bool = True,
+    regimes: bool = True,
+    start_h: np.ndarray | None = None,
+    regime_path: np.ndarray | None = None,
 ) -> pl.DataFrame:
     """Sample the door-to-door lead time of lanes: quantiles, mean, spread and waterfall (hours).
 
     Parameters
     ----------
     network
-        The network the lanes run on: its legs' typical values, p95s and delay events.
+        The network the lanes run on: its legs' typical values, p95s and delay events, the events
+        of ``legs.csv``, the calendars and the regimes.
     lanes
-        A lanes frame (``origin``, ``links`` = link ids joined by ``>``, optionally
+        A lanes frame (``origin``, ``links`` = link ids joined by ``>``, optionally ``commodity``,
         ``loads_per_day`` and the waterfall columns), e.g. ``LeadTimeResult.lanes``. A solved
         queue wait (``crossing_wait_h``) is a leg of its own (see :func:`add_queue_waits`).
     samples, seed
@@ -186,6 +284,20 @@ def sample_lead_times(
         ``loads_per_day``); default: one row per lane.
     cdf_points
         If > 0, add ``cdf_h``: the quantiles at ``cdf_points`` evenly spaced levels from 0 to 1.
+    clock
+        Carry each load's clock through its lane: waits at calendars (``calendars.csv``,
+        ``crossings.csv`` ``weekly_hours``) are computed from the hour it arrives; a departures
+        calendar replaces its node's dwell. False: every dwell as in the tables.
+    regimes
+        Scale the legs by the states of their shock domain (``regimes.csv``); all loads of one
+        sample share the week, and so the states.
+    start_h
+        Each sample's ready time in hours from Monday 00:00 of week 0 of the regime path; default
+        uniform over the whole path (a random week and hour). Consecutive shipments are
+        consecutive hours (:mod:`routing.analysis.inventory`).
+    regime_path
+        (domains, weeks) states to use (:func:`routing.analysis.regimes.simulate_regimes`);
+        default: a path of :data:`~routing.analysis.regimes.PATH_WEEKS` weeks drawn from the seed.
 
     Returns
     -------
@@ -199,7 +311,7 @@ def sample_lead_times(
     InputError
         A lane names an unknown origin or link.
     ValueError
-        ``samples`` < 2 or a ``by`` column missing.
+        ``samples`` < 2, a ``by`` column missing or ``start_h`` not of length ``samples``.
 
     Example
     -------
@@ -213,20 +325,109 @@ def sample_lead_times(
     """
     if samples < 2:
         raise ValueError(f"samples must be >= 2, got {samples}")
-    lane, leg = lane_legs(network, lanes)
-    spread = leg_spreads(network.arrays)
-    spread, queue_lane, queue_leg = add_queue_waits(network, lanes, spread)
-    lane, leg = np.concatenate([lane, queue_lane]), np.concatenate([leg, queue_leg])
+    if start_h is not None and len(start_h) != samples:
+        raise ValueError(f"start_h must have one hour per sample ({samples}), got {len(start_h)}")
+    plan = plan_lanes(network, lanes, clock=clock, regimes=regimes)
     keys, group, weight = _groups(lanes, by)
-    extra = np.zeros((lanes.height, len(WATERFALL)))  # waterfall columns no leg makes (none today)
-    for t, name in enumerate(WATERFALL):
-        if name not in _LEG_MADE and name != "crossing_wait_h" and name in lanes.columns:
-            extra[:, t] = lanes[name].fill_null(0.0).to_numpy()
-    stats = _simulate(spread, lane, leg, extra, group, weight, samples, np.random.default_rng(seed), cdf_points)
+    rng = np.random.default_rng(seed)
+    shock, ticks = _shocks(plan, samples, rng, seed, start_h, regime_path)
+    stats = _simulate(plan, group, weight, samples, rng, cdf_points, shock, ticks)
     frame = keys.hstack(pl.DataFrame(dict(zip(stats_columns(), stats["columns"], strict=True))))
     if cdf_points:
         frame = frame.with_columns(cdf_h=pl.Series(stats["cdf"].tolist(), dtype=pl.List(pl.Float64)))
     return frame
+
+
+def sample_lane_hours(network: Network, lanes: pl.DataFrame, *, samples: int, seed: int = 0, clock: bool = True,
+                      regimes: bool = True, start_h: np.ndarray | None = None,
+                      regime_path: np.ndarray | None = None) -> np.ndarray:
+    """(lanes, samples): every lane's sampled lead time in hours, with the options of
+    :func:`sample_lead_times` (the raw draws, e.g. for a sequence of shipments)."""
+    plan = plan_lanes(network, lanes, clock=clock, regimes=regimes)
+    rng = np.random.default_rng(seed)
+    shock, ticks = _shocks(plan, samples, rng, seed, start_h, regime_path)
+    rows = np.arange(lanes.height)
+    return _lane_totals(plan, rows, samples, rng, None, shock, ticks)[0]
+
+
+class Plan(NamedTuple):
+    """What to sample: the legs, every lane's (leg, position) pairs, the fixed time per lane and
+    type, the calendar stops and the regime chains."""
+
+    spread: LegSpread
+    lane: np.ndarray
+    leg: np.ndarray
+    pos: np.ndarray
+    fixed: np.ndarray  # (lanes, types)
+    random: np.ndarray  # per pair
+    stops: tuple[np.ndarray, np.ndarray, list[Calendar], np.ndarray]  # lane, pos, calendar, kind
+    chains: RegimeChains | None
+
+
+def plan_lanes(network: Network, lanes: pl.DataFrame, *, clock: bool = True, regimes: bool = True) -> Plan:
+    """The legs of every lane with their positions, events, queue waits, calendar stops and regimes."""
+    chains = read_regimes(network) if regimes else None
+    base = leg_spreads(network.arrays)
+    spread = LegSpread(base.typical_h, base.sigma, base.delay_prob, base.delay_h, base.leg_type,
+                       domain=domain_codes(network, chains))
+    lane, leg, pos = _lane_pairs(network, lanes)
+    spread, e_lane, e_leg, e_pos = add_leg_events(network, lanes, spread, lane, leg, pos)
+    spread, q_lane, q_leg = add_queue_waits(network, lanes, spread)
+    q_node = network.nodes["id"].to_list()
+    crossing = lanes["crossing"].to_list() if "crossing" in lanes.columns else [None] * lanes.height
+    where = dict(zip(zip(lane.tolist(), leg.tolist(), strict=True), pos.tolist(), strict=True))
+    index = {x: i for i, x in enumerate(q_node)}
+    q_pos = np.array([where.get((int(ln), index.get(crossing[ln], -1)), 0) for ln in q_lane], dtype=np.int64)
+    stops: tuple = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), [], np.zeros(0, dtype=np.int64))
+    keep = np.ones(len(lane), dtype=bool)
+    if clock:
+        calendars = read_calendars(network)
+        at = np.array([leg_ < network.arrays.n_nodes and leg_ in calendars for leg_ in leg.tolist()], dtype=bool)
+        cals = [calendars[int(x)] for x in leg[at]]
+        kinds = np.array([WATERFALL.index("crossing_wait_h") if network.arrays.kind[c.node] == KINDS.index(
+            NodeKind.BORDER_CROSSING) else spread.leg_type[c.node] for c in cals], dtype=np.int64)
+        stops = (lane[at], pos[at], cals, kinds)
+        keep[np.flatnonzero(at)[[c.departures for c in cals]]] = False  # a departure replaces the dwell
+    lane = np.concatenate([lane[keep], e_lane, q_lane])
+    leg = np.concatenate([leg[keep], e_leg, q_leg])
+    pos = np.concatenate([pos[keep], e_pos, q_pos])
+    extra = np.zeros((lanes.height, len(WATERFALL)))  # waterfall columns no leg makes (none today)
+    for t, name in enumerate(WATERFALL):
+        if name not in _LEG_MADE and name != "crossing_wait_h" and name in lanes.columns:
+            extra[:, t] = lanes[name].fill_null(0.0).to_numpy()
+    closes = np.zeros(len(spread.typical_h), dtype=bool)
+    if chains is not None:
+        shut = np.append(chains.closure_prob.max(axis=1) > 0, False)
+        closes = spread.closable & shut[spread.domain]
+    random = (spread.sigma[leg] > 0) | (spread.delay_prob[leg] > 0) | closes[leg]
+    fixed = extra.copy()  # per lane and leg type: the typical value of legs without a lognormal spread
+    np.add.at(fixed, (lane, spread.leg_type[leg]), np.where(spread.sigma[leg] > 0, 0.0, spread.typical_h[leg]))
+    return Plan(spread, lane, leg, pos, fixed, random, stops, chains)
+
+
+def _shocks(plan: Plan, samples: int, rng: np.random.Generator, seed: int, start_h: np.ndarray | None,
+            regime_path: np.ndarray | None) -> tuple[Shock | None, Clock | None]:
+    """Each sample's clock start and its domains' scales (drawn once, shared by every lane)."""
+    chains = plan.chains
+    weeks = regime_path.shape[1] if regime_path is not None else PATH_WEEKS
+    if start_h is None and (chains is not None or len(plan.stops[0])):
+        start_h = rng.random(samples) * weeks * WEEK_H
+    ticks = None
+    if len(plan.stops[0]):
+        ticks = Clock(np.asarray(start_h, dtype=np.float64), *plan.stops, seed)
+    if chains is None:
+        return None, ticks
+    path = regime_path if regime_path is not None else simulate_regimes(
+        chains, PATH_WEEKS, np.random.default_rng([seed, 1]))
+    week = (np.floor(np.asarray(start_h) / WEEK_H).astype(np.int64)) % path.shape[1]
+    state = path[:, week]  # (D, samples)
+    rows = np.arange(len(chains.domains))[:, None]
+
+    def scale(table: np.ndarray, none: float) -> np.ndarray:
+        return np.vstack([table[rows, state], np.full((1, samples), none)]).astype(np.float32)
+
+    return Shock(scale(chains.time_scale, 1.0), scale(chains.event_scale, 1.0), scale(chains.closure_prob, 0.0),
+                 scale(chains.closure_h, 0.0)), ticks
 
 
 def _groups(lanes: pl.DataFrame, by: list[str] | None) -> tuple[pl.DataFrame, np.ndarray, np.ndarray]:
@@ -256,25 +457,21 @@ class _Pool(NamedTuple):
     uniforms: np.ndarray  # (mixed groups, samples)
 
 
-def _simulate(spread: LegSpread, lane: np.ndarray, leg: np.ndarray, extra: np.ndarray, group: np.ndarray,
-              weight: np.ndarray, samples: int, rng: np.random.Generator, cdf_points: int) -> dict:
+def _simulate(plan: Plan, group: np.ndarray, weight: np.ndarray, samples: int, rng: np.random.Generator,
+              cdf_points: int, shock: Shock | None, ticks: Clock | None) -> dict:
     """Statistics per group, computed chunk by chunk of whole groups (lanes x samples <= MAX_ELEMENTS).
 
     When they fit in MAX_SHARED_DRAWS, every random leg and mixture choice is drawn once for all
     chunks: lanes sharing a leg share its draws, and the numbers do not depend on the chunking.
     """
-    n_lanes, n_types = extra.shape
+    n_lanes = len(plan.fixed)
     n_groups = int(group.max()) + 1 if n_lanes else 0
-    kind = spread.leg_type[leg]
-    random = (spread.sigma[leg] > 0) | (spread.delay_prob[leg] > 0)
-    fixed = extra.copy()  # per lane and leg type: the typical value of legs without a lognormal spread
-    np.add.at(fixed, (lane, kind), np.where(spread.sigma[leg] > 0, 0.0, spread.typical_h[leg]))
     order = np.argsort(group, kind="stable")  # lanes group by group
     sizes = np.bincount(group, minlength=n_groups)
-    legs, mixed = np.unique(leg[random]), np.flatnonzero(sizes > 1)
+    legs, mixed = np.unique(plan.leg[plan.random]), np.flatnonzero(sizes > 1)
     pool = None
     if (len(legs) + len(mixed)) * samples <= MAX_SHARED_DRAWS:
-        pool = _Pool(legs, _draw(spread, legs, samples, rng), mixed, rng.random((len(mixed), samples)))
+        pool = _Pool(legs, _draw(plan.spread, legs, samples, rng, shock), mixed, rng.random((len(mixed), samples)))
     per_chunk = max(1, MAX_ELEMENTS // samples)
     chunk_of_group = np.zeros(n_groups, dtype=np.int64)
     chunk, used = 0, 0
@@ -285,38 +482,88 @@ def _simulate(spread: LegSpread, lane: np.ndarray, leg: np.ndarray, extra: np.nd
     levels = [*QUANTILES, *P95_WINDOW, *np.linspace(0.0, 1.0, cdf_points)]
     out = np.zeros((len(stats_columns()), n_groups))
     cdf = np.zeros((n_groups, cdf_points))
-    for c in range(chunk + 1 if n_groups else 0):
+    def run(c: int) -> None:
         groups = np.flatnonzero(chunk_of_group == c)
         rows = order[np.isin(group[order], groups)]  # lanes of the chunk, group by group
-        _chunk(spread, (lane, leg, kind, random), fixed, rows, group, weight, groups, samples, rng, pool,
-               levels, out, cdf)
+        _chunk(plan, rows, group, weight, groups, samples, rng, pool, levels, out, cdf, shock, ticks)
+
+    chunks = range(chunk + 1 if n_groups else 0)
+    if pool is not None and len(chunks) > 1 and THREADS > 1:  # shared draws: chunks use no rng, any order
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=THREADS) as executor:  # numpy releases the GIL
+            list(executor.map(run, chunks))
+    else:
+        for c in chunks:
+            run(c)
     return {"columns": list(out), "cdf": cdf}
 
 
-def _chunk(spread: LegSpread, pairs: tuple[np.ndarray, ...], fixed: np.ndarray, rows: np.ndarray,
-           group: np.ndarray, weight: np.ndarray, groups: np.ndarray, samples: int, rng: np.random.Generator,
-           pool: _Pool | None, levels: list[float], out: np.ndarray, cdf: np.ndarray) -> None:
+def _lane_totals(plan: Plan, rows: np.ndarray, samples: int, rng: np.random.Generator, pool: _Pool | None,
+                 shock: Shock | None, ticks: Clock | None) -> tuple[np.ndarray, np.ndarray]:
+    """The lanes ``rows``: their lead times (rows, samples) and the random time of each leg type
+    (types, rows, samples, float32), calendar waits included; fixed legs are in ``plan.fixed``."""
+    local = np.full(len(plan.fixed), -1)
+    local[rows] = np.arange(len(rows))
+    on = (local[plan.lane] >= 0) & plan.random
+    chunk_legs = np.unique(plan.leg[on])
+    drawn = (pool.drawn[np.searchsorted(pool.legs, chunk_legs)] if pool is not None
+             else _draw(plan.spread, chunk_legs, samples, rng, shock))
+    pair_row, pair_col = local[plan.lane[on]], np.searchsorted(chunk_legs, plan.leg[on])
+    pair_kind = plan.spread.leg_type[plan.leg[on]]
+    typed = _sum_per_type(drawn, pair_row, pair_col, pair_kind, len(rows))
+    if ticks is not None:
+        waits, w_row, w_kind = _calendar_waits(plan, local, drawn, (pair_row, pair_col, plan.pos[on]), ticks)
+        np.add.at(typed, (w_kind, w_row), waits.astype(np.float32))
+    total = typed.sum(axis=0, dtype=np.float64) + plan.fixed[rows].sum(axis=1)[:, None]
+    return total, typed
+
+
+def _calendar_waits(plan: Plan, local: np.ndarray, drawn: np.ndarray, pairs: tuple[np.ndarray, ...],
+                    ticks: Clock) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(stops, samples) waits at the calendar stops of the chunk's lanes, in the order loads meet
+    them: a stop's clock = the sample's start + the lane's legs and waits before it. A loop over
+    stops (a few per lane), vectorised over samples."""
+    mine = np.flatnonzero(local[ticks.lane] >= 0)
+    if len(mine) == 0:
+        return np.zeros((0, drawn.shape[1])), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    from scipy import sparse
+
+    row, pos = local[ticks.lane[mine]], ticks.pos[mine]
+    pair_row, pair_col, pair_pos = pairs
+    before = (pair_row[None, :] == row[:, None]) & (pair_pos[None, :] < pos[:, None])
+    i, j = np.nonzero(before)
+    prefix = np.asarray(sparse.csr_array((np.ones(len(i), dtype=drawn.dtype), (i, pair_col[j])),
+                                         shape=(len(mine), len(drawn))) @ drawn, dtype=np.float64)
+    fixed = (local[plan.lane] >= 0) & ~plan.random
+    f_row, f_pos = local[plan.lane[fixed]], plan.pos[fixed]
+    f_val = np.where(plan.spread.sigma[plan.leg[fixed]] > 0, 0.0, plan.spread.typical_h[plan.leg[fixed]])
+    prefix += (((f_row[None, :] == row[:, None]) & (f_pos[None, :] < pos[:, None])) * f_val).sum(axis=1)[:, None]
+    acc = np.zeros((int(row.max()) + 1, drawn.shape[1]))
+    waits = np.zeros((len(mine), drawn.shape[1]))
+    for k in np.lexsort((row, pos)):  # earlier stops first: their waits move the clock of later ones
+        stop = mine[k]
+        t = ticks.start_h + prefix[k] + acc[row[k]]
+        waits[k] = wait_h(ticks.calendar[stop], t, np.random.default_rng([ticks.seed, 2, int(ticks.lane[stop]),
+                                                                          int(pos[k])]))
+        acc[row[k]] += waits[k]
+    return waits, row, ticks.kind[mine]
+
+
+def _chunk(plan: Plan, rows: np.ndarray, group: np.ndarray, weight: np.ndarray, groups: np.ndarray, samples: int,
+           rng: np.random.Generator, pool: _Pool | None, levels: list[float], out: np.ndarray, cdf: np.ndarray,
+           shock: Shock | None, ticks: Clock | None) -> None:
     """Sample one chunk of whole groups and write its statistics into ``out`` and ``cdf``.
 
     Each random leg is drawn once (``drawn``: legs x samples) and shared by the lanes that use it;
     the waterfall needs no per-type arrays: per lane and leg, the mean over all samples and over
     the samples at the p95 are two matrix products, then summed per leg type.
     """
-    lane, leg, kind, random = pairs
-    local = np.full(len(fixed), -1)
-    local[rows] = np.arange(len(rows))
-    on = (local[lane] >= 0) & random
-    chunk_legs = np.unique(leg[on])
-    drawn = (pool.drawn[np.searchsorted(pool.legs, chunk_legs)] if pool is not None
-             else _draw(spread, chunk_legs, samples, rng))
-    pair_row, pair_col, pair_kind = local[lane[on]], np.searchsorted(chunk_legs, leg[on]), kind[on]
+    total, typed = _lane_totals(plan, rows, samples, rng, pool, shock, ticks)
     index = _mixture_index(group[rows], weight[rows], groups, samples, rng, pool)
-    fixed_rows = fixed[rows]
-    total = _sum_per_row(drawn, pair_row, pair_col, len(rows))  # random part of each lane
-    if index is None:  # one lane per group: row g is group g
-        total += fixed_rows.sum(axis=1)[:, None]
-    else:
-        total = total[index, np.arange(samples)] + fixed_rows.sum(axis=1)[index]
+    fixed_rows = plan.fixed[rows]
+    if index is not None:
+        total = total[index, np.arange(samples)]
     low_high = np.quantile(total.astype(np.float32), levels, axis=1).astype(np.float64)  # float32: 2x faster
     constant = total.max(axis=1) == total.min(axis=1)
     q = np.where(constant, total[:, 0], low_high)  # exact where nothing varies
@@ -326,8 +573,7 @@ def _chunk(spread: LegSpread, pairs: tuple[np.ndarray, ...], fixed: np.ndarray, 
     if empty.any():
         gap = np.abs(total[empty] - p95[empty, None])
         at_p95[empty] = gap == gap.min(axis=1, keepdims=True)
-    mean, at = _waterfall(drawn, (pair_row, pair_col, pair_kind), fixed_rows, group[rows], groups, index,
-                          at_p95, p95, samples)
+    mean, at = _waterfall(typed, fixed_rows, group[rows], groups, index, at_p95, p95, samples)
     out[:4, groups] = q[:len(QUANTILES)]
     out[4, groups] = total.mean(axis=1)
     out[5, groups] = np.where(constant, 0.0, total.std(axis=1, ddof=1))  # exactly 0, not rounding noise
@@ -337,28 +583,19 @@ def _chunk(spread: LegSpread, pairs: tuple[np.ndarray, ...], fixed: np.ndarray, 
         cdf[groups] = q[len(QUANTILES) + 2:].T
 
 
-def _waterfall(drawn: np.ndarray, pairs: tuple[np.ndarray, np.ndarray, np.ndarray], fixed_rows: np.ndarray,
-               group: np.ndarray, groups: np.ndarray, index: np.ndarray | None, at_p95: np.ndarray, p95: np.ndarray,
-               samples: int) -> tuple[np.ndarray, np.ndarray]:
+def _waterfall(typed: np.ndarray, fixed_rows: np.ndarray, group: np.ndarray, groups: np.ndarray,
+               index: np.ndarray | None, at_p95: np.ndarray, p95: np.ndarray, samples: int) -> tuple[np.ndarray, np.ndarray]:
     """Per group and leg type: the mean time, and the share of the p95 (mean over the samples at
     the p95, random parts scaled so the types add up to the p95 exactly; fixed parts stay exact).
 
-    Per lane and random leg, both means are matrix products of a sample mask with the draws.
-    """
-    pair_row, pair_col, pair_kind = pairs
+    ``typed`` holds each lane's random time per leg type and sample; a mixture takes, per sample,
+    the lane that carries it."""
     count = at_p95.sum(axis=1)
     mean, window = _fixed_parts(fixed_rows, group, groups, index, at_p95, count, samples)
-    row_group = np.searchsorted(groups, group)
-    if index is None:
-        leg_mean = np.broadcast_to(drawn.mean(axis=1), (len(fixed_rows), len(drawn)))
-        leg_window = (at_p95.astype(np.float64) @ drawn.T) / count[:, None]
-    else:
-        carries = index[row_group] == np.arange(len(fixed_rows))[:, None]  # (rows, samples): the lane carries it
-        leg_mean = (carries.astype(np.float64) @ drawn.T) / samples
-        leg_window = ((carries & at_p95[row_group]).astype(np.float64) @ drawn.T) / count[row_group, None]
-    random_mean, random_window = np.zeros_like(mean), np.zeros_like(window)
-    np.add.at(random_mean, (row_group[pair_row], pair_kind), leg_mean[pair_row, pair_col])
-    np.add.at(random_window, (row_group[pair_row], pair_kind), leg_window[pair_row, pair_col])
+    if index is not None:
+        typed = typed[:, index, np.arange(samples)]  # (types, groups, samples)
+    random_mean = typed.mean(axis=2, dtype=np.float64).T
+    random_window = np.einsum("tgs,gs->gt", typed, at_p95.astype(np.float32), dtype=np.float64) / count[:, None]
     fixed_sum, varying = window.sum(axis=1), random_window.sum(axis=1)
     scale = np.divide(p95 - fixed_sum, varying, out=np.ones_like(p95), where=varying > 0)
     fixed_scale = np.divide(p95, fixed_sum, out=np.ones_like(p95), where=(varying == 0) & (fixed_sum > 0))
@@ -381,30 +618,76 @@ def _fixed_parts(fixed_rows: np.ndarray, group: np.ndarray, groups: np.ndarray, 
     return mean, window / count[:, None]
 
 
-def _draw(spread: LegSpread, legs: np.ndarray, samples: int, rng: np.random.Generator) -> np.ndarray:
-    """(legs, samples): the random part of each leg, its lognormal (if it has a spread) plus its
-    delay event (if it has one); a leg's typical value counts as fixed when it has no spread."""
-    drawn = np.zeros((len(legs), samples))
+def _draw(spread: LegSpread, legs: np.ndarray, samples: int, rng: np.random.Generator,
+          shock: Shock | None = None) -> np.ndarray:
+    """(legs, samples): the random part of each leg: its lognormal (if it has a spread), its event
+    (lognormal hours with the event's probability) and, in a closing state of its domain, the
+    remaining closure; the domain's state scales the time and the event probability.
+
+    Events are drawn sparsely: the samples that meet an event are a Bernoulli process, generated as
+    geometric gaps, so a rare event costs its hits, not a uniform per sample."""
+    drawn = np.empty((len(legs), samples), dtype=np.float32)  # each row written once: no zeroing pass
+    none = -1 if shock is None else shock.time.shape[0] - 1
+    dom = np.where(spread.domain[legs] >= 0, spread.domain[legs], none)
     base = spread.sigma[legs] > 0
-    z = rng.standard_normal((int(base.sum()), samples))
-    z *= spread.sigma[legs[base], None]
-    np.exp(z, out=z)
-    z *= spread.typical_h[legs[base], None]
-    drawn[base] = z
-    delay = spread.delay_prob[legs] > 0
-    hit = rng.random((int(delay.sum()), samples)) < spread.delay_prob[legs[delay], None]
-    drawn[delay] += hit * spread.delay_h[legs[delay], None]
+    drawn[~base] = 0.0
+    for i in np.flatnonzero(base):  # a loop over legs, each row drawn in place (float32: half the time)
+        row = drawn[i]
+        rng.standard_normal(dtype=np.float32, out=row)
+        row *= np.float32(spread.sigma[legs[i]])
+        np.exp(row, out=row)
+        row *= np.float32(spread.typical_h[legs[i]])
+        if shock is not None and dom[i] != none:
+            row *= shock.time[dom[i]]
+    for i in np.flatnonzero(spread.delay_prob[legs] > 0):  # a loop over event legs, each vectorised
+        leg, d = legs[i], dom[i]
+        p = float(spread.delay_prob[leg])
+        p_max = min(1.0, p * float(shock.event[d].max())) if shock is not None else p
+        hit = _bernoulli_hits(samples, p_max, rng)
+        if shock is not None and len(hit):
+            hit = hit[rng.random(len(hit)) * p_max < np.minimum(1.0, p * shock.event[d, hit])]
+        hours = spread.delay_h[leg] * (np.exp(spread.delay_sigma[leg] * rng.standard_normal(len(hit)))
+                                       if spread.delay_sigma[leg] > 0 else 1.0)
+        drawn[i, hit] += hours * (shock.time[d, hit] if shock is not None else 1.0)
+    if shock is not None:
+        for i in np.flatnonzero(spread.closable[legs] & (dom != none)):
+            d = dom[i]
+            p_max = float(shock.closure_prob[d].max())
+            if p_max <= 0:
+                continue
+            hit = _bernoulli_hits(samples, p_max, rng)
+            hit = hit[rng.random(len(hit)) * p_max < shock.closure_prob[d, hit]]
+            drawn[i, hit] += rng.exponential(1.0, len(hit)) * shock.closure_h[d, hit]
     return drawn
 
 
-def _sum_per_row(drawn: np.ndarray, pair_row: np.ndarray, pair_col: np.ndarray, n_rows: int) -> np.ndarray:
-    """(rows, samples): each lane's random legs added up, with a sparse lanes x legs matrix."""
-    if len(pair_row) == 0:
-        return np.zeros((n_rows, drawn.shape[1]))
+def _bernoulli_hits(samples: int, p: float, rng: np.random.Generator) -> np.ndarray:
+    """The samples (sorted) where a Bernoulli(p) event happens."""
+    if p <= 0:
+        return np.zeros(0, dtype=np.int64)
+    if p >= 0.2:
+        return np.flatnonzero(rng.random(samples) < p)
+    expect = samples * p
+    gaps = rng.geometric(p, int(expect + 8 * np.sqrt(expect) + 20))
+    hits = np.cumsum(gaps) - 1
+    while hits[-1] < samples:  # rare: the gaps did not reach the end yet
+        hits = np.concatenate([hits, hits[-1] + np.cumsum(rng.geometric(p, int(expect) + 20))])
+    return hits[hits < samples]
+
+
+def _sum_per_type(drawn: np.ndarray, pair_row: np.ndarray, pair_col: np.ndarray, pair_kind: np.ndarray,
+                  n_rows: int) -> np.ndarray:
+    """(types, rows, samples) float32: each lane's random legs added up per leg type, with one
+    sparse lanes x legs matrix per type."""
     from scipy import sparse
 
-    incidence = sparse.csr_array((np.ones(len(pair_row)), (pair_row, pair_col)), shape=(n_rows, len(drawn)))
-    return np.asarray(incidence @ drawn)
+    typed = np.zeros((len(WATERFALL), n_rows, drawn.shape[1]), dtype=np.float32)
+    for t in np.unique(pair_kind):  # a loop over the eight leg types
+        m = pair_kind == t
+        incidence = sparse.csr_array((np.ones(int(m.sum()), dtype=np.float32), (pair_row[m], pair_col[m])),
+                                     shape=(n_rows, len(drawn)))
+        typed[t] = incidence @ drawn
+    return typed
 
 
 def _mixture_index(group: np.ndarray, weight: np.ndarray, groups: np.ndarray, samples: int,
@@ -424,3 +707,4 @@ def _mixture_index(group: np.ndarray, weight: np.ndarray, groups: np.ndarray, sa
         w = w / w.sum() if w.sum() > 0 else np.full(len(w), 1 / len(w))
         index[g] += np.searchsorted(np.cumsum(w)[:-1], u[i], side="right")
     return index
+

@@ -49,7 +49,7 @@ def _check_plot(path: Path | None) -> None:
 @click.option("--mexico", multiple=True, metavar="PLANT",
               help="Mexican plant node id (repeat). Default: every plant in country MX.")
 @click.option("--service-level", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.95,
-              show_default=True, help="Chance of no stock-out during a lead time; sets z of the safety stock.")
+              show_default=True, help="Quantile of the lead-time demand the safety stock covers (a chance of no stock-out per shipment).")
 @click.option("--carrying-rate", type=click.FloatRange(min=0), default=0.25, show_default=True,
               help="Inventory carrying cost per year, as a share of value.")
 @click.option("--samples", type=click.IntRange(min=100), default=100_000, show_default=True,
@@ -67,8 +67,11 @@ def compare(network_dir: Path | None, markets: tuple[str, ...], commodities: tup
             objective: str, fmt: str, output: Path | None, plot_path: Path | None) -> None:
     """Asia vs Mexico: lead-time spread, pipeline and safety stock, landed cost per load.
 
-    Each market's demand is solved twice on the same model, with supply only at the Asian
-    origins and only at the Mexican plants; each solution's lanes are sampled by Monte Carlo.
+    The whole network is solved once; then each market's demand twice on the same model, with
+    supply only at the Asian origins and only at the Mexican plants, the other markets' flows held
+    as background. Each solution's lanes are sampled by Monte Carlo (every leg random, a clock
+    through calendars, weekly regimes shared by all loads); a sequence simulation gives the
+    stock-out chance and fill rate of the safety stock over a quarter.
     """
     from routing.analysis.compare import compare_sourcing
 
@@ -94,7 +97,9 @@ def compare(network_dir: Path | None, markets: tuple[str, ...], commodities: tup
     if fmt == "json":
         text = json.dumps(rows.to_dicts(), indent=2)
     elif fmt == "csv":
-        text = rows.write_csv()
+        text = rows.with_columns(lane_mix=pl.col("lane_mix").list.eval(pl.format(
+            "{} {} {}", pl.element().struct.field("origin"), pl.element().struct.field("route"),
+            pl.element().struct.field("share").round(3))).list.join("; ")).write_csv()
     else:
         text = format_comparison(network.name, rows, service_level=service_level, carrying_rate=carrying_rate,
                                  samples=samples, seed=seed)
@@ -109,15 +114,20 @@ def format_comparison(name: str, rows: pl.DataFrame, *, service_level: float, ca
         f"{samples:,} samples (seed {seed})",
         "days: lead time from the supplier's gate to the market; pipeline and safety stock in USD of inventory; "
         "landed = freight + duty + carrying, USD per load",
+        ("SS days: the lead-time demand quantile at the service level above its mean; stock-out: chance of at least "
+         "one short day in a quarter with that stock; fill: share of demand served from stock"),
+        _asian_mix(rows),
         "",
         f"{'commodity':<16} {'sourcing':<9} {'origin':<17} {'port / crossing':<24} {'p50':>6} {'p95':>6} {'p99':>6} "
-        f"{'pipeline $':>13} {'safety $':>12} {'SS days':>7} {'freight':>7} {'duty':>7} {'carry':>6} {'landed':>7}",
+        f"{'pipeline $':>13} {'safety $':>12} {'SS days':>7} {'stock-out':>9} {'fill':>6} {'freight':>7} "
+        f"{'duty':>7} {'carry':>6} {'landed':>7}",
     ]
     for (market,), block in rows.group_by("market", maintain_order=True):
         lines += ["", f"{market} {block['market_name'][0] or ''}"]
         for (commodity,), pair in block.group_by("commodity", maintain_order=True):
             for row in pair.iter_rows(named=True):
                 lines.append(_row_line(commodity, row))
+                lines += _mix_lines(row)
                 commodity = ""
             diff = pair.row(0, named=True)
             if pair.height == 2 and diff["asia_minus_mexico_p50_days"] is not None:
@@ -125,7 +135,7 @@ def format_comparison(name: str, rows: pl.DataFrame, *, service_level: float, ca
                     f"{'':<16} {'asia-mex':<9} {'':<17} {'':<24} {diff['asia_minus_mexico_p50_days']:>+6.1f} "
                     f"{diff['asia_minus_mexico_p95_days']:>+6.1f} {diff['asia_minus_mexico_p99_days']:>+6.1f} "
                     f"{diff['asia_minus_mexico_pipeline_value_usd']:>+13,.0f} {'':>12} "
-                    f"{diff['asia_minus_mexico_safety_stock_days']:>+7.2f} {'':>7} {'':>7} {'':>6} "
+                    f"{diff['asia_minus_mexico_safety_stock_days']:>+7.2f} {'':>9} {'':>6} {'':>7} {'':>7} {'':>6} "
                     f"{diff['asia_minus_mexico_landed_cost_usd_per_load']:>+7,.0f}")
     return "\n".join(lines)
 
@@ -139,5 +149,40 @@ def _row_line(commodity: str, row: dict) -> str:
     return (f"{commodity:<16} {row['sourcing']:<9} {row['origin']:<17} {via[:24]:<24} {row['p50_days']:>6.1f} "
             f"{row['p95_days']:>6.1f} {row['p99_days']:>6.1f} {row['pipeline_value_usd']:>13,.0f} "
             f"{row['safety_stock_value_usd']:>12,.0f} {row['safety_stock_days']:>7.2f} "
+            f"{_pct(row['stockout_prob']):>9} {_pct(row['fill_rate'], 1):>6} "
             f"{row['freight_usd_per_load']:>7,.0f} {row['duty_usd_per_load']:>7,.0f} "
             f"{row['carrying_usd_per_load']:>6,.0f} {row['landed_cost_usd_per_load']:>7,.0f}{unmet}")
+
+
+def _pct(value: float | None, decimals: int = 0) -> str:
+    return "-" if value is None else f"{100 * value:.{decimals}f}%"
+
+
+def _mix_lines(row: dict) -> list[str]:
+    """Under a row of several lanes: each lane with its share of the loads, and the legs of the tail."""
+    mix = row.get("lane_mix") or []
+    out = []
+    if len(mix) > 1:
+        out += [f"{'':<16} {'':<9}   {m['share']:>4.0%} {m['origin']:<11} {(m['crossing'] or '-'):<12} "
+                f"{m['route'][:90]}" for m in mix[:6]]
+        if len(mix) > 6:
+            out.append(f"{'':<16} {'':<9}   ... {len(mix) - 6} more lanes")
+    if row.get("tail_legs"):
+        out.append(f"{'':<16} {'':<9}   p95 tail: {row['tail_legs']}")
+    return out
+
+
+def _asian_mix(rows: pl.DataFrame) -> str:
+    """The Asian origins the solution draws on, with their share of the Asian loads and their duty."""
+    import polars as pl
+
+    asia = rows.filter(pl.col("sourcing") == "asia").select("served_loads_per_day", "lane_mix").explode("lane_mix")
+    asia = asia.drop_nulls("lane_mix").unnest("lane_mix") if asia.height else asia
+    if asia.height == 0 or "origin" not in asia.columns:
+        return "Asian origins: none served"
+    by = asia.with_columns(loads=pl.col("share") * pl.col("served_loads_per_day")).group_by("origin").agg(
+        loads=pl.col("loads").sum(), duty_low=pl.col("duty_pct").min(), duty_high=pl.col("duty_pct").max()
+    ).with_columns(share=pl.col("loads") / pl.col("loads").sum()).sort("share", descending=True)
+    parts = [f"{o} {s:.0%} (duty {lo:g}%)" if lo == hi else f"{o} {s:.0%} (duty {lo:g}-{hi:g}%)"
+             for o, s, lo, hi in by.select("origin", "share", "duty_low", "duty_high").iter_rows()]
+    return "Asian origins (share of the Asian loads, duty by commodity): " + ", ".join(parts)

@@ -19,9 +19,9 @@ def test_quick_suite_exits_0_and_writes_results(tmp_path):
         assert set(REQUIRED_KEYS) <= set(record), record
     solvers = {r["solver"] for r in records}
     assert {"nearshore", "raw-mcf", "networkx", "lp-highs", "lp-glop", "batch-fresh", "batch-reuse",
-            "cli-cold-start"} <= solvers
+            "cli-cold-start", "sample_lead_times"} <= solvers
     summary = json.loads((tmp_path / "summary.json").read_text())
-    assert summary["machine"]["cores"] and len(summary["targets"]) == 9
+    assert summary["machine"]["cores"] and len(summary["targets"]) == 10  # 9th: sampling speed, 10th: horizon
     assert "horizon" in solvers  # the horizon family (corridor-1e3, 7 days, in the quick suite)
     markdown = (tmp_path / "results.md").read_text()
     assert "## Targets" in markdown and "| nearshore |" not in markdown.splitlines()[0]

@@ -14,7 +14,7 @@ REDUCED = ["corridor-1e3", "corridor-1e3x5", "netgen-256-2048"]
 
 @pytest.fixture(scope="module")
 def reduced_quick():
-    return run_suite("quick", instances=REDUCED, batch=False, cold_start=False)
+    return run_suite("quick", instances=REDUCED, batch=False, cold_start=False, sampling=False)
 
 
 def test_every_peer_ran_and_agrees_on_every_instance(reduced_quick):

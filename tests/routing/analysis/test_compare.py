@@ -91,14 +91,22 @@ def test_pipeline_inventory_is_loads_per_day_times_mean_days(rows):
                                                           / math.sqrt(N))
 
 
-def test_safety_stock_is_z_sigma_days_of_demand(rows):
+def test_safety_stock_is_the_lead_time_demand_quantile_above_its_mean(rows):
+    # one lane, one load a day of demand per load: LTD = the lead time; Mexico by hand:
+    # q95 = 32 + 3 h (only B varies), mean = 32 + exp(sigma^2 / 2) h with sigma = ln 3 / z95
+    by_hand = (3.0 - math.exp((math.log(3.0) / Z95) ** 2 / 2)) / 24
+    assert rows["mexico"]["safety_stock_days"] == pytest.approx(by_hand, rel=0.05)
+    asia = rows["asia"]
+    assert asia["safety_stock_days"] == pytest.approx(asia["p95_days"] - asia["mean_days"], rel=0.05)
     z = NormalDist().inv_cdf(0.95)
     for side, parts in (("mexico", MEXICO), ("asia", ASIA)):
         row = rows[side]
-        assert row["safety_stock_days"] == pytest.approx(z * row["std_days"], rel=1e-12)
-        assert row["safety_stock_loads"] == pytest.approx(10 * z * row["std_days"], rel=1e-12)
-        assert row["safety_stock_value_usd"] == pytest.approx(1_000_000 * z * row["std_days"], rel=1e-12)
-        assert row["safety_stock_days"] == pytest.approx(z * moments(parts)[1] / 24, rel=0.02)
+        assert row["safety_stock_z_sigma_days"] == pytest.approx(z * row["std_days"], rel=1e-12)  # the old rule
+        assert row["safety_stock_loads"] == pytest.approx(10 * row["safety_stock_days"], rel=1e-12)
+        assert row["safety_stock_value_usd"] == pytest.approx(1_000_000 * row["safety_stock_days"], rel=1e-12)
+        assert 0.9 < row["fill_rate"] <= 1.0 and 0.0 <= row["stockout_prob"] <= 1.0
+        assert row["lane_mix"] == [{"origin": row["origin"], "route": row["route"], "crossing": row["crossing"],
+                                    "share": 1.0, "duty_pct": row["duty_pct"]}]
 
 
 def test_landed_cost_is_freight_plus_duty_plus_carrying(rows):
@@ -106,7 +114,7 @@ def test_landed_cost_is_freight_plus_duty_plus_carrying(rows):
     expected = {"mexico": (500 + 800, 0.0), "asia": (3000 + 1200, 25.0)}  # link costs; duty % from tariffs.csv
     for side, (freight, duty_pct) in expected.items():
         row = rows[side]
-        carrying = 100_000 * 0.2 * (row["mean_days"] + z * row["std_days"]) / 365
+        carrying = 100_000 * 0.2 * (row["mean_days"] + row["safety_stock_days"]) / 365
         assert row["freight_usd_per_load"] == freight
         assert (row["duty_pct"], row["duty_usd_per_load"]) == (duty_pct, duty_pct / 100 * 100_000)
         assert row["carrying_usd_per_load"] == pytest.approx(carrying, rel=1e-12)
@@ -144,7 +152,7 @@ def test_both_sourcings_are_scenarios_of_one_model(small, monkeypatch):
 
     monkeypatch.setattr(compare_module, "LeadTimeModel", Spy)
     compare_sourcing(small, samples=100)
-    assert len(made) == 1 and made[0].solves == 2  # one market x (asia, mexico)
+    assert len(made) == 1 and made[0].solves == 3  # the whole network (background), then one market x (asia, mexico)
 
 
 def test_the_frame_has_the_fixed_schema_and_the_same_seed_repeats(small):

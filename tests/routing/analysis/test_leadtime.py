@@ -109,17 +109,18 @@ def test_the_waterfall_adds_up_to_the_mean_and_to_the_p95():
     assert np.allclose(p95s.to_numpy(), dist["p95_h"].to_numpy(), rtol=1e-9)
     ocean = dist.filter(pl.col("ocean_mean_h") > 0)
     assert ocean.height and (ocean["ocean_p95_h"] >= ocean["ocean_mean_h"] * 0.9).all()
-    # truck legs have no spread in the built-in data: their share of the p95 is exactly their time
-    assert np.allclose(dist["truck_p95_h"].to_numpy(), dist["truck_mean_h"].to_numpy(), rtol=1e-12)
+    # every truck leg is random now (traffic spread, breakdowns): the tail holds more truck time than the mean
+    truck = dist.filter(pl.col("truck_mean_h") > 0)
+    assert truck.height and (truck["truck_p95_h"] > truck["truck_mean_h"]).any()
 
 
 def test_without_spread_the_sample_is_the_solver_lead_time():
     net = read_network()
     fixed = net.replace(nodes=net.nodes.with_columns(dwell_p95_h=None, delay_prob=None, delay_h=None),
                         links=net.links.with_columns(transit_p95_h=None, delay_prob=None, delay_h=None),
-                        crossings=net.crossings.with_columns(wait_p95_h=None))
+                        crossings=net.crossings.with_columns(wait_p95_h=None), legs=net.legs.head(0))
     lanes = solve_lead_time(fixed).lanes
-    dist = sample_lead_times(fixed, lanes, samples=100)
+    dist = sample_lead_times(fixed, lanes, samples=100, clock=False, regimes=False)
     assert np.allclose(dist["p50_h"].to_numpy(), lanes["lead_time_h"].to_numpy())
     assert (dist["std_h"] == 0).all()
 
@@ -146,7 +147,10 @@ def test_chunks_of_lanes_give_the_same_numbers(monkeypatch):
     alone = sample_lead_times(net, lanes, samples=2000, seed=4)
     assert not alone.equals(whole)
     assert (alone["p99_h"] >= alone["p50_h"]).all()
-    assert np.allclose(alone["mean_h"].to_numpy(), whole["mean_h"].to_numpy(), rtol=0.02)
+    # the same distribution from other draws: heavy tails and bimodal clocks at 2,000 samples, so
+    # compare the lanes' means loosely and their average tightly
+    assert np.allclose(alone["mean_h"].to_numpy(), whole["mean_h"].to_numpy(), rtol=0.15)
+    assert alone["mean_h"].mean() == pytest.approx(whole["mean_h"].mean(), rel=0.02)
 
 
 def test_a_lane_with_an_unknown_link_is_an_input_error():

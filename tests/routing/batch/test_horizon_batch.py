@@ -38,14 +38,14 @@ days = [2, 3]
 def test_the_library_episodes_load_and_make_day_networks_on_the_builtin_network():
     network = read_network()
     episodes = load_scenarios([library_path() / "episodes"])
-    assert {s.name for s in episodes} >= {"wtb_storm_closure_2023", "texas_dps_inspections_2022",
+    assert {s.name for s in episodes} >= {"wtb_storm_closure_2023_days", "texas_dps_inspections_2022",
                                           "rail_gateways_closed_dec_2023"}
     for scenario in episodes:
         assert scenario.horizon is not None and scenario.event
         base, days = day_networks(network, scenario.changes, scenario.horizon.days, source=scenario.source)
         assert base is network and len(days) == scenario.horizon.days
         assert days[0] is base and any(d is not base for d in days)
-    storm = next(s for s in episodes if s.name == "wtb_storm_closure_2023")
+    storm = next(s for s in episodes if s.name == "wtb_storm_closure_2023_days")
     assert storm.changes[0].days == (3, 9)  # "closed for about a week"
     dps = next(s for s in episodes if s.name == "texas_dps_inspections_2022")
     assert {c.days for c in dps.changes} == {(3, 11), (5, 7)}  # about 9 days, a 3-day Pharr blockade

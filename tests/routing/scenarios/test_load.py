@@ -155,5 +155,5 @@ def test_every_library_scenario_applies_to_the_builtin_network():
         changed = apply_changes(network, scenario.changes, source=scenario.source)
         assert changed.nodes.height == network.nodes.height  # closing keeps the structure
         if any(getattr(c, "factor", None) != 1.0 for c in scenario.changes):  # a change that changes something
-            assert any(not changed.tables()[t].equals(network.tables()[t]) for t in ("nodes", "links", "supply",
+            assert any(not changed.tables()[t].equals(network.tables()[t]) for t in ("nodes", "links", "supply", "crossings",
                                                                                    "demand")), scenario.name
