@@ -106,6 +106,7 @@ def run_suite(
     batch: bool = True,
     cold_start: bool = True,
     sampling: bool = True,
+    horizon: bool = True,
     progress: Callable[[str], None] | None = None,
 ) -> SuiteResult:
     """Run a suite and return its records, checks and targets (nothing is printed or written).
@@ -116,9 +117,10 @@ def run_suite(
         ``quick`` (under a minute) or ``full`` (up to 1e6 links; many minutes).
     instances, peers
         Only these instance and peer names (default: all of the suite).
-    batch, cold_start, sampling
-        Also measure batch throughput, the cold start of ``nearshore solve`` and the lead-time
-        Monte Carlo (100k samples of every built-in lane with clock and regimes).
+    batch, cold_start, sampling, horizon
+        Also measure batch throughput, the cold start of ``nearshore solve``, the lead-time
+        Monte Carlo (100k samples of every built-in lane with clock and regimes) and the horizon
+        family (``nearshore disrupt``, :mod:`benchmarks.horizon`).
     progress
         Called with a short line before each measurement.
 
@@ -152,6 +154,10 @@ def run_suite(
         result.records.append(record)
     if sampling:
         result.records.append(_run_sampling(suite, say))
+    if horizon and instances is None:
+        from benchmarks.horizon import run_horizons
+
+        result.records += run_horizons(suite, Record, say)
     result.auto_choice = auto_choice(result.records)
     result.targets = evaluate_targets(result)
     result.machine["load_average_end"] = load_average()

@@ -40,6 +40,7 @@ def evaluate_targets(result: SuiteResult) -> list[dict[str, Any]]:
         _batch_builtin(ok),
         _startup(ok),
         _sampling(ok),
+        _horizon(result.records),
     ]
 
 
@@ -170,3 +171,9 @@ def _sampling(ok: list[Record]) -> dict[str, Any]:
     r = rows[0]
     return _row(target, f"{r.median_s:.2f} s wall, {r.extras['median_cpu_s']:.2f} s CPU ({r.extras['lanes']} lanes)",
                 r.median_s <= SAMPLING_S)
+
+
+def _horizon(records: list[Record]) -> dict[str, Any]:
+    from benchmarks.horizon import horizon_target
+
+    return horizon_target(records)

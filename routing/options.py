@@ -27,6 +27,16 @@ MAX_WAIT_SEGMENTS = 256
 """More pieces than this change no reported number by more than 0.01 % (their error falls as 1/n^2)
 and only make the LP larger; the bound keeps a typo from exhausting memory."""
 
+DEFAULT_HORIZON_DAYS = 28
+"""Days of a ``nearshore disrupt`` horizon when neither ``--days`` nor a ``[horizon]`` table says."""
+MAX_HORIZON_DAYS = 366
+STEPS_OF_A_DAY = (1.0, 2.0, 3.0, 4.0, 6.0, 8.0, 12.0, 24.0)
+"""Allowed horizon steps in hours: they divide the day, so each step belongs to one day."""
+DEFAULT_STEP_H = 4.0
+"""The median link of the built-in network (with the dwell at its end) takes 30 h, 10 % under 5 h;
+with 4 h steps each leg's arrival is within 2 h of its time (links round to the nearest step, at
+least one), while the 28-day horizon stays a few hundred thousand columns."""
+
 
 class Objective(StrEnum):
     """What the solve minimises."""

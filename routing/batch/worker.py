@@ -31,7 +31,7 @@ SUMMARY_SCHEMA = pl.Schema({
     "network": pl.String, "description": pl.String, "event": pl.String, "source": pl.String,
     "scenario_hash": pl.String, "frames": pl.String, "frames_hash": pl.String,
     "unmet_share": pl.Float64, "cost_change_vs_base_pct": pl.Float64, "comparable": pl.Boolean,
-    "comparable_reason": pl.String,
+    "comparable_reason": pl.String, "backlog_peak_loads": pl.Float64, "days_to_recover": pl.Int64,
 })
 """Columns of ``summary.parquet``. ``status`` is a :class:`routing.Status` value or ``failed``;
 ``objective`` is in the unit of ``objective_kind`` (load-h/day under ``lead_time``, USD/day otherwise)
@@ -42,7 +42,9 @@ and solver options (see :func:`routing.batch.runner.run_batch`). An average over
 comparison: when the loads served differ from the base's by more than
 :data:`routing.batch.runner.COMPARABLE_SERVED_TOL` (relative), ``comparable`` is false,
 ``comparable_reason`` says why and ``change_vs_base_pct`` is null (the cost change stays: it is a
-total, read it beside ``served_loads_per_day``)."""
+total, read it beside ``served_loads_per_day``). ``backlog_peak_loads`` and ``days_to_recover`` are
+those of a scenario with a ``[horizon]`` (run as ``nearshore disrupt`` runs it; ``days_to_recover``
+is null when it does not recover within the horizon), null for steady scenarios."""
 TIMING_COLUMNS = ("solve_s", "build_s", "wall_s", "reused_lp")
 """Columns that depend on the machine and on what a worker solved before, not on the scenario."""
 RECORD_COLUMNS = ("frames", "frames_hash")
@@ -87,6 +89,8 @@ class ScenarioRunner:
         """Apply the scenario's changes, solve, and build the frames asked for; a failure at any of
         these steps becomes a ``failed`` outcome with its reason, and the batch goes on."""
         start = time.perf_counter()
+        if scenario.horizon is not None:
+            return self._run_horizon(scenario, start)
         try:
             variant = apply_changes(self.networks[scenario.network], scenario.changes,
                                     source=scenario.source or scenario.name)
@@ -117,6 +121,38 @@ class ScenarioRunner:
         }
         frames = {name: getattr(result, name) for name in self.frames}  # built here, inside the scenario's try
         return ScenarioOutcome(row, frames)
+
+    def _run_horizon(self, scenario: Scenario, start: float) -> ScenarioOutcome:
+        """A scenario with a ``[horizon]``: its days solved as ``nearshore disrupt`` does."""
+        from routing.analysis.disrupt import solve_disruption
+        from routing.options import SolveOptions
+        from routing.scenarios.horizon import day_networks
+
+        source = scenario.source or scenario.name
+        try:
+            base, days = day_networks(self.networks[scenario.network], scenario.changes, scenario.horizon.days,
+                                      source=source)
+        except InputError as bad:
+            return failed_outcome(scenario, "bad change: " + "; ".join(map(str, bad.problems)), start)
+        options = scenario.solver
+        try:
+            result = solve_disruption(base, days, step_h=scenario.horizon.step_h, options=SolveOptions(
+                objective=options.objective, time_limit_s=options.time_limit_s,
+                usd_per_load_hour=options.usd_per_load_hour))
+        except Exception as exc:  # noqa: BLE001 - a failing scenario is recorded and the batch goes on
+            return failed_outcome(scenario, f"solver error: {type(exc).__name__}: {exc}", start)
+        solved = result.status.has_solution
+        recovery = result.recovery
+        row = _row(scenario) | {
+            "status": result.status.value, "objective": result.objective, "solve_s": result.solve_s,
+            "build_s": result.build_s, "reused_lp": False, "solver": result.solver,
+            "wall_s": time.perf_counter() - start,
+            "backlog_peak_loads": recovery.get("backlog_peak_loads") if solved else None,
+            "days_to_recover": recovery.get("days_to_recover") if solved else None,
+            "error": None if solved else f"no solution: solver {result.solver} ended {result.status.value} "
+                                         f"{result.detail}".strip(),
+        }
+        return ScenarioOutcome(row, {name: FRAMES[name].to_frame() for name in self.frames})
 
     def _model(self, scenario: Scenario, variant: Network) -> LeadTimeModel:
         """The model that solves this variant, chosen so that its answer never depends on what this

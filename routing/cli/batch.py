@@ -185,21 +185,24 @@ def scenarios(export_dir: Path | None) -> None:
 
     from routing.scenarios import library_path, load_scenario
 
-    files = sorted(library_path().glob("*.toml"))
+    root = library_path()
+    files = sorted(root.glob("*.toml")) + sorted((root / "episodes").glob("*.toml"))  # episodes: dated, as days
     if export_dir is not None:
-        clashes = [export_dir / f.name for f in files if (export_dir / f.name).exists()]
+        targets = [export_dir / f.relative_to(root) for f in files]
+        clashes = [t for t in targets if t.exists()]
         if clashes:
             raise click.ClickException(f"{clashes[0]} already exists; remove it or export to another folder")
-        export_dir.mkdir(parents=True, exist_ok=True)
-        for file in files:
-            shutil.copyfile(file, export_dir / file.name)
+        for file, target in zip(files, targets, strict=True):
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(file, target)
         click.echo(f"wrote {len(files)} scenario files to {export_dir}", err=True)
         return
     rows = []
     for file in files:
         points = load_scenario(file)
         first = points[0]
-        name = file.stem if len(points) == 1 else f"{file.stem} ({len(points)} points)"
+        stem = file.relative_to(root).with_suffix("").as_posix()
+        name = stem if len(points) == 1 else f"{stem} ({len(points)} points)"
         rows.append({"name": name, "description": first.description, "event": first.event or "-"})
     with pl.Config(tbl_rows=-1, tbl_cols=-1, tbl_hide_dataframe_shape=True, tbl_hide_column_data_types=True,
                    tbl_formatting="ASCII_MARKDOWN", tbl_width_chars=250, fmt_str_lengths=200):

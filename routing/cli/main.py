@@ -34,6 +34,7 @@ COMMANDS = {
     "validate": "routing.cli.network:validate",
     "network": "routing.cli.network:network_command",
     "compare": "routing.cli.compare:compare",
+    "disrupt": "routing.cli.disrupt:disrupt",
     "batch": "routing.cli.batch:batch",
     "scenarios": "routing.cli.batch:scenarios",
     "route": "routing.cli.route:route",

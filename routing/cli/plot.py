@@ -84,3 +84,34 @@ def _waterfall(ax, served: pl.DataFrame, markets: list[str]) -> None:
     ax.set_xticks(x, [f"{m}\nA | M" for m in markets], fontsize=7)
     ax.set_ylabel("days (mean by leg)", fontsize=8)
     ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+
+
+def plot_disruption(result: object, path: Path) -> None:
+    """Backlog (loads, total over markets) and the demand-weighted dispatch lead time by day.
+
+    ``result`` is a :class:`routing.analysis.disrupt.DisruptionResult`; the format follows the
+    suffix (.png, .svg or .pdf); missing folders are created.
+    """
+    from matplotlib.figure import Figure
+
+    daily = result.days.group_by("day").agg(
+        pl.col("backlog_loads").sum(),
+        ((pl.col("avg_lead_time_h") * pl.col("demand_loads")).sum()
+         / pl.col("demand_loads").filter(pl.col("avg_lead_time_h").is_not_null()).sum()).alias("lead_h"),
+    ).sort("day")
+    fig = Figure(figsize=(8.0, 5.0), layout="constrained")
+    top, bottom = fig.subplots(2, 1, sharex=True)
+    days = daily["day"].to_numpy()
+    for day in result.horizon["event_days"]:
+        for ax in (top, bottom):
+            ax.axvspan(day - 0.5, day + 0.5, color="#fdd0a2", lw=0)
+    top.bar(days, daily["backlog_loads"].to_numpy(), color="#c0392b")
+    top.set_ylabel("backlog (loads)")
+    top.set_title("backlog at the end of each day (shaded: event days)", fontsize=9)
+    lead = daily["lead_h"].cast(pl.Float64).fill_nan(None).to_numpy()
+    bottom.plot(days, lead, marker="o", ms=3, color="#1f77b4")
+    bottom.set_ylabel("lead time (h)")
+    bottom.set_xlabel("day")
+    bottom.set_title("average lead time of the loads dispatched each day", fontsize=9)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path)

@@ -124,7 +124,8 @@ def _expand(spec: _ScenarioFile, data: dict[str, Any], *, network: str, where: s
         point = tuple((axis_name, value) for (axis_name, _), value in zip(axes, values, strict=True))
         suffix = "".join(f"-{axis_name}={_label(value)}" for axis_name, value in point)
         raw = {"name": name + suffix, "description": spec.description, "event": spec.event,
-               "network": network, "solver": spec.solver, "changes": changes, "source": where, "point": point}
+               "network": network, "solver": spec.solver, "changes": changes, "source": where, "point": point,
+               "horizon": spec.horizon}
         try:
             scenarios.append(Scenario.model_validate(raw))
         except ValidationError as exc:  # name the point when a swept value is at fault, once otherwise

@@ -39,7 +39,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_valida
 
 from networks import Mode, NodeKind, Problem
 from networks.schema import CROSSINGS, DEMAND, LINKS, NODES, SUPPLY, LaneType
-from routing.options import Objective, Solver
+from routing.options import DEFAULT_HORIZON_DAYS, DEFAULT_STEP_H, MAX_HORIZON_DAYS, STEPS_OF_A_DAY, Objective, Solver
 
 BUILTIN = "builtin"
 NAME_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_.=+-]*$"
@@ -104,8 +104,26 @@ LaneTypes = Annotated[tuple[LaneType, ...] | None, BeforeValidator(_as_list)]
 Number = Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
 
 
+def _day_range(value: Any) -> Any:
+    """Let one day be written as a number (``days = 4``) as well as ``[first, last]``."""
+    return [value, value] if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+Days = Annotated[tuple[Annotated[int, Field(ge=0)], Annotated[int, Field(ge=0)]] | None, BeforeValidator(_day_range)]
+UNDATED_FIELDS = ("transit_h", "dwell_h")
+"""Fields whose change reshapes the time-expanded network: they apply to the whole horizon."""
+
+
 class _Change(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    days: Days = None  # [first, last] day of the horizon the change holds on (0-based, inclusive)
+
+    @model_validator(mode="after")
+    def _ordered_days(self) -> _Change:
+        if self.days is not None and self.days[0] > self.days[1]:
+            raise FieldError("days", f"the first day must not be after the last, got {list(self.days)}")
+        return self
 
 
 class _Selecting(_Change):
@@ -220,6 +238,9 @@ class AddLink(_Change):
 
     @model_validator(mode="after")
     def _distinct_ends(self) -> AddLink:
+        if self.days is not None:
+            raise FieldError("days", "a link added for some days would change the network's shape; "
+                                     "add it for the whole horizon (no days)")
         if self.from_ == self.to:
             raise FieldError("to", f"a link must join two different nodes (from and to are both {self.to!r})")
         return self
@@ -233,6 +254,25 @@ CHANGE_TYPES: dict[str, type[BaseModel]] = {
 def _check_field(table: str, change: Scale | Set) -> None:
     if change.field is not None and change.field not in FIELDS[table]:
         raise FieldError(change.field, f"not a field that can change in {table}; use {', '.join(FIELDS[table])}")
+    if change.days is not None and change.target() in UNDATED_FIELDS:
+        raise FieldError("days", f"{change.target()} sets how many steps a leg takes, so it changes for the "
+                                 "whole horizon; drop days")
+
+
+class Horizon(BaseModel):
+    """The ``[horizon]`` table: run the scenario as days (``nearshore disrupt``), not a snapshot."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    days: Annotated[int, Field(ge=1, le=MAX_HORIZON_DAYS)] = DEFAULT_HORIZON_DAYS
+    step_h: float = DEFAULT_STEP_H
+
+    @model_validator(mode="after")
+    def _step_divides_day(self) -> Horizon:
+        if self.step_h not in STEPS_OF_A_DAY:
+            raise FieldError("step_h", "the step must divide the day: one of "
+                                       + ", ".join(f"{s:g}" for s in STEPS_OF_A_DAY) + f" hours, got {self.step_h:g}")
+        return self
 
 
 class SolverOptions(BaseModel):
@@ -270,8 +310,22 @@ class Scenario(BaseModel):
     network: str = BUILTIN
     solver: SolverOptions = SolverOptions()
     changes: tuple[Change, ...] = ()
+    horizon: Horizon | None = None
     source: str = ""
     point: tuple[tuple[str, Any], ...] = ()
+
+    @model_validator(mode="after")
+    def _days_in_horizon(self) -> Scenario:
+        for index, change in enumerate(self.changes, start=1):
+            if change.days is None:
+                continue
+            if self.horizon is None:
+                raise ValueError(f"change {index} ({change.type}) has days but the file has no [horizon] table; "
+                                 "add one (days, step_h) or drop days")
+            if change.days[1] >= self.horizon.days:
+                raise ValueError(f"change {index} ({change.type}): days {list(change.days)} go past the horizon "
+                                 f"of {self.horizon.days} days (days are numbered 0 to {self.horizon.days - 1})")
+        return self
 
     def point_label(self) -> str:
         """The sweep point as ``axis=value,...`` (empty for a scenario that is not from a sweep)."""
@@ -289,6 +343,7 @@ class _ScenarioFile(BaseModel):
     network: str = BUILTIN
     solver: SolverOptions = SolverOptions()
     changes: tuple[dict[str, Any], ...] = ()
+    horizon: Horizon | None = None
     sweep: dict[Annotated[str, Field(pattern=r"^[A-Za-z0-9_]+$")], SweepAxis] = {}
 
 

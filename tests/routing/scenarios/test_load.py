@@ -125,7 +125,7 @@ def test_all_problems_of_a_file_are_reported_at_once(tmp_path):
         load_scenario(path)
     assert [str(p).removeprefix(str(path)) for p in info.value.problems] == [
         " change 1 (scale): field 'factor': must be >= 0 (got -1)",
-        " change 2 (close): field 'when': unknown field; close takes commodity, country, from, ids, kind, "
+        " change 2 (close): field 'when': unknown field; close takes commodity, country, days, from, ids, kind, "
         "lane_type, mode, region, table, to",
     ]
 
