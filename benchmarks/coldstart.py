@@ -34,9 +34,7 @@ class ColdStart:
 
 def solve_command(network_dir: Path | None = None) -> list[str]:
     """``nearshore solve`` as installed next to this Python (or ``python -m routing.cli``)."""
-    script = Path(sys.executable).with_name("nearshore")
-    command = [str(script)] if script.exists() else [sys.executable, "-m", "routing.cli"]
-    return command + ["solve"] + (["--network", str(network_dir)] if network_dir else [])
+    return _nearshore() + ["solve"] + (["--network", str(network_dir)] if network_dir else [])
 
 
 def measure_cold_start(*, runs: int, network_dir: Path | None = None) -> ColdStart:
@@ -48,32 +46,34 @@ def measure_cold_start(*, runs: int, network_dir: Path | None = None) -> ColdSta
         If the command exits with a non-zero code (its stderr is in the message).
     """
     command = solve_command(network_dir)
-    _run(command)
-    seconds = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        _run(command)
-        seconds.append(time.perf_counter() - start)
+    seconds = _wall_seconds(command, runs)
     return ColdStart(command=tuple(command), seconds=tuple(seconds), imports=slowest_imports(network_dir))
 
 
 def measure_startup(*, runs: int) -> dict[str, float]:
     """Best wall seconds of ``nearshore --help``, ``nearshore --version`` and ``python -c "import click"``
     (the floor: a click program that does nothing), each as a new process after one untimed run."""
-    script = Path(sys.executable).with_name("nearshore")
-    base = [str(script)] if script.exists() else [sys.executable, "-m", "routing.cli"]
+    base = _nearshore()
     commands = {"help": base + ["--help"], "version": base + ["--version"],
                 "import_click": [sys.executable, "-c", "import click"]}
-    best = {}
-    for name, command in commands.items():
+    return {name: min(_wall_seconds(command, runs)) for name, command in commands.items()}
+
+
+def _nearshore() -> list[str]:
+    """The ``nearshore`` script installed next to this Python, or ``python -m routing.cli``."""
+    script = Path(sys.executable).with_name("nearshore")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "routing.cli"]
+
+
+def _wall_seconds(command: list[str], runs: int) -> list[float]:
+    """Wall seconds of ``runs`` fresh processes of ``command``, after one untimed run (warm caches)."""
+    _run(command)
+    seconds = []
+    for _ in range(runs):
+        start = time.perf_counter()
         _run(command)
-        seconds = []
-        for _ in range(runs):
-            start = time.perf_counter()
-            _run(command)
-            seconds.append(time.perf_counter() - start)
-        best[name] = min(seconds)
-    return best
+        seconds.append(time.perf_counter() - start)
+    return seconds
 
 
 def _run(command: list[str]) -> subprocess.CompletedProcess:
