@@ -56,3 +56,21 @@ close_option = click.option(
 def what_if_options(command: Any) -> Any:
     """``--scenario FILE`` and ``--close ID`` (repeatable), applied to the network before the solve."""
     return scenario_option(close_option(command))
+
+
+def _regime_states(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> dict[str, str]:
+    """``DOMAIN=STATE`` pairs -> {domain: state}; the library checks the names against regimes.csv."""
+    out: dict[str, str] = {}
+    for item in value:
+        domain, sep, state = item.partition("=")
+        if not sep or not domain.strip() or not state.strip():
+            raise click.BadParameter(f"expected DOMAIN=STATE, e.g. texas_border=disrupted, got {item!r}")
+        out[domain.strip()] = state.strip()
+    return out
+
+
+regime_option = click.option(
+    "--regime", "regime_states", multiple=True, metavar="DOMAIN=STATE", callback=_regime_states,
+    help="Hold a shock domain of regimes.csv in one state (normal, peak or disrupted) in every sampled week, "
+         "e.g. texas_border=disrupted (the Texas inspection regime on); repeatable. The other domains keep "
+         "their weekly chains.")
