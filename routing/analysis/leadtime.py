@@ -596,22 +596,26 @@ def _lane_totals(plan: Plan, rows: np.ndarray, samples: int, rng: np.random.Gene
     pair_row, pair_col = local[plan.lane[on]], np.searchsorted(chunk_legs, plan.leg[on])
     pair_kind = plan.spread.leg_type[plan.leg[on]]
     typed = _sum_per_type(drawn, pair_row, pair_col, pair_kind, len(rows))
-    runs = _run_corrections(plan, local, drawn, chunk_legs, samples)
+    pairs = (pair_row, pair_col, plan.pos[on])
+    stops = _calendar_waits(plan, local, drawn, pairs, ticks) if ticks is not None else None
+    runs = _run_corrections(plan, local, drawn, chunk_legs, samples, stops)
     if len(runs[0]):
         np.add.at(typed, (WATERFALL.index("truck_h"), runs[0]), runs[2].astype(np.float32))
-    if ticks is not None:
-        waits, w_row, w_kind = _calendar_waits(plan, local, drawn, (pair_row, pair_col, plan.pos[on]), ticks, runs)
+        if stops is not None:  # the lanes with runs again: their carried hours move the clock of later stops
+            stops = _rerun_stops(plan, local, drawn, pairs, ticks, runs, stops)
+    if stops is not None:
+        waits, w_row, w_kind, _ = stops
         np.add.at(typed, (w_kind, w_row), waits.astype(np.float32))
     total = typed.sum(axis=0, dtype=np.float64) + plan.fixed[rows].sum(axis=1)[:, None]
     return total, typed
 
 
-def _run_corrections(plan: Plan, local: np.ndarray, drawn: np.ndarray, chunk_legs: np.ndarray,
-                     samples: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _run_corrections(plan: Plan, local: np.ndarray, drawn: np.ndarray, chunk_legs: np.ndarray, samples: int,
+                     stops: tuple[np.ndarray, ...] | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(chunk rows, last link positions, (runs, samples) extra hours) of the chunk's truck runs: one
-    driver's hours of service carried through the run (the on-duty stop at each node between its
-    links, :func:`routing.analysis.hos.stop`) minus the links' fresh-driver times already drawn.
-    A loop over runs (a few), vectorised over samples."""
+    driver's hours of service carried through the run (the stop at each node between its links, its
+    dwell + its calendar wait in ``stops``: on duty, or a rest from 10 h, :func:`routing.analysis.hos.stop`)
+    minus the links' fresh-driver times already drawn. A loop over runs (a few), vectorised over samples."""
     runs = plan.runs
     mine = np.flatnonzero(local[runs.lane] >= 0) if len(runs.lane) else np.zeros(0, dtype=np.int64)
     extra = np.zeros((len(mine), samples))
@@ -624,29 +628,53 @@ def _run_corrections(plan: Plan, local: np.ndarray, drawn: np.ndarray, chunk_leg
             out += drawn[at]
         return out
 
+    def waited(row: int, pos: int) -> np.ndarray | float:  # the calendar wait at a lane's position, if any
+        if stops is None:
+            return 0.0
+        hit = np.flatnonzero((stops[1] == row) & (stops[3] == pos))
+        return stops[0][hit].sum(axis=0) if len(hit) else 0.0
+
     for k, r in enumerate(mine):
         state, carried, fresh = fresh_driver(samples), np.zeros(samples), np.zeros(samples)
         links, nodes = runs.links[r], runs.nodes[r]
+        first_pos = runs.last_pos[r] - 2 * (len(links) - 1)
         for j, link in enumerate(links):
             elapsed_fresh = value(int(link))
             elapsed, state = drive(driving_hours(elapsed_fresh), state)
             carried += elapsed
             fresh += elapsed_fresh
             if j < len(nodes):
-                state = stop(state, value(int(nodes[j])))
+                at = first_pos + 2 * j + 1  # the node entered by link j
+                state = stop(state, value(int(nodes[j])) + waited(int(local[runs.lane[r]]), int(at)))
         extra[k] = carried - fresh
     return local[runs.lane[mine]], runs.last_pos[mine], extra
 
 
+def _rerun_stops(plan: Plan, local: np.ndarray, drawn: np.ndarray, pairs: tuple[np.ndarray, ...], ticks: Clock,
+                 runs: tuple[np.ndarray, np.ndarray, np.ndarray],
+                 stops: tuple[np.ndarray, ...]) -> tuple[np.ndarray, ...]:
+    """``stops`` with the waits of the lanes that have truck runs computed again, the runs' carried
+    hours on their clock (the other lanes' waits are unchanged)."""
+    again = np.isin(local, runs[0]) & (local >= 0)
+    redo = _calendar_waits(plan, np.where(again, local, -1), drawn, pairs, ticks, runs)
+    waits = stops[0].copy()
+    key = {(int(r), int(q)): i for i, (r, q) in enumerate(zip(stops[1], stops[3], strict=True))}
+    for j, (r, q) in enumerate(zip(redo[1], redo[3], strict=True)):  # a loop over the few stops of those lanes
+        waits[key[(int(r), int(q))]] = redo[0][j]
+    return waits, *stops[1:]
+
+
 def _calendar_waits(plan: Plan, local: np.ndarray, drawn: np.ndarray, pairs: tuple[np.ndarray, ...],
                     ticks: Clock, runs: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
-                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(stops, samples) waits at the calendar stops of the chunk's lanes, in the order loads meet
-    them: a stop's clock = the sample's start + the lane's legs and waits before it. A loop over
-    stops (a few per lane), vectorised over samples."""
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(stops, samples) waits at the calendar stops of the chunk's lanes, with their chunk row, waterfall
+    type and position on the lane, in the order loads meet them: a stop's clock = the sample's start +
+    the lane's legs and waits before it (+ the carried hours of service of the truck runs before it,
+    ``runs`` of :func:`_run_corrections`). A loop over stops (a few per lane), vectorised over samples."""
     mine = np.flatnonzero(local[ticks.lane] >= 0)
     if len(mine) == 0:
-        return np.zeros((0, drawn.shape[1])), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        empty = np.zeros(0, dtype=np.int64)
+        return np.zeros((0, drawn.shape[1])), empty, empty, empty
     from scipy import sparse
 
     row, pos = local[ticks.lane[mine]], ticks.pos[mine]
@@ -670,7 +698,7 @@ def _calendar_waits(plan: Plan, local: np.ndarray, drawn: np.ndarray, pairs: tup
         waits[k] = wait_h(ticks.calendar[stop], t, np.random.default_rng([ticks.seed, 2, int(ticks.lane[stop]),
                                                                           int(pos[k])]))
         acc[row[k]] += waits[k]
-    return waits, row, ticks.kind[mine]
+    return waits, row, ticks.kind[mine], pos
 
 
 def _chunk(plan: Plan, rows: np.ndarray, group: np.ndarray, weight: np.ndarray, groups: np.ndarray, samples: int,

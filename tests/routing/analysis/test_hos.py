@@ -54,7 +54,8 @@ def test_the_sampler_matches_the_builders_hours_of_service():
     assert np.allclose(driving_hours(built), km / 80.0, atol=1e-9)
 
 
-def truck_chain(links: list[dict], dwell: dict[str, float] | None = None) -> Network:
+def truck_chain(links: list[dict], dwell: dict[str, float] | None = None,
+                calendars: list[dict] | None = None) -> Network:
     names = list(dict.fromkeys(["O", *[link["to"] for link in links]]))
     nodes = pl.DataFrame([{"id": n, "name": n, "kind": "origin" if i == 0 else "market" if n == "M" else "hub",
                            "country": "US", "region": None, "lat": 10.0 + i, "lon": 10.0,
@@ -63,7 +64,8 @@ def truck_chain(links: list[dict], dwell: dict[str, float] | None = None) -> Net
         nodes=nodes, links=pl.DataFrame([{"mode": "truck", "transit_p95_h": None, **link} for link in links]),
         commodities=pl.DataFrame({"id": ["c"], "name": ["c"], "value_usd_per_load": [1.0]}),
         supply=pl.DataFrame({"node": ["O"], "commodity": ["c"], "capacity_loads_per_day": [1.0]}),
-        demand=pl.DataFrame({"node": ["M"], "commodity": ["c"], "loads_per_day": [1.0]}))
+        demand=pl.DataFrame({"node": ["M"], "commodity": ["c"], "loads_per_day": [1.0]}),
+        calendars=pl.DataFrame(calendars) if calendars else None)
 
 
 def lane(*links: str) -> pl.DataFrame:
@@ -113,3 +115,16 @@ def test_every_built_in_truck_link_follows_hours_of_service():
     truck = np.flatnonzero(net.links["mode"].to_numpy() == "truck") + net.arrays.n_nodes
     assert plan.spread.hos[truck].all()
     assert not plan_lanes(net, lanes, clock=False).spread.hos.any()
+
+
+@pytest.mark.parametrize(("ready_h", "hours"), [
+    (14.0, 24.0),  # a: 14-20 h; B closed until 08 next day, a 12-h wait: the driver's rest; b fresh: 6 + 12 + 6
+    (6.0, 25.0),  # a: 06-12 h; B open, no wait: b carries 6 h: 2 + break 0.5 + 3, 2.5 h + 10 h off, 1 h = 19
+])
+def test_a_wait_for_opening_hours_between_two_truck_legs_is_on_the_drivers_clock(ready_h, hours):
+    """B (no dwell) opens daily 08-20 (Mexican customs hours); the driver waits there with the load."""
+    links = [{"id": "a", "from": "O", "to": "B", "transit_h": 6.0}, {"id": "b", "from": "B", "to": "M",
+                                                                    "transit_h": 6.0}]
+    net = truck_chain(links, calendars=[{"node": "B", "calendar": "open", "weekly": "daily 08-20"}])
+    row = sample_lead_times(net, lane("a", "b"), samples=2, start_h=np.full(2, ready_h)).row(0, named=True)
+    assert row["mean_h"] == pytest.approx(hours)
