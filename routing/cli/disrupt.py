@@ -131,8 +131,6 @@ def run_disrupt(network_dir: Path | None, scenario_path: Path | None, *, n_days:
 
 def format_disrupt(result: Any) -> str:
     """The recovery summary, then one line per day: backlog, delivered of demand, lead time."""
-    import polars as pl
-
     rec, hz = result.recovery, result.horizon
     recover = (f"{rec['days_to_recover']} days after the last event" if rec["recovered"]
                else "NOT recovered within the horizon")
@@ -153,15 +151,13 @@ def format_disrupt(result: Any) -> str:
         lines.append(f"  {m['market']:<8} {m['commodity']:<16} survives {m['time_to_survive_days']} d, "
                      f"recovers {ttr}, peak backlog {m['backlog_peak_loads']:,.1f}")
     lines += ["", "Backlog by day"]
-    daily = result.days.group_by("day").agg(
-        pl.col("demand_loads").sum(), pl.col("delivered_loads").sum(), pl.col("backlog_loads").sum(),
-        pl.col("late_loads").sum(),
-        ((pl.col("avg_lead_time_h") * pl.col("demand_loads")).sum()
-         / pl.col("demand_loads").filter(pl.col("avg_lead_time_h").is_not_null()).sum()).alias("lead_h"),
-    ).sort("day")
+    from routing.analysis.disrupt import daily_totals
+
+    daily = daily_totals(result.days)
     events = set(hz["event_days"])
     for row in daily.iter_rows(named=True):
-        lead = "" if row["lead_h"] is None or row["lead_h"] != row["lead_h"] else f" · dispatch lead {row['lead_h']:.1f} h"
+        lead_h = row["avg_lead_time_h"]
+        lead = "" if lead_h is None or lead_h != lead_h else f" · dispatch lead {lead_h:.1f} h"
         mark = "*" if row["day"] in events else " "
         lines.append(f"  day {row['day']:>3}{mark} backlog {row['backlog_loads']:>10,.1f} · delivered "
                      f"{row['delivered_loads']:>10,.1f} of {row['demand_loads']:,.1f} · late {row['late_loads']:,.1f}"
