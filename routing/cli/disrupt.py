@@ -14,8 +14,8 @@ from typing import Any
 import click
 
 from routing.cli.exits import EPILOG, NoSolution
-from routing.cli.io import emit, load_network
-from routing.cli.options import format_option, network_option, output_option
+from routing.cli.io import emit, load_network, report_provenance, write_report
+from routing.cli.options import format_option, network_option, output_option, report_option
 from routing.options import DEFAULT_HORIZON_DAYS, DEFAULT_STEP_H, MAX_HORIZON_DAYS, STEPS_OF_A_DAY
 
 PLOT_SUFFIXES = (".png", ".svg", ".pdf")
@@ -62,9 +62,10 @@ def _check_step(ctx: click.Context, param: click.Parameter, value: float | None)
 @output_option
 @click.option("--plot", "plot_path", type=click.Path(path_type=Path), default=None,
               help="Write backlog and lead time by day as PNG, SVG or PDF (pip install 'nearshore[plot]').")
+@report_option
 def disrupt(network_dir: Path | None, scenario_path: Path | None, n_days: int | None, step_h: float | None,
             events: tuple[str, ...], inventory_days: float | None, fmt: str, output: Path | None,
-            plot_path: Path | None) -> None:
+            plot_path: Path | None, report_path: Path | None) -> None:
     """Days, not a snapshot: dated disruptions with backlog and recovery.
 
     Solves a time-expanded network over the horizon, starting from today's steady state (the loads
@@ -90,6 +91,13 @@ def disrupt(network_dir: Path | None, scenario_path: Path | None, n_days: int | 
 
         plot_disruption(result, plot_path)
         click.echo(f"wrote {plot_path}", err=True)
+    if report_path is not None:
+        from routing.report import build_report
+
+        meta = report_provenance(None, command="nearshore disrupt", solver=result.solver, network=network_dir
+                                 and str(network_dir), scenario=scenario_path and str(scenario_path), days=n_days,
+                                 step_h=step_h, event=events, inventory_days=inventory_days)
+        write_report(build_report(disrupt=result, provenance=meta), report_path)
 
 
 def run_disrupt(network_dir: Path | None, scenario_path: Path | None, *, n_days: int | None, step_h: float | None,

@@ -33,7 +33,8 @@ SYMBOLS = {"market": "market", "plant": "plant", "border_crossing": "crossing", 
 
 def map_frames(network: Network, result: LeadTimeResult) -> dict[str, pl.DataFrame]:
     """The rows the map draws: ``links`` (loads per day on each link, all commodities), ``crossings``
-    (:func:`routing.results.crossings.by_crossing`), ``plants`` (output, power and water used
+    (:func:`routing.results.crossings.by_crossing`, and ``closed``: the node takes no loads or its
+    lanes have no capacity), ``plants`` (output, power and water used
     against the plant's limits) and ``nodes`` (every other node)."""
     nodes = network.nodes.select("id", "name", "kind", "country", "lat", "lon")
     loads = result.flows.group_by("link").agg(pl.col("loads_per_day").sum())
@@ -41,7 +42,9 @@ def map_frames(network: Network, result: LeadTimeResult) -> dict[str, pl.DataFra
                                   "cost_usd_per_load")
              .join(loads, left_on="id", right_on="link", how="left")
              .with_columns(pl.col("loads_per_day").fill_null(0.0)).sort("id"))
-    crossings = by_crossing(result.crossings).drop("lane_types").sort("crossing")
+    shut = network.nodes.filter(pl.col("throughput_loads_per_day") == 0)["id"]
+    crossings = by_crossing(result.crossings).drop("lane_types").sort("crossing").with_columns(
+        closed=pl.col("crossing").is_in(shut.implode()) | (pl.col("capacity_loads_per_day") == 0))
     use = (result.lanes.join(network.commodities.select("id", "power_mwh_per_load", "water_m3_per_load"),
                              left_on="commodity", right_on="id")
            .group_by("origin").agg(output_loads_per_day=pl.col("loads_per_day").sum(),
@@ -181,11 +184,11 @@ def _plants(plants: pl.DataFrame, where: dict[str, tuple[float, float]]) -> str:
 
 
 def _crossings(crossings: pl.DataFrame, where: dict[str, tuple[float, float]]) -> str:
-    """A circle per border crossing coloured by utilisation; a closed one (no capacity) hollow."""
+    """A circle per border crossing coloured by utilisation; a closed one hollow."""
     out = []
     for i, row in enumerate(crossings.iter_rows(named=True)):
         x, y = where[row["crossing"]]
-        closed = not row["capacity_loads_per_day"]
+        closed = row["closed"]
         out.append(tag("circle", cx=number(x), cy=number(y), r="5.5", fill="#ffffff" if closed else
                        utilisation_color(row["utilisation"]), class_="crossing closed" if closed else "crossing",
                        data_t="crossings", data_i=i))

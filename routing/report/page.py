@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -100,6 +101,23 @@ def embed_json(data: Mapping[str, Any]) -> str:
     """The data as the page's JSON script element, safe inside HTML (no ``</`` can end it early)."""
     payload = json.dumps(json_ready(data), separators=(",", ":"), default=str).replace("</", "<\\/")
     return f'<script type="application/json" id="report-data">{payload}</script>'
+
+
+DATA_SCRIPT = re.compile(r'<script type="application/json" id="report-data">(.*?)</script>', re.S)
+
+
+def read_page_data(html: str) -> dict[str, Any]:
+    """The data embedded in a page by :func:`embed_json`, parsed back (ValueError when there is none).
+
+    Example
+    -------
+    >>> read_page_data(embed_json({"a": "</script>"}))
+    {'a': '</script>'}
+    """
+    match = DATA_SCRIPT.search(html)
+    if match is None:
+        raise ValueError("the page has no report-data script")
+    return json.loads(match.group(1))
 
 
 def render_page(*, title: str, subtitle: str, sections: Sequence[tuple[str, str, str]],
