@@ -94,7 +94,7 @@ def disrupt(network_dir: Path | None, scenario_path: Path | None, n_days: int | 
     if report_path is not None:
         from routing.report import build_report
 
-        meta = report_provenance(None, command="nearshore disrupt", solver=result.solver, network=network_dir
+        meta = report_provenance(None, command="nearshore disrupt", solver=result.solver, network_dir=network_dir
                                  and str(network_dir), scenario=scenario_path and str(scenario_path), days=n_days,
                                  step_h=step_h, event=events, inventory_days=inventory_days)
         write_report(build_report(disrupt=result, provenance=meta), report_path)
