@@ -38,7 +38,7 @@ def _check_plot(path: Path | None) -> None:
         raise MissingExtra("--plot needs matplotlib: pip install 'nearshore[plot]'") from None
 
 
-def _check_step(ctx: click.Context, param: click.Parameter, value: float | None) -> float | None:
+def check_step(ctx: click.Context, param: click.Parameter, value: float | None) -> float | None:
     if value is not None and value not in STEPS_OF_A_DAY:
         raise click.BadParameter("the step must divide the day: one of "
                                  + ", ".join(f"{s:g}" for s in STEPS_OF_A_DAY) + f" hours, got {value:g}")
@@ -51,7 +51,7 @@ def _check_step(ctx: click.Context, param: click.Parameter, value: float | None)
               help="A scenario TOML: its changes (with days = [first, last] for dated ones) and [horizon].")
 @click.option("--days", "n_days", type=click.IntRange(1, MAX_HORIZON_DAYS), default=None,
               help=f"Days in the horizon. Default: the scenario's [horizon], else {DEFAULT_HORIZON_DAYS}.")
-@click.option("--step-h", "step_h", type=float, default=None, callback=_check_step,
+@click.option("--step-h", "step_h", type=float, default=None, callback=check_step,
               help=f"Hours per step (divides 24). Default: the scenario's, else {DEFAULT_STEP_H:g}.")
 @click.option("--event", "events", multiple=True, metavar="EVENT",
               help="close:ID:FIRST-LAST, scale:ID[.FIELD]:FACTOR:FIRST-LAST or set:ID.FIELD:VALUE:FIRST-LAST "

@@ -14,7 +14,10 @@ import click
 
 from routing.cli.exits import EPILOG
 from routing.cli.io import load_network, report_provenance, write_report
+from routing.cli.disrupt import check_step
 from routing.cli.options import CDF_POINTS, network_option, objective_option, solver_option, what_if_options
+from routing.options import DEFAULT_HORIZON_DAYS, DEFAULT_STEP_H, MAX_HORIZON_DAYS
+
 
 @click.command("report", epilog=EPILOG)
 @network_option
@@ -32,12 +35,17 @@ from routing.cli.options import CDF_POINTS, network_option, objective_option, so
                                    "run as nearshore disrupt --scenario FILE runs it.")
 @click.option("--event", "events", multiple=True, metavar="EVENT",
               help="An event for the disruption section, as nearshore disrupt --event takes it; repeatable.")
+@click.option("--days", "n_days", type=click.IntRange(1, MAX_HORIZON_DAYS), default=None,
+              help="Days of the disruption's horizon. Default: the --disrupt file's [horizon], else "
+                   f"{DEFAULT_HORIZON_DAYS}.")
+@click.option("--step-h", "step_h", type=float, default=None, callback=check_step,
+              help=f"Hours per step of the disruption (divides 24). Default: the file's, else {DEFAULT_STEP_H:g}.")
 @click.option("--output", "output", type=click.Path(dir_okay=False, path_type=Path), required=True, metavar="PATH",
               help="The HTML file to write.")
 @click.option("--open", "open_page", is_flag=True, help="Open the page in the default browser when written.")
 def report(network_dir: Path | None, scenario: str | None, close: tuple[str, ...], objective: str, solver: str,
            batch_dir: Path | None, with_compare: bool, samples: int, disrupt_path: Path | None,
-           events: tuple[str, ...], output: Path, open_page: bool) -> None:
+           events: tuple[str, ...], n_days: int | None, step_h: float | None, output: Path, open_page: bool) -> None:
     """One self-contained HTML page of a solve: map, lanes, bottlenecks, provenance.
 
     Solves the network (with --scenario / --close applied) and draws it on a map of the US and
@@ -56,11 +64,11 @@ def report(network_dir: Path | None, scenario: str | None, close: tuple[str, ...
     network = load_network(network_dir, scenario=scenario, close=close)
     result = solve_checked(network, objective=objective, solver=solver)
     rows = _compare_rows(network, samples) if with_compare else None
-    disruption = _disruption(network_dir, disrupt_path, events) if disrupt_path or events else None
+    disruption = _disruption(network_dir, disrupt_path, events, n_days, step_h) if disrupt_path or events else None
     meta = report_provenance(network, command="nearshore report", solver=result.solver, objective=objective,
                              scenario=scenario, close=close, batch=batch_dir and str(batch_dir),
                              compare_samples=samples if with_compare else None,
-                             disrupt=disrupt_path and str(disrupt_path), event=events)
+                             disrupt=disrupt_path and str(disrupt_path), event=events, days=n_days, step_h=step_h)
     html = build_report(network, result, compare=rows, batch=batch, disrupt=disruption, provenance=meta)
     write_report(html, output, open_page=open_page)
 
@@ -74,13 +82,14 @@ def _compare_rows(network: Any, samples: int) -> Any:
         return compare_sourcing(network, samples=samples, cdf_points=CDF_POINTS, on_progress=bar.advance)
 
 
-def _disruption(network_dir: Path | None, path: Path | None, events: tuple[str, ...]) -> Any:
+def _disruption(network_dir: Path | None, path: Path | None, events: tuple[str, ...], n_days: int | None,
+                step_h: float | None) -> Any:
     """Run the disruption as nearshore disrupt does; no solution is exit 3."""
     from routing.analysis.disrupt import DEFAULT_INVENTORY_DAYS
     from routing.cli.disrupt import run_disrupt
     from routing.cli.exits import NoSolution
 
-    result = run_disrupt(network_dir, path, n_days=None, step_h=None, events=events,
+    result = run_disrupt(network_dir, path, n_days=n_days, step_h=step_h, events=events,
                          inventory_days=DEFAULT_INVENTORY_DAYS)
     if not result.status.has_solution:
         raise NoSolution(f"disruption: solver {result.solver} ended {result.status.value} {result.detail}".strip())

@@ -9,7 +9,9 @@ map the long way round. Every drawn element names its row of the page's data (``
 
 from __future__ import annotations
 
+import itertools
 import math
+
 import numpy as np
 import polars as pl
 
@@ -70,7 +72,7 @@ def utilisation_color(value: float | None) -> str:
         return "#bbbbbb"
     stops = UTILISATION_STOPS
     value = min(max(value, stops[0][0]), stops[-1][0])
-    for (a, ca), (b, cb) in zip(stops, stops[1:], strict=False):
+    for (a, ca), (b, cb) in itertools.pairwise(stops):
         if value <= b:
             t = (value - a) / (b - a)
             return "#" + "".join(f"{round(x + t * (y - x)):02x}" for x, y in zip(ca, cb, strict=True))

@@ -28,7 +28,7 @@ section{background:var(--bg);border:1px solid var(--line);border-radius:6px;padd
 h2{margin:0 0 8px;font-size:17px}h3{font-size:15px;margin:14px 0 6px}.note{color:var(--muted);margin:6px 0}
 .cards{display:flex;flex-wrap:wrap;gap:8px}.card{border:1px solid var(--line);border-radius:4px;padding:6px 10px}
 .card .k{display:block;color:var(--muted);font-size:12px}.card .v{font-weight:600}
-table{border-collapse:collapse;margin:8px 0;font-size:12.5px}th,td{border-bottom:1px solid var(--line);
+.table-wrap{overflow-x:auto;max-height:520px;overflow-y:auto}table{border-collapse:collapse;margin:8px 0;font-size:12.5px}th,td{border-bottom:1px solid var(--line);
 padding:3px 8px;text-align:left;white-space:nowrap}td.num{text-align:right;font-variant-numeric:tabular-nums}
 table.sortable th{cursor:pointer;background:#f0f3f6}table.sortable th:hover{background:#dde6ee}
 th.asc::after{content:" \\25B2"}th.desc::after{content:" \\25BC"}details{margin:8px 0}
@@ -103,7 +103,7 @@ def embed_json(data: Mapping[str, Any]) -> str:
     return f'<script type="application/json" id="report-data">{payload}</script>'
 
 
-DATA_SCRIPT = re.compile(r'<script type="application/json" id="report-data">(.*?)</script>', re.S)
+DATA_SCRIPT = re.compile(r'<script type="application/json" id="report-data">(.*?)</script>', re.DOTALL)
 
 
 def read_page_data(html: str) -> dict[str, Any]:

@@ -31,8 +31,8 @@ def section(anchor: str, title: str, body: str) -> str:
 def summary_section(summary: Mapping[str, Any]) -> str:
     """The headline numbers of the solve."""
     unit = "load-h/day" if summary["objective_kind"] == "lead_time" else "USD/day"
-    items = [("status", summary["status"]), ("objective", f"{summary['objective_kind']}: "
-                                             f"{grouped(summary['objective'])} {unit}"),
+    objective = f"{summary['objective_kind']}: {grouped(summary['objective'])} {unit}"
+    items = [("status", summary["status"]), ("objective", objective),
              ("average lead time", f"{number(summary['avg_lead_time_h'], 1)} h"),
              ("served", f"{grouped(summary['served_loads_per_day'])} loads/day"),
              ("unmet", f"{grouped(summary['unmet_loads_per_day'])} loads/day"),
@@ -64,7 +64,7 @@ def lanes_section(lanes: pl.DataFrame) -> tuple[str, dict[str, Any]]:
                     ("cost_usd_per_load", "USD/load"), ("distance_km", "km"), ("route", "route")]
     body = (chart + table(columns, markets.to_dicts(), table_id="lanes-by-market", sortable=True)
             + tag("details", tag("summary", text(f"All {lanes.height} lanes")) +
-                  table(lane_columns, lanes.to_dicts(), table_id="lanes", sortable=True)))
+                  table(lane_columns, lanes.to_dicts(), table_id="lanes-table", sortable=True)))
     return section("lanes", "Lanes: lead time per market", body), {"lanes_by_market": markets, "lanes": lanes}
 
 
@@ -81,9 +81,9 @@ def bottlenecks_section(bottlenecks: pl.DataFrame, unmet: pl.DataFrame) -> tuple
     lead = tag("p", text(f"{bottlenecks.height} binding capacities, the most valuable first: value_per_unit is what "
                          f"one more unit (the unit column) lowers the objective by, in {', '.join(units) or '-'}."),
                class_="note")
-    unmet_html = (table([(c, c.replace("_", " ")) for c in unmet.columns], unmet.to_dicts(), table_id="unmet")
+    unmet_html = (table([(c, c.replace("_", " ")) for c in unmet.columns], unmet.to_dicts(), table_id="unmet-table")
                   if unmet.height else tag("p", "Every market is served.", class_="note"))
-    body = lead + chart + table(columns, bottlenecks.to_dicts(), table_id="bottlenecks", sortable=True) + tag(
+    body = lead + chart + table(columns, bottlenecks.to_dicts(), table_id="bottlenecks-table", sortable=True) + tag(
         "h3", "Unmet demand") + unmet_html
     return section("bottlenecks", "Bottlenecks", body), {"bottlenecks": bottlenecks, "unmet": unmet}
 
@@ -108,7 +108,7 @@ def compare_section(rows: pl.DataFrame) -> tuple[str, dict[str, Any]]:
     body = (tag("p", "Lead time from the supplier's gate to the market: the share of loads that arrive within x "
                      "days (Monte Carlo).", class_="note")
             + tag("div", "".join(charts), class_="small-multiples")
-            + tag("h3", "Safety stock and landed cost") + table(columns, side.to_dicts(), table_id="compare",
+            + tag("h3", "Safety stock and landed cost") + table(columns, side.to_dicts(), table_id="compare-table",
                                                                  sortable=True))
     return section("compare", "Asia vs Mexico", body), {"compare": rows.drop("cdf_days", strict=False),
                                                          "compare_side_by_side": side}
@@ -136,7 +136,7 @@ def batch_section(summary: pl.DataFrame) -> tuple[str, dict[str, Any]]:
     note = tag("p", "Each bar stacks the change of the average lead time and of the freight cost against the "
                     "scenario's base, in %; an empty lead-time change means the loads served differ too much "
                     "to compare (see the summary's comparable_reason). Click a heading to sort.", class_="note")
-    table_html = table([(c, c.replace("_", " ")) for c in keep], rows.to_dicts(), table_id="batch", sortable=True)
+    table_html = table([(c, c.replace("_", " ")) for c in keep], rows.to_dicts(), table_id="batch-table", sortable=True)
     return section("batch", "Batch: every scenario against its base", note + chart + table_html), {"batch": rows}
 
 
@@ -175,4 +175,4 @@ def provenance_section(provenance: Mapping[str, Any]) -> str:
         f"{k} {v}" for k, v in value.items()) if isinstance(value, Mapping) else str(value)}
         for key, value in provenance.items()]
     return section("provenance", "Provenance", table([("what", "what"), ("value", "value")], rows,
-                                                     table_id="provenance"))
+                                                     table_id="provenance-table"))

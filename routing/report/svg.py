@@ -80,29 +80,42 @@ def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
     power = 10 ** math.floor(math.log10(raw))
     step = next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
     first = math.floor(low / step) * step
-    return [round(first + i * step, 10) for i in range(int(math.ceil((high - first) / step - 1e-9)) + 1)]
+    return [float(round(first + i * step, 10)) for i in range(math.ceil((high - first) / step - 1e-9) + 1)]
 
 
 def table(columns: Sequence[tuple[str, str]], rows: Iterable[dict[str, Any]], *, table_id: str,
-          formats: dict[str, Any] | None = None, sortable: bool = False) -> str:
-    """An HTML table of ``rows`` with ``columns`` (key, heading); each cell keeps its raw value in
-    ``data-v`` (for sorting) and shows it through ``formats[key]`` (default :func:`grouped`)."""
-    formats = formats or {}
+          sortable: bool = False) -> str:
+    """An HTML table of ``rows`` with ``columns`` (key, heading), in a box that scrolls sideways; each
+    cell keeps its raw value in ``data-v`` (for sorting) and shows it as :func:`cell_text` does."""
     head = "".join(tag("th", text(label), data_key=key) for key, label in columns)
     body = []
     for i, row in enumerate(rows):
         cells = []
         for key, _ in columns:
             value = row.get(key)
-            shown = formats.get(key, _default_format)(value)
+            shown = cell_text(value)
             raw = "" if value is None or (isinstance(value, float) and math.isnan(value)) else value
             cells.append(tag("td", text(shown), data_v=raw, class_="num" if isinstance(value, int | float) else None))
         body.append(tag("tr", "".join(cells), data_i=i))
-    return tag("table", tag("thead", tag("tr", head)) + tag("tbody", "".join(body)), id=table_id,
+    grid = tag("table", tag("thead", tag("tr", head)) + tag("tbody", "".join(body)), id=table_id,
                class_="sortable" if sortable else None)
+    return tag("div", grid, class_="table-wrap")
 
 
-def _default_format(value: Any) -> str:
-    if isinstance(value, bool) or value is None:
+def cell_text(value: Any) -> str:
+    """How a table shows a value: numbers with decimals by size (1 from 100, 2 from 1, else 3) and
+    thousands separators, integers whole, booleans lower-case, nothing as ``-``.
+
+    Example
+    -------
+    >>> [cell_text(v) for v in (1234.56, 0.95, 12.345, 7, None, True, "x")]
+    ['1,234.6', '0.950', '12.35', '7', '-', 'true', 'x']
+    """
+    if value is None or isinstance(value, bool):
         return "-" if value is None else str(value).lower()
-    return grouped(value) if isinstance(value, int | float) else str(value)
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        size = abs(value)
+        return grouped(value, 1 if size >= 100 else 2 if size >= 1 else 3)
+    return str(value)

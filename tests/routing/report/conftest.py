@@ -41,7 +41,7 @@ def full_inputs(solved, tmp_path_factory) -> dict[str, Any]:
     rows = compare_sourcing(network, samples=1000, cdf_points=101)
     out = tmp_path_factory.mktemp("batch")
     summary = run_batch(load_scenarios(["base", "wtb_closed", "nl_power_cut"]), out_dir=out, jobs=1, frames=()).summary
-    disruption = run_disrupt(None, EPISODE, n_days=None, step_h=None, events=(), inventory_days=3.0)
+    disruption = run_disrupt(None, EPISODE, n_days=14, step_h=24, events=(), inventory_days=3.0)  # days 3-9 closed
     return {"network": network, "result": result, "compare": rows, "batch": summary, "disrupt": disruption}
 
 

@@ -19,7 +19,7 @@ from routing.results.lanes import lanes_by_market
 
 CREATED = datetime(2026, 12, 1, tzinfo=UTC)  # as the conftest's pages
 SIZE_BUDGET_BYTES = 1_500_000
-EXTERNAL = re.compile(r"""(?:\b(?:src|href)\s*=\s*["']?\s*|url\(\s*["']?\s*)(?:https?:)?//""", re.I)
+EXTERNAL = re.compile(r"""(?:\b(?:src|href)\s*=\s*["']?\s*|url\(\s*["']?\s*)(?:https?:)?//""", re.IGNORECASE)
 
 
 def rows(frame: pl.DataFrame) -> list[dict]:
@@ -27,7 +27,7 @@ def rows(frame: pl.DataFrame) -> list[dict]:
 
 
 def test_page_numbers_are_the_frames(solved, base_page):
-    network, result = solved
+    _, result = solved
     data = page_data(base_page)
     assert data["summary"] == json_ready(result.summary())
     assert data["bottlenecks"] == rows(result.bottlenecks)
@@ -48,8 +48,8 @@ def test_page_numbers_are_the_frames(solved, base_page):
 def test_tables_show_the_frames_values(solved, base_page):
     """The cells of the bottleneck table hold the frame's values in order (data-v), shown formatted."""
     _, result = solved
-    table = re.search(r'<table id="bottlenecks".*?</table>', base_page, re.S).group(0)
-    first = re.search(r'<tr data-i="0">(.*?)</tr>', table, re.S).group(1)
+    table = re.search(r'<table id="bottlenecks-table".*?</table>', base_page, re.DOTALL).group(0)
+    first = re.search(r'<tr data-i="0">(.*?)</tr>', table, re.DOTALL).group(1)
     cells = re.findall(r'data-v="([^"]*)"', first)
     top = result.bottlenecks.row(0, named=True)
     assert cells[:2] == [top["kind"], top["id"]]
