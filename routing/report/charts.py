@@ -44,30 +44,32 @@ def _axis(ticks: list[float], scale: float, left: float, top: float, height: flo
 
 
 def bar_chart(labels: Sequence[str], parts: Sequence[Sequence[float]], *, names: Sequence[str],
-              colors: Sequence[str], unit: str, width: float = 760.0, chart_id: str) -> str:
-    """Horizontal bars, one per label, each stacked from ``parts[i]`` (one value per name, >= 0 or
-    all <= 0); a legend when there are several names. Each segment's ``title`` gives its value."""
-    totals = np.array([sum(p) for p in parts], dtype=float) if parts else np.zeros(0)
-    low = min(0.0, float(totals.min()) if totals.size else 0.0)
-    high = max(0.0, float(totals.max()) if totals.size else 1.0)
+              colors: Sequence[str], unit: str, stacked: bool = True, width: float = 760.0, chart_id: str) -> str:
+    """Horizontal bars, one row per label with one value per name: stacked end to end (values >= 0)
+    or, with ``stacked=False``, side by side from zero (any sign). A legend when there are several
+    names; each bar's ``title`` gives its value."""
+    values = np.asarray(parts, dtype=float).reshape(len(labels), len(names))
+    ends = values.sum(axis=1) if stacked else values
+    low, high = min(0.0, float(ends.min(initial=0.0))), max(0.0, float(ends.max(initial=0.0)))
     ticks = nice_ticks(low, high)
     label_w = _label_width(labels)
-    plot_w = width - label_w - 2 * PAD
-    scale = plot_w / (ticks[-1] - ticks[0])
+    scale = (width - label_w - 2 * PAD) / (ticks[-1] - ticks[0])
     zero = label_w + (0.0 - ticks[0]) * scale
     legend_h = 20.0 if len(names) > 1 else 0.0
     height = legend_h + len(labels) * (BAR_H + GAP) + AXIS_H
     out = [_legend(names, colors, legend_h, label_w)] if legend_h else []
-    for i, (label, values) in enumerate(zip(labels, parts, strict=True)):
+    thin = BAR_H if stacked else BAR_H / len(names)
+    for i, label in enumerate(labels):
         y = legend_h + i * (BAR_H + GAP)
         out.append(tag("text", text(label), x=number(label_w - 6), y=number(y + BAR_H - 4), class_="label",
                        text_anchor="end"))
         start = zero
-        for name, color, value in zip(names, colors, values, strict=True):
-            w = value * scale
-            x = start if w >= 0 else start + w
-            out.append(tag("rect", tag("title", text(f"{label} · {name}: {number(value, 2)} {unit}")),
-                           x=number(x), y=number(y), width=number(abs(w)), height=number(BAR_H), fill=color))
+        for j, (name, color) in enumerate(zip(names, colors, strict=True)):
+            w = values[i, j] * scale
+            x = (start if stacked else zero) + min(w, 0.0)
+            out.append(tag("rect", tag("title", text(f"{label} · {name}: {number(values[i, j], 2)} {unit}")),
+                           x=number(x), y=number(y if stacked else y + j * thin), width=number(abs(w)),
+                           height=number(thin), fill=color))
             start += w
     out.append(_axis(ticks, scale, label_w, legend_h - GAP, len(labels) * (BAR_H + GAP) + GAP, unit))
     return tag("svg", "".join(out), viewBox=f"0 0 {number(width)} {number(height)}", width=number(width),
@@ -84,8 +86,9 @@ def _legend(names: Sequence[str], colors: Sequence[str], height: float, left: fl
 
 
 def line_chart(series: Sequence[Series], *, x_unit: str, y_unit: str, width: float = 360.0, height: float = 220.0,
-               title: str = "", chart_id: str, y_range: tuple[float, float] | None = None) -> str:
-    """Lines on shared axes, with a title and a legend of the series' names (first occurrence each)."""
+               title: str = "", chart_id: str, y_range: tuple[float, float] | None = None,
+               legend: bool = True) -> str:
+    """Lines on shared axes, with a title and (``legend``) a legend of the series' names."""
     xs = np.concatenate([np.asarray(s.x, dtype=float) for s in series]) if series else np.zeros(1)
     ys = np.concatenate([np.asarray(s.y, dtype=float) for s in series]) if series else np.zeros(1)
     x_ticks = nice_ticks(float(np.nanmin(xs)), float(np.nanmax(xs)), 4)
@@ -111,7 +114,7 @@ def line_chart(series: Sequence[Series], *, x_unit: str, y_unit: str, width: flo
         out.append(tag("path", tag("title", text(s.name)), d=path_d(px, py), stroke=s.color, fill="none",
                        stroke_width="1.6", stroke_dasharray=s.dash, class_="line"))
     seen: dict[str, Series] = {}
-    for s in series:
+    for s in series if legend else ():
         seen.setdefault(s.name, s)
     for i, s in enumerate(seen.values()):
         y = top + 6 + 12 * i

@@ -34,7 +34,7 @@ table.sortable th{cursor:pointer;background:#f0f3f6}table.sortable th:hover{back
 th.asc::after{content:" \\25B2"}th.desc::after{content:" \\25BC"}details{margin:8px 0}
 .chart{display:block;max-width:100%;height:auto;margin:6px 0}.chart .grid{stroke:#e3e3e3}
 .chart text{font-size:11px;fill:#333}.chart .title{font-weight:600;font-size:12px}.chart .unit{fill:#777}
-.small-multiples{display:flex;flex-wrap:wrap;gap:6px}.map-wrap{position:relative}
+.keys{display:flex;flex-wrap:wrap;gap:14px;font-size:12px}.small-multiples{display:flex;flex-wrap:wrap;gap:6px}.map-wrap{position:relative}
 .map{display:block;width:100%;height:auto;max-width:1200px;border:1px solid var(--line)}
 .map .sea{fill:#eaf2f8}.map .inset-sea{fill:#eaf2f8;stroke:#555;stroke-width:1}
 .map .country{fill:#f4f1ea;stroke:#c9c2b5;stroke-width:.6}.map .state{stroke:#fff;stroke-width:.8}

@@ -102,16 +102,25 @@ def compare_section(rows: pl.DataFrame) -> tuple[str, dict[str, Any]]:
             series.append(Series(f"{row['sourcing']} {row['commodity']}", days, levels,
                                  SOURCING_COLORS.get(row["sourcing"], SERIES_COLORS[0]), dash[row["commodity"]]))
         charts.append(line_chart(series, x_unit="days", y_unit="share", title=str(market), y_range=(0.0, 1.0),
-                                 chart_id=f"cdf-{market}"))
+                                 chart_id=f"cdf-{market}", legend=False))
     side = _side_by_side(rows)
     columns = [(c, c.replace("_", " ")) for c in side.columns]
+    key = [_key(name, color, None) for name, color in SOURCING_COLORS.items()]
+    key += [_key(c, "#555555", dash[c]) for c in commodities]
     body = (tag("p", "Lead time from the supplier's gate to the market: the share of loads that arrive within x "
-                     "days (Monte Carlo).", class_="note")
-            + tag("div", "".join(charts), class_="small-multiples")
+                     "days (Monte Carlo). Colour: sourcing; line style: commodity.", class_="note")
+            + tag("div", "".join(key), class_="keys") + tag("div", "".join(charts), class_="small-multiples")
             + tag("h3", "Safety stock and landed cost") + table(columns, side.to_dicts(), table_id="compare-table",
                                                                  sortable=True))
     return section("compare", "Asia vs Mexico", body), {"compare": rows.drop("cdf_days", strict=False),
                                                          "compare_side_by_side": side}
+
+
+def _key(name: str, color: str, dash: str | None) -> str:
+    """One legend entry: a short line in the series' colour and dash, and its name."""
+    line = tag("svg", tag("line", x1="0", x2="26", y1="5", y2="5", stroke=color, stroke_width="2",
+                          stroke_dasharray=dash), width="26", height="10")
+    return tag("span", line + " " + text(name), class_="key")
 
 
 def _side_by_side(rows: pl.DataFrame) -> pl.DataFrame:
@@ -132,10 +141,10 @@ def batch_section(summary: pl.DataFrame) -> tuple[str, dict[str, Any]]:
                       [[lead or 0.0, cost or 0.0] for lead, cost in
                        rows.select("change_vs_base_pct", "cost_change_vs_base_pct").iter_rows()],
                       names=["lead time vs base", "cost vs base"], colors=SERIES_COLORS[:2], unit="%",
-                      chart_id="batch-chart")
-    note = tag("p", "Each bar stacks the change of the average lead time and of the freight cost against the "
-                    "scenario's base, in %; an empty lead-time change means the loads served differ too much "
-                    "to compare (see the summary's comparable_reason). Click a heading to sort.", class_="note")
+                      stacked=False, chart_id="batch-chart")
+    note = tag("p", "Per scenario, the change of the average lead time and of the freight cost against the "
+                    "scenario's base, in %; no lead-time bar means the loads served differ too much to compare "
+                    "(see the summary's comparable_reason). Click a heading to sort.", class_="note")
     table_html = table([(c, c.replace("_", " ")) for c in keep], rows.to_dicts(), table_id="batch-table", sortable=True)
     return section("batch", "Batch: every scenario against its base", note + chart + table_html), {"batch": rows}
 
