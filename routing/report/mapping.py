@@ -101,7 +101,7 @@ def draw_map(frames: dict[str, pl.DataFrame]) -> str:
         layers.append(_inset_frame(far, lon[inset]))
     layers += [_links(frames["links"], where), _nodes(nodes, where), _plants(frames["plants"], where),
                _crossings(frames["crossings"], where), _legend(frames["links"]), _scale_bar(main)]
-    return tag("svg", "".join(layers), viewBox=f"0 0 {number(WIDTH)} {number(HEIGHT)}", id="map",
+    return tag("svg", "".join(layers), viewBox=f"0 0 {number(WIDTH)} {number(HEIGHT)}", id="map-svg",
                class_="map", role="img")
 
 
@@ -200,7 +200,7 @@ def _crossings(crossings: pl.DataFrame, where: dict[str, tuple[float, float]]) -
 def _legend(links: pl.DataFrame) -> str:
     """Modes, the width scale (the top link's loads and two round values below it), utilisation and symbols."""
     left, top = WIDTH - 218.0, HEIGHT - 282.0
-    out = [tag("rect", x=number(left), y=number(top), width="210", height="274", class_="legend-box")]
+    out = [tag("rect", x=number(left), y=number(top), width="210", height="262", class_="legend-box")]
     y = top + 16
     out.append(tag("text", "Links (colour: mode)", x=number(left + 8), y=number(y), class_="legend-title"))
     for mode, color in MODE_COLORS.items():

@@ -63,9 +63,9 @@ def test_report_renders_offline_in_chromium(full_page, tmp_path):
             page.on("request", lambda r: requests.append(r.url))
             page.goto(url, wait_until="load")
             page.wait_for_selector("body[data-ready='1']", timeout=10_000)
-            shares = {s: ink_share(page.locator(f"#{s}").screenshot()) for s in SECTIONS}
-            map_share = ink_share(page.locator("#map svg, svg#map").first.screenshot())
-            page.locator("#map [data-t='crossings']").first.hover()
+            shares = {s: ink_share(page.locator(f"section#{s}").screenshot()) for s in SECTIONS}
+            map_share = ink_share(page.locator("svg#map-svg").screenshot())
+            page.locator("#map [data-t='crossings']").last.hover(force=True)
             tip = page.locator("#tip").inner_text()
             shot = page.screenshot(full_page=False)
         finally:
