@@ -29,6 +29,7 @@ OTHER_MODE = "#444444"
 MIN_W, MAX_W = 0.8, 9.0  # link stroke width of the least and the most loaded link (square-root scale)
 UTILISATION_STOPS = ((0.0, (26, 152, 80)), (0.6, (254, 224, 139)), (0.95, (215, 48, 39)))
 """Colour ramp of crossing utilisation: green, yellow from 60 %, red at the 95 % queue ceiling."""
+OUTLINE_MARGIN_DEG = 40.0  # outlines this far past the view's longitudes are left out (a conic folds them back)
 SYMBOLS = {"market": "market", "plant": "plant", "border_crossing": "crossing", "seaport": "port",
            "origin": "origin"}
 
@@ -125,8 +126,8 @@ def _outlines(view: Viewport, *, lon_range: np.ndarray) -> str:
     for layer, cls in (("countries", "country"), ("us_states", "state us"), ("mx_states", "state mx")):
         for feature in shapes[layer]:
             first = feature["rings"][0][0][0]
-            if abs(float(wrap_longitude(np.array([first - (lo + hi) / 2]))[0])) > (hi - lo) / 2 + 40:
-                continue  # across the globe from the view: a conic would fold it back in
+            if abs(float(wrap_longitude(np.array([first - (lo + hi) / 2]))[0])) > (hi - lo) / 2 + OUTLINE_MARGIN_DEG:
+                continue
             d = _rings_path(view, feature["rings"])
             if d:
                 out.append(tag("path", tag("title", text(feature["name"])), d=d, class_=cls))
@@ -180,8 +181,10 @@ def _plants(plants: pl.DataFrame, where: dict[str, tuple[float, float]]) -> str:
     for i, row in enumerate(plants.iter_rows(named=True)):
         x, y = where[row["id"]]
         side = 5.0 + 9.0 * math.sqrt(row["output_loads_per_day"] / top) if top > 0 else 5.0
-        out.append(tag("rect", x=number(x - side / 2), y=number(y - side / 2), width=number(side), height=number(side),
-                       class_="plant", data_t="plants", data_i=i))
+        label = (f"{row['name']}: {number(row['output_loads_per_day'], 1)} loads/day, power "
+                 f"{number(row['power_used_mw'], 1)} MW, water {number(row['water_used_m3_per_day'], 0)} m3/day")
+        out.append(tag("rect", tag("title", text(label)), x=number(x - side / 2), y=number(y - side / 2),
+                       width=number(side), height=number(side), class_="plant", data_t="plants", data_i=i))
     return tag("g", "".join(out), class_="plants")
 
 
@@ -191,7 +194,10 @@ def _crossings(crossings: pl.DataFrame, where: dict[str, tuple[float, float]]) -
     for i, row in enumerate(crossings.iter_rows(named=True)):
         x, y = where[row["crossing"]]
         closed = row["closed"]
-        out.append(tag("circle", cx=number(x), cy=number(y), r="5.5", fill="#ffffff" if closed else
+        label = f"{row['name']}: closed" if closed else (
+            f"{row['name']}: utilisation {number(100 * (row['utilisation'] or 0.0), 1)} %, wait {number(row['wait_h'], 2)} h")
+        out.append(tag("circle", tag("title", text(label)), cx=number(x), cy=number(y), r="5.5",
+                       fill="#ffffff" if closed else
                        utilisation_color(row["utilisation"]), class_="crossing closed" if closed else "crossing",
                        data_t="crossings", data_i=i))
     return tag("g", "".join(out), class_="crossings")
