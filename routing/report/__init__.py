@@ -94,6 +94,17 @@ def build_report(network: Network | None = None, result: LeadTimeResult | None =
     ------
     ValueError
         When only one of ``network`` and ``result`` is given, or nothing to report.
+
+    Example
+    -------
+    >>> from networks import read_network
+    >>> from routing import solve_lead_time
+    >>> from routing.report.page import read_page_data
+    >>> net = read_network()
+    >>> result = solve_lead_time(net)
+    >>> html = build_report(net, result, provenance=provenance(net, created=datetime(2026, 12, 1), command="doc"))
+    >>> read_page_data(html)["summary"]["served_loads_per_day"] == result.served_loads_per_day
+    True
     """
     if (network is None) != (result is None):
         raise ValueError("build_report needs the network and its result together")

@@ -93,3 +93,12 @@ def test_bad_input_is_one_line_and_exit_2(capsys, tmp_path, args, message):
 def test_report_needs_an_output(capsys):
     code, _, err = run(capsys, "report")
     assert code == EXIT_BAD_INPUT and "--output" in err
+
+
+def test_open_hands_the_file_to_the_browser(capsys, tmp_path, monkeypatch):
+    opened = []
+    monkeypatch.setattr("webbrowser.open", opened.append)
+    target = tmp_path / "r.html"
+    code, _, err = run(capsys, "report", "--network", DATA / "two_routes", "--output", target, "--open")
+    assert code == EXIT_OK, err
+    assert opened == [target.resolve().as_uri()]
