@@ -12,9 +12,9 @@ from typing import Any
 
 import click
 
+from routing.cli.disrupt import check_step
 from routing.cli.exits import EPILOG
 from routing.cli.io import load_network, report_provenance, write_report
-from routing.cli.disrupt import check_step
 from routing.cli.options import CDF_POINTS, network_option, objective_option, solver_option, what_if_options
 from routing.options import DEFAULT_HORIZON_DAYS, DEFAULT_STEP_H, MAX_HORIZON_DAYS
 

@@ -24,6 +24,7 @@ from routing.results.result import LeadTimeResult
 WIDTH, HEIGHT, PAD = 1000.0, 640.0, 36.0
 INSET = (8.0, 8.0, 250.0, 180.0)
 """The inset's box (left, top, width, height) in pixels."""
+INSET_PAD = 22.0  # pixels kept free inside the inset's box
 MODE_COLORS = {"ocean": "#1f78b4", "rail": "#6a3d9a", "truck": "#e08214", "drayage": "#8c8c8c"}
 OTHER_MODE = "#444444"
 MIN_W, MAX_W = 0.8, 9.0  # link stroke width of the least and the most loaded link (square-root scale)
@@ -87,7 +88,7 @@ def draw_map(frames: dict[str, pl.DataFrame]) -> str:
     inset = split_inset(lon)
     beside = INSET[0] + INSET[2] if inset.any() else 0.0  # the main map's nodes stay clear of the inset
     main = Viewport.fit(lon[~inset], lat[~inset], (beside, 0.0, WIDTH - beside, HEIGHT), pad=PAD)
-    far = Viewport.fit(lon[inset], lat[inset], INSET, pad=22.0) if inset.any() else None
+    far = Viewport.fit(lon[inset], lat[inset], INSET, pad=INSET_PAD) if inset.any() else None
     px, py = main.to_px(lon, lat)
     if far is not None:
         fx, fy = far.to_px(lon[inset], lat[inset])
