@@ -53,6 +53,13 @@ close_option = click.option(
     help="Close this node or link (capacity 0) first; repeatable.")
 
 
+CDF_POINTS = 101
+"""Lead-time quantiles per CDF line that compare computes for a plot or a report (every 1 %)."""
+report_option = click.option(
+    "--report", "report_path", type=click.Path(dir_okay=False, path_type=Path), default=None, metavar="PATH",
+    help="Also write a self-contained HTML report of this run (see nearshore report --help).")
+
+
 def what_if_options(command: Any) -> Any:
     """``--scenario FILE`` and ``--close ID`` (repeatable), applied to the network before the solve."""
     return scenario_option(close_option(command))
