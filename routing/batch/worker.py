@@ -8,7 +8,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 import polars as pl
 
 from networks import InputError, Network
@@ -105,7 +104,7 @@ class ScenarioRunner:
         model = self._model(scenario, variant)
         reused = model.reused
         result = model.solve(variant)
-        top, saved = top_bottleneck(result.bottlenecks)
+        top, saved = result.top_bottleneck
         solved = result.status.has_solution
         row = _row(scenario) | {
             "status": result.status.value, "avg_lead_time_h": result.avg_lead_time_h,
@@ -178,25 +177,6 @@ class ScenarioRunner:
         if name not in self._structures:
             self._structures[name] = structure_key(base.arrays)
         return self._structures[name]
-
-
-def top_bottleneck(bottlenecks: pl.DataFrame, *, rel_tol: float = 1e-9) -> tuple[str | None, float | None]:
-    """The most valuable binding capacity as ``"<kind> <id>"`` and its ``value_per_unit``.
-
-    The capacity that serves the most extra loads comes first, then the one that saves the most.
-    Values equal within ``rel_tol`` count as a tie, broken by kind and id, so that float noise
-    from different warm starts does not change the answer.
-    """
-    if bottlenecks.height == 0:
-        return None, None
-    served = bottlenecks["loads_served_per_unit"].fill_null(0.0)
-    most = float(served.max())
-    ties = bottlenecks.filter(served >= most - rel_tol * max(1.0, abs(most)))
-    value = ties["value_per_unit"].fill_null(-np.inf)
-    best = float(value.max())
-    ties = ties.filter(value >= best - rel_tol * max(1.0, abs(best)))
-    kind, ident = ties.sort("kind", "id").select("kind", "id").row(0)
-    return f"{kind} {ident}", best if np.isfinite(best) else None
 
 
 def _share(unmet: float, served: float) -> float | None:

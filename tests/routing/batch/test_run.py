@@ -12,7 +12,7 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from routing.batch import SUMMARY_SCHEMA, TIMING_COLUMNS, run_batch, scenario_folder, top_bottleneck
+from routing.batch import SUMMARY_SCHEMA, TIMING_COLUMNS, run_batch, scenario_folder
 from routing.batch.executors import _Shares
 from routing.scenarios import Scenario, SolverOptions, library_path, load_scenarios
 
@@ -227,15 +227,6 @@ def test_the_library_at_the_lead_time_bound_is_monotone(tmp_path):
         grid = [objective[f"laredo_power_sweep-laredo={f}-nl_power={power}"] for f in ("0.25", "0.5", "0.75", "1")]
         assert all(a >= b * (1 - 1e-9) for a, b in itertools.pairwise(grid)), grid  # more throughput, never worse
     assert objective["laredo_power_sweep-laredo=1-nl_power=1"] == pytest.approx(base, rel=1e-9)
-
-
-def test_top_bottleneck_ties_within_float_noise_are_broken_by_kind_and_id():
-    frame = pl.DataFrame({"kind": ["node", "node", "link"], "id": ["POE_ROMA", "POE_RGC", "L1"],
-                          "value_per_unit": [435.21004, 435.21004 - 1e-11, 400.0],
-                          "loads_served_per_unit": [0.0, 0.0, 0.0]})
-    assert top_bottleneck(frame) == ("node POE_RGC", 435.21004)
-    assert top_bottleneck(frame.reverse()) == ("node POE_RGC", 435.21004)
-    assert top_bottleneck(frame.head(0)) == (None, None)
 
 
 def _pids_with(marker: str) -> set[int]:

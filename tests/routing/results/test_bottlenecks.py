@@ -117,3 +117,29 @@ def test_as_operated_values_a_capacity_in_usd_of_generalised_cost():
     assert b1["value_unit"] == "USD/day" and b1["load_hours_saved_per_unit"] is None
     assert b1["value_per_unit"] == pytest.approx(4 * vot, rel=1e-6)
     assert b1["loads_served_per_unit"] == pytest.approx(0.0, abs=1e-9)
+
+
+def test_ranking_ties_within_float_noise_are_broken_by_kind_and_id_and_the_top_is_the_first_row():
+    """Values within solver noise tie (whatever order the rows come in); serving more comes first."""
+    import numpy as np
+
+    from routing.results.bottlenecks import rank_order
+
+    kind = np.array(["node", "node", "link", "supply"])
+    ident = np.array(["POE_ROMA", "POE_RGC", "L1", "P/x"])
+    value = np.array([435.21004, 435.21004 - 1e-11, 400.0, np.nan])
+    served, utilisation = np.array([0.0, 0.0, 0.0, 0.0]), np.ones(4)
+    assert rank_order(served, value, utilisation, kind, ident).tolist() == [1, 0, 2, 3]
+    flipped = rank_order(served[::-1], value[::-1], utilisation, kind[::-1], ident[::-1])
+    assert ident[::-1][flipped].tolist() == ["POE_RGC", "POE_ROMA", "L1", "P/x"]
+    served[3] = 0.5  # a capacity that serves more loads comes first, even without a value
+    assert rank_order(served, value, utilisation, kind, ident)[0] == 3
+
+
+@pytest.mark.parametrize("folder", ["short_supply", "two_crossings", "shared_capacity", "two_routes"])
+@pytest.mark.parametrize("objective", ["lead_time", "cost", "as_operated"])
+def test_the_top_bottleneck_is_the_first_row_of_the_table(folder, objective):
+    result = solve_lead_time(read_network(DATA / folder), objective=objective, solver="highs")
+    top = result.top_bottleneck  # named from the arrays, before the table is built
+    first = result.bottlenecks.row(0, named=True) if result.bottlenecks.height else None
+    assert top == ((f"{first['kind']} {first['id']}", first["value_per_unit"]) if first else (None, None))
