@@ -318,7 +318,7 @@ class CapacityProbe:
             return served, saved
         for i, owner in enumerate(index):
             answer = self._session.solve_from(with_bounds(self._lp, self._one_more(kind, int(owner)), self.weights),
-                                              self._basis, time_limit_s=None)
+                                              self._basis, time_limit_s=None, duals=False)
             if answer.status == Status.OPTIMAL:
                 more = self._measure(answer.x)
                 served[i], saved[i] = more[0] - base[0], base[1] - more[1]

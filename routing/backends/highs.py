@@ -81,12 +81,14 @@ class HighsSession:
         """The basis HiGHS ended its last solve on (to start :meth:`solve_from` there later)."""
         return self.highs.getBasis()
 
-    def solve_from(self, lp: LinearProgram, basis: object, *, time_limit_s: float | None) -> LpSolution:
+    def solve_from(self, lp: LinearProgram, basis: object, *, time_limit_s: float | None,
+                   duals: bool = True) -> LpSolution:
         """Solve ``lp`` from ``basis``, a basis of an LP with the same matrix (a variant's optimum).
-        The anchor stays, so :meth:`solve` answers as if this solve had not happened."""
+        The anchor stays, so :meth:`solve` answers as if this solve had not happened. Without
+        ``duals`` only the primal vector is read (HiGHS hands each vector over as a Python list)."""
         self._load(lp)
         self.highs.setBasis(basis)
-        return _run(self.highs, time_limit_s)
+        return _run(self.highs, time_limit_s, duals=duals)
 
     def _load(self, lp: LinearProgram) -> None:
         """Make ``lp`` the model HiGHS holds: only what differs from the last one when the matrix is
@@ -133,7 +135,7 @@ def _pass_model(highs: object, lp: LinearProgram) -> None:
     highs.passModel(model)
 
 
-def _run(highs: object, time_limit_s: float | None) -> LpSolution:
+def _run(highs: object, time_limit_s: float | None, *, duals: bool = True) -> LpSolution:
     highs.setOptionValue("time_limit", float(time_limit_s) if time_limit_s else float("inf"))
     start = time.perf_counter()
     highs.run()
@@ -144,6 +146,8 @@ def _run(highs: object, time_limit_s: float | None) -> LpSolution:
         detail = highs.modelStatusToString(highs.getModelStatus())
         return LpSolution(status, empty, empty, empty, elapsed, detail=detail)
     solution = highs.getSolution()
+    if not duals:
+        return LpSolution(status, np.asarray(solution.col_value), np.zeros(0), np.zeros(0), elapsed)
     return LpSolution(status, np.asarray(solution.col_value), np.asarray(solution.row_dual),
                       np.asarray(solution.col_dual), elapsed)
 
