@@ -124,8 +124,6 @@ def format_comparison(name: str, rows: pl.DataFrame, *, service_level: float, ca
     terminal's) with rich, never splitting a word (:func:`routing.cli.format.render_table`)."""
     import textwrap
 
-    import polars as pl
-
     from routing.cli.format import render_table, terminal_width
 
     width = width or terminal_width()
