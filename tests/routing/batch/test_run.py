@@ -271,3 +271,17 @@ def test_killing_the_driver_ends_its_workers(tmp_path):
     while _pids_with(marker) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not _pids_with(marker), "workers outlived the driver"
+
+
+def test_the_summary_carries_the_lead_time_bound_beside_the_routing_asked_for(tmp_path, scenarios):
+    """As operated (the library's base) the fastest routing of the same network is the bound; under
+    lead_time a scenario is its own bound."""
+    base = load_scenarios(["base"])[0]
+    rows = run_batch([base, *scenarios[:2]], out_dir=tmp_path / "out", jobs=1).summary
+    by_name = {row["scenario"]: row for row in rows.iter_rows(named=True)}
+    operated = by_name["base"]
+    assert operated["objective_kind"] == "as_operated"
+    assert 0 < operated["lead_time_bound_h"] < operated["avg_lead_time_h"]
+    assert operated["gain_pct"] == pytest.approx(100 * (1 - operated["lead_time_bound_h"] / operated["avg_lead_time_h"]))
+    fastest = by_name["b1_closed"]
+    assert (fastest["lead_time_bound_h"], fastest["gain_pct"]) == (fastest["avg_lead_time_h"], 0.0)
