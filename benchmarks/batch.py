@@ -1,8 +1,8 @@
 """Batch throughput of the path users run: ``nearshore batch``'s runner, end to end, on a sweep.
 
-Each run writes a seeded sweep file to a temporary folder (every link capacity x a factor in
-[0.7, 1.3] by every market's demand x a factor in [0.8, 1.2], a grid of the asked number of
-points), reads it as the CLI does (:func:`routing.scenarios.load_scenarios`) and times
+Each run writes a seeded sweep file to a temporary folder (every link capacity by every node throughput, each
+x a factor in [0.7, 1.3], as the bench's perturbed scenarios did before it ran the real path; a
+grid of the asked number of points), reads it as the CLI does (:func:`routing.scenarios.load_scenarios`) and times
 :func:`routing.batch.run_batch` into a fresh output folder: the check of every scenario, the
 worker processes started, each scenario's changes applied, solved by the worker's kept model,
 its summary row (top bottleneck included) and its Parquet files written (``frames`` none or all),
@@ -22,8 +22,8 @@ import numpy as np
 from networks import Network
 
 CAPACITY = (0.7, 1.3)
-DEMAND = (0.8, 1.2)
-DEMAND_POINTS = 5  # the demand axis; the capacity axis has scenarios / DEMAND_POINTS points
+THROUGHPUT = (0.7, 1.3)
+THROUGHPUT_POINTS = 5  # the throughput axis; the capacity axis has scenarios / THROUGHPUT_POINTS points
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +70,7 @@ def base_network(spec: BatchSpec) -> Network:
 
 
 def sweep_text(spec: BatchSpec, *, scenarios: int, network: str = "builtin") -> str:
-    """A sweep file of ``scenarios`` points (a multiple of :data:`DEMAND_POINTS`) on ``network``.
+    """A sweep file of ``scenarios`` points (a multiple of :data:`THROUGHPUT_POINTS`) on ``network``.
 
     Example
     -------
@@ -82,14 +82,14 @@ def sweep_text(spec: BatchSpec, *, scenarios: int, network: str = "builtin") -> 
     ...     _ = path.write_text(sweep_text(BatchSpec("builtin"), scenarios=10))
     ...     points = load_scenarios([path])
     >>> len(points), points[0].name
-    (10, 'bench-capacity=0.7-demand=0.8')
+    (10, 'bench-capacity=0.7-throughput=0.7')
     """
-    if scenarios % DEMAND_POINTS or scenarios <= 0:
-        raise ValueError(f"scenarios must be a positive multiple of {DEMAND_POINTS}, got {scenarios}")
-    capacity = np.round(np.linspace(*CAPACITY, scenarios // DEMAND_POINTS), 6).tolist()
-    demand = np.round(np.linspace(*DEMAND, DEMAND_POINTS), 6).tolist()
+    if scenarios % THROUGHPUT_POINTS or scenarios <= 0:
+        raise ValueError(f"scenarios must be a positive multiple of {THROUGHPUT_POINTS}, got {scenarios}")
+    capacity = np.round(np.linspace(*CAPACITY, scenarios // THROUGHPUT_POINTS), 6).tolist()
+    throughput = np.round(np.linspace(*THROUGHPUT, THROUGHPUT_POINTS), 6).tolist()
     return f'''name = "bench"
-description = "Every link capacity x {{{CAPACITY[0]}..{CAPACITY[1]}}} by every demand x {{{DEMAND[0]}..{DEMAND[1]}}}"
+description = "Every link capacity x {{{CAPACITY[0]}..{CAPACITY[1]}}} by every node throughput x {{{THROUGHPUT[0]}..{THROUGHPUT[1]}}}"
 network = "{network}"
 
 [[changes]]
@@ -101,18 +101,18 @@ factor = 1.0
 
 [[changes]]
 type = "scale"
-table = "demand"
+table = "nodes"
 kind = ["plant", "origin", "seaport", "rail_terminal", "border_crossing", "hub", "market"]
-field = "loads_per_day"
+field = "throughput_loads_per_day"
 factor = 1.0
 
 [sweep.capacity]
 change = 1
 values = {capacity}
 
-[sweep.demand]
+[sweep.throughput]
 change = 2
-values = {demand}
+values = {throughput}
 
 [solver]
 objective = "{spec.objective}"
@@ -127,7 +127,7 @@ def run_batch(spec: BatchSpec, *, scenarios: int, processes: int, frames: tuple[
     spec
         The base network and objective.
     scenarios
-        Sweep points (a multiple of :data:`DEMAND_POINTS`).
+        Sweep points (a multiple of :data:`THROUGHPUT_POINTS`).
     processes
         Workers (``jobs``; 1 solves in this process).
     frames

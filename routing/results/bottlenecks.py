@@ -202,23 +202,38 @@ def rank_order(served: np.ndarray, value: np.ndarray, utilisation: np.ndarray, k
     ...            np.array(["node", "supply", "link"]), np.array(["B", "P/x", "L"])).tolist()
     [1, 2, 0]
     """
-    def descending(x: np.ndarray) -> np.ndarray:
-        return np.where(np.isnan(x), np.inf, -np.round(x, 6))
+    keys = _rank_keys(served, value, utilisation)
+    return np.lexsort((np.asarray(ident, dtype=str), np.asarray(kind, dtype=str), *keys[::-1]))
 
-    return np.lexsort((np.asarray(ident, dtype=str), np.asarray(kind, dtype=str), descending(utilisation),
-                       descending(value), descending(served)))
+
+def _rank_keys(served: np.ndarray, value: np.ndarray, utilisation: np.ndarray) -> tuple[np.ndarray, ...]:
+    """The numeric keys of :func:`rank_order`, most significant first, ascending = more valuable."""
+    return tuple(np.where(np.isnan(x), np.inf, -np.round(x, 6)) for x in (served, value, utilisation))
 
 
 def top_bottleneck(network: Network, binding: Binding) -> tuple[str | None, float | None]:
     """The first capacity of the bottleneck table (:func:`rank_order`) as ``"<kind> <id>"``, and its
-    ``value_per_unit`` (None where it has none), named without building the table."""
+    ``value_per_unit`` (None where it has none), named without building the table: only the
+    capacities that tie on the numbers get an id to break the tie."""
     if len(binding.used) == 0:
         return None, None
-    ids = capacity_ids(network, binding).to_numpy()
-    kinds = np.asarray(KINDS)[binding.kind_index]
-    first = rank_order(binding.served, binding.value, binding.utilisation, kinds, ids)[0]
-    value = float(binding.value[first])
+    keys = _rank_keys(binding.served, binding.value, binding.utilisation)
+    best = np.lexsort(keys[::-1])[0]
+    tied = np.flatnonzero(np.all([k == k[best] for k in keys], axis=0))
+    kinds = np.asarray(KINDS)[binding.kind_index[tied]]
+    ids = capacity_ids(network, _subset(binding, tied)).to_numpy()
+    first = rank_order(binding.served[tied], binding.value[tied], binding.utilisation[tied], kinds, ids)[0]
+    value = float(binding.value[tied[first]])
     return f"{kinds[first]} {ids[first]}", value if np.isfinite(value) else None
+
+
+def _subset(binding: Binding, keep: np.ndarray) -> Binding:
+    """The capacities ``keep`` (positions in ``binding``'s concatenated arrays, ascending) of ``binding``."""
+    starts = np.cumsum([0] + [len(r) for r in binding.rows])
+    rows = tuple(r[keep[(keep >= lo) & (keep < hi)] - lo] for r, lo, hi in zip(binding.rows, starts[:-1], starts[1:],
+                                                                                 strict=True))
+    return Binding(rows=rows, used=binding.used[keep], capacity=binding.capacity[keep], value=binding.value[keep],
+                   served=binding.served[keep], value_unit=binding.value_unit, objective=binding.objective)
 
 
 def is_binding(used: np.ndarray, capacity: np.ndarray, saved: np.ndarray) -> np.ndarray:
