@@ -27,7 +27,7 @@ turned into what a planner compares, per load and per day of demand ``d`` (loads
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from statistics import NormalDist
 
@@ -38,6 +38,7 @@ from networks import InputError, Network, NodeKind, Problem
 from networks.schema import BACKGROUND_COMMODITY
 from routing.analysis.inventory import DEFAULT_HORIZON_DAYS, DEFAULT_REPLICATIONS, simulate_stock
 from routing.analysis.leadtime import DEFAULT_SAMPLES, sample_lead_times
+from routing.analysis.regimes import check_regime_states, read_regimes
 from routing.model import LeadTimeModel
 from routing.options import Objective
 from routing.results.schemas import WATERFALL
@@ -92,6 +93,7 @@ def compare_sourcing(
     horizon_days: int = DEFAULT_HORIZON_DAYS,
     replications: int = DEFAULT_REPLICATIONS,
     background: bool = True,
+    regime_states: Mapping[str, str] | None = None,
     on_progress: Callable[[int, int], None] | None = None,
 ) -> pl.DataFrame:
     """Lead time, inventory and landed cost of each market's demand sourced from Asia and from Mexico.
@@ -127,6 +129,10 @@ def compare_sourcing(
         Hold the other markets' modelled flows of the whole-network solve in place (True), or leave
         only today's non-modelled traffic (the routed background commodity) beside the market
         (False, the behaviour before Dec-2026).
+    regime_states
+        Shock domains held in one state in every sampled week (domain -> ``normal``, ``peak`` or
+        ``disrupted``, e.g. ``{"texas_border": "disrupted"}``: the Texas inspection regime on); the
+        other domains keep their chains (:func:`routing.analysis.regimes.force_states`).
     on_progress
         Called as ``on_progress(done, total)`` after each (sourcing, market) solve.
 
@@ -139,7 +145,8 @@ def compare_sourcing(
     Raises
     ------
     InputError
-        Unknown market, commodity or supplier ids, no demand to compare, or options out of range.
+        Unknown market, commodity or supplier ids, no demand to compare, options out of range, or
+        an unknown shock domain or state in ``regime_states``.
 
     Example
     -------
@@ -149,6 +156,8 @@ def compare_sourcing(
     (['asia', 'mexico'], True)
     """
     _check_options(network, service_level, annual_carrying_rate, samples)
+    if regime_states:  # fail before the solves
+        check_regime_states(read_regimes(network), regime_states)
     choice = choose_sourcing(network, markets=markets, commodities=commodities, asia=asia, mexico=mexico)
     passes = 1 if Objective(objective) == Objective.LEAD_TIME else 2  # the lead-time optimum: the bound
 
@@ -161,9 +170,10 @@ def compare_sourcing(
                                                        background=background, held=objective,
                                                        on_progress=progress(1))[0]
     keys = ["sourcing", "market", "commodity"]
-    spread = sample_lead_times(network, lanes, samples=samples, seed=seed, by=keys, cdf_points=cdf_points)
+    spread = sample_lead_times(network, lanes, samples=samples, seed=seed, by=keys, cdf_points=cdf_points,
+                               regime_states=regime_states)
     stock = _stock(network, lanes, keys, service_level=service_level, horizon_days=horizon_days,
-                   replications=replications, seed=seed)
+                   replications=replications, seed=seed, regime_states=regime_states)
     rows = outcomes.join(_main_lanes(network, lanes), on=keys, how="left").join(
         spread.drop("loads_per_day", "lanes"), on=keys, how="left").join(stock, on=keys, how="left")
     rows = _money(network, rows, lanes, z=NormalDist().inv_cdf(service_level), rate=annual_carrying_rate)
@@ -316,7 +326,7 @@ def hold_other_markets(network: Network, base: pl.DataFrame, market: str) -> dic
 
 
 def _stock(network: Network, lanes: pl.DataFrame, keys: list[str], *, service_level: float, horizon_days: int,
-           replications: int, seed: int) -> pl.DataFrame:
+           replications: int, seed: int, regime_states: Mapping[str, str] | None = None) -> pl.DataFrame:
     """Per row: safety stock days from the sequence simulation, stock-out chance, fill rate and the
     lane mix (origin, route, crossing, share of the loads, duty)."""
     served = lanes.filter(pl.col("loads_per_day") > 0)
@@ -329,7 +339,8 @@ def _stock(network: Network, lanes: pl.DataFrame, keys: list[str], *, service_le
     if served.height == 0:
         return empty
     out = simulate_stock(network, served, served["_row"].to_numpy().astype(np.int64), served["share"].to_numpy(),
-                         service_level=service_level, horizon_days=horizon_days, replications=replications, seed=seed)
+                         service_level=service_level, horizon_days=horizon_days, replications=replications, seed=seed,
+                         regime_states=regime_states)
     country = dict(network.nodes.select("id", "country").iter_rows())
     duty = {(c, k): d for c, k, d in network.tariffs.select("country", "commodity", "duty_pct").iter_rows()}
     mix = served.with_columns(duty_pct=pl.struct("origin", "commodity").map_elements(

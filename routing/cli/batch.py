@@ -16,8 +16,8 @@ from typing import Any
 import click
 
 from routing.cli.exits import EPILOG, EXIT_INTERRUPTED
-from routing.cli.io import emit
-from routing.cli.options import output_option
+from routing.cli.io import emit, report_provenance, write_report
+from routing.cli.options import output_option, report_option
 from routing.cli.progress import format_duration
 
 jobs_option = click.option(
@@ -70,8 +70,10 @@ resume_option = click.option(
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True,
               help="The summary as a table, CSV (opens in a spreadsheet) or JSON (a list of row objects).")
 @output_option
+@report_option
 def batch(paths: tuple[Path, ...], jobs: int | None, executor: str, ray_address: str | None,
-          out_dir: Path, resume: bool, frames: tuple[str, ...], fmt: str, output: Path | None) -> None:
+          out_dir: Path, resume: bool, frames: tuple[str, ...], fmt: str, output: Path | None,
+          report_path: Path | None) -> None:
     """Run scenario files or library names (and every point of their sweeps), write results, print a summary.
 
     A SCENARIO_OR_DIR that is no file or folder is looked up in the library (nearshore scenarios).
@@ -96,6 +98,12 @@ def batch(paths: tuple[Path, ...], jobs: int | None, executor: str, ray_address:
         raise click.exceptions.Exit(EXIT_INTERRUPTED) from None
     progress.finish(result)
     emit(summary_text(result.summary, fmt), output)
+    if report_path is not None:
+        from routing.report import build_report
+
+        meta = report_provenance(None, command="nearshore batch", scenarios=tuple(str(p) for p in paths),
+                                 out=str(out_dir), frames=frames)
+        write_report(build_report(batch=result.summary, provenance=meta), report_path)
     if not result.all_optimal:
         from routing.cli.exits import NoSolution
 

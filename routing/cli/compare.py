@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING
 import click
 
 from routing.cli.exits import EPILOG, NoSolution
-from routing.cli.io import emit, load_network
-from routing.cli.options import network_option, output_option, what_if_options
+from routing.cli.io import emit, load_network, report_provenance, write_report
+from routing.cli.options import (CDF_POINTS, network_option, output_option, regime_option, report_option,
+                                 what_if_options)
 
 if TYPE_CHECKING:
     import polars as pl
@@ -61,6 +62,7 @@ def _check_plot(path: Path | None) -> None:
 @click.option("--samples", type=click.IntRange(min=100), default=100_000, show_default=True,
               help="Monte Carlo samples per market, commodity and sourcing.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the Monte Carlo sampler.")
+@regime_option
 @click.option("--objective", type=click.Choice(["as_operated", "lead_time"]), default="as_operated", show_default=True,
               help="as_operated: route each side as shippers do today (calibrated); lead_time: the fastest routing.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True,
@@ -69,10 +71,11 @@ def _check_plot(path: Path | None) -> None:
 @click.option("--plot", "plot_path", type=click.Path(path_type=Path), default=None,
               help="Write a PNG, SVG or PDF (folders are created): lead-time CDFs per market and waterfall bars "
                    "(pip install 'nearshore[plot]').")
+@report_option
 def compare(network_dir: Path | None, scenario: str | None, close: tuple[str, ...], markets: tuple[str, ...],
             commodities: tuple[str, ...], asia: tuple[str, ...], mexico: tuple[str, ...], service_level: float,
-            carrying_rate: float, samples: int, seed: int, objective: str, fmt: str, output: Path | None,
-            plot_path: Path | None) -> None:
+            carrying_rate: float, samples: int, seed: int, regime_states: dict[str, str], objective: str, fmt: str,
+            output: Path | None, plot_path: Path | None, report_path: Path | None) -> None:
     """Asia vs Mexico: lead-time spread, pipeline and safety stock, landed cost per load.
 
     The whole network is solved once; then each market's demand twice on the same model, with
@@ -91,7 +94,8 @@ def compare(network_dir: Path | None, scenario: str | None, close: tuple[str, ..
         rows = compare_sourcing(network, markets=list(markets) or None, commodities=list(commodities) or None,
                                 asia=list(asia) or None, mexico=list(mexico) or None, service_level=service_level,
                                 annual_carrying_rate=carrying_rate, samples=samples, seed=seed,
-                                cdf_points=101 if plot_path else 0, objective=objective, on_progress=bar.advance)
+                                cdf_points=CDF_POINTS if plot_path or report_path else 0, objective=objective,
+                                regime_states=regime_states or None, on_progress=bar.advance)
     import polars as pl
 
     failed = rows.filter(~pl.col("status").is_in(["optimal", "feasible"]))
@@ -104,6 +108,13 @@ def compare(network_dir: Path | None, scenario: str | None, close: tuple[str, ..
 
         plot_comparison(rows, plot_path)
         click.echo(f"wrote {plot_path}", err=True)
+    if report_path is not None:
+        from routing.report import build_report
+
+        meta = report_provenance(network, command="nearshore compare", objective=objective, scenario=scenario,
+                                 close=close, market=markets, commodity=commodities, asia=asia, mexico=mexico,
+                                 service_level=service_level, carrying_rate=carrying_rate, samples=samples, seed=seed)
+        write_report(build_report(compare=rows, provenance=meta), report_path)
     rows = rows.drop("cdf_days", strict=False)
     if fmt == "json":
         text = json.dumps(rows.to_dicts(), indent=2)

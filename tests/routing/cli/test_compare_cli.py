@@ -106,6 +106,48 @@ def test_bad_variability_or_tariff_data_exits_2_naming_file_and_row(capsys, name
     assert " row " in fragment
 
 
+@pytest.mark.parametrize("value, fragment", [
+    ("texas_border", "expected DOMAIN=STATE, e.g. texas_border=disrupted, got 'texas_border'"),
+    ("texas_border=disrupted", "regimes: domain: unknown shock domain; the network's domains are none"),
+])
+def test_a_forced_regime_must_be_domain_equals_state_of_the_network(capsys, value, fragment):
+    code, out, err = run(capsys, "--network", SMALL, "--samples", 100, "--regime", value)
+    assert code == EXIT_BAD_INPUT and out == ""
+    assert any(fragment in line for line in err)
+
+
+def test_a_forced_regime_changes_the_spread_of_its_domain(capsys, tmp_path):
+    """compare_small with a regimes.csv: domain "border" on the Mexican side's link P-B (10 h, p95
+    12 h), time x 3 when disrupted. Held disrupted, Mexico's p50 grows by half or more; Asia's
+    lanes do not pass the domain and keep their p50."""
+    folder = tmp_path / "net"
+    folder.mkdir()
+    for f in SMALL.iterdir():
+        (folder / f.name).write_bytes(f.read_bytes())
+    links = (SMALL / "links.csv").read_text(encoding="utf-8").splitlines()
+    header = links[0].split(",")
+    rows = [line.split(",") for line in links[1:]]
+    frm, to, p95 = header.index("from"), header.index("to"), header.index("transit_p95_h")
+    for r in rows:
+        if (r[frm], r[to]) == ("P", "B"):
+            r[p95] = "12"  # a spread, so the regime scales it (fixed legs are not scaled)
+    body = [",".join([*r, "border" if (r[frm], r[to]) == ("P", "B") else ""]) for r in rows]
+    (folder / "links.csv").write_text("\n".join([",".join([*header, "shock_domain"]), *body]) + "\n", encoding="utf-8")
+    (folder / "regimes.csv").write_text(
+        "domain,state,to_normal,to_peak,to_disrupted,time_scale,event_scale,closure_prob,closure_h,"
+        "seasonal_amplitude,peak_week,source\n"
+        "border,normal,0.9,0.05,0.05,1,1,0,0,0,30,test\nborder,peak,0.5,0.5,0,1,1,0,0,0,30,test\n"
+        "border,disrupted,0.5,0,0.5,3,1,0,0,0,30,test\n", encoding="utf-8")
+    p50 = {}
+    for state in ("normal", "disrupted"):
+        code, out, err = run(capsys, "--network", folder, "--format", "json", "--samples", 4000, "--objective",
+                             "lead_time", "--regime", f"border={state}")
+        assert code == EXIT_OK, err
+        p50[state] = {r["sourcing"]: r["p50_days"] for r in json.loads(out)}
+    assert p50["disrupted"]["asia"] == pytest.approx(p50["normal"]["asia"], rel=0.02)
+    assert p50["disrupted"]["mexico"] > 1.5 * p50["normal"]["mexico"]
+
+
 def test_service_level_out_of_range_is_a_usage_error(capsys):
     code, _, err = run(capsys, "--network", SMALL, "--service-level", 1.5)
     assert code == EXIT_BAD_INPUT
