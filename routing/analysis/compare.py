@@ -62,6 +62,7 @@ COMPARE_SCHEMA = pl.Schema({
     **{f"asia_minus_mexico_{c}": pl.Float64 for c in DIFFERENCES},
     "stockout_prob": pl.Float64, "fill_rate": pl.Float64, "safety_stock_z_sigma_days": pl.Float64,
     "tail_legs": pl.String,
+    "typical_days": pl.Float64, "lead_time_bound_days": pl.Float64, "gain_pct": pl.Float64,
     "lane_mix": pl.List(pl.Struct({"origin": pl.String, "route": pl.String, "crossing": pl.String,
                                    "share": pl.Float64, "duty_pct": pl.Float64})),
 })
@@ -116,7 +117,12 @@ def compare_sourcing(
         If > 0, add ``cdf_days``: lead-time quantiles at that many evenly spaced levels (for plots).
     objective
         How each side's loads are routed: ``as_operated`` (the default: as shippers route today,
-        calibrated) or ``lead_time`` (the fastest routing, a bound).
+        calibrated) or ``lead_time`` (the fastest routing, a bound). Either way the rows carry the
+        bound beside the routing asked for: ``typical_days`` (the load-weighted lead time of its lanes
+        at typical times), ``lead_time_bound_days`` (the same of the fastest routing of the same
+        question, the other markets held as routed) and ``gain_pct`` (the share the bound saves; 0 under
+        ``lead_time``; the bound holds for a market's commodities together, so one of several may show
+        a small negative gain).
     horizon_days, replications
         The sequence simulation of the stock point: days evaluated and replications.
     background
@@ -153,8 +159,16 @@ def compare_sourcing(
     if regime_states:  # fail before the solves
         check_regime_states(read_regimes(network), regime_states)
     choice = choose_sourcing(network, markets=markets, commodities=commodities, asia=asia, mexico=mexico)
+    passes = 1 if Objective(objective) == Objective.LEAD_TIME else 2  # the lead-time optimum: the bound
+
+    def progress(offset: int) -> Callable[[int, int], None] | None:
+        return None if on_progress is None else lambda done, total: on_progress(offset * total + done, passes * total)
+
     lanes, outcomes = solve_sourcing(network, choice, objective=objective, background=background,
-                                     on_progress=on_progress)
+                                     on_progress=progress(0))
+    fastest = lanes if passes == 1 else solve_sourcing(network, choice, objective=Objective.LEAD_TIME,
+                                                       background=background, held=objective,
+                                                       on_progress=progress(1))[0]
     keys = ["sourcing", "market", "commodity"]
     spread = sample_lead_times(network, lanes, samples=samples, seed=seed, by=keys, cdf_points=cdf_points,
                                regime_states=regime_states)
@@ -163,7 +177,7 @@ def compare_sourcing(
     rows = outcomes.join(_main_lanes(network, lanes), on=keys, how="left").join(
         spread.drop("loads_per_day", "lanes"), on=keys, how="left").join(stock, on=keys, how="left")
     rows = _money(network, rows, lanes, z=NormalDist().inv_cdf(service_level), rate=annual_carrying_rate)
-    rows = rows.with_columns(tail_legs=_tail_legs())
+    rows = rows.with_columns(tail_legs=_tail_legs()).join(_bound(lanes, fastest, keys), on=keys, how="left")
     rows = _differences(rows)
     extra = ["cdf_days"] if cdf_points else []
     if cdf_points:
@@ -233,7 +247,7 @@ def _pick(network: Network, given: list[str] | None, known: list[str], field: st
 
 def solve_sourcing(network: Network, choice: SourcingChoice, *,
                    objective: Objective = Objective.AS_OPERATED,
-                   background: bool = True,
+                   background: bool = True, held: Objective | None = None,
                    on_progress: Callable[[int, int], None] | None = None) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Solve every (sourcing, market) scenario on one model; return the lanes and, per market and
     commodity, the outcome (status, served and unmet loads).
@@ -242,10 +256,15 @@ def solve_sourcing(network: Network, choice: SourcingChoice, *,
     crossings and links as they do in reality) and supply only at the side's suppliers; with
     ``background``, the other markets' flows of the whole-network solve stay in place
     (:func:`hold_other_markets`). It keeps the network's structure and changes numbers only, so
-    the model keeps its LP and warm-starts.
+    the model keeps its LP and warm-starts. ``held``: the objective of the whole-network solve whose
+    flows are held (default ``objective``): the lead-time bound of an as-operated comparison holds
+    the other markets as operated, so that only the market's own routing differs.
     """
     model = LeadTimeModel(network, objective=objective)
-    base = model.solve(network).lanes if background else None
+    own = model.solve(network).lanes  # also the start of every warm re-solve
+    if held is not None and Objective(held) != Objective(objective):
+        own = LeadTimeModel(network, objective=held, warm_start=False).solve().lanes
+    base = own if background else None
     lanes, outcomes = [], []
     by_market: dict[str, list[tuple[str, float]]] = {}
     for market, commodity, loads in choice.pairs:
@@ -404,6 +423,22 @@ def _money(network: Network, rows: pl.DataFrame, lanes: pl.DataFrame, *, z: floa
         + pl.col("carrying_usd_per_load"),
     )
     return rows
+
+
+def _bound(lanes: pl.DataFrame, fastest: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
+    """Per key, the typical lead time of the routing asked for and of the fastest routing of the same
+    question (the lead-time optimum, a bound), load-weighted over their lanes, and the share of the
+    first the bound saves (``gain_pct``)."""
+    def typical(frame: pl.DataFrame, name: str) -> pl.DataFrame:
+        if frame.height == 0:
+            return pl.DataFrame(schema={**{k: pl.String for k in keys}, name: pl.Float64})
+        weight = pl.col("loads_per_day")
+        return frame.group_by(keys).agg(((weight * pl.col("lead_time_h")).sum() / weight.sum() / 24).alias(name))
+
+    both = typical(lanes, "typical_days").join(typical(fastest, "lead_time_bound_days"), on=keys, how="full",
+                                                coalesce=True)
+    return both.with_columns(gain_pct=pl.when(pl.col("typical_days") > 0).then(
+        100 * (1 - pl.col("lead_time_bound_days") / pl.col("typical_days"))))
 
 
 def _differences(rows: pl.DataFrame) -> pl.DataFrame:

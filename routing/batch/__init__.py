@@ -11,9 +11,8 @@ from routing.batch.worker import (
     TIMING_COLUMNS,
     ScenarioOutcome,
     ScenarioRunner,
-    top_bottleneck,
 )
 
 __all__ = ["FRAMES", "RECORD_COLUMNS", "SUMMARY_SCHEMA", "TIMING_COLUMNS", "BatchProgress", "BatchResult",
            "Executor", "ExecutorError", "OutputError", "ScenarioOutcome", "ScenarioRunner", "read_summary", "run_batch",
-           "scenario_folder", "summarize_rows", "top_bottleneck", "write_outcome"]
+           "scenario_folder", "summarize_rows", "write_outcome"]

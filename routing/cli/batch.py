@@ -153,6 +153,8 @@ def format_summary(summary: Any) -> str:
     table = summary.select(
         "scenario", "status",
         pl.col("avg_lead_time_h").round(1).alias("avg lead time h"),
+        pl.col("lead_time_bound_h").round(1).alias("bound h"),
+        (pl.col("gain_pct").round(1) + 0.0).alias("gain %"),
         (pl.col("change_vs_base_pct").round(2) + 0.0).alias("vs base %"),  # + 0.0 turns -0.0 into 0.0
         (pl.col("cost_change_vs_base_pct").round(2) + 0.0).alias("cost vs base %"),
         pl.col("served_loads_per_day").alias("served loads/day"),
@@ -162,7 +164,7 @@ def format_summary(summary: Any) -> str:
         pl.col("top_bottleneck_saved_per_unit").alias("value/unit"),
         pl.col("solve_s").alias("solve s"),
     )
-    text = render_table(table, digits={"avg lead time h": 1, "served loads/day": 1, "unmet %": 1,
+    text = render_table(table, digits={"avg lead time h": 1, "bound h": 1, "gain %": 1, "served loads/day": 1, "unmet %": 1,
                                        "cost USD/day": 0, "value/unit": 1, "solve s": 3})
     apart = summary.filter(pl.col("comparable").not_() & pl.col("comparable_reason").is_not_null()
                            & pl.col("error").is_null())

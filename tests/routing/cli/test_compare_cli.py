@@ -58,10 +58,31 @@ def test_the_table_shows_both_sides_and_the_difference(capsys):
     assert code == EXIT_OK
     assert "service level 90%, carrying 30%/year, 500 samples (seed 0)" in out
     assert "M Market" in out
-    lines = out.splitlines()
-    assert any(line.startswith("widgets          asia      O ") for line in lines)
-    assert any(line.lstrip().startswith("mexico    P ") for line in lines)
-    assert any("asia-mex" in line for line in lines)
+    rows = [[cell.strip() for cell in line.strip("|").split("|")] for line in out.splitlines() if line.startswith("| ")]
+    assert [r[:3] for r in rows[1:]] == [["widgets", "asia", "O"], ["widgets", "mexico", "P"],
+                                         ["widgets", "asia-mex", ""]]  # the header, then both sides and the difference
+    assert {"p50 d", "bound d", "gain %", "landed"} <= set(rows[0])
+
+
+@pytest.mark.parametrize("width", [60, 90, 140])
+def test_the_table_fits_the_terminal_and_never_splits_a_word(capsys, monkeypatch, width):
+    monkeypatch.setenv("COLUMNS", str(width))
+    code, out, _ = run(capsys, "--network", SMALL, "--samples", 500)
+    assert code == EXIT_OK
+    assert max(map(len, out.splitlines())) <= width
+    words = {w for line in out.splitlines() for w in line.replace("|", " ").split()}
+    assert {"asia-mex", "widgets", "mexico"} <= words  # whole, not folded
+
+
+def test_json_carries_the_lead_time_bound_beside_the_as_operated_routing(capsys):
+    code, out, _ = run(capsys, "--network", SMALL, "--format", "json", "--samples", 500)
+    rows = json.loads(out)
+    assert code == EXIT_OK
+    for row in rows:
+        assert row["lead_time_bound_days"] <= row["typical_days"] + 1e-9  # one commodity: the bound holds per row
+        assert row["gain_pct"] == pytest.approx(100 * (1 - row["lead_time_bound_days"] / row["typical_days"]))
+    code, out, _ = run(capsys, "--network", SMALL, "--format", "json", "--samples", 500, "--objective", "lead_time")
+    assert all(row["gain_pct"] == pytest.approx(0.0, abs=1e-12) for row in json.loads(out))
 
 
 @pytest.mark.parametrize("args, fragment", [
