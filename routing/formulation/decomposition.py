@@ -75,6 +75,10 @@ PRUNE_SHARE = 0.1  # drop such columns once they are this share of the master's 
 PRUNE_REDUCED_COST = 1e-6  # objective units per load: a reduced cost above it is positive for pruning
 PERTURBATION = 1.0  # HiGHS' dual simplex cost perturbation in the master (its default; removed before it ends):
 #   measured 2.0-2.5x faster per master iteration than without on corridor-1e4x5 (2026-12-02)
+PRIMAL_MAX_COLUMNS = 50  # re-solve with the primal simplex after at most this many new columns, else the dual
+#   (corridor-1e5x5, 2026-12-02: primal 4-330 iterations for 5-30 new columns, 0.04-0.5 s, but 16,000 and 25 s
+#   for 23,000; the dual 2,000-5,000 iterations, about 1 s, whatever the number)
+SMOOTHING = 0.5  # Wentges' alpha: pricing multipliers this share of the way to those of the best bound
 SEED_SLACK = 1e-6  # the sequential start activates every coupling row it fills to within this share of the limit
 FAMILIES = ("capacity", "throughput", "power", "water", "supply")
 _HASH = np.uint64(0x9E3779B97F4A7C15)
@@ -275,12 +279,17 @@ class Master:
         """Drop path columns (counted from the first path column); they must be nonbasic."""
         self.highs.deleteCols(len(cols), (self.first_path + cols).astype(np.int32))
 
-    def run(self, time_limit_s: float) -> tuple[Status, np.ndarray, np.ndarray, np.ndarray, float]:
-        """Solve from the current basis: status, column values, reduced costs, row duals, objective."""
+    def run(self, time_limit_s: float, *, primal: bool) -> tuple[Status, np.ndarray, np.ndarray, np.ndarray, float]:
+        """Solve from the current basis, with the primal simplex after columns were added (``primal``)
+        and the dual simplex otherwise: status, column values, reduced costs, row duals, objective.
+
+        Measured on the final master of ``corridor-1e5x5`` (2026-12-02): 5 new columns took the
+        primal simplex 4 iterations (0.02 s CPU), the dual simplex 2,000-4,000 (0.4-4 s)."""
         import highspy
 
         optimal = highspy.HighsModelStatus.kOptimal
         self.highs.setOptionValue("time_limit", max(time_limit_s, 1e-3))
+        self.highs.setOptionValue("simplex_strategy", 4 if primal else 1)
         self.highs.run()
         if self.highs.getModelStatus() not in (optimal, highspy.HighsModelStatus.kTimeLimit):
             # the dual simplex may stall on this degenerate master: retry without cost perturbation,
@@ -331,10 +340,12 @@ class DecompositionSession:
     'optimal'
     """
 
-    def __init__(self, *, max_rounds: int = MAX_ROUNDS, paths_per_row: int = 3, seed: bool = True) -> None:
+    def __init__(self, *, max_rounds: int = MAX_ROUNDS, paths_per_row: int = 2, seed: bool = True,
+                 smoothing: float = SMOOTHING) -> None:
         self.max_rounds = max_rounds
         self.paths_per_row = paths_per_row
         self.seed = seed
+        self.smoothing = smoothing
         self.rounds = 0  # of the last solve
         self._key: str | None = None
 
@@ -435,27 +446,30 @@ class DecompositionSession:
     def _iterate(self, start: float, deadline: float) -> Solution:
         """Alternate row generation (while the master violates a coupling row) and pricing (while a
         path prices out and the gap is open) until optimality is proven or a limit is hit."""
-        best_bound, gap, proven, feasible = -np.inf, np.inf, False, None
-        status, x, reduced, dual, objective = self.master.run(deadline - time.perf_counter())
+        best_bound, gap, proven, feasible, center = -np.inf, np.inf, False, None, None
+        status, x, reduced, dual, objective = self.master.run(deadline - time.perf_counter(), primal=False)
         self.rounds = self.pricing_rounds = 0
         while status == Status.OPTIMAL:
             flow = self._pool_flow(x)
             violated = self._activate_violated(flow)
-            if not violated:
-                feasible = (flow, x[:self.master.first_path].copy(), dual, objective)
-            self._prune(x, reduced)
-            self.pricing_rounds += 1
-            found = self._price(dual)  # any multipliers >= 0 give a bound, so price even after new rows
-            best_bound = max(best_bound, found.bound)
-            if not violated:
-                gap = (objective - best_bound) / max(1.0, abs(objective))
-                if gap <= GAP_TOLERANCE or found.n_new == 0:
-                    proven = True
-                    break
             if self.rounds >= self.max_rounds or time.perf_counter() >= deadline:
+                if not violated:
+                    feasible = (flow, x[:self.master.first_path].copy(), dual, objective)
                 break
-            self.rounds += 1
-            status, x, reduced, dual, objective = self.master.run(deadline - time.perf_counter())
+            if violated:  # new rows: the basis stays dual feasible, so the dual simplex goes on from it
+                self.rounds += 1
+                status, x, reduced, dual, objective = self.master.run(deadline - time.perf_counter(), primal=False)
+                continue
+            feasible = (flow, x[:self.master.first_path].copy(), dual, objective)
+            self._prune(x, reduced)
+            found, center, best_bound = self._smoothed_price(dual, center, best_bound)
+            gap = (objective - best_bound) / max(1.0, abs(objective))
+            if gap <= GAP_TOLERANCE or found.n_new == 0:
+                proven = True
+                break
+            self.rounds += 1  # new columns: the basis stays primal feasible; few are best left to the primal simplex
+            status, x, reduced, dual, objective = self.master.run(deadline - time.perf_counter(),
+                                                                  primal=found.n_new <= PRIMAL_MAX_COLUMNS)
         elapsed = time.perf_counter() - start
         if feasible is None:
             return no_solution(Status.NOT_SOLVED, elapsed, f"decomposition: no feasible master after {self.rounds} "
@@ -466,6 +480,26 @@ class DecompositionSession:
                   f"{self.master.n_rows - self.master.n_demand} master rows, "
                   f"objective {objective:.12g}, bound {best_bound:.12g}, gap {max(gap, 0.0):.1e}")
         return self._solution(Status.OPTIMAL if proven else Status.FEASIBLE, flow, fixed, dual, elapsed, detail)
+
+    def _smoothed_price(self, dual: np.ndarray, center: np.ndarray | None,
+                        best_bound: float) -> tuple[Round, np.ndarray, float]:
+        """Wentges smoothing: price at ``alpha x center + (1 - alpha) x dual``, with ``center`` the
+        multipliers of the best bound so far; where that finds no new column (a mis-price), price at
+        the master's own ``dual``, whose finding no column proves optimality. Returns the round that
+        counts, the new center and the best bound (every bound is a valid Lagrangian bound)."""
+        rounds = []
+        if center is not None and self.smoothing > 0:
+            center = np.concatenate([center, np.zeros(len(dual) - len(center))])
+            rounds.append(self.smoothing * center + (1.0 - self.smoothing) * dual)
+        rounds.append(dual)
+        for point in rounds:
+            self.pricing_rounds += 1
+            found = self._price(point)
+            if found.bound > best_bound:
+                best_bound, center = found.bound, point
+            if found.n_new:
+                break
+        return found, (dual if center is None else center), best_bound
 
     def _pool_flow(self, x: np.ndarray) -> np.ndarray:
         """Loads per pooled path (0 for paths outside the master)."""
