@@ -221,3 +221,38 @@ def test_cli_accepts_decomposition(two_routes):
 
     outcome = CliRunner().invoke(cli, ["solve", "--network", str(two_routes), "--solver", "decomposition"])
     assert outcome.exit_code == 0, outcome.output
+
+
+@pytest.mark.parametrize("smoothing", [0.0, 0.5, 0.9])
+@pytest.mark.parametrize("seed", [False, True])
+def test_smoothing_converges_to_the_proven_optimum(smoothing, seed):
+    """Wentges smoothing (any alpha) and the sequential start change the path to the optimum, never
+    the optimum: the hand-solved flows, both capacity rows binding with their savings 3 and 2."""
+    network = three_routes()
+    weights = objective_weights(network.arrays, Objective.LEAD_TIME, usd_per_load_hour=5.0)
+    session = DecompositionSession(smoothing=smoothing, seed=seed)
+    solution = session.solve(network.arrays, weights)
+    assert solution.status == Status.OPTIMAL
+    assert "gap" in solution.detail
+    np.testing.assert_allclose(solution.flow.sum(axis=0), [10, 10, 10, 10, 5, 5], atol=1e-9)
+    np.testing.assert_allclose(solution.link_saved, [3, 0, 2, 0, 0, 0], atol=1e-9)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(0, 2**32 - 2), st.integers(2, 4), st.integers(1, 6), st.integers(0, 14),
+       st.sampled_from([0.0, 0.5, 0.8]), st.booleans())
+def test_every_start_and_smoothing_reach_the_highs_optimum(seed, n_commodities, n_hubs, extra_links, smoothing,
+                                                           start):
+    """Without queued crossings (where the sequential start applies), on random networks with
+    shared capacities, throughputs, power and water: the same objective as HiGHS, duals that
+    satisfy complementary slackness."""
+    network = rich_network(seed, n_commodities, n_hubs=n_hubs, extra_links=extra_links, crossings=False)
+    highs = LeadTimeModel(network, solver="highs").solve()
+    weights = objective_weights(network.arrays, Objective.LEAD_TIME, usd_per_load_hour=5.0)
+    solution = DecompositionSession(smoothing=smoothing, seed=start).solve(network.arrays, weights)
+    assert highs.status == solution.status == Status.OPTIMAL
+    objective = float((solution.flow @ weights.link).sum() + solution.production @ weights.supply
+                      + weights.penalty * solution.unmet.sum())
+    assert objective == pytest.approx(highs.objective, rel=TOL, abs=TOL)
+    assert_conserved(network, solution)
+    assert_complementary(network, solution)
