@@ -456,8 +456,9 @@ class DecompositionSession:
                 if not violated:
                     feasible = (flow, x[:self.master.first_path].copy(), dual, objective)
                 break
-            if violated:  # new rows: the basis stays dual feasible, so the dual simplex goes on from it
+            if violated:  # new rows, and the columns that price out (any multipliers give a bound): one dual re-solve
                 self.rounds += 1
+                found, center, best_bound = self._smoothed_price(dual, center, best_bound)
                 status, x, reduced, dual, objective = self.master.run(deadline - time.perf_counter(), primal=False)
                 continue
             feasible = (flow, x[:self.master.first_path].copy(), dual, objective)
