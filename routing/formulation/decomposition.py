@@ -340,7 +340,7 @@ class DecompositionSession:
     'optimal'
     """
 
-    def __init__(self, *, max_rounds: int = MAX_ROUNDS, paths_per_row: int = 2, seed: bool = True,
+    def __init__(self, *, max_rounds: int = MAX_ROUNDS, paths_per_row: int = 1, seed: bool = True,
                  smoothing: float = SMOOTHING) -> None:
         self.max_rounds = max_rounds
         self.paths_per_row = paths_per_row
@@ -557,7 +557,7 @@ class DecompositionSession:
         bound = -sum(float(mu[name][f.row >= 0] @ f.limit[f.row >= 0]) for name, f in self.families.items())
         bound += self._queue_bound(dual, split)
         new = []
-        if q == 0:
+        if q == 0 and self.paths_per_row > 1:
             pair_cost, best_link = self._pair_costs(shared)
             graph = sparse.csr_matrix((pair_cost, s.pair_head, s.pair_indptr),
                                       shape=(s.n_nodes, s.n_nodes))
@@ -577,7 +577,7 @@ class DecompositionSession:
                 new.append((c, rows[col], supply_of, pred, s.plant_of_supply[supply_of], best_link))
         else:
             for c in range(k):
-                link_cost = shared + np.where(into_queue >= 0, split[c, np.maximum(into_queue, 0)], 0.0)
+                link_cost = shared + np.where(into_queue >= 0, split[c, np.maximum(into_queue, 0)], 0.0) if q else shared
                 pair_cost, best_link = self._pair_costs(link_cost)
                 supply_rows = s.supply_rows[c]
                 graph = sparse.csr_matrix((np.concatenate([pair_cost, supply_cost[supply_rows]]), s.indices[c],

@@ -240,16 +240,17 @@ def test_smoothing_converges_to_the_proven_optimum(smoothing, seed):
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.integers(0, 2**32 - 2), st.integers(2, 4), st.integers(1, 6), st.integers(0, 14),
-       st.sampled_from([0.0, 0.5, 0.8]), st.booleans())
+       st.sampled_from([0.0, 0.5, 0.8]), st.booleans(), st.sampled_from([1, 3]))
 def test_every_start_and_smoothing_reach_the_highs_optimum(seed, n_commodities, n_hubs, extra_links, smoothing,
-                                                           start):
+                                                           start, paths_per_row):
     """Without queued crossings (where the sequential start applies), on random networks with
     shared capacities, throughputs, power and water: the same objective as HiGHS, duals that
-    satisfy complementary slackness."""
+    satisfy complementary slackness; one tree per commodity (1 path per row) or per plant (3)."""
     network = rich_network(seed, n_commodities, n_hubs=n_hubs, extra_links=extra_links, crossings=False)
     highs = LeadTimeModel(network, solver="highs").solve()
     weights = objective_weights(network.arrays, Objective.LEAD_TIME, usd_per_load_hour=5.0)
-    solution = DecompositionSession(smoothing=smoothing, seed=start).solve(network.arrays, weights)
+    solution = DecompositionSession(smoothing=smoothing, seed=start, paths_per_row=paths_per_row).solve(
+        network.arrays, weights)
     assert highs.status == solution.status == Status.OPTIMAL
     objective = float((solution.flow @ weights.link).sum() + solution.production @ weights.supply
                       + weights.penalty * solution.unmet.sum())
