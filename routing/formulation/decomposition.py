@@ -17,10 +17,25 @@ in place so every solve starts from the last basis) holds
 rows, a link costs ``weight + mu_capacity + mu_throughput(head) + mu_split(k, head)`` and starting at
 supply row ``s`` costs ``weight(s) + mu_supply(s) + mu_throughput(node) + power/load x mu_power(node)
 + water/load x mu_water(node)``. Every cost is >= 0, so Dijkstra (scipy) is exact, and as the
-supply bounds sit in the master, pricing needs no min-cost flow. Without queued crossings the link
-costs are the same for every commodity, so one Dijkstra per plant serves all commodities and a
-demand row may take paths from its ``paths_per_row`` best plants at once; with them, one tree per
-commodity from a super source whose arcs are the supply rows.
+supply bounds sit in the master, pricing needs no min-cost flow. By default (``paths_per_row=1``)
+there is one tree per commodity from a super source whose arcs are the supply rows; without queued
+crossings the link costs are the same for every commodity, and with ``paths_per_row > 1`` one
+Dijkstra per plant serves all commodities and a demand row may take paths from its best plants at
+once (measured slower on ``corridor-1e5x5``: 8.1 s against 6.1 s CPU, even at 1e4 links).
+
+*Start.* A cold solve without queued crossings starts from the commodities routed one after
+another by min-cost flow in what the earlier ones left (:mod:`routing.formulation.sequential`):
+its paths are the first columns (never dropped, so the master always has a feasible point and
+never falls back on the unmet penalty when rows are added) and every coupling row they fill is a
+master row from the start.
+
+*The loop.* A master solution that violates coupling rows gets them as rows, and the columns that
+price out under its duals, in one dual-simplex re-solve (the basis stays dual feasible); a
+feasible one is priced and re-solved with the new columns, by the primal simplex when they are at
+most :data:`PRIMAL_MAX_COLUMNS` (the basis stays primal feasible) and by the dual otherwise.
+*Smoothing* (Wentges): pricing runs at ``alpha x center + (1 - alpha) x dual``, ``center`` being the
+multipliers of the best bound so far (:data:`SMOOTHING`); a mis-price (no new column there) prices
+at the master's own duals in the same round, so the stop rule below is unchanged.
 
 *Bounds.* For any ``mu >= 0`` and any multiplier of the lane-volume rows, the Lagrangian
 ``-mu.b + sum_r demand[r] min(penalty, dist_k(r)) + sum_(r, j) width min(0, reduced cost of w)``
@@ -39,11 +54,14 @@ Path columns that sit at zero with a positive reduced cost are dropped from the 
 in the pool and come back when they price out again): the dual simplex's pricing works on every
 column, and on ``corridor-1e4x10`` this halves the master's time.
 
-Measured (2 shared cores, CPU seconds, 2026-12-01): ``corridor-1e4x10`` 0.81 s against HiGHS's
-5.8 s (a warm variant 0.07 s against 0.33 s); ``corridor-1e4x5`` 0.30 s against 1.0 s;
-``corridor-1e5x5`` 21.6 s against 137 s (its 5 uncoupled min-cost flows: 1.2-3.1 s);
-``corridor-1e3x5`` and ``x10`` even; the built-in network 0.07-0.18 s against 0.013-0.029 s
-(queued crossings: one tree per commodity, 20-50 rounds). ``auto`` does not pick it yet.
+Measured (2 shared cores under load from other jobs, CPU seconds, medians side by side in one
+run, 2026-12-02), against the commodities' uncoupled min-cost flows (a lower bound's time):
+``corridor-1e4x5`` 0.13 s, 1.9x uncoupled (before the start, smoothing and the simplex choice: 0.63 s,
+9.7x); ``corridor-1e4x10`` 0.51 s, 4.2x (2.27 s, 18.9x); ``corridor-1e5x5`` 6.1 s, 5.3x (365 s of
+wall time in one run before; HiGHS on the whole LP: 175 s). The master's re-solves are 3/4 of the
+time there: the dual simplex takes 2,000-5,000 iterations after any column addition.
+``auto`` picks it for multi-commodity LPs without queued crossings from
+:data:`routing.model.DECOMPOSITION_MIN_FLOW_VARIABLES` flow variables.
 
 A :class:`DecompositionSession` keeps the master across variants of one structure
 (:func:`routing.formulation.lp.structure_key`): costs and bounds change in place and the rows, the
