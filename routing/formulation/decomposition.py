@@ -56,9 +56,9 @@ column, and on ``corridor-1e4x10`` this halves the master's time.
 
 Measured (2 shared cores under load from other jobs, CPU seconds, medians side by side in one
 run, 2026-12-02), against the commodities' uncoupled min-cost flows (a lower bound's time):
-``corridor-1e4x5`` 0.13 s, 1.9x uncoupled (before the start, smoothing and the simplex choice: 0.63 s,
-9.7x); ``corridor-1e4x10`` 0.51 s, 4.2x (2.27 s, 18.9x); ``corridor-1e5x5`` 6.1 s, 5.3x (365 s of
-wall time in one run before; HiGHS on the whole LP: 175 s). The master's re-solves are 3/4 of the
+``corridor-1e4x5`` 0.13-0.24 s, 1.9-2.4x uncoupled (before the start, smoothing and the simplex
+choice: 0.63 s, 9.7x); ``corridor-1e4x10`` 0.51 s, 4.2-4.5x (2.27 s, 18.9x); ``corridor-1e5x5`` 6.1 s,
+5.2-5.3x (365 s of wall time in one run before; HiGHS on the whole LP: 175 s). The master's re-solves are 3/4 of the
 time there: the dual simplex takes 2,000-5,000 iterations after any column addition.
 ``auto`` picks it for multi-commodity LPs without queued crossings from
 :data:`routing.model.DECOMPOSITION_MIN_FLOW_VARIABLES` flow variables.
