@@ -310,9 +310,13 @@ def _add_ratios(records: list[Record]) -> None:
     timed = [r for r in records if r.median_s is not None and not r.error]
     raw = next((r.median_s for r in timed if r.solver == "raw-mcf"), None)
     best = min((r.median_s for r in timed if not r.extras.get("bound")), default=None)  # a bound is no peer
+    uncoupled = next((r.median_s for r in timed if r.solver == "uncoupled-mcf"), None)
     for record in timed:
         record.ratio_to_raw_mcf = record.median_s / raw if raw else None
         record.ratio_to_best = record.median_s / best if best else None
+        if uncoupled and record.solver != "uncoupled-mcf":  # multi-commodity: the time over the lower bound's
+            record.extras["ratio_to_uncoupled"] = record.median_s / uncoupled
+            record.note = "; ".join(filter(None, [record.note, f"{record.median_s / uncoupled:.2f}x uncoupled-mcf"]))
 
 
 def auto_choice(records: list[Record]) -> list[dict[str, Any]]:

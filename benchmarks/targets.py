@@ -23,6 +23,7 @@ BATCH_PER_S = 200.0
 BATCH_FRAMES_PER_S = 50.0
 STARTUP_X_CLICK = 2.0
 SAMPLING_S = 2.0
+DECOMPOSITION_X_UNCOUPLED = 4.0  # issue 17: corridor-1e5x5
 
 
 def evaluate_targets(result: SuiteResult) -> list[dict[str, Any]]:
@@ -42,6 +43,7 @@ def evaluate_targets(result: SuiteResult) -> list[dict[str, Any]]:
         _startup(ok),
         _sampling(ok),
         _horizon(result.records),
+        _decomposition_vs_uncoupled(ok),
     ]
 
 
@@ -179,3 +181,17 @@ def _horizon(records: list[Record]) -> dict[str, Any]:
     from benchmarks.horizon import horizon_target
 
     return horizon_target(records)
+
+
+def _decomposition_vs_uncoupled(ok: list[Record]) -> dict[str, Any]:
+    target = (f"multi-commodity: the decomposition within {DECOMPOSITION_X_UNCOUPLED:g}x the uncoupled min-cost "
+              "flows on corridor-1e5x5")
+    theirs = {r.instance: r for r in _pick(ok, solver="uncoupled-mcf", family="corridor-multi")}
+    rows = [(r, theirs[r.instance]) for r in _pick(ok, solver="decomposition", family="corridor-multi")
+            if r.instance in theirs]
+    if not rows:
+        return _row(target, "not measured", None)
+    measured = ", ".join(f"{ours.median_s / bound.median_s:.2f}x ({ours.median_s:.2f} s vs {bound.median_s:.2f} s, "
+                         f"{ours.instance})" for ours, bound in rows)
+    judged = [ours.median_s / bound.median_s for ours, bound in rows if ours.instance == "corridor-1e5x5"]
+    return _row(target, measured, judged[0] <= DECOMPOSITION_X_UNCOUPLED if judged else None)

@@ -40,9 +40,12 @@ a warm HiGHS re-solve of a variant takes 2 ms on the built-in network, GLOP 12 m
 
 DECOMPOSITION_MIN_FLOW_VARIABLES = 50_000
 """``auto`` uses the decomposition for multi-commodity LPs without queued crossings from this many
-flow variables. Measured (2026-12, 2 shared cores): 0.30 vs 1.03 s (HiGHS) at 1e4 links x 5,
-0.81 vs 5.8 s at 1e4 x 10, 21.6 vs 137 s at 1e5 x 5, equal at 1e3 x 10; with queued crossings
-(the built-in network) it was about 6x slower than HiGHS."""
+flow variables. Measured (``nearshore bench``, 2026-12-02, 2 shared cores under load,
+``benchmarks/results/multi-2026-12-02.md``): from 5e4 flow variables it was the fastest backend,
+0.24 vs 1.13 s (HiGHS) at 1e4 links x 5 and 0.95 vs 10.6 s at 1e4 x 10 (and 6 s against HiGHS's
+175 s at 1e5 x 5); at 5e3 and 1e4 (1e3 links x 5 and x 10) GLOP was faster (0.019 vs 0.039 s,
+0.070 vs 0.077 s). No instance between 1e4 and 5e4 was measured, so the threshold stays; with
+queued crossings (the built-in network) the decomposition was about 6x slower than HiGHS."""
 
 
 LEMON_SPEEDUP = "3-4x"
@@ -223,10 +226,13 @@ def assemble_result(network: Network, solution: Solution, weights: Weights, *, o
     freight, k = arrays.freight, arrays.n_commodities
     supply_k = np.bincount(arrays.supply_commodity, solution.production * arrays.dwell_h[arrays.supply_node],
                            minlength=k)
-    hours_k = solution.flow @ link_hours(arrays) + supply_k + wait_load_hours_by_commodity(network, solution)
+    # per commodity sums by einsum, not BLAS: OpenBLAS' threads made `flow @ vector` 5 ms of CPU at 1e5
+    # links on a loaded 2-core machine, einsum 0.03 ms (2026-12-02)
+    hours_k = (np.einsum("km,m->k", solution.flow, link_hours(arrays)) + supply_k
+               + wait_load_hours_by_commodity(network, solution))
     unmet_k = np.bincount(arrays.demand_commodity, solution.unmet, minlength=k)
     demand_k = np.bincount(arrays.demand_commodity, arrays.demand_loads, minlength=k)
-    cost_k = solution.flow @ arrays.cost_usd
+    cost_k = np.einsum("km,m->k", solution.flow, arrays.cost_usd)
     load_hours = float(hours_k[freight].sum())
     served = float(demand_k[freight].sum() - unmet_k[freight].sum())
     segments = fill_segments(solution.queue_volume, weights.segment_width)

@@ -26,7 +26,7 @@ def test_every_peer_ran_and_agrees_on_every_instance(reduced_quick):
     single = {r.solver for r in reduced_quick.records if r.instance == "corridor-1e3"}
     assert {p.name for p in PEERS if p.available() and not p.multi_only} == single
     multi = {r.solver for r in reduced_quick.records if r.instance == "corridor-1e3x5"}
-    assert multi == {"nearshore", "lp-highs", "lp-highs-ipm", "lp-glop", "uncoupled-mcf"}
+    assert multi == {"nearshore", "lp-highs", "lp-highs-ipm", "lp-glop", "decomposition", "uncoupled-mcf"}
     (bound,) = [r for r in reduced_quick.records if r.solver == "uncoupled-mcf"]
     optimum = next(r.objective for r in reduced_quick.records if r.instance == "corridor-1e3x5" and r.solver == "lp-highs")
     assert bound.objective <= optimum and bound.note.startswith("lower bound, not a solution")
