@@ -18,7 +18,7 @@ def test_quick_suite_exits_0_and_writes_results(tmp_path):
     for record in records:
         assert set(REQUIRED_KEYS) <= set(record), record
     solvers = {r["solver"] for r in records}
-    assert {"nearshore", "raw-mcf", "networkx", "lp-highs", "lp-glop", "batch-fresh", "batch-reuse",
+    assert {"nearshore", "raw-mcf", "networkx", "lp-highs", "lp-glop", "batch-frames-none", "batch-frames-all",
             "cli-cold-start", "sample_lead_times", "decomposition", "uncoupled-mcf"} <= solvers
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert summary["machine"]["cores"] and len(summary["targets"]) == 14  # issue 5 (8), sampling, horizon, issue 17 (4)
