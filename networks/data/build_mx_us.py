@@ -261,6 +261,12 @@ CANAL_WAIT_P95_DAYS = 2.0  # top of the "0-2+ days" range, taken as the p95
 CANAL_PORTS = ("Houston", "Savannah")
 HCMC_TRANSSHIP_DAYS = 5.0  # "Many HCMC services transship ... ~3-7 days": midpoint
 HCMC_TRANSSHIP_P95_DAYS = 7.0  # top of the "~3-7 days" range, taken as the p95
+# Service rotation (leg_variability.md "service rotation"): Oakland is the second US call of loops that call LA/LB
+# first, so its scheduled transit is the first call's leg + the vessel's berth time there + the coastal leg
+# (seaports_and_ocean.csv coastal_leg row). The few first-call Oakland services (from 2021) are not modelled (est.).
+SECOND_CALL_PORTS = {"Oakland": "Los_Angeles_Long_Beach"}  # port -> the first US call of its loops
+BERTH_TIME_PATTERN = r"([\d.]+) h at Los Angeles and ([\d.]+) h at Long Beach"  # "vessel berth time": the mean of both
+BERTH_TIME_TOP_PATTERN = r"([\d.]+) h and ([\d.]+) h in the"  # the 2014 congestion figures: the larger as the p95
 
 # --- variability: p95s and delay events (README "Variability"); the typical values above are the medians ------
 # The top of a quoted range is taken as the p95; spreads of independent parts of one leg combine as the root sum
@@ -681,6 +687,24 @@ class Reference:
         text = self.throughput_row()["notes"]
         return {("Shanghai", "Manzanillo_MX"): first_number(r"Shanghai-Manzanillo spot US\$([\d,]+)/FEU", text),
                 ("Shanghai", "Los_Angeles_Long_Beach"): first_number(r"vs US\$([\d,]+) to Long Beach", text)}
+
+    def second_call(self, first: dict[str, str | None], port: str) -> tuple[float, float, str, float]:
+        """A second-call port's scheduled leg from the first call's ``ocean_leg`` row: (days, nm, how, the
+        p95 excess in days): the first call's computed days + the mean berth time there + the coastal leg."""
+        coastal = next(r for r in self.sea if r["record_type"] == "coastal_leg"
+                       and r["origin"] == first["destination"] and r["destination"] == port)
+        figure, source = self.legs["vessel berth time"]
+        berth_h = sum(first_numbers(BERTH_TIME_PATTERN, figure)) / 2
+        top_h = max(first_numbers(BERTH_TIME_TOP_PATTERN, figure))
+        days = num(first["transit_days_computed_16kn"]) + berth_h / 24 + num(coastal["transit_days_computed_16kn"])
+        nm = num(first["sea_distance_nm"]) + num(coastal["sea_distance_nm"])
+        how = (f"est.: scheduled as the second call after {first['destination']}, replacing the direct "
+               f"{port} transit_days_computed_16kn (the few first-call {port} services are not modelled; the 2015-16 "
+               f"berth time is taken for 2024) (leg_variability.md 'service rotation': "
+               f"{self.legs['service rotation'][1]}): its transit_days_computed_16kn {first['transit_days_computed_16kn']} "
+               f"+ berth {berth_h:g} h (p95 {top_h:g} h; 'vessel berth time': {source}) + coastal leg "
+               f"{coastal['transit_days_computed_16kn']} d ({coastal['sea_distance_nm']} nm, {coastal['source']})")
+        return days, nm, how, (top_h - berth_h) / 24
 
     def ocean_contract_usd(self) -> dict[str, tuple[float, str]]:
         """US$/FEU and method per coast (PORT_COAST) from the 2024-25 contract rates (leg_variability.md)."""
@@ -1529,6 +1553,7 @@ def ocean_links(ref: Reference) -> list[Row]:
     reliability = next(r for r in ref.sea if r["record_type"] == "reliability")
     on_time, late_days = ref.vessel_reliability()
     late = 1 - on_time
+    computed = {(r["origin"], r["destination"]): r for r in ref.sea if r["record_type"] == "ocean_leg"}
     out = []
     for r in ref.sea:
         if r["record_type"] != "ocean_leg":
@@ -1537,6 +1562,11 @@ def ocean_links(ref: Reference) -> list[Row]:
         nm = num(r["sea_distance_nm"])
         days = num(r["transit_days_computed_16kn"])
         extras, excess = [], []
+        if d in SECOND_CALL_PORTS:
+            first = computed[(o, SECOND_CALL_PORTS[d])]
+            days, nm, how, berth_excess = ref.second_call(first, d)
+            extras.append(how)
+            excess.append(berth_excess)
         if d in CANAL_PORTS:
             days += CANAL_WAIT_DAYS
             extras.append(f"+ Panama wait {CANAL_WAIT_DAYS:g} d (p95 {CANAL_WAIT_P95_DAYS:g} d)")
@@ -1555,8 +1585,9 @@ def ocean_links(ref: Reference) -> list[Row]:
         cost, cost_how = rates[PORT_COAST[d]]
         if d == "Houston":
             cost_how = f"est.: Gulf all-water via Panama priced as the East Coast; {cost_how}"
+        computed_how = ("" if d in SECOND_CALL_PORTS else f"transit_days_computed_16kn {r['transit_days_computed_16kn']} ")
         row = link(f"{o}-{d}", o, d, "ocean", days * 24, cost, nm * KM_PER_NM,
-                   f"derived: transit_days_computed_16kn {r['transit_days_computed_16kn']} {' '.join(extras)} "
+                   f"derived: {computed_how}{' '.join(extras)} "
                    f"(quoted: {r['transit_days_quoted'] or 'n/a'}); cost ({PORT_COAST[d]} coast) {cost_how} ; "
                    f"{r['source']} ; delay: {reliability['source']}")
         row |= {"transit_p95_h": (days + rss(excess)) * 24 if excess else None, "delay_prob": late,

@@ -116,6 +116,14 @@ def test_port_dwell_holds_customs_in_parallel_and_every_us_port_has_intermodal_r
     assert dwell["Seattle_Tacoma"] + dwell["Seattle_Tacoma_RAIL"] + seattle == pytest.approx(6.0 * 24)
 
 
+def test_oakland_is_the_second_call_after_la_lb(network):
+    # "all 28 make a first stop in LA or Long Beach": LA/LB's leg + its berth time (55.4 h LA, 54.3 h LB) + 409 nm
+    ocean = dict(network.links.filter(pl.col("mode") == "ocean").select("id", "transit_h").iter_rows())
+    for origin in ("Shanghai", "Busan", "Ho_Chi_Minh_City"):
+        assert ocean[f"{origin}-Oakland"] == pytest.approx(ocean[f"{origin}-Los_Angeles_Long_Beach"] + 54.85
+                                                           + 1.07 * 24, abs=0.01)
+
+
 def test_ocean_costs_are_contract_rates_by_coast(network):
     ocean = network.links.filter(pl.col("mode") == "ocean")
     cost = dict(ocean.select("id", "cost_usd_per_load").iter_rows())
