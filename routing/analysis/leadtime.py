@@ -841,16 +841,13 @@ def _bernoulli_hits(samples: int, p: float, rng: np.random.Generator) -> np.ndar
 def _sum_per_type(drawn: np.ndarray, pair_row: np.ndarray, pair_col: np.ndarray, pair_kind: np.ndarray,
                   n_rows: int) -> np.ndarray:
     """(types, rows, samples) float32: each lane's random legs added up per leg type, with one
-    sparse lanes x legs matrix per type."""
+    sparse (types x lanes) x legs matrix."""
     from scipy import sparse
 
-    typed = np.zeros((len(WATERFALL), n_rows, drawn.shape[1]), dtype=np.float32)
-    for t in np.unique(pair_kind):  # a loop over the eight leg types
-        m = pair_kind == t
-        incidence = sparse.csr_array((np.ones(int(m.sum()), dtype=np.float32), (pair_row[m], pair_col[m])),
-                                     shape=(n_rows, len(drawn)))
-        typed[t] = incidence @ drawn
-    return typed
+    types = len(WATERFALL)
+    incidence = sparse.csr_array((np.ones(len(pair_row), dtype=np.float32), (pair_kind * n_rows + pair_row, pair_col)),
+                                 shape=(types * n_rows, len(drawn)))
+    return np.asarray(incidence @ drawn).reshape(types, n_rows, drawn.shape[1])
 
 
 def _mixture_index(group: np.ndarray, weight: np.ndarray, groups: np.ndarray, samples: int,
