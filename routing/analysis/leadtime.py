@@ -590,9 +590,11 @@ def _lane_totals(plan: Plan, rows: np.ndarray, samples: int, rng: np.random.Gene
     local = np.full(len(plan.fixed), -1)
     local[rows] = np.arange(len(rows))
     on = (local[plan.lane] >= 0) & plan.random
-    chunk_legs = np.unique(plan.leg[on])
-    drawn = (pool.drawn[np.searchsorted(pool.legs, chunk_legs)] if pool is not None
-             else _draw(plan.spread, chunk_legs, samples, rng, shock))
+    if pool is not None:  # the shared draws as they are: the sparse products below pick the chunk's legs
+        chunk_legs, drawn = pool.legs, pool.drawn
+    else:
+        chunk_legs = np.unique(plan.leg[on])
+        drawn = _draw(plan.spread, chunk_legs, samples, rng, shock)
     pair_row, pair_col = local[plan.lane[on]], np.searchsorted(chunk_legs, plan.leg[on])
     pair_kind = plan.spread.leg_type[plan.leg[on]]
     typed = _sum_per_type(drawn, pair_row, pair_col, pair_kind, len(rows))
