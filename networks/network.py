@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import stat
+from dataclasses import dataclass
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
@@ -130,6 +131,40 @@ class Network:
             values_of=None if touches(STRUCTURE) else [name for name, c in changed.items() if c],
             indices=self.indices if same_indices else None)
 
+    def delta_from(self, base: Network) -> NetworkDelta:
+        """What this network (derived from ``base``, e.g. by ``replace``) changed: the columns whose
+        values differ, or a whole table where its rows or columns differ. Small to ship to a worker
+        that holds ``base``; :meth:`with_delta` rebuilds this network from it without checking again."""
+        columns: dict[str, dict[str, pl.Series]] = {}
+        tables: dict[str, pl.DataFrame] = {}
+        for name, frame in self.tables().items():
+            old = getattr(base, name)
+            if frame is old:
+                continue
+            if frame.schema != old.schema or frame.height != old.height:
+                tables[name] = frame
+                continue
+            changed = {c: frame[c] for c in frame.columns if not frame[c].equals(old[c], null_equal=True)}
+            if changed:
+                columns[name] = changed
+        heights = {name: getattr(base, name).height for name in _NAMES.values()}
+        return NetworkDelta(self.name, heights, columns, tables)
+
+    def with_delta(self, delta: NetworkDelta) -> Network:
+        """The network ``delta`` was taken from (see :meth:`delta_from`), rebuilt on this base
+        without checking its tables again: give it only a delta of a validated network derived
+        from a network with the same tables as this one."""
+        heights = {name: getattr(self, name).height for name in _NAMES.values()}
+        if heights != delta.base_heights:
+            raise ValueError(f"Network.with_delta: the delta was taken from another base network "
+                             f"({delta.base_heights} rows, this one {heights})")
+        tables = self.tables() | {name: getattr(self, name).with_columns(list(series.values()))
+                                  for name, series in delta.columns.items()} | delta.tables
+        touched = {name: tuple(series) for name, series in delta.columns.items()}
+        same_indices = "indices" in self.__dict__ and not delta.tables and not any(
+            set(columns) & set(INDEX_COLUMNS[name]) for name, columns in touched.items())
+        return Network._trusted(tables, name=delta.name, indices=self.indices if same_indices else None)
+
     @cached_property
     def indices(self) -> Indices:
         """Positions of the ids the tables refer to, and category codes."""
@@ -151,6 +186,23 @@ class Network:
             (row["from"], row["to"], row["id"], row) for row in self.links.iter_rows(named=True)
         )
         return graph
+
+
+@dataclass(frozen=True, slots=True)
+class NetworkDelta:
+    """A validated network as the changes from its base (see :meth:`Network.delta_from`): the
+    base's row counts, replaced columns by table, and whole tables whose rows or columns changed."""
+
+    name: str
+    base_heights: dict[str, int]
+    columns: dict[str, dict[str, pl.Series]]
+    tables: dict[str, pl.DataFrame]
+
+    @property
+    def estimated_bytes(self) -> int:
+        """About how much memory the delta holds."""
+        return (sum(s.estimated_size() for series in self.columns.values() for s in series.values())
+                + sum(frame.estimated_size() for frame in self.tables.values()))
 
 
 def _unpickle(tables: dict[str, pl.DataFrame], name: str) -> Network:

@@ -105,9 +105,19 @@ def drive_fresh(driving_h: np.ndarray) -> np.ndarray:
     [5.0, 10.5, 11.5, 25.0, 56.0]
     """
     d = np.asarray(driving_h, dtype=np.float64)
-    full = np.maximum(np.ceil(d / DRIVE_H - _EPS) - 1.0, 0.0)
-    last = d - full * DRIVE_H
-    return full * DAY_H + last + np.where(last > BREAK_AFTER_H + _EPS, BREAK_H, 0.0)
+    if d.ndim == 0:
+        return drive_fresh(d[None])[0]
+    full = d / DRIVE_H  # the full days: max(ceil(d / DRIVE_H - eps) - 1, 0), in place
+    full -= _EPS
+    np.ceil(full, out=full)
+    full -= 1.0
+    np.maximum(full, 0.0, out=full)
+    last = full * DRIVE_H
+    np.subtract(d, last, out=last)
+    full *= DAY_H  # now the elapsed hours: full days + the last day + its break
+    full += last
+    full[last > BREAK_AFTER_H + _EPS] += BREAK_H
+    return full
 
 
 def stop(state: DriverState, hours: np.ndarray) -> DriverState:

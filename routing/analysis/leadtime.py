@@ -590,9 +590,11 @@ def _lane_totals(plan: Plan, rows: np.ndarray, samples: int, rng: np.random.Gene
     local = np.full(len(plan.fixed), -1)
     local[rows] = np.arange(len(rows))
     on = (local[plan.lane] >= 0) & plan.random
-    chunk_legs = np.unique(plan.leg[on])
-    drawn = (pool.drawn[np.searchsorted(pool.legs, chunk_legs)] if pool is not None
-             else _draw(plan.spread, chunk_legs, samples, rng, shock))
+    if pool is not None:  # the shared draws as they are: the sparse products below pick the chunk's legs
+        chunk_legs, drawn = pool.legs, pool.drawn
+    else:
+        chunk_legs = np.unique(plan.leg[on])
+        drawn = _draw(plan.spread, chunk_legs, samples, rng, shock)
     pair_row, pair_col = local[plan.lane[on]], np.searchsorted(chunk_legs, plan.leg[on])
     pair_kind = plan.spread.leg_type[plan.leg[on]]
     typed = _sum_per_type(drawn, pair_row, pair_col, pair_kind, len(rows))
@@ -600,14 +602,21 @@ def _lane_totals(plan: Plan, rows: np.ndarray, samples: int, rng: np.random.Gene
     stops = _calendar_waits(plan, local, drawn, pairs, ticks) if ticks is not None else None
     runs = _run_corrections(plan, local, drawn, chunk_legs, samples, stops)
     if len(runs[0]):
-        np.add.at(typed, (WATERFALL.index("truck_h"), runs[0]), runs[2].astype(np.float32))
+        _add_rows(typed, np.full(len(runs[0]), WATERFALL.index("truck_h")), runs[0], runs[2])
         if stops is not None:  # the lanes with runs again: their carried hours move the clock of later stops
             stops = _rerun_stops(plan, local, drawn, pairs, ticks, runs, stops)
     if stops is not None:
         waits, w_row, w_kind, _ = stops
-        np.add.at(typed, (w_kind, w_row), waits.astype(np.float32))
+        _add_rows(typed, w_kind, w_row, waits)
     total = typed.sum(axis=0, dtype=np.float64) + plan.fixed[rows].sum(axis=1)[:, None]
     return total, typed
+
+
+def _add_rows(typed: np.ndarray, kinds: np.ndarray, rows: np.ndarray, values: np.ndarray) -> None:
+    """``typed[kinds[j], rows[j]] += values[j]`` in float32, in order (as ``np.add.at``, which is
+    several times slower for rows of many samples). A loop over the few runs or stops of a chunk."""
+    for kind, row, value in zip(kinds.tolist(), rows.tolist(), values, strict=True):
+        typed[kind, row] += value.astype(np.float32)
 
 
 def _run_corrections(plan: Plan, local: np.ndarray, drawn: np.ndarray, chunk_legs: np.ndarray, samples: int,
@@ -793,10 +802,11 @@ def _draw(spread: LegSpread, legs: np.ndarray, samples: int, rng: np.random.Gene
             row *= shock.time[dom[i]]
         if hos:
             row[:] = drive_fresh(row)
+    event_max = shock.event.max(axis=1) if shock is not None else None  # per domain, once
     for i in np.flatnonzero(spread.delay_prob[legs] > 0):  # a loop over event legs, each vectorised
         leg, d = legs[i], dom[i]
         p = float(spread.delay_prob[leg])
-        p_max = min(1.0, p * float(shock.event[d].max())) if shock is not None else p
+        p_max = min(1.0, p * float(event_max[d])) if event_max is not None else p
         hit = _bernoulli_hits(samples, p_max, rng)
         if shock is not None and len(hit):
             hit = hit[rng.random(len(hit)) * p_max < np.minimum(1.0, p * shock.event[d, hit])]
@@ -804,9 +814,10 @@ def _draw(spread: LegSpread, legs: np.ndarray, samples: int, rng: np.random.Gene
                                        if spread.delay_sigma[leg] > 0 else 1.0)
         drawn[i, hit] += hours * (shock.time[d, hit] if shock is not None else 1.0)
     if shock is not None:
+        closure_max = shock.closure_prob.max(axis=1)
         for i in np.flatnonzero(spread.closable[legs] & (dom != none)):
             d = dom[i]
-            p_max = float(shock.closure_prob[d].max())
+            p_max = float(closure_max[d])
             if p_max <= 0:
                 continue
             hit = _bernoulli_hits(samples, p_max, rng)
@@ -832,16 +843,13 @@ def _bernoulli_hits(samples: int, p: float, rng: np.random.Generator) -> np.ndar
 def _sum_per_type(drawn: np.ndarray, pair_row: np.ndarray, pair_col: np.ndarray, pair_kind: np.ndarray,
                   n_rows: int) -> np.ndarray:
     """(types, rows, samples) float32: each lane's random legs added up per leg type, with one
-    sparse lanes x legs matrix per type."""
+    sparse (types x lanes) x legs matrix."""
     from scipy import sparse
 
-    typed = np.zeros((len(WATERFALL), n_rows, drawn.shape[1]), dtype=np.float32)
-    for t in np.unique(pair_kind):  # a loop over the eight leg types
-        m = pair_kind == t
-        incidence = sparse.csr_array((np.ones(int(m.sum()), dtype=np.float32), (pair_row[m], pair_col[m])),
-                                     shape=(n_rows, len(drawn)))
-        typed[t] = incidence @ drawn
-    return typed
+    types = len(WATERFALL)
+    incidence = sparse.csr_array((np.ones(len(pair_row), dtype=np.float32), (pair_kind * n_rows + pair_row, pair_col)),
+                                 shape=(types * n_rows, len(drawn)))
+    return np.asarray(incidence @ drawn).reshape(types, n_rows, drawn.shape[1])
 
 
 def _mixture_index(group: np.ndarray, weight: np.ndarray, groups: np.ndarray, samples: int,

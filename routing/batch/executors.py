@@ -9,13 +9,14 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from contextlib import contextmanager
 from enum import StrEnum
 from typing import Any
 
 from networks import NearshoreError, Network
+from networks.network import NetworkDelta
 from routing.batch.worker import FRAMES, ScenarioOutcome, ScenarioRunner, failed_outcome
 from routing.scenarios import Scenario
 
@@ -95,13 +96,16 @@ class _Shares:
 
 
 def run_local(todo: Sequence[Scenario], networks: dict[str, Network], *, jobs: int | None,
-               address: str | None = None, frames: tuple[str, ...] = tuple(FRAMES)) -> Iterator[ScenarioOutcome]:
-    """Local processes, one per share; ``jobs == 1`` runs in this process."""
+              address: str | None = None, frames: tuple[str, ...] = tuple(FRAMES),
+              deltas: Mapping[str, NetworkDelta | None] | None = None) -> Iterator[ScenarioOutcome]:
+    """Local processes, one per share; ``jobs == 1`` runs in this process. ``deltas`` holds the
+    scenarios already applied (see :func:`routing.batch.runner.apply_all`), by name."""
     jobs = jobs or os.cpu_count() or 1
+    deltas = deltas or {}
     if jobs == 1 or len(todo) <= 1:
         runner = ScenarioRunner(networks, frames=frames)
         for scenario in todo:
-            yield runner.run(scenario)
+            yield runner.run(scenario, deltas.get(scenario.name))
         return
     shipped = _shipped(networks)
     context = multiprocessing.get_context("spawn")  # fork after polars/HiGHS threads start is unsafe
@@ -111,7 +115,7 @@ def run_local(todo: Sequence[Scenario], networks: dict[str, Network], *, jobs: i
         pool = ProcessPoolExecutor(1, mp_context=context, initializer=_init_process, initargs=(shipped, frames))
         pools.append(pool)
         with _sigint_ignored():  # the worker is spawned now: it is born ignoring Ctrl-C, the driver's to handle
-            return [pool.submit(_run_in_process, scenario) for scenario in scenarios]
+            return [pool.submit(_run_in_process, scenario, deltas.get(scenario.name)) for scenario in scenarios]
 
     shares = _Shares(start_worker)
     try:
@@ -174,16 +178,18 @@ def _exit_with_driver() -> None:
     threading.Thread(target=watch, name="nearshore-driver-watch", daemon=True).start()
 
 
-def _run_in_process(scenario: Scenario) -> ScenarioOutcome:
+def _run_in_process(scenario: Scenario, delta: NetworkDelta | None) -> ScenarioOutcome:
     if _RUNNER is None:
         raise RuntimeError("worker process not initialised")
-    return _RUNNER.run(scenario)
+    return _RUNNER.run(scenario, delta)
 
 
 def run_ray(todo: Sequence[Scenario], networks: dict[str, Network], *, jobs: int | None,
-             address: str | None, frames: tuple[str, ...] = tuple(FRAMES)) -> Iterator[ScenarioOutcome]:
+            address: str | None, frames: tuple[str, ...] = tuple(FRAMES),
+            deltas: Mapping[str, NetworkDelta | None] | None = None) -> Iterator[ScenarioOutcome]:
     """Ray actors, one per share, on the cluster at ``address`` or a local one started for the run."""
     ray = _import_ray()
+    deltas = deltas or {}
     if not todo:
         return
     started = False
@@ -204,7 +210,7 @@ def run_ray(todo: Sequence[Scenario], networks: dict[str, Network], *, jobs: int
 
         def start_worker(scenarios: list[Scenario]) -> list[Any]:
             actor = remote.remote(shared, frames=frames)
-            return [actor.run.remote(scenario) for scenario in scenarios]
+            return [actor.run.remote(scenario, deltas.get(scenario.name)) for scenario in scenarios]
 
         def succeeded(ref: Any) -> bool:
             if not ray.wait([ref], timeout=0)[0]:

@@ -34,16 +34,21 @@ from typing import Any
 import polars as pl
 
 from networks import InputError, Network, builtin_path, read_network
+from networks.errors import Problem
+from networks.network import NetworkDelta
 from networks.schema import TABLES
 from routing.batch.executors import Executor, run_local, run_ray
 from routing.batch.store import locked, read_done, scenario_hash, write_atomic, write_outcome
 from routing.batch.worker import FRAMES, SUMMARY_SCHEMA, ScenarioOutcome
-from routing.scenarios import BUILTIN, Scenario, check_changes
+from routing.scenarios import BUILTIN, Scenario, apply_changes
 
 BASE = "base"
 COMPARABLE_SERVED_TOL = 1e-3
 """Loads served may differ from the base's by this share before an average lead time is no longer
 comparable with the base's (0.1 %)."""
+DELTA_BUDGET_BYTES = 256 * 2**20
+"""Memory the driver may hold in applied scenarios (:class:`~networks.network.NetworkDelta`) for the
+workers; the scenarios past it are applied again by their worker."""
 
 @dataclass(frozen=True, slots=True)
 class BatchProgress:
@@ -137,9 +142,7 @@ def run_batch(
     out = Path(out_dir)
     scenarios, bases = _with_bases(list(scenarios))
     networks, fingerprints = _load_networks(scenarios)
-    problems = [p for s in scenarios for p in check_changes(networks[s.network], s.changes, source=s.source or s.name)]
-    if problems:
-        raise InputError(list(dict.fromkeys(problems)))
+    deltas = apply_all(scenarios, networks)
     unknown = [f for f in frames if f not in FRAMES]
     if unknown:
         raise ValueError(f"unknown result frame(s) {', '.join(unknown)}; choose from {', '.join(FRAMES)}")
@@ -151,7 +154,8 @@ def run_batch(
         failed = sum(r["status"] != "optimal" for r in rows.values())
         resumed = len(rows)
         run = run_ray if Executor(executor) == Executor.RAY else run_local
-        with closing(run(todo, networks, jobs=jobs, address=ray_address, frames=frames)) as outcomes:
+        with closing(run(todo, networks, jobs=jobs, address=ray_address, frames=frames,
+                         deltas=deltas)) as outcomes:
             for outcome in outcomes:
                 row = write_outcome(out, ScenarioOutcome(outcome.row | {"scenario_hash": hashes[outcome.name]},
                                                          outcome.frames))
@@ -192,6 +196,35 @@ def summarize_rows(rows: Sequence[dict[str, Any]]) -> pl.DataFrame:
             .with_columns(comparable=comparable, comparable_reason=reason,
                           change_vs_base_pct=pl.when(comparable).then(change), cost_change_vs_base_pct=cost_change)
             .select(SUMMARY_SCHEMA.names()))
+
+
+def apply_all(scenarios: Sequence[Scenario], networks: dict[str, Network], *,
+              budget_bytes: int = DELTA_BUDGET_BYTES) -> dict[str, NetworkDelta | None]:
+    """Apply every scenario's changes once, before anything runs, and keep the changed networks as
+    deltas for the workers (a worker rebuilds its variant from one instead of applying the changes
+    again), up to ``budget_bytes`` (then None: the worker applies them). Horizon scenarios are
+    checked the same way but keep no delta (their worker builds day networks).
+
+    Raises InputError with every problem of every scenario (unknown ids, empty selections, values
+    out of range, a changed network that breaks a rule of the data)."""
+    deltas: dict[str, NetworkDelta | None] = {}
+    problems: list[Problem] = []
+    held = 0
+    for scenario in scenarios:
+        base = networks[scenario.network]
+        try:
+            variant = apply_changes(base, scenario.changes, source=scenario.source or scenario.name)
+        except InputError as bad:
+            problems += bad.problems
+            continue
+        if problems or scenario.horizon is not None:
+            continue
+        delta = variant.delta_from(base)
+        if held + delta.estimated_bytes <= budget_bytes:
+            deltas[scenario.name], held = delta, held + delta.estimated_bytes
+    if problems:
+        raise InputError(list(dict.fromkeys(problems)))
+    return deltas
 
 
 def _with_bases(scenarios: list[Scenario]) -> tuple[list[Scenario], dict[str, str]]:

@@ -11,6 +11,7 @@ from typing import Any
 import polars as pl
 
 from networks import InputError, Network
+from networks.network import NetworkDelta
 from routing.formulation.lp import structure_key
 from routing.model import LeadTimeModel
 from routing.options import Objective, SolveOptions
@@ -89,17 +90,22 @@ class ScenarioRunner:
         self._models: OrderedDict[tuple[str, str], LeadTimeModel] = OrderedDict()
         self._structures: dict[str, str] = {}
 
-    def run(self, scenario: Scenario) -> ScenarioOutcome:
-        """Apply the scenario's changes, solve, and build the frames asked for; a failure at any of
-        these steps becomes a ``failed`` outcome with its reason, and the batch goes on."""
+    def run(self, scenario: Scenario, delta: NetworkDelta | None = None) -> ScenarioOutcome:
+        """Apply the scenario's changes (or rebuild its variant from ``delta``, the changes the
+        driver applied already: see :meth:`networks.Network.delta_from`), solve, and build the frames
+        asked for; a failure at any of these steps becomes a ``failed`` outcome with its reason, and
+        the batch goes on."""
         start = time.perf_counter()
         if scenario.horizon is not None:
             return self._run_horizon(scenario, start)
+        base = self.networks[scenario.network]
         try:
-            variant = apply_changes(self.networks[scenario.network], scenario.changes,
-                                    source=scenario.source or scenario.name)
+            variant = base.with_delta(delta) if delta is not None else apply_changes(
+                base, scenario.changes, source=scenario.source or scenario.name)
         except InputError as bad:
             return failed_outcome(scenario, "bad change: " + "; ".join(map(str, bad.problems)), start)
+        except ValueError as bad:  # a delta of another base network
+            return failed_outcome(scenario, f"bad change: {bad}", start)
         try:
             return self._solve(scenario, variant, start)
         except Exception as exc:  # noqa: BLE001 - a failing scenario is recorded and the batch goes on

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import polars as pl
 import pytest
 from hypothesis import given, settings
@@ -94,3 +95,31 @@ def test_geojson_lines_across_the_antimeridian_are_cut_in_two_parts_within_range
     east = line_geometry([150.0, 0.0], [-150.0, 30.0])["coordinates"]
     assert east == [[[150.0, 0.0], [180.0, 15.0]], [[-180.0, 15.0], [-150.0, 30.0]]]
     assert line_geometry([-100.0, 25.0], [-90.0, 30.0])["type"] == "LineString"
+
+
+@pytest.mark.parametrize("change", ["values", "index_column", "rows"])
+def test_a_delta_rebuilds_the_network_it_was_taken_from(builtin, change):
+    nodes, links = builtin.nodes, builtin.links
+    variant = {
+        "values": lambda: builtin.replace(nodes=nodes.with_columns(throughput_loads_per_day=pl.col(
+            "throughput_loads_per_day") * 0.5), links=links.with_columns(transit_h=pl.col("transit_h") * 0.9)),
+        "index_column": lambda: builtin.replace(links=links.with_columns(mode=pl.lit("truck").cast(links["mode"].dtype))),
+        "rows": lambda: builtin.replace(links=pl.concat([links, links.head(1).with_columns(id=pl.lit("zz_new"))])),
+    }[change]()
+    delta = variant.delta_from(builtin)
+    assert delta.estimated_bytes > 0
+    if change == "values":
+        assert set(delta.columns) == {"nodes", "links"} and not delta.tables
+        assert set(delta.columns["links"]) == {"transit_h"}
+    rebuilt = builtin.with_delta(delta)
+    for name, frame in variant.tables().items():
+        assert_frame_equal(rebuilt.tables()[name], frame)
+    for field in ("capacity", "transit_h", "throughput", "tail", "head", "mode"):
+        np.testing.assert_array_equal(getattr(rebuilt.arrays, field), getattr(variant.arrays, field))
+
+
+def test_a_delta_of_another_base_is_refused(builtin):
+    small = builtin.replace(demand=builtin.demand.head(3))
+    with pytest.raises(ValueError, match="another base network"):
+        small.with_delta(builtin.replace(links=builtin.links.with_columns(transit_h=pl.col("transit_h") * 0.5))
+                         .delta_from(builtin))

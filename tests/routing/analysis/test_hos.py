@@ -128,3 +128,15 @@ def test_a_wait_for_opening_hours_between_two_truck_legs_is_on_the_drivers_clock
     net = truck_chain(links, calendars=[{"node": "B", "calendar": "open", "weekly": "daily 08-20"}])
     row = sample_lead_times(net, lane("a", "b"), samples=2, start_h=np.full(2, ready_h)).row(0, named=True)
     assert row["mean_h"] == pytest.approx(hours)
+
+
+def test_drive_fresh_in_place_gives_the_closed_form_bit_for_bit():
+    from routing.analysis.hos import _EPS, BREAK_AFTER_H, BREAK_H, DAY_H, DRIVE_H
+
+    d = np.concatenate([np.random.default_rng(3).lognormal(1.5, 1.2, 50_000), [0.0, 8.0, 8.0 + 1e-9, 11.0, 22.0, 33.0]])
+    full = np.maximum(np.ceil(d / DRIVE_H - _EPS) - 1.0, 0.0)
+    last = d - full * DRIVE_H
+    expected = full * DAY_H + last + np.where(last > BREAK_AFTER_H + _EPS, BREAK_H, 0.0)
+    assert np.array_equal(drive_fresh(d), expected)
+    assert np.array_equal(drive_fresh(d.astype(np.float32)), drive_fresh(d.astype(np.float32).astype(np.float64)))
+    assert drive_fresh(12.0) == 25.0

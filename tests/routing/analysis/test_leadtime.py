@@ -158,3 +158,16 @@ def test_a_lane_with_an_unknown_link_is_an_input_error():
     net = chain([{"id": "a", "from": "O", "to": "M", "transit_h": 1.0}])
     with pytest.raises(InputError, match="links: unknown link"):
         sample_lead_times(net, pl.DataFrame([lane("a", "nope")]), samples=10)
+
+
+def test_adding_rows_in_order_equals_np_add_at_with_repeated_rows():
+    from routing.analysis.leadtime import _add_rows
+
+    rng = np.random.default_rng(0)
+    typed = rng.random((3, 4, 1000)).astype(np.float32)
+    kinds, rows = np.array([0, 2, 0, 0, 1]), np.array([1, 3, 1, 2, 1])  # (0, 1) twice: the order matters in float32
+    values = rng.random((5, 1000)) * 1e3
+    expected = typed.copy()
+    np.add.at(expected, (kinds, rows), values.astype(np.float32))
+    _add_rows(typed, kinds, rows, values)
+    assert np.array_equal(typed, expected)

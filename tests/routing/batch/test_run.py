@@ -285,3 +285,31 @@ def test_the_summary_carries_the_lead_time_bound_beside_the_routing_asked_for(tm
     assert operated["gain_pct"] == pytest.approx(100 * (1 - operated["lead_time_bound_h"] / operated["avg_lead_time_h"]))
     fastest = by_name["b1_closed"]
     assert (fastest["lead_time_bound_h"], fastest["gain_pct"]) == (fastest["avg_lead_time_h"], 0.0)
+
+
+def test_each_scenario_is_applied_once_and_without_deltas_the_summary_is_the_same(tmp_path, scenarios, monkeypatch):
+    from routing.batch import runner, worker
+
+    calls = []
+    real = worker.apply_changes
+    monkeypatch.setattr(worker, "apply_changes", lambda *a, **k: calls.append(1) or real(*a, **k))
+    once = run_batch(scenarios, out_dir=tmp_path / "once", jobs=1)
+    assert calls == []  # the worker rebuilt every variant from the driver's delta
+    monkeypatch.setattr(runner.apply_all, "__kwdefaults__", {"budget_bytes": -1})  # no delta fits
+    twice = run_batch(scenarios, out_dir=tmp_path / "twice", jobs=1)
+    assert len(calls) == len(scenarios)  # past the budget the worker applies the changes itself
+    assert_frame_equal(comparable(once.summary), comparable(twice.summary))
+    for name in NAMES:
+        for frame in ("lanes", "bottlenecks", "unmet"):
+            assert_frame_equal(*(pl.read_parquet(scenario_folder(tmp_path / out, name) / f"{frame}.parquet")
+                                 for out in ("once", "twice")))
+
+
+def test_a_bad_scenario_stops_the_batch_before_anything_runs(tmp_path, scenarios):
+    from networks import InputError
+
+    bad = load_scenarios([write_files(tmp_path / "bad", {
+        "unknown.toml": '[[changes]]\ntype = "close"\ntable = "nodes"\nids = ["NOPE"]\n'})])
+    with pytest.raises(InputError, match="unknown node 'NOPE'"):
+        run_batch([*scenarios, *bad], out_dir=tmp_path / "out", jobs=1)
+    assert not (tmp_path / "out" / "scenarios").exists()
