@@ -20,16 +20,18 @@ import polars as pl
 from networks import Network, NetworkArrays
 from networks.arrays import KINDS
 from networks.queues import wait_h as queue_wait_h
-from routing.backends.highs import HighsSession
+from routing.backends.highs import solve_lp
 from routing.formulation.horizon import (
     DEFAULT_STEP_H,
     HorizonProgram,
     HorizonSolution,
     build_horizon_lp,
+    column_steps,
     finite_limits,
-    fixed_before,
     hour_weight,
     split_solution,
+    state_at,
+    steady_start,
     with_horizon_bounds,
 )
 from routing.formulation.solution import Status
@@ -44,6 +46,8 @@ RECOVERED_SHARE = 0.01
 DEFAULT_INVENTORY_DAYS = 3.0
 """Days of demand held as stock at each market (an assumption; ``--inventory-days``)."""
 HOURS_PER_BACKLOG_DAY = 24.0
+HORIZON_METHOD = "simplex"
+"""How HiGHS solves a horizon (cold, presolve on); see docs/disrupt.md "Speed" for the measurements."""
 """A load that is a day late adds 24 load-hours to ``extra_load_hours``."""
 
 DAYS_SCHEMA = pl.Schema({"day": pl.Int64, "market": pl.String, "commodity": pl.String, "demand_loads": pl.Float64,
@@ -139,16 +143,14 @@ def solve_disruption(base: Network, days: Sequence[Network], *, step_h: float = 
     plain = [arrays[id(base)]] * len(days)
     event = [arrays[id(n)] for n in days]
     plain_w, event_w = [weights[id(base)]] * len(days), [weights[id(n)] for n in days]
-    lp = build_horizon_lp(plain, plain_w, flows.flow, step_h=step_h,
-                          hour_weight=hour_weight(options.objective, options.usd_per_load_hour),
-                          finite=finite_limits(list(arrays.values())))
-    session = HighsSession()
-    baseline = _run(session, lp, plain, plain_w, flows.flow, reuse=False, time_limit_s=options.time_limit_s)
+    lp_kw = {"step_h": step_h, "hour_weight": hour_weight(options.objective, options.usd_per_load_hour),
+             "finite": finite_limits(list(arrays.values()))}
+    lp = build_horizon_lp(plain, plain_w, flows.flow, **lp_kw)
+    baseline = _run(lp, plain, plain_w, flows.flow, time_limit_s=options.time_limit_s)
     event_days = [e for e, n in enumerate(days) if n is not base]
     if event_days and baseline.status.has_solution:
-        lp_event = fixed_before(with_horizon_bounds(lp, event, event_w, flows.flow), baseline.values,
-                                event_days[0] * lp.layout.steps_per_day)
-        run = _run(session, lp_event, event, event_w, flows.flow, reuse=True, time_limit_s=options.time_limit_s)
+        run = _run_from(lp, baseline, event, event_w, flows.flow, event_days[0], lp_kw,
+                        time_limit_s=options.time_limit_s)
     else:
         run = baseline
     solve_s = baseline.solve_s + (run.solve_s if run is not baseline else 0.0)
@@ -179,23 +181,53 @@ def _failed(status: Status, detail: str, start: float, horizon: dict[str, Any], 
                             recovery={}, horizon=horizon, detail=detail)
 
 
-def _run(session: HighsSession, lp: HorizonProgram, days: Sequence[NetworkArrays], weights: Sequence[Weights],
-         pipeline: np.ndarray, *, reuse: bool, time_limit_s: float | None) -> HorizonRun:
-    """Solve, certify by the duality gap, check independently; a failing answer is never reported."""
-    answer = session.solve(lp, reuse=reuse, time_limit_s=time_limit_s)
+def _solve(lp: HorizonProgram, *, time_limit_s: float | None) -> tuple[Status, np.ndarray | None, float, str]:
+    """Solve cold (presolve on) and certify by the duality gap: status, columns, seconds, detail."""
+    answer = solve_lp(lp, time_limit_s=time_limit_s, method=HORIZON_METHOD)
     if not answer.status.has_solution:
-        return HorizonRun(answer.status, None, answer.solve_s, None, detail=answer.detail)
-    status, detail = answer.status, ""
+        return answer.status, None, answer.solve_s, answer.detail
     gap = duality_gap(lp, answer.x, answer.row_dual)
-    if status == Status.OPTIMAL and not gap <= TOLERANCE:
-        status, detail = Status.FEASIBLE, f"highs said optimal but its duals leave a gap of {gap:.2g}"
-    solution = split_solution(lp.layout, answer.x)
+    if answer.status == Status.OPTIMAL and not gap <= TOLERANCE:
+        return Status.FEASIBLE, answer.x, answer.solve_s, f"highs said optimal but its duals leave a gap of {gap:.2g}"
+    return answer.status, answer.x, answer.solve_s, ""
+
+
+def _checked(lp: HorizonProgram, days: Sequence[NetworkArrays], weights: Sequence[Weights], pipeline: np.ndarray,
+             status: Status, values: np.ndarray, solve_s: float, detail: str) -> HorizonRun:
+    """Re-score the full horizon's columns independently; a failing answer is never reported."""
+    solution = split_solution(lp.layout, values)
     verdict = check_horizon_solution(days, weights, lp.layout, pipeline, solution)
     if not verdict.ok:
-        return HorizonRun(Status.INVALID, None, answer.solve_s, None, detail=f"highs {verdict}")
+        return HorizonRun(Status.INVALID, None, solve_s, None, detail=f"highs {verdict}")
     network_h, backlog_h = _load_hours(lp, days, solution)
-    return HorizonRun(status, float(lp.c @ answer.x), answer.solve_s, solution, load_hours=network_h,
-                      backlog_load_hours=backlog_h, detail=detail, values=answer.x)
+    return HorizonRun(status, float(lp.c @ values), solve_s, solution, load_hours=network_h,
+                      backlog_load_hours=backlog_h, detail=detail, values=values)
+
+
+def _run(lp: HorizonProgram, days: Sequence[NetworkArrays], weights: Sequence[Weights], pipeline: np.ndarray, *,
+         time_limit_s: float | None) -> HorizonRun:
+    """Solve the whole horizon, certify, check."""
+    status, values, solve_s, detail = _solve(lp, time_limit_s=time_limit_s)
+    if values is None:
+        return HorizonRun(status, None, solve_s, None, detail=detail)
+    return _checked(lp, days, weights, pipeline, status, values, solve_s, detail)
+
+
+def _run_from(lp: HorizonProgram, baseline: HorizonRun, days: Sequence[NetworkArrays], weights: Sequence[Weights],
+              pipeline: np.ndarray, first_day: int, lp_kw: dict[str, Any], *, time_limit_s: float | None) -> HorizonRun:
+    """The events' horizon: the baseline's plan up to ``first_day`` (events are not foreseen), then an
+    LP of the later steps only, from the state the baseline left (:func:`state_at`). Its columns are
+    put back after the baseline's, and the whole horizon is checked as one."""
+    lay, step = lp.layout, first_day * lp.layout.steps_per_day
+    start = state_at(lay, days[0], baseline.solution, steady_start(lay, days[0], pipeline), step)
+    tail = build_horizon_lp(days[first_day:], weights[first_day:], pipeline, initial=start, **lp_kw)
+    status, tail_values, solve_s, detail = _solve(tail, time_limit_s=time_limit_s)
+    if tail_values is None:
+        return HorizonRun(status, None, solve_s, None, detail=detail)
+    values = baseline.values.copy()
+    values[column_steps(lay) >= step] = tail_values
+    full = with_horizon_bounds(lp, days, weights, pipeline)  # the events' costs, for the objective
+    return _checked(full, days, weights, pipeline, status, values, solve_s, detail)
 
 
 def _step_waits(lp: HorizonProgram, days: Sequence[NetworkArrays], sol: HorizonSolution) -> np.ndarray:

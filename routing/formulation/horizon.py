@@ -263,13 +263,14 @@ def hour_weight(objective: Objective, usd_per_load_hour: float) -> float:
 
 
 def build_horizon_lp(days: Sequence[NetworkArrays], weights: Sequence[Weights], pipeline_flow: np.ndarray, *,
-                     step_h: float, hour_weight: float = 1.0,
-                     finite: dict[str, np.ndarray] | None = None) -> HorizonProgram:
+                     step_h: float, hour_weight: float = 1.0, finite: dict[str, np.ndarray] | None = None,
+                     initial: HorizonStart | None = None) -> HorizonProgram:
     """Assemble the time-expanded LP (COO triplets, one CSR conversion), then its bounds.
 
     ``days[e]`` and ``weights[e]`` are day e's network arrays and objective weights (one structure);
     ``pipeline_flow`` the steady-state flow (commodities, links) in loads/day dispatched before day 0.
     ``finite`` (default: from ``days``) says which limits get rows, so one matrix can serve other days.
+    ``initial`` (default: :func:`steady_start` of ``pipeline_flow``) is what is under way at step 0.
     """
     base = days[0]
     lay = horizon_layout(base, weights[0], n_days=len(days), step_h=step_h)
@@ -290,7 +291,7 @@ def build_horizon_lp(days: Sequence[NetworkArrays], weights: Sequence[Weights], 
                               layout=lay, capacity_links=capacity, throughput_nodes=throughput, power_nodes=power,
                               water_nodes=water, queue_nodes=queue_nodes, row_blocks=blocks,
                               hour_weight=float(hour_weight))
-    return with_horizon_bounds(skeleton, days, weights, pipeline_flow)
+    return with_horizon_bounds(skeleton, days, weights, pipeline_flow, initial=initial)
 
 
 def pipeline_arrivals(lay: HorizonLayout, arrays: NetworkArrays, flow: np.ndarray) -> np.ndarray:
@@ -304,8 +305,44 @@ def pipeline_arrivals(lay: HorizonLayout, arrays: NetworkArrays, flow: np.ndarra
     return out.reshape(lay.n_commodities, n, T)
 
 
+@dataclass(frozen=True, slots=True)
+class HorizonStart:
+    """What the network holds when step 0 of a horizon begins: the loads landing at each node in
+    each step from dispatches made before it, and the backlog each demand row is owed."""
+
+    arrivals: np.ndarray  # (commodities, nodes, steps)
+    backlog: np.ndarray  # (demand rows,)
+
+
+def steady_start(lay: HorizonLayout, arrays: NetworkArrays, flow: np.ndarray) -> HorizonStart:
+    """Today's steady state: the pipeline of ``flow`` (:func:`pipeline_arrivals`) and no backlog."""
+    return HorizonStart(pipeline_arrivals(lay, arrays, flow), np.zeros(len(arrays.demand_node)))
+
+
+def state_at(lay: HorizonLayout, arrays: NetworkArrays, sol: HorizonSolution, start: HorizonStart,
+             step: int) -> HorizonStart:
+    """The start of the horizon's steps from ``step`` on, once ``sol`` ran steps ``0 .. step - 1``.
+
+    Arrivals at ``step + t`` are the start's own, the dispatches before ``step`` that land then,
+    and (at ``t = 0``) the loads held over from ``step - 1``; the backlog is the one carried out of
+    ``step - 1``. Solving the later steps from this start is the full horizon with every column of
+    an earlier step fixed to ``sol``, without those columns.
+    """
+    if step == 0:
+        return start
+    T, n = lay.n_steps, lay.n_nodes
+    arrive = lay.arc_step + lay.tau[lay.arc_link]
+    landing = (lay.arc_step < step) & (arrive >= step)
+    where = arrays.head[lay.arc_link[landing]] * (T - step) + arrive[landing] - step
+    arrivals = start.arrivals[:, :, step:].copy()
+    for c in range(lay.n_commodities):  # k is small; the arcs are vectorised
+        arrivals[c] += np.bincount(where, sol.x[c, landing], n * (T - step)).reshape(n, T - step)
+    arrivals[:, :, 0] += sol.hold[:, :, step - 1]
+    return HorizonStart(arrivals, sol.backlog[:, step - 1].copy())
+
+
 def with_horizon_bounds(lp: HorizonProgram, days: Sequence[NetworkArrays], weights: Sequence[Weights],
-                        pipeline_flow: np.ndarray) -> HorizonProgram:
+                        pipeline_flow: np.ndarray, *, initial: HorizonStart | None = None) -> HorizonProgram:
     """The same matrix with the costs, bounds and right-hand sides of ``days`` (one per day).
 
     This is how one kept LP serves another set of events: only values change.
@@ -334,8 +371,11 @@ def with_horizon_bounds(lp: HorizonProgram, days: Sequence[NetworkArrays], weigh
     ub = np.concatenate([np.full(k * lay.n_arcs + k * lay.n_nodes * T, np.inf), supply,
                          np.full(2 * lay.n_demand * T, np.inf), z_ub,
                          (seg_width[day_of].transpose(1, 2, 0) * share).ravel()])
-    rhs_cons = -pipeline_arrivals(lay, days[0], pipeline_flow).ravel()
-    rhs_demand = (stack(lambda d: d.demand_loads)[day_of].T * share).ravel()  # (D, T)
+    start = initial or steady_start(lay, days[0], pipeline_flow)
+    rhs_cons = -start.arrivals.ravel()
+    rhs_demand = stack(lambda d: d.demand_loads)[day_of].T * share  # (D, T)
+    rhs_demand[:, 0] += start.backlog  # owed from before step 0
+    rhs_demand = rhs_demand.ravel()
     limits = np.concatenate([
         (stack(lambda d: d.capacity)[:, lp.capacity_links][day_of].T * share).ravel(),
         (stack(lambda d: d.throughput)[:, lp.throughput_nodes][day_of].T * share).ravel(),
@@ -387,14 +427,3 @@ def column_steps(lay: HorizonLayout) -> np.ndarray:
     return np.concatenate([np.tile(lay.arc_step, k), np.tile(steps, k * lay.n_nodes),
                            np.tile(steps, lay.n_supply), np.tile(steps, lay.n_demand), np.tile(steps, lay.n_demand),
                            np.tile(steps, k * lay.n_lane_types), np.tile(steps, lay.n_lane_types * lay.n_segments)])
-
-
-def fixed_before(lp: HorizonProgram, values: np.ndarray, step: int) -> HorizonProgram:
-    """``lp`` with every column of a step before ``step`` fixed to ``values`` (a plan already under
-    way: events are not foreseen before they happen)."""
-    early = column_steps(lp.layout) < step
-    kept = np.clip(values[early], lp.lb[early], lp.ub[early])
-    lb, ub = lp.lb.copy(), lp.ub.copy()
-    lb[early] = kept
-    ub[early] = kept
-    return replace(lp, lb=lb, ub=ub)
