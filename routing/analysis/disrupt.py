@@ -31,6 +31,7 @@ from routing.formulation.horizon import (
     hour_weight,
     split_solution,
     state_at,
+    steady_prefix,
     steady_start,
     with_horizon_bounds,
 )
@@ -146,11 +147,16 @@ def solve_disruption(base: Network, days: Sequence[Network], *, step_h: float = 
     lp_kw = {"step_h": step_h, "hour_weight": hour_weight(options.objective, options.usd_per_load_hour),
              "finite": finite_limits(list(arrays.values()))}
     lp = build_horizon_lp(plain, plain_w, flows.flow, **lp_kw)
-    baseline = _run(lp, plain, plain_w, flows.flow, time_limit_s=options.time_limit_s)
     event_days = [e for e, n in enumerate(days) if n is not base]
+    first = event_days[0] if event_days else 0
+    prefix = steady_prefix(lp.layout, plain[0], plain_w[0], flows, first * lp.layout.steps_per_day)
+    if first > 0 and prefix is not None:  # steady days first, then the best plan without events
+        baseline = _run_from(lp, prefix, plain, plain_w, flows.flow, first, lp_kw, time_limit_s=options.time_limit_s)
+    else:  # the no-event plan is the LP's from day 0 (an event on day 0, or a dispatch would land too late)
+        baseline = _run(lp, plain, plain_w, flows.flow, time_limit_s=options.time_limit_s)
+        prefix = baseline.values
     if event_days and baseline.status.has_solution:
-        run = _run_from(lp, baseline, event, event_w, flows.flow, event_days[0], lp_kw,
-                        time_limit_s=options.time_limit_s)
+        run = _run_from(lp, prefix, event, event_w, flows.flow, first, lp_kw, time_limit_s=options.time_limit_s)
     else:
         run = baseline
     solve_s = baseline.solve_s + (run.solve_s if run is not baseline else 0.0)
@@ -213,18 +219,18 @@ def _run(lp: HorizonProgram, days: Sequence[NetworkArrays], weights: Sequence[We
     return _checked(lp, days, weights, pipeline, status, values, solve_s, detail)
 
 
-def _run_from(lp: HorizonProgram, baseline: HorizonRun, days: Sequence[NetworkArrays], weights: Sequence[Weights],
+def _run_from(lp: HorizonProgram, prefix: np.ndarray, days: Sequence[NetworkArrays], weights: Sequence[Weights],
               pipeline: np.ndarray, first_day: int, lp_kw: dict[str, Any], *, time_limit_s: float | None) -> HorizonRun:
-    """The events' horizon: the baseline's plan up to ``first_day`` (events are not foreseen), then an
-    LP of the later steps only, from the state the baseline left (:func:`state_at`). Its columns are
-    put back after the baseline's, and the whole horizon is checked as one."""
+    """The plan ``prefix`` up to ``first_day`` (events are not foreseen), then an LP of the later steps
+    only, from the state the prefix left (:func:`state_at`). Its columns are put after the prefix's,
+    and the whole horizon is checked as one."""
     lay, step = lp.layout, first_day * lp.layout.steps_per_day
-    start = state_at(lay, days[0], baseline.solution, steady_start(lay, days[0], pipeline), step)
+    start = state_at(lay, days[0], split_solution(lay, prefix), steady_start(lay, days[0], pipeline), step)
     tail = build_horizon_lp(days[first_day:], weights[first_day:], pipeline, initial=start, **lp_kw)
     status, tail_values, solve_s, detail = _solve(tail, time_limit_s=time_limit_s)
     if tail_values is None:
         return HorizonRun(status, None, solve_s, None, detail=detail)
-    values = baseline.values.copy()
+    values = prefix.copy()
     values[column_steps(lay) >= step] = tail_values
     full = with_horizon_bounds(lp, days, weights, pipeline)  # the events' costs, for the objective
     return _checked(full, days, weights, pipeline, status, values, solve_s, detail)

@@ -54,7 +54,8 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from networks import NetworkArrays
-from routing.formulation.lp import FAST, _Rows
+from routing.formulation.lp import FAST, _Rows, fill_segments
+from routing.formulation.solution import Solution as SteadyFlows
 from routing.formulation.weights import Weights, link_hours
 from routing.options import DEFAULT_STEP_H, STEPS_OF_A_DAY, Objective  # noqa: F401 - re-exported
 
@@ -339,6 +340,34 @@ def state_at(lay: HorizonLayout, arrays: NetworkArrays, sol: HorizonSolution, st
         arrivals[c] += np.bincount(where, sol.x[c, landing], n * (T - step)).reshape(n, T - step)
     arrivals[:, :, 0] += sol.hold[:, :, step - 1]
     return HorizonStart(arrivals, sol.backlog[:, step - 1].copy())
+
+
+def steady_prefix(lay: HorizonLayout, arrays: NetworkArrays, weights: Weights, steady: SteadyFlows,
+                  step: int) -> np.ndarray | None:
+    """The columns of steps ``0 .. step - 1`` when the network runs at its steady state (zero after).
+
+    Every column is the steady value times ``step_h / 24``: dispatches ``x_ss``, production, deliveries
+    (the steady unmet demand piles up as backlog), lane split and wait segments (filled in order, as
+    the convex steady LP fills them); no holdovers. It is feasible for the horizon's rows whenever
+    every link with steady flow has a column in each of those steps; ``None`` when one does not
+    (a dispatch before ``step`` would land after the horizon).
+    """
+    T, k, share = lay.n_steps, lay.n_commodities, lay.step_h / 24.0
+    used = steady.flow.sum(axis=0) > 0
+    if np.any(used & (step - 1 + lay.tau >= T)) and step > 0:
+        return None
+    early = np.arange(T) < step
+    x = np.where(lay.arc_step < step, steady.flow[:, lay.arc_link], 0.0) * share
+    h = np.zeros(k * lay.n_nodes * T)
+    p = np.outer(steady.production, early) * share
+    owed = arrays.demand_loads - steady.unmet
+    y = np.outer(owed, early) * share
+    b = np.outer(steady.unmet, np.where(early, np.arange(1, T + 1), 0)) * share
+    R, J = lay.n_lane_types, lay.n_segments
+    z = (steady.queue_assign[:, :, None] * early).ravel() * share if R else np.zeros(0)
+    w = (fill_segments(steady.queue_assign.sum(axis=0), weights.segment_width)[:, :, None] * early).ravel() * share \
+        if R else np.zeros(0)
+    return np.concatenate([x.ravel(), h, p.ravel(), y.ravel(), b.ravel(), z, w])
 
 
 def with_horizon_bounds(lp: HorizonProgram, days: Sequence[NetworkArrays], weights: Sequence[Weights],
