@@ -28,6 +28,7 @@ from routing.formulation.horizon import (
     build_horizon_lp,
     column_steps,
     finite_limits,
+    horizon_secondary,
     hour_weight,
     split_solution,
     state_at,
@@ -35,12 +36,13 @@ from routing.formulation.horizon import (
     steady_start,
     with_horizon_bounds,
 )
+from routing.formulation.face import face_lp
 from routing.formulation.solution import Status
 from routing.formulation.verify import TOLERANCE, duality_gap
 from routing.formulation.verify_horizon import check_horizon_solution
 from routing.formulation.weights import Weights, link_hours, objective_weights
 from routing.model import LeadTimeModel
-from routing.options import SolveOptions
+from routing.options import Objective, SolveOptions
 
 RECOVERED_SHARE = 0.01
 """Backlog under this share of a day's demand counts as recovered."""
@@ -150,13 +152,14 @@ def solve_disruption(base: Network, days: Sequence[Network], *, step_h: float = 
     event_days = [e for e, n in enumerate(days) if n is not base]
     first = event_days[0] if event_days else 0
     prefix = steady_prefix(lp.layout, plain[0], plain_w[0], flows, first * lp.layout.steps_per_day)
+    solve_kw = {"objective": options.objective, "time_limit_s": options.time_limit_s}
     if first > 0 and prefix is not None:  # steady days first, then the best plan without events
-        baseline = _run_from(lp, prefix, plain, plain_w, flows.flow, first, lp_kw, time_limit_s=options.time_limit_s)
+        baseline = _run_from(lp, prefix, plain, plain_w, flows.flow, first, lp_kw, **solve_kw)
     else:  # the no-event plan is the LP's from day 0 (an event on day 0, or a dispatch would land too late)
-        baseline = _run(lp, plain, plain_w, flows.flow, time_limit_s=options.time_limit_s)
+        baseline = _run(lp, plain, plain_w, flows.flow, **solve_kw)
         prefix = baseline.values
     if event_days and baseline.status.has_solution:
-        run = _run_from(lp, prefix, event, event_w, flows.flow, first, lp_kw, time_limit_s=options.time_limit_s)
+        run = _run_from(lp, prefix, event, event_w, flows.flow, first, lp_kw, **solve_kw)
     else:
         run = baseline
     solve_s = baseline.solve_s + (run.solve_s if run is not baseline else 0.0)
@@ -187,15 +190,29 @@ def _failed(status: Status, detail: str, start: float, horizon: dict[str, Any], 
                             recovery={}, horizon=horizon, detail=detail)
 
 
-def _solve(lp: HorizonProgram, *, time_limit_s: float | None) -> tuple[Status, np.ndarray | None, float, str]:
-    """Solve cold (presolve on) and certify by the duality gap: status, columns, seconds, detail."""
+def _solve(lp: HorizonProgram, secondary: np.ndarray, *,
+           time_limit_s: float | None) -> tuple[Status, np.ndarray | None, float, str]:
+    """Solve cold (presolve on), certify by the duality gap, then break ties exactly: the least
+    ``secondary`` objective over the optimal face (:func:`routing.formulation.face.face_lp`), kept
+    only when the primary's duals certify it as optimal too. Returns status, columns, seconds, detail."""
     answer = solve_lp(lp, time_limit_s=time_limit_s, method=HORIZON_METHOD)
     if not answer.status.has_solution:
         return answer.status, None, answer.solve_s, answer.detail
     gap = duality_gap(lp, answer.x, answer.row_dual)
     if answer.status == Status.OPTIMAL and not gap <= TOLERANCE:
         return Status.FEASIBLE, answer.x, answer.solve_s, f"highs said optimal but its duals leave a gap of {gap:.2g}"
-    return answer.status, answer.x, answer.solve_s, ""
+    if answer.status != Status.OPTIMAL or not np.any(secondary):
+        return answer.status, answer.x, answer.solve_s, ""
+    tied = solve_lp(face_lp(lp, answer.x, answer.row_dual, secondary), time_limit_s=time_limit_s,
+                    method=HORIZON_METHOD)
+    solve_s = answer.solve_s + tied.solve_s
+    if tied.status == Status.OPTIMAL and duality_gap(lp, tied.x, answer.row_dual) <= TOLERANCE:
+        return Status.OPTIMAL, tied.x, solve_s, ""
+    return Status.OPTIMAL, answer.x, solve_s, "the tie-break was not certified; ties are the solver's"
+
+
+def _secondary(lp: HorizonProgram, weights: Sequence[Weights], objective: Objective) -> np.ndarray:
+    return horizon_secondary(lp, weights, secondary_hour_weight=1.0 if objective == Objective.COST else 0.0)
 
 
 def _checked(lp: HorizonProgram, days: Sequence[NetworkArrays], weights: Sequence[Weights], pipeline: np.ndarray,
@@ -211,23 +228,25 @@ def _checked(lp: HorizonProgram, days: Sequence[NetworkArrays], weights: Sequenc
 
 
 def _run(lp: HorizonProgram, days: Sequence[NetworkArrays], weights: Sequence[Weights], pipeline: np.ndarray, *,
-         time_limit_s: float | None) -> HorizonRun:
-    """Solve the whole horizon, certify, check."""
-    status, values, solve_s, detail = _solve(lp, time_limit_s=time_limit_s)
+         objective: Objective, time_limit_s: float | None) -> HorizonRun:
+    """Solve the whole horizon, certify, break ties, check."""
+    status, values, solve_s, detail = _solve(lp, _secondary(lp, weights, objective), time_limit_s=time_limit_s)
     if values is None:
         return HorizonRun(status, None, solve_s, None, detail=detail)
     return _checked(lp, days, weights, pipeline, status, values, solve_s, detail)
 
 
 def _run_from(lp: HorizonProgram, prefix: np.ndarray, days: Sequence[NetworkArrays], weights: Sequence[Weights],
-              pipeline: np.ndarray, first_day: int, lp_kw: dict[str, Any], *, time_limit_s: float | None) -> HorizonRun:
+              pipeline: np.ndarray, first_day: int, lp_kw: dict[str, Any], *, objective: Objective,
+              time_limit_s: float | None) -> HorizonRun:
     """The plan ``prefix`` up to ``first_day`` (events are not foreseen), then an LP of the later steps
     only, from the state the prefix left (:func:`state_at`). Its columns are put after the prefix's,
     and the whole horizon is checked as one."""
     lay, step = lp.layout, first_day * lp.layout.steps_per_day
     start = state_at(lay, days[0], split_solution(lay, prefix), steady_start(lay, days[0], pipeline), step)
     tail = build_horizon_lp(days[first_day:], weights[first_day:], pipeline, initial=start, **lp_kw)
-    status, tail_values, solve_s, detail = _solve(tail, time_limit_s=time_limit_s)
+    status, tail_values, solve_s, detail = _solve(tail, _secondary(tail, weights[first_day:], objective),
+                                                  time_limit_s=time_limit_s)
     if tail_values is None:
         return HorizonRun(status, None, solve_s, None, detail=detail)
     values = prefix.copy()

@@ -435,6 +435,22 @@ class HorizonSolution:
     segment: np.ndarray  # (lane types, segments, steps)
 
 
+def horizon_secondary(lp: HorizonProgram, weights: Sequence[Weights], *, secondary_hour_weight: float) -> np.ndarray:
+    """The tie-break objective of the horizon, as the steady model's (:mod:`routing.formulation.face`):
+    each dispatch carries its link's ``secondary`` weight of its day (cost under ``lead_time``,
+    hours under ``cost``) and each holdover ``secondary_hour_weight x step_h`` (1 when the secondary
+    counts hours, else 0); the other columns 0. All zero when the objective has no tie-break."""
+    lay = lp.layout
+    day_of = np.arange(lay.n_steps) // lay.steps_per_day
+    out = np.zeros(lay.offsets["end"])
+    if not all(w.secondary.size for w in weights):
+        return out
+    per_day = np.stack([w.secondary for w in weights])
+    out[lay.block("x")] = np.tile(per_day[day_of[lay.arc_step], lay.arc_link], lay.n_commodities)
+    out[lay.block("h")] = secondary_hour_weight * lay.step_h
+    return out
+
+
 def split_solution(lay: HorizonLayout, values: np.ndarray) -> HorizonSolution:
     """Cut the LP's column vector into its blocks."""
     T, k = lay.n_steps, lay.n_commodities
