@@ -1,10 +1,14 @@
 """The horizon family: ``nearshore disrupt``'s time-expanded LP on the built-in and corridor networks,
 7 to 56 days, timed against one steady-state solve of the same network in the same run.
 
-Each instance is solved as ``nearshore disrupt`` solves it: the steady state (its flows fill the
-pipeline), the horizon without events from a cold HiGHS start, then the same kept LP with its
-busiest crossing closed on days 2-4, warm from the baseline's basis (the plan before day 2 fixed).
-Every answer passes the independent check before its time counts.
+Each instance is timed on the path ``nearshore disrupt --event close:X:2-4`` runs (its busiest
+crossing closed on days 2-4): the day networks of the event, then :func:`solve_disruption` (the
+steady state whose flows fill the pipeline, the no-event baseline and the events' run, each an LP
+of the steps from the first event day when the steady state can run until then, certified,
+tie-broken and checked, and the per-day frames). The reference is one steady-state solve of the
+same network and objective as ``nearshore solve`` runs it (``LeadTimeModel(network).solve()``,
+solver ``auto``), timed in the same run. Every answer passes the independent check before its time
+counts.
 """
 
 from __future__ import annotations
@@ -69,11 +73,11 @@ def run_horizon(spec: HorizonSpec) -> dict[str, Any]:
     steady_s = []
     for _ in range(STEADY_RUNS):
         start = time.perf_counter()
-        steady = LeadTimeModel(network, solver="highs", warm_start=False).solve()
+        steady = LeadTimeModel(network).solve()  # as nearshore solve: solver auto, objective lead_time
         steady_s.append(time.perf_counter() - start)
     crossing = busiest_crossing(network, steady)
-    base, days = day_networks(network, [parse_event(f"close:{crossing}:2-4", network)], spec.days)
     start = time.perf_counter()
+    base, days = day_networks(network, [parse_event(f"close:{crossing}:2-4", network)], spec.days)
     result = solve_disruption(base, days, step_h=spec.step_h)
     total = time.perf_counter() - start
     return {"network": network, "steady_s": median(steady_s), "total_s": total, "result": result,

@@ -11,10 +11,9 @@ import pytest
 
 from routing.cli.main import EXIT_OK, main
 
-EPISODE = Path(__file__).parents[3] / "routing" / "scenarios" / "library" / "episodes" / "rail_gateways_closed_dec_2023.toml"
+EPISODES = Path(__file__).parents[3] / "routing" / "scenarios" / "library" / "episodes"
+EPISODE = EPISODES / "rail_gateways_closed_dec_2023.toml"
 CLOSED, EVENT_DAYS = ("RAIL_EGP", "RAIL_ELP"), range(3, 8)
-
-
 
 
 def test_the_rail_episode_runs_end_to_end_and_conserves_loads(capsys):
