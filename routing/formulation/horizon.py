@@ -54,7 +54,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from networks import NetworkArrays
-from routing.formulation.lp import FAST, _Rows, fill_segments
+from routing.formulation.lp import FAST, _Rows, define_limit, fill_segments
 from routing.formulation.solution import Solution as SteadyFlows
 from routing.formulation.weights import Weights, link_hours
 from routing.options import DEFAULT_STEP_H, STEPS_OF_A_DAY, Objective  # noqa: F401 - re-exported
@@ -104,8 +104,8 @@ class HorizonProgram:
     row_hi: np.ndarray
     matrix: object
     layout: HorizonLayout
-    capacity_links: np.ndarray  # links with a capacity row per step (finite on some day)
-    throughput_nodes: np.ndarray
+    capacity_links: np.ndarray  # capacity rows, as link x n_steps + step (links finite on some day)
+    throughput_nodes: np.ndarray  # the same for node throughput, plant power and water, as node x n_steps + step
     power_nodes: np.ndarray
     water_nodes: np.ndarray
     queue_nodes: np.ndarray
@@ -189,16 +189,10 @@ def define_horizon_demand(rows: _Rows, lay: HorizonLayout) -> None:
 
 def _per_step_limit(rows: _Rows, owner: np.ndarray, step: np.ndarray, var: np.ndarray, coef: np.ndarray,
                     limited: np.ndarray, T: int) -> np.ndarray:
-    """``sum coef var <= limit[owner, t]``, one row per limited owner with terms and step; the owners
-    in row order (each owns ``T`` consecutive rows)."""
-    has = np.bincount(owner, minlength=len(limited)) > 0
-    owners = np.flatnonzero(limited & has)
-    row_of = np.full(len(limited), -1)
-    row_of[owners] = np.arange(len(owners))
-    keep = row_of[owner] >= 0
-    rows.add(rows.next_row + row_of[owner[keep]] * T + step[keep], var[keep], coef[keep])
-    rows.next_row += len(owners) * T
-    return owners
+    """``sum coef var <= limit[owner, t]``: :func:`routing.formulation.lp.define_limit` over the pairs
+    (owner, step), one row per pair with a term whose owner is ``limited``; returns the pairs as
+    ``owner x T + step``, in row order."""
+    return define_limit(rows, owner * T + step, var, coef, np.repeat(np.where(limited, 0.0, np.inf), T))
 
 
 def define_horizon_limits(rows: _Rows, arrays: NetworkArrays, lay: HorizonLayout,
@@ -405,11 +399,15 @@ def with_horizon_bounds(lp: HorizonProgram, days: Sequence[NetworkArrays], weigh
     rhs_demand = stack(lambda d: d.demand_loads)[day_of].T * share  # (D, T)
     rhs_demand[:, 0] += start.backlog  # owed from before step 0
     rhs_demand = rhs_demand.ravel()
+    def per_step(by_day: np.ndarray, pairs: np.ndarray) -> np.ndarray:  # (days, owners) at each row's pair
+        owner, step = np.divmod(pairs, T)
+        return by_day[day_of[step], owner] * share
+
     limits = np.concatenate([
-        (stack(lambda d: d.capacity)[:, lp.capacity_links][day_of].T * share).ravel(),
-        (stack(lambda d: d.throughput)[:, lp.throughput_nodes][day_of].T * share).ravel(),
-        (stack(lambda d: 24.0 * d.power_mw)[:, lp.power_nodes][day_of].T * share).ravel(),
-        (stack(lambda d: d.water_m3_per_day)[:, lp.water_nodes][day_of].T * share).ravel(),
+        per_step(stack(lambda d: d.capacity), lp.capacity_links),
+        per_step(stack(lambda d: d.throughput), lp.throughput_nodes),
+        per_step(stack(lambda d: 24.0 * d.power_mw), lp.power_nodes),
+        per_step(stack(lambda d: d.water_m3_per_day), lp.water_nodes),
     ])
     n_queue = lp.row_blocks["queues"].stop - lp.row_blocks["queues"].start
     eq = np.concatenate([rhs_cons, rhs_demand])
