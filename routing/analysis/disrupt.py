@@ -1,10 +1,16 @@
 """Days, not a snapshot: a network over a horizon of days with dated events, backlog and recovery.
 
 :func:`solve_disruption` solves the steady state of the base network (its flows fill the pipeline
-at day 0), then the time-expanded LP (:mod:`routing.formulation.horizon`) twice on one kept matrix
-and one warm HiGHS instance: the horizon with no events (the baseline) and with the day networks
-given. Each answer is certified by its duality gap and re-scored by
-:func:`routing.formulation.verify_horizon.check_horizon_solution` before it is reported.
+at day 0). Until the first event day the network runs at that steady state
+(:func:`routing.formulation.horizon.steady_prefix`); from that day on the time-expanded LP
+(:mod:`routing.formulation.horizon`) of the remaining steps only is solved twice from the same
+starting state (:func:`routing.formulation.horizon.state_at`): with no events (the baseline) and
+with the day networks given. When the steady state cannot run until then (an event on day 0, or a
+steady dispatch that would land after the horizon), the baseline is the LP of the whole horizon and
+the events' LP starts from the state its plan reaches. Each LP is solved cold by HiGHS (presolve
+on), certified by its duality gap and tie-broken exactly on its optimal face; the whole horizon's
+columns are re-scored by :func:`routing.formulation.verify_horizon.check_horizon_solution` before
+anything is reported.
 """
 
 from __future__ import annotations
