@@ -24,10 +24,12 @@ Rows:
 * conservation per commodity, node and step:
   ``sum_in x[k, a, t - tau[a]] + h[k, n, t - 1] - sum_out x[k, a, t] - h[k, n, t] + p[k, n, t] - y[k, n, t]
   = -pipeline[k, n, t]``; the ``pipeline`` is what was dispatched before step 0 at the steady-state
-  rate and lands at step t (``x_ss[k, a] x step_h / 24`` on every link with ``tau[a] > t``);
+  rate and lands at step t (``x_ss[k, a] x step_h / 24`` on every link with ``tau[a] > t``), or,
+  for a horizon that starts later (:class:`HorizonStart`, :func:`state_at`), whatever lands at
+  step t from before its step 0, the loads held over into step 0 included;
 * demand per demand row and step: ``y[d, t] + b[d, t] - b[d, t - 1] = demand[d, e(t)] x step_h / 24``
   (what is owed, this step's demand and the backlog carried in, is delivered or carried on)
-  (``b[d, -1] = 0``: the horizon starts from the steady state, with no backlog). Each step asks
+  (``b[d, -1] = 0`` from the steady state, else the start's backlog). Each step asks
   for its share of the day's demand, so deliveries keep the steady rhythm unless something
   holds them up, and a load one step late is backlog for that step;
 * link capacity per step: ``sum_k x[k, a, t] <= capacity[a, e] x step_h / 24``;
@@ -44,6 +46,7 @@ an hour per holdover, the segments' marginal wait, and ``penalty`` per load and 
 the steady unmet-demand penalty, larger than any path's weight, so one step of lateness costs more
 than any route and the LP delivers as early as it can (even in the last step of the horizon, where
 a smaller charge would let it leave the last loads undelivered) and only then minimises hours.
+Ties are broken as in the steady model by :func:`horizon_secondary` over the optimal face.
 """
 
 from __future__ import annotations
