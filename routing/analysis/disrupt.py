@@ -15,6 +15,7 @@ anything is reported.
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -55,6 +56,12 @@ RECOVERED_SHARE = 0.01
 DEFAULT_INVENTORY_DAYS = 3.0
 """Days of demand held as stock at each market (an assumption; ``--inventory-days``)."""
 HOURS_PER_BACKLOG_DAY = 24.0
+SOLVED_KEPT = 4
+"""Solved horizon LPs kept in this process, by content: the no-event baseline of one network,
+objective and horizon is the same LP for every event set with the same first day (the episodes of
+a batch), so it is solved once. A kept answer was certified by its duality gap on the same content
+and still passes the independent check of the whole horizon each time it is used."""
+_SOLVED: dict[str, tuple[Status, np.ndarray | None, float, str]] = {}
 HORIZON_METHOD = "simplex"
 """How HiGHS solves a horizon (cold, presolve on); see docs/disrupt.md "Speed" for the measurements."""
 """A load that is a day late adds 24 load-hours to ``extra_load_hours``."""
@@ -196,6 +203,32 @@ def _failed(status: Status, detail: str, start: float, horizon: dict[str, Any], 
                             recovery={}, horizon=horizon, detail=detail)
 
 
+def _lp_digest(lp: HorizonProgram, secondary: np.ndarray) -> str:
+    """A digest of everything the answer of :func:`_solve` depends on."""
+    digest = hashlib.blake2b(digest_size=16)
+    for part in (lp.c, lp.lb, lp.ub, lp.row_lo, lp.row_hi, lp.matrix.indptr, lp.matrix.indices, lp.matrix.data,
+                 secondary):
+        digest.update(np.ascontiguousarray(part).tobytes())
+        digest.update(b"|")
+    return digest.hexdigest()
+
+
+def _solve_kept(lp: HorizonProgram, secondary: np.ndarray, *,
+                time_limit_s: float | None) -> tuple[Status, np.ndarray | None, float, str]:
+    """:func:`_solve`, or the answer kept from an LP of the same content (0 s); only optimal
+    answers are kept."""
+    key = _lp_digest(lp, secondary)
+    if key in _SOLVED:
+        status, x, _, detail = _SOLVED[key]
+        return status, x, 0.0, detail
+    answer = _solve(lp, secondary, time_limit_s=time_limit_s)
+    if answer[0] == Status.OPTIMAL:
+        while len(_SOLVED) >= SOLVED_KEPT:
+            _SOLVED.pop(next(iter(_SOLVED)))
+        _SOLVED[key] = answer
+    return answer
+
+
 def _solve(lp: HorizonProgram, secondary: np.ndarray, *,
            time_limit_s: float | None) -> tuple[Status, np.ndarray | None, float, str]:
     """Solve cold (presolve on), certify by the duality gap, then break ties exactly: the least
@@ -236,7 +269,8 @@ def _checked(lp: HorizonProgram, days: Sequence[NetworkArrays], weights: Sequenc
 def _run(lp: HorizonProgram, days: Sequence[NetworkArrays], weights: Sequence[Weights], pipeline: np.ndarray, *,
          objective: Objective, time_limit_s: float | None) -> HorizonRun:
     """Solve the whole horizon, certify, break ties, check."""
-    status, values, solve_s, detail = _solve(lp, _secondary(lp, weights, objective), time_limit_s=time_limit_s)
+    status, values, solve_s, detail = _solve_kept(lp, _secondary(lp, weights, objective),
+                                                  time_limit_s=time_limit_s)
     if values is None:
         return HorizonRun(status, None, solve_s, None, detail=detail)
     return _checked(lp, days, weights, pipeline, status, values, solve_s, detail)
@@ -251,8 +285,8 @@ def _run_from(lp: HorizonProgram, prefix: np.ndarray, days: Sequence[NetworkArra
     lay, step = lp.layout, first_day * lp.layout.steps_per_day
     start = state_at(lay, days[0], split_solution(lay, prefix), steady_start(lay, days[0], pipeline), step)
     tail = build_horizon_lp(days[first_day:], weights[first_day:], pipeline, initial=start, **lp_kw)
-    status, tail_values, solve_s, detail = _solve(tail, _secondary(tail, weights[first_day:], objective),
-                                                  time_limit_s=time_limit_s)
+    status, tail_values, solve_s, detail = _solve_kept(tail, _secondary(tail, weights[first_day:], objective),
+                                                       time_limit_s=time_limit_s)
     if tail_values is None:
         return HorizonRun(status, None, solve_s, None, detail=detail)
     values = prefix.copy()
