@@ -28,6 +28,7 @@ from networks import Network, NetworkArrays
 from networks.arrays import KINDS
 from networks.queues import wait_h as queue_wait_h
 from routing.backends.highs import solve_lp
+from routing.formulation.face import face_lp
 from routing.formulation.horizon import (
     DEFAULT_STEP_H,
     HorizonProgram,
@@ -43,7 +44,6 @@ from routing.formulation.horizon import (
     steady_start,
     with_horizon_bounds,
 )
-from routing.formulation.face import face_lp
 from routing.formulation.solution import Status
 from routing.formulation.verify import TOLERANCE, duality_gap
 from routing.formulation.verify_horizon import check_horizon_solution

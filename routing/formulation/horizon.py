@@ -63,8 +63,6 @@ from routing.formulation.weights import Weights, link_hours
 from routing.options import DEFAULT_STEP_H, STEPS_OF_A_DAY, Objective  # noqa: F401 - re-exported
 
 
-
-
 @dataclass(frozen=True, slots=True)
 class HorizonLayout:
     """Index maps of the time-expanded LP: which (link, step) pairs exist and where each block starts."""
