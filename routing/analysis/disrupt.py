@@ -56,6 +56,7 @@ RECOVERED_SHARE = 0.01
 DEFAULT_INVENTORY_DAYS = 3.0
 """Days of demand held as stock at each market (an assumption; ``--inventory-days``)."""
 HOURS_PER_BACKLOG_DAY = 24.0
+"""A load that is a day late adds 24 load-hours to ``extra_load_hours``."""
 SOLVED_KEPT = 4
 """Solved horizon LPs kept in this process, by content: the no-event baseline of one network,
 objective and horizon is the same LP for every event set with the same first day (the episodes of
@@ -64,7 +65,6 @@ and still passes the independent check of the whole horizon each time it is used
 _SOLVED: dict[str, tuple[Status, np.ndarray | None, float, str]] = {}
 HORIZON_METHOD = "simplex"
 """How HiGHS solves a horizon (cold, presolve on); see docs/disrupt.md "Speed" for the measurements."""
-"""A load that is a day late adds 24 load-hours to ``extra_load_hours``."""
 
 DAYS_SCHEMA = pl.Schema({"day": pl.Int64, "market": pl.String, "commodity": pl.String, "demand_loads": pl.Float64,
                          "delivered_loads": pl.Float64, "backlog_loads": pl.Float64, "avg_lead_time_h": pl.Float64,
