@@ -1,50 +1,60 @@
-"""Batch throughput: many capacity-perturbed scenarios of one network, in 1 or more processes.
+"""Batch throughput of the path users run: ``nearshore batch``'s runner, end to end, on a sweep.
 
-Each scenario multiplies every finite link capacity and node throughput by a seeded factor in
-[0.7, 1.3] (rounded to whole loads) and builds a new, validated network with
-:meth:`networks.Network.replace`. It is then solved either fresh (:func:`routing.solve_lead_time`)
-or by one :class:`routing.LeadTimeModel` per process that reuses its LP and HiGHS instance.
-Each scenario yields its summary numbers (objective, average lead time, unmet demand), as
-``nearshore batch --frames none`` does; result frames are built only when read, so none are here.
-Workers are started and warmed (imports, one solve of the base network) before the clock starts.
+Each run writes a seeded sweep file to a temporary folder (every link capacity by every node throughput, each
+x a factor in [0.7, 1.3], as the bench's perturbed scenarios did before it ran the real path; a
+grid of the asked number of points), reads it as the CLI does (:func:`routing.scenarios.load_scenarios`) and times
+:func:`routing.batch.run_batch` into a fresh output folder: the check of every scenario, the
+worker processes started, each scenario's changes applied, solved by the worker's kept model,
+its summary row (top bottleneck included) and its Parquet files written (``frames`` none or all),
+and the summary table. The rate after the first finished scenario (workers started and warm) is
+reported beside the end-to-end one. A corridor network is written to the temporary folder first.
 """
 
 from __future__ import annotations
 
+import tempfile
 import time
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from multiprocessing import get_context
-from typing import Any
+from pathlib import Path
 
 import numpy as np
-import polars as pl
 
 from networks import Network
 
-LOW, HIGH = 0.7, 1.3
-_STATE: dict[str, Any] = {}  # per worker process: the base network, the seed, the reused model
+CAPACITY = (0.7, 1.3)
+THROUGHPUT = (0.7, 1.3)
+THROUGHPUT_POINTS = 5  # the throughput axis; the capacity axis has scenarios / THROUGHPUT_POINTS points
 
 
 @dataclass(frozen=True, slots=True)
 class BatchSpec:
-    """Which base network: the built-in one (``n_links`` None) or a corridor network."""
+    """Which base network (the built-in one: ``n_links`` None, else a corridor network) and objective."""
 
     name: str
     n_links: int | None = None
     seed: int = 20261
+    objective: str = "lead_time"
 
 
 @dataclass(frozen=True, slots=True)
 class BatchOutcome:
-    """Wall seconds for all scenarios, and each scenario's objective (nan: no solution)."""
+    """Wall seconds of the whole batch, seconds from its start to each finished scenario, and each
+    scenario's objective in batch order (nan: no solution)."""
 
     wall_s: float
+    finished_s: np.ndarray
     objectives: np.ndarray
 
     @property
     def scenarios_per_s(self) -> float:
-        return len(self.objectives) / self.wall_s
+        """Scenarios (the base the batch adds included) per second, end to end."""
+        return len(self.finished_s) / self.wall_s
+
+    @property
+    def warm_per_s(self) -> float | None:
+        """Scenarios per second after the first one finished (workers started and warm)."""
+        span = float(self.finished_s.max() - self.finished_s.min()) if len(self.finished_s) > 1 else 0.0
+        return (len(self.finished_s) - 1) / span if span > 0 else None
 
     @property
     def failures(self) -> int:
@@ -52,85 +62,101 @@ class BatchOutcome:
 
 
 def base_network(spec: BatchSpec) -> Network:
-    """The network every scenario perturbs."""
+    """The network every scenario changes."""
     from networks import read_network
     from networks.generate import corridor_network
 
     return read_network() if spec.n_links is None else corridor_network(n_links=spec.n_links, seed=spec.seed)
 
 
-def perturbed(base: Network, *, seed: int, index: int) -> Network:
-    """Scenario ``index``: finite capacities and throughputs times a seeded factor in [0.7, 1.3].
+def sweep_text(spec: BatchSpec, *, scenarios: int, network: str = "builtin") -> str:
+    """A sweep file of ``scenarios`` points (a multiple of :data:`THROUGHPUT_POINTS`) on ``network``.
 
     Example
     -------
-    >>> from networks.generate import corridor_network
-    >>> base = corridor_network(n_links=200, seed=0)
-    >>> perturbed(base, seed=1, index=3).links.equals(perturbed(base, seed=1, index=3).links)
-    True
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from routing.scenarios import load_scenarios
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = Path(folder) / "sweep.toml"
+    ...     _ = path.write_text(sweep_text(BatchSpec("builtin"), scenarios=10))
+    ...     points = load_scenarios([path])
+    >>> len(points), points[0].name
+    (10, 'bench-capacity=0.7-throughput=0.7')
     """
-    rng = np.random.default_rng([seed, index])
-    links = base.links.with_columns(_scaled(base.links["capacity_loads_per_day"], rng))
-    nodes = base.nodes.with_columns(_scaled(base.nodes["throughput_loads_per_day"], rng))
-    return base.replace(links=links, nodes=nodes)
+    if scenarios % THROUGHPUT_POINTS or scenarios <= 0:
+        raise ValueError(f"scenarios must be a positive multiple of {THROUGHPUT_POINTS}, got {scenarios}")
+    capacity = np.round(np.linspace(*CAPACITY, scenarios // THROUGHPUT_POINTS), 6).tolist()
+    throughput = np.round(np.linspace(*THROUGHPUT, THROUGHPUT_POINTS), 6).tolist()
+    return f'''name = "bench"
+description = "Every link capacity x {{{CAPACITY[0]}..{CAPACITY[1]}}} by every node throughput x {{{THROUGHPUT[0]}..{THROUGHPUT[1]}}}"
+network = "{network}"
+
+[[changes]]
+type = "scale"
+table = "links"
+mode = ["truck", "rail", "ocean", "drayage"]
+field = "capacity_loads_per_day"
+factor = 1.0
+
+[[changes]]
+type = "scale"
+table = "nodes"
+kind = ["plant", "origin", "seaport", "rail_terminal", "border_crossing", "hub", "market"]
+field = "throughput_loads_per_day"
+factor = 1.0
+
+[sweep.capacity]
+change = 1
+values = {capacity}
+
+[sweep.throughput]
+change = 2
+values = {throughput}
+
+[solver]
+objective = "{spec.objective}"
+'''
 
 
-def _scaled(column: pl.Series, rng: np.random.Generator) -> pl.Series:
-    factor = pl.Series(rng.uniform(LOW, HIGH, len(column)))
-    return (column * factor).round(0).alias(column.name)
-
-
-def run_batch(spec: BatchSpec, *, scenarios: int, processes: int, reuse: bool, seed: int) -> BatchOutcome:
-    """Solve ``scenarios`` perturbed scenarios with ``processes`` worker processes.
+def run_batch(spec: BatchSpec, *, scenarios: int, processes: int, frames: tuple[str, ...]) -> BatchOutcome:
+    """Run ``nearshore batch``'s runner on the sweep of ``spec`` with ``processes`` workers.
 
     Parameters
     ----------
     spec
-        The base network.
+        The base network and objective.
     scenarios
-        How many scenarios (0 .. scenarios-1, each seeded by ``(seed, index)``).
+        Sweep points (a multiple of :data:`THROUGHPUT_POINTS`).
     processes
-        Worker processes (spawned, warmed before timing).
-    reuse
-        Solve with one :class:`routing.LeadTimeModel` per worker instead of fresh solves.
-    seed
-        Seed of the perturbations.
+        Workers (``jobs``; 1 solves in this process).
+    frames
+        Result frames written per scenario, as ``--frames`` (empty: none).
 
     Returns
     -------
     BatchOutcome
-        Wall time of the scenarios alone and their objectives in scenario order.
+        The wall time of :func:`routing.batch.run_batch` and the scenarios' objectives.
     """
-    context = get_context("spawn")
-    with ProcessPoolExecutor(processes, mp_context=context, initializer=_start_worker,
-                             initargs=(spec, reuse, seed)) as pool:
-        list(pool.map(_hold, [0.3] * processes))  # every worker started and warm
-        chunk = max(1, scenarios // (processes * 8))
+    from routing.batch import run_batch as run
+    from routing.scenarios import load_scenarios
+
+    with tempfile.TemporaryDirectory(prefix="nearshore-bench-batch-") as folder:
+        root = Path(folder)
+        network = "builtin"
+        if spec.n_links is not None:
+            from networks import write_network
+
+            write_network(base_network(spec), root / "network")
+            network = str(root / "network")
+        path = root / "sweep.toml"
+        path.write_text(sweep_text(spec, scenarios=scenarios, network=network))
+        points = load_scenarios([path])
+        finished: list[float] = []
         start = time.perf_counter()
-        objectives = list(pool.map(_solve_scenario, range(scenarios), chunksize=chunk))
+        result = run(points, out_dir=root / "out", jobs=processes, frames=frames,
+                     on_progress=lambda progress, row: finished.append(time.perf_counter() - start))
         wall = time.perf_counter() - start
-    return BatchOutcome(wall_s=wall, objectives=np.asarray(objectives, dtype=float))
-
-
-def _start_worker(spec: BatchSpec, reuse: bool, seed: int) -> None:
-    from routing import LeadTimeModel
-
-    base = base_network(spec)
-    _STATE.update(base=base, seed=seed, model=LeadTimeModel(base) if reuse else None)
-    _solve(base)
-
-
-def _hold(seconds: float) -> None:
-    time.sleep(seconds)
-
-
-def _solve(network: Network) -> float:
-    from routing import solve_lead_time
-
-    model = _STATE["model"]
-    result = model.solve(network) if model is not None else solve_lead_time(network)
-    return result.objective if result.status.has_solution else float("nan")
-
-
-def _solve_scenario(index: int) -> float:
-    return _solve(perturbed(_STATE["base"], seed=_STATE["seed"], index=index))
+    summary = result.summary.filter(result.summary["scenario"] != "base")  # the reference the batch adds
+    objectives = summary["objective"].fill_null(float("nan")).to_numpy()
+    return BatchOutcome(wall_s=wall, finished_s=np.asarray(finished), objectives=objectives)

@@ -17,6 +17,9 @@ benchmarks that calls OR-Tools and networkx directly (LEMON goes through ``routi
 * ``mcf-backend``, ``lemon-backend``, ``lp-highs``, ``lp-glop``: nearshore's backends on prepared
   arrays, without the result tables: what ``--solver auto`` chooses between;
 * ``lp-highs-ipm``: the LP with HiGHS' interior point method, crossover on (a vertex, as simplex);
+* ``decomposition``: nearshore's exact decomposition backend (:mod:`routing.formulation.decomposition`)
+  on prepared arrays, a fresh session per run, without the result tables (multi-commodity
+  instances without queued crossings, where ``auto`` may pick it);
 * ``uncoupled-mcf``: a multi-commodity instance's commodities solved one by one with
   ``SimpleMinCostFlow`` and the full capacities each, without power or water rows: a lower bound
   on the optimum (``bound``), not a solution, timed for scale.
@@ -358,6 +361,25 @@ def _run_lp_highs_ipm(state: tuple[NetworkArrays, Weights]) -> Outcome:
     return _run_lp(state, lambda lp: solve_lp(lp, time_limit_s=LP_TIME_LIMIT_S, method="ipm"), "lp-highs-ipm")
 
 
+def _prepare_decomposition(instance: Instance) -> tuple[NetworkArrays, Weights]:
+    if len(instance.arrays.queue):
+        raise PeerSkipped("skipped: queued crossings (auto does not pick the decomposition there)")
+    return instance.arrays, instance.weights
+
+
+def _run_decomposition(state: tuple[NetworkArrays, Weights]) -> Outcome:
+    """nearshore's decomposition backend from arrays, a fresh session (no warm start), without the result tables."""
+    from routing.formulation.decomposition import DecompositionSession
+
+    arrays, weights = state
+    session = DecompositionSession()
+    solution = session.solve(arrays, weights, time_limit_s=LP_TIME_LIMIT_S)
+    _check_status(solution.status.value, solution.solve_s, "decomposition", solution.detail)
+    outcome = _solution_outcome(solution, weights, "decomposition")
+    return Outcome(outcome.objective, {**outcome.extras, "rounds": session.pricing_rounds,
+                                       "re_solves": session.rounds})
+
+
 def _prepare_uncoupled(instance: Instance) -> list[tuple[np.ndarray, ...]]:
     """One min-cost-flow graph per commodity, each with the full link and throughput capacities."""
     if instance.arrays.n_commodities < 2:
@@ -412,10 +434,12 @@ PEERS: tuple[Peer, ...] = (
     Peer("lemon-cs", _prepare_balanced, lambda plain: _run_lemon(plain, "lmcf_cost_scaling"), flow_only=True,
          requires="pylmcf"),
     Peer("networkx", _prepare_networkx, _run_networkx, flow_only=True, max_s=60.0),
+    Peer("decomposition", _prepare_decomposition, _run_decomposition, multi_only=True, max_s=LP_TIME_LIMIT_S,
+         requires="highspy"),
     Peer("uncoupled-mcf", _prepare_uncoupled, _run_uncoupled, multi_only=True, bound=True),
 )
 BACKEND_OF = {"mcf-backend": "mincostflow", "lemon-backend": "lemon", "lp-highs": "highs",
-              "lp-glop": "glop"}  # what auto chooses between
+              "lp-glop": "glop", "decomposition": "decomposition"}  # what auto chooses between
 
 
 def warm_up() -> None:

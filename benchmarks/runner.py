@@ -73,9 +73,12 @@ def _settings(suite: str) -> SuiteSettings:
 
     if suite == "quick":
         return SuiteSettings(plan=RunPlan(min_runs=3, max_runs=5, budget_s=0.5, hard_budget_s=2.0),
-                             batch=((BatchSpec("builtin"), 40),), batch_processes=(1, 2), cold_start_runs=2)
+                             batch=((BatchSpec("builtin"), 40), (BatchSpec("builtin-as-operated",
+                                                                             objective="as_operated"), 20)),
+                             batch_processes=(1, 2), cold_start_runs=2)
     return SuiteSettings(plan=RunPlan(min_runs=3, max_runs=7, budget_s=10.0, hard_budget_s=120.0),
-                         batch=((BatchSpec("builtin"), 200), (BatchSpec("corridor-1e4", 10_000), 200)),
+                         batch=((BatchSpec("builtin"), 200), (BatchSpec("builtin-as-operated", objective="as_operated"),
+                                                              200), (BatchSpec("corridor-1e4", 10_000), 200)),
                          batch_processes=(1, 2), cold_start_runs=5)
 
 
@@ -307,9 +310,13 @@ def _add_ratios(records: list[Record]) -> None:
     timed = [r for r in records if r.median_s is not None and not r.error]
     raw = next((r.median_s for r in timed if r.solver == "raw-mcf"), None)
     best = min((r.median_s for r in timed if not r.extras.get("bound")), default=None)  # a bound is no peer
+    uncoupled = next((r.median_s for r in timed if r.solver == "uncoupled-mcf"), None)
     for record in timed:
         record.ratio_to_raw_mcf = record.median_s / raw if raw else None
         record.ratio_to_best = record.median_s / best if best else None
+        if uncoupled and record.solver != "uncoupled-mcf":  # multi-commodity: the time over the lower bound's
+            record.extras["ratio_to_uncoupled"] = record.median_s / uncoupled
+            record.note = "; ".join(filter(None, [record.note, f"{record.median_s / uncoupled:.2f}x uncoupled-mcf"]))
 
 
 def auto_choice(records: list[Record]) -> list[dict[str, Any]]:
@@ -335,7 +342,8 @@ def auto_choice(records: list[Record]) -> list[dict[str, Any]]:
 
 
 def _run_batches(suite: str, settings: SuiteSettings, say: Callable[[str], None]) -> list[Record]:
-    """Fresh and reuse, 1 and more processes, per base network; reuse must match fresh."""
+    """``nearshore batch``'s runner end to end, frames none and all, 1 and more processes, per sweep;
+    every run must give the objectives of the first."""
     from benchmarks.batch import base_network, run_batch
 
     records = []
@@ -343,38 +351,39 @@ def _run_batches(suite: str, settings: SuiteSettings, say: Callable[[str], None]
         try:
             base = base_network(spec)
         except Exception as failure:  # noqa: BLE001 - reported in the record
-            records.append(failed_outcome(suite, spec.name, "batch", "batch-fresh", failure))
+            records.append(failed_outcome(suite, spec.name, "batch", "batch-frames-none", failure))
             continue
         reference = None
-        for reuse in (False, True):
+        for frames in ((), ("lanes", "bottlenecks", "unmet")):
             for processes in settings.batch_processes:
-                mode = "reuse" if reuse else "fresh"
+                mode = "frames-all" if frames else "frames-none"
                 say(f"batch {spec.name}: {scenarios} scenarios, {mode}, {processes} process(es)")
                 record = Record(suite=suite, instance=spec.name, family="batch", links=base.links.height,
                                 nodes=base.nodes.height, commodities=base.commodities.height, solver=f"batch-{mode}")
                 try:
-                    outcome = run_batch(spec, scenarios=scenarios, processes=processes, reuse=reuse, seed=spec.seed)
+                    outcome = run_batch(spec, scenarios=scenarios, processes=processes, frames=frames)
                 except Exception as failure:  # noqa: BLE001 - reported in the record
                     record.error = f"{type(failure).__name__}: {failure}"
                     records.append(record)
                     continue
                 reference = outcome.objectives if reference is None else reference
-                _fill_batch(record, outcome, reference, scenarios, processes)
+                _fill_batch(record, outcome, reference, spec.objective, processes)
                 records.append(record)
     return records
 
 
-def _fill_batch(record: Record, outcome: Any, reference: Any, scenarios: int, processes: int) -> None:
+def _fill_batch(record: Record, outcome: Any, reference: Any, objective: str, processes: int) -> None:
     import numpy as np
 
+    scenarios = len(outcome.finished_s)
     per = outcome.wall_s / scenarios
     record.median_s = record.min_s = record.max_s = per
     record.runs = 1
     record.objective = float(np.nansum(outcome.objectives))
     record.extras.update(processes=processes, scenarios=scenarios, scenarios_per_s=outcome.scenarios_per_s,
-                         wall_s=outcome.wall_s)
-    record.note = (f"{scenarios} scenarios, {processes} process(es); median_s = wall / scenarios; "
-                   f"objective = sum over scenarios")
+                         warm_per_s=outcome.warm_per_s, wall_s=outcome.wall_s, objective_kind=objective)
+    record.note = (f"`nearshore batch` runner end to end ({objective}): {scenarios} scenarios, {processes} "
+                   f"process(es), workers started in the run; median_s = wall / scenarios; objective = sum")
     if outcome.failures:
         record.error = f"{outcome.failures} scenario(s) without a solution"
     elif not np.allclose(outcome.objectives, reference, rtol=REL_TOL, atol=0):

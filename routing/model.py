@@ -8,6 +8,7 @@ and costs and warm-starting from the previous basis.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -39,9 +40,12 @@ a warm HiGHS re-solve of a variant takes 2 ms on the built-in network, GLOP 12 m
 
 DECOMPOSITION_MIN_FLOW_VARIABLES = 50_000
 """``auto`` uses the decomposition for multi-commodity LPs without queued crossings from this many
-flow variables. Measured (2026-12, 2 shared cores): 0.30 vs 1.03 s (HiGHS) at 1e4 links x 5,
-0.81 vs 5.8 s at 1e4 x 10, 21.6 vs 137 s at 1e5 x 5, equal at 1e3 x 10; with queued crossings
-(the built-in network) it was about 6x slower than HiGHS."""
+flow variables. Measured (``nearshore bench``, 2026-12-02, 2 shared cores under load,
+``benchmarks/results/multi-2026-12-02.md``): from 5e4 flow variables it was the fastest backend,
+0.24 vs 1.13 s (HiGHS) at 1e4 links x 5 and 0.95 vs 10.6 s at 1e4 x 10 (and 6 s against HiGHS's
+175 s at 1e5 x 5); at 5e3 and 1e4 (1e3 links x 5 and x 10) GLOP was faster (0.019 vs 0.039 s,
+0.070 vs 0.077 s). No instance between 1e4 and 5e4 was measured, so the threshold stays; with
+queued crossings (the built-in network) the decomposition was about 6x slower than HiGHS."""
 
 
 LEMON_SPEEDUP = "3-4x"
@@ -126,6 +130,7 @@ class LeadTimeModel:
         self._key: str | None = None
         self._highs: HighsSession | None = None
         self._decomposition: DecompositionSession | None = None
+        self._probe_start: ProbeStart | None = None  # of the last solve, when its capacities need re-solves
 
     def solve(self, variant: Network | None = None) -> LeadTimeResult:
         """Solve the model's network, or a variant of it."""
@@ -137,11 +142,12 @@ class LeadTimeModel:
                                     wait_segments=options.wait_segments, carrying_rate=options.carrying_rate,
                                     service_usd_per_load_hour=options.service_usd_per_load_hour)
         solver = choose_solver(arrays, weights, options.solver, warm_start=self.warm_start)
+        self._probe_start = None
         solution = self._run(arrays, weights, solver)
         total_s = time.perf_counter() - start
         return assemble_result(network, solution, weights, objective=options.objective, solver=solver,
                                build_s=max(0.0, total_s - solution.solve_s),
-                               usd_per_load_hour=options.usd_per_load_hour)
+                               usd_per_load_hour=options.usd_per_load_hour, probe_start=self._probe_start)
 
     def _run(self, arrays: NetworkArrays, weights: Weights, solver: Solver) -> Solution:
         """Solve with the backend, then check the answer independently before anyone sees it."""
@@ -168,6 +174,8 @@ class LeadTimeModel:
             return no_solution(answer.status, answer.solve_s, answer.detail)
         status, detail = _certified(answer.status, duality_gap(lp, answer.x, answer.row_dual), solver)
         x, solve_s = answer.x, answer.solve_s
+        if solver == Solver.HIGHS and status == Status.OPTIMAL and _probed(lp, x, weights):
+            self._probe_start = ProbeStart(lp, x, self._highs.basis(), self._highs)  # before the tie-break moves it
         face = optimal_face(lp, x, answer.row_dual, weights, arrays.n_commodities) if status == Status.OPTIMAL else None
         if face is not None:  # the tie-break, exact: least secondary objective among the primary's optima
             tied = self._solve_lp(face, solver, reuse=True)
@@ -202,8 +210,10 @@ def _certified(status: Status, gap: float, solver: Solver) -> tuple[Status, str]
 
 
 def assemble_result(network: Network, solution: Solution, weights: Weights, *, objective: Objective,
-                    solver: Solver, build_s: float, usd_per_load_hour: float = 0.0) -> LeadTimeResult:
-    """Turn a solution into the summary numbers and the (lazily built) result frames."""
+                    solver: Solver, build_s: float, usd_per_load_hour: float = 0.0,
+                    probe_start: ProbeStart | None = None) -> LeadTimeResult:
+    """Turn a solution into the summary numbers and the (lazily built) result frames; capacity
+    re-solves, when needed, start from ``probe_start`` (else from a cold solve of their own)."""
     arrays = network.arrays
     common = dict(objective_kind=objective.value, unmet_penalty=weights.penalty, solver=solver.value,
                   build_s=build_s, solve_s=solution.solve_s, detail=solution.detail)
@@ -216,10 +226,13 @@ def assemble_result(network: Network, solution: Solution, weights: Weights, *, o
     freight, k = arrays.freight, arrays.n_commodities
     supply_k = np.bincount(arrays.supply_commodity, solution.production * arrays.dwell_h[arrays.supply_node],
                            minlength=k)
-    hours_k = solution.flow @ link_hours(arrays) + supply_k + wait_load_hours_by_commodity(network, solution)
+    # per commodity sums by einsum, not BLAS: OpenBLAS' threads made `flow @ vector` 5 ms of CPU at 1e5
+    # links on a loaded 2-core machine, einsum 0.03 ms (2026-12-02)
+    hours_k = (np.einsum("km,m->k", solution.flow, link_hours(arrays)) + supply_k
+               + wait_load_hours_by_commodity(network, solution))
     unmet_k = np.bincount(arrays.demand_commodity, solution.unmet, minlength=k)
     demand_k = np.bincount(arrays.demand_commodity, arrays.demand_loads, minlength=k)
-    cost_k = solution.flow @ arrays.cost_usd
+    cost_k = np.einsum("km,m->k", solution.flow, arrays.cost_usd)
     load_hours = float(hours_k[freight].sum())
     served = float(demand_k[freight].sum() - unmet_k[freight].sum())
     segments = fill_segments(solution.queue_volume, weights.segment_width)
@@ -230,7 +243,7 @@ def assemble_result(network: Network, solution: Solution, weights: Weights, *, o
         objective_value = float(cost_k.sum() + vot @ hours_k + (weights.penalty * vot) @ unmet_k)
     # the duals are the values, except with demand unmet (the penalty is in them) and as operated
     # (they price the equilibrium's potential, not USD): then capacities are valued by re-solves
-    probe = (CapacityProbe(arrays, weights) if solution.unmet.sum() > UNMET_TOLERANCE
+    probe = (CapacityProbe(arrays, weights, start=probe_start) if solution.unmet.sum() > UNMET_TOLERANCE
              or weights.value_of_time is not None else None)
     valuation = Valuation(objective=objective.value, usd_per_load_hour=usd_per_load_hour, probe=probe,
                           probe_all=weights.value_of_time is not None)
@@ -253,6 +266,23 @@ UNMET_TOLERANCE = 1e-7
 """Unmet loads per day below this are solver noise: the capacities' duals are used as they are."""
 
 
+@dataclass(frozen=True, slots=True)
+class ProbeStart:
+    """Where the capacity re-solves of a solve start: its LP, its optimal vertex (before the
+    tie-break) and basis, and the HiGHS session that solved it (whose anchor they leave alone)."""
+
+    lp: LinearProgram
+    x: np.ndarray
+    basis: object
+    session: HighsSession
+
+
+def _probed(lp: LinearProgram, x: np.ndarray, weights: Weights) -> bool:
+    """Whether the capacities of this LP answer are valued by re-solves (:func:`assemble_result`)."""
+    s0 = lp.n_flow + lp.n_supply
+    return weights.value_of_time is not None or float(x[s0:s0 + lp.n_demand].sum()) > UNMET_TOLERANCE
+
+
 class CapacityProbe:
     """What one more unit of a capacity serves and saves, from re-solves, net of the unmet penalty.
 
@@ -270,14 +300,19 @@ class CapacityProbe:
     USD; every binding capacity is then re-solved and valued by the change of the reported
     generalised cost (freight + value of time x hours), at the new equilibrium.
 
-    A probe costs one warm re-solve per capacity with a positive dual (a few milliseconds each on
-    the built-in network), paid only when the bottlenecks are read.
+    A probe costs one warm re-solve per capacity with a positive dual (about a millisecond each on
+    the built-in network), paid only when the bottlenecks are read. Given the ``start`` of the solve
+    being valued, every re-solve starts from that solve's optimal basis in its own HiGHS session
+    (the model's: nothing is built or solved again); without one, the LP is built and solved cold
+    once first.
     """
 
-    def __init__(self, arrays: NetworkArrays, weights: Weights) -> None:
+    def __init__(self, arrays: NetworkArrays, weights: Weights, *, start: ProbeStart | None = None) -> None:
         self.arrays, self.weights = arrays, weights
+        self._start_at = start
         self._lp: LinearProgram | None = None
         self._session: HighsSession | None = None
+        self._basis: object | None = None
         self._base: tuple[float, float] | None = None
 
     def __call__(self, kind: str, index: Any) -> tuple[Any, Any]:
@@ -288,18 +323,23 @@ class CapacityProbe:
         if base is None:
             return served, saved
         for i, owner in enumerate(index):
-            answer = self._session.solve(with_bounds(self._lp, self._one_more(kind, int(owner)), self.weights),
-                                         reuse=True, time_limit_s=None)
+            answer = self._session.solve_from(with_bounds(self._lp, self._one_more(kind, int(owner)), self.weights),
+                                              self._basis, time_limit_s=None, duals=False)
             if answer.status == Status.OPTIMAL:
                 more = self._measure(answer.x)
                 served[i], saved[i] = more[0] - base[0], base[1] - more[1]
         return served, saved
 
     def _start(self) -> tuple[float, float] | None:
-        if self._session is None:
+        if self._session is None and self._start_at is not None:
+            start = self._start_at
+            self._lp, self._session, self._basis = start.lp, start.session, start.basis
+            self._base = self._measure(start.x)
+        elif self._session is None:
             self._lp = build_lp(self.arrays, self.weights)
             self._session = HighsSession()
             answer = self._session.solve(self._lp, reuse=False, time_limit_s=None)
+            self._basis = self._session.basis()
             self._base = self._measure(answer.x) if answer.status == Status.OPTIMAL else None
         return self._base
 

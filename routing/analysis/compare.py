@@ -27,7 +27,7 @@ turned into what a planner compares, per load and per day of demand ``d`` (loads
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from statistics import NormalDist
 
@@ -38,6 +38,7 @@ from networks import InputError, Network, NodeKind, Problem
 from networks.schema import BACKGROUND_COMMODITY
 from routing.analysis.inventory import DEFAULT_HORIZON_DAYS, DEFAULT_REPLICATIONS, simulate_stock
 from routing.analysis.leadtime import DEFAULT_SAMPLES, sample_lead_times
+from routing.analysis.regimes import check_regime_states, read_regimes
 from routing.model import LeadTimeModel
 from routing.options import Objective
 from routing.results.schemas import WATERFALL
@@ -61,6 +62,7 @@ COMPARE_SCHEMA = pl.Schema({
     **{f"asia_minus_mexico_{c}": pl.Float64 for c in DIFFERENCES},
     "stockout_prob": pl.Float64, "fill_rate": pl.Float64, "safety_stock_z_sigma_days": pl.Float64,
     "tail_legs": pl.String,
+    "typical_days": pl.Float64, "lead_time_bound_days": pl.Float64, "gain_pct": pl.Float64,
     "lane_mix": pl.List(pl.Struct({"origin": pl.String, "route": pl.String, "crossing": pl.String,
                                    "share": pl.Float64, "duty_pct": pl.Float64})),
 })
@@ -91,6 +93,7 @@ def compare_sourcing(
     horizon_days: int = DEFAULT_HORIZON_DAYS,
     replications: int = DEFAULT_REPLICATIONS,
     background: bool = True,
+    regime_states: Mapping[str, str] | None = None,
     on_progress: Callable[[int, int], None] | None = None,
 ) -> pl.DataFrame:
     """Lead time, inventory and landed cost of each market's demand sourced from Asia and from Mexico.
@@ -114,13 +117,22 @@ def compare_sourcing(
         If > 0, add ``cdf_days``: lead-time quantiles at that many evenly spaced levels (for plots).
     objective
         How each side's loads are routed: ``as_operated`` (the default: as shippers route today,
-        calibrated) or ``lead_time`` (the fastest routing, a bound).
+        calibrated) or ``lead_time`` (the fastest routing, a bound). Either way the rows carry the
+        bound beside the routing asked for: ``typical_days`` (the load-weighted lead time of its lanes
+        at typical times), ``lead_time_bound_days`` (the same of the fastest routing of the same
+        question, the other markets held as routed) and ``gain_pct`` (the share the bound saves; 0 under
+        ``lead_time``; the bound holds for a market's commodities together, so one of several may show
+        a small negative gain).
     horizon_days, replications
         The sequence simulation of the stock point: days evaluated and replications.
     background
         Hold the other markets' modelled flows of the whole-network solve in place (True), or leave
         only today's non-modelled traffic (the routed background commodity) beside the market
         (False, the behaviour before Dec-2026).
+    regime_states
+        Shock domains held in one state in every sampled week (domain -> ``normal``, ``peak`` or
+        ``disrupted``, e.g. ``{"texas_border": "disrupted"}``: the Texas inspection regime on); the
+        other domains keep their chains (:func:`routing.analysis.regimes.force_states`).
     on_progress
         Called as ``on_progress(done, total)`` after each (sourcing, market) solve.
 
@@ -133,7 +145,8 @@ def compare_sourcing(
     Raises
     ------
     InputError
-        Unknown market, commodity or supplier ids, no demand to compare, or options out of range.
+        Unknown market, commodity or supplier ids, no demand to compare, options out of range, or
+        an unknown shock domain or state in ``regime_states``.
 
     Example
     -------
@@ -143,17 +156,28 @@ def compare_sourcing(
     (['asia', 'mexico'], True)
     """
     _check_options(network, service_level, annual_carrying_rate, samples)
+    if regime_states:  # fail before the solves
+        check_regime_states(read_regimes(network), regime_states)
     choice = choose_sourcing(network, markets=markets, commodities=commodities, asia=asia, mexico=mexico)
+    passes = 1 if Objective(objective) == Objective.LEAD_TIME else 2  # the lead-time optimum: the bound
+
+    def progress(offset: int) -> Callable[[int, int], None] | None:
+        return None if on_progress is None else lambda done, total: on_progress(offset * total + done, passes * total)
+
     lanes, outcomes = solve_sourcing(network, choice, objective=objective, background=background,
-                                     on_progress=on_progress)
+                                     on_progress=progress(0))
+    fastest = lanes if passes == 1 else solve_sourcing(network, choice, objective=Objective.LEAD_TIME,
+                                                       background=background, held=objective,
+                                                       on_progress=progress(1))[0]
     keys = ["sourcing", "market", "commodity"]
-    spread = sample_lead_times(network, lanes, samples=samples, seed=seed, by=keys, cdf_points=cdf_points)
+    spread = sample_lead_times(network, lanes, samples=samples, seed=seed, by=keys, cdf_points=cdf_points,
+                               regime_states=regime_states)
     stock = _stock(network, lanes, keys, service_level=service_level, horizon_days=horizon_days,
-                   replications=replications, seed=seed)
+                   replications=replications, seed=seed, regime_states=regime_states)
     rows = outcomes.join(_main_lanes(network, lanes), on=keys, how="left").join(
         spread.drop("loads_per_day", "lanes"), on=keys, how="left").join(stock, on=keys, how="left")
     rows = _money(network, rows, lanes, z=NormalDist().inv_cdf(service_level), rate=annual_carrying_rate)
-    rows = rows.with_columns(tail_legs=_tail_legs())
+    rows = rows.with_columns(tail_legs=_tail_legs()).join(_bound(lanes, fastest, keys), on=keys, how="left")
     rows = _differences(rows)
     extra = ["cdf_days"] if cdf_points else []
     if cdf_points:
@@ -223,7 +247,7 @@ def _pick(network: Network, given: list[str] | None, known: list[str], field: st
 
 def solve_sourcing(network: Network, choice: SourcingChoice, *,
                    objective: Objective = Objective.AS_OPERATED,
-                   background: bool = True,
+                   background: bool = True, held: Objective | None = None,
                    on_progress: Callable[[int, int], None] | None = None) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Solve every (sourcing, market) scenario on one model; return the lanes and, per market and
     commodity, the outcome (status, served and unmet loads).
@@ -232,10 +256,15 @@ def solve_sourcing(network: Network, choice: SourcingChoice, *,
     crossings and links as they do in reality) and supply only at the side's suppliers; with
     ``background``, the other markets' flows of the whole-network solve stay in place
     (:func:`hold_other_markets`). It keeps the network's structure and changes numbers only, so
-    the model keeps its LP and warm-starts.
+    the model keeps its LP and warm-starts. ``held``: the objective of the whole-network solve whose
+    flows are held (default ``objective``): the lead-time bound of an as-operated comparison holds
+    the other markets as operated, so that only the market's own routing differs.
     """
     model = LeadTimeModel(network, objective=objective)
-    base = model.solve(network).lanes if background else None
+    own = model.solve(network).lanes  # also the start of every warm re-solve
+    if held is not None and Objective(held) != Objective(objective):
+        own = LeadTimeModel(network, objective=held, warm_start=False).solve().lanes
+    base = own if background else None
     lanes, outcomes = [], []
     by_market: dict[str, list[tuple[str, float]]] = {}
     for market, commodity, loads in choice.pairs:
@@ -297,7 +326,7 @@ def hold_other_markets(network: Network, base: pl.DataFrame, market: str) -> dic
 
 
 def _stock(network: Network, lanes: pl.DataFrame, keys: list[str], *, service_level: float, horizon_days: int,
-           replications: int, seed: int) -> pl.DataFrame:
+           replications: int, seed: int, regime_states: Mapping[str, str] | None = None) -> pl.DataFrame:
     """Per row: safety stock days from the sequence simulation, stock-out chance, fill rate and the
     lane mix (origin, route, crossing, share of the loads, duty)."""
     served = lanes.filter(pl.col("loads_per_day") > 0)
@@ -310,7 +339,8 @@ def _stock(network: Network, lanes: pl.DataFrame, keys: list[str], *, service_le
     if served.height == 0:
         return empty
     out = simulate_stock(network, served, served["_row"].to_numpy().astype(np.int64), served["share"].to_numpy(),
-                         service_level=service_level, horizon_days=horizon_days, replications=replications, seed=seed)
+                         service_level=service_level, horizon_days=horizon_days, replications=replications, seed=seed,
+                         regime_states=regime_states)
     country = dict(network.nodes.select("id", "country").iter_rows())
     duty = {(c, k): d for c, k, d in network.tariffs.select("country", "commodity", "duty_pct").iter_rows()}
     mix = served.with_columns(duty_pct=pl.struct("origin", "commodity").map_elements(
@@ -393,6 +423,22 @@ def _money(network: Network, rows: pl.DataFrame, lanes: pl.DataFrame, *, z: floa
         + pl.col("carrying_usd_per_load"),
     )
     return rows
+
+
+def _bound(lanes: pl.DataFrame, fastest: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
+    """Per key, the typical lead time of the routing asked for and of the fastest routing of the same
+    question (the lead-time optimum, a bound), load-weighted over their lanes, and the share of the
+    first the bound saves (``gain_pct``)."""
+    def typical(frame: pl.DataFrame, name: str) -> pl.DataFrame:
+        if frame.height == 0:
+            return pl.DataFrame(schema={**{k: pl.String for k in keys}, name: pl.Float64})
+        weight = pl.col("loads_per_day")
+        return frame.group_by(keys).agg(((weight * pl.col("lead_time_h")).sum() / weight.sum() / 24).alias(name))
+
+    both = typical(lanes, "typical_days").join(typical(fastest, "lead_time_bound_days"), on=keys, how="full",
+                                                coalesce=True)
+    return both.with_columns(gain_pct=pl.when(pl.col("typical_days") > 0).then(
+        100 * (1 - pl.col("lead_time_bound_days") / pl.col("typical_days"))))
 
 
 def _differences(rows: pl.DataFrame) -> pl.DataFrame:

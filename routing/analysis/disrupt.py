@@ -114,6 +114,19 @@ class DisruptionResult:
                 "crossings_by_day": self.crossings_by_day.to_dicts()}
 
 
+def daily_totals(days: pl.DataFrame) -> pl.DataFrame:
+    """Per day of a :attr:`DisruptionResult.days` frame: demand, delivered, backlog and late loads
+    summed over markets and commodities, and ``avg_lead_time_h`` weighted by demand over the rows
+    whose loads all land in the horizon (null when none do)."""
+    lead = pl.col("avg_lead_time_h")
+    return days.group_by("day").agg(
+        pl.col("demand_loads").sum(), pl.col("delivered_loads").sum(), pl.col("backlog_loads").sum(),
+        pl.col("late_loads").sum(),
+        ((lead * pl.col("demand_loads")).sum() / pl.col("demand_loads").filter(lead.is_not_null()).sum())
+        .alias("avg_lead_time_h"),
+    ).sort("day")
+
+
 def solve_disruption(base: Network, days: Sequence[Network], *, step_h: float = DEFAULT_STEP_H,
                      inventory_days: float = DEFAULT_INVENTORY_DAYS,
                      options: SolveOptions | None = None) -> DisruptionResult:

@@ -20,6 +20,7 @@ The replications that set the safety stock are not those that evaluate it (no in
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import NamedTuple
 
 import numpy as np
@@ -48,7 +49,8 @@ class StockResult(NamedTuple):
 
 def simulate_stock(network: Network, lanes: pl.DataFrame, row: np.ndarray, share: np.ndarray, *,
                    service_level: float = 0.95, horizon_days: int = DEFAULT_HORIZON_DAYS,
-                   replications: int = DEFAULT_REPLICATIONS, seed: int = 0) -> StockResult:
+                   replications: int = DEFAULT_REPLICATIONS, seed: int = 0,
+                   regime_states: Mapping[str, str] | None = None) -> StockResult:
     """Safety stock, stock-out probability and fill rate of each row's stock point.
 
     Parameters
@@ -61,6 +63,8 @@ def simulate_stock(network: Network, lanes: pl.DataFrame, row: np.ndarray, share
         Quantile of the lead-time demand the stock covers, in (0, 1).
     horizon_days, replications, seed
         Days evaluated per replication, replications (half set the stock, half evaluate it), seed.
+    regime_states
+        Shock domains held in one state (as for :func:`~routing.analysis.leadtime.sample_lead_times`).
 
     Example
     -------
@@ -78,7 +82,8 @@ def simulate_stock(network: Network, lanes: pl.DataFrame, row: np.ndarray, share
     path = simulate_regimes(chains, PATH_WEEKS, np.random.default_rng([seed, 1])) if chains is not None else None
     first = rng.integers(0, PATH_WEEKS - (days // 7 + 2), replications) * WEEK_H  # each replication's start
     start_h = (first[:, None] + 24.0 * np.arange(days)[None, :] + 24.0 * rng.random((replications, days))).ravel()
-    hours = sample_lane_hours(network, lanes, samples=len(start_h), seed=seed, start_h=start_h, regime_path=path)
+    hours = sample_lane_hours(network, lanes, samples=len(start_h), seed=seed, start_h=start_h, regime_path=path,
+                              regime_states=regime_states)
     lead = hours.reshape(len(lanes), replications, days) / 24.0
     n_rows = int(row.max()) + 1 if len(row) else 0
     ltd = np.zeros((n_rows, replications, days))

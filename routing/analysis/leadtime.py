@@ -29,6 +29,7 @@ fixed legs contribute exactly their time.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from statistics import NormalDist
 from typing import NamedTuple
@@ -36,10 +37,19 @@ from typing import NamedTuple
 import numpy as np
 import polars as pl
 
-from networks import KINDS, MODES, InputError, Network, NetworkArrays, NodeKind, Problem
+from networks import KINDS, MODES, InputError, Mode, Network, NetworkArrays, NodeKind, Problem
 from networks.calendar import WEEK_H
 from routing.analysis.clock import Calendar, read_calendars, wait_h
-from routing.analysis.regimes import PATH_WEEKS, RegimeChains, domain_codes, read_regimes, simulate_regimes
+from routing.analysis.hos import drive, drive_fresh, driving_hours, fresh_driver, stop
+from routing.analysis.regimes import (
+    PATH_WEEKS,
+    RegimeChains,
+    check_regime_states,
+    domain_codes,
+    force_states,
+    read_regimes,
+    simulate_regimes,
+)
 from routing.results.schemas import WATERFALL
 
 Z95 = NormalDist().inv_cdf(0.95)
@@ -70,7 +80,10 @@ class LegSpread:
     ``sigma`` is 0 for a fixed leg; ``delay_prob`` is 0 where a leg has no delay event, and the
     event's hours are lognormal with median ``delay_h`` and ``delay_sigma`` (0: exactly
     ``delay_h``). ``leg_type`` indexes :data:`routing.results.schemas.WATERFALL`; ``domain``
-    indexes the regimes' domains (-1: none); ``closable`` legs close in a disrupted domain.
+    indexes the regimes' domains (-1: none); ``closable`` legs close in a disrupted domain; an
+    ``hos`` leg (a truck link whose ``transit_h`` is a fresh driver's hours-of-service time, with
+    the clock on) draws its driving time, ``typical_h`` being the elapsed time of the median
+    driving, and takes the elapsed time of a fresh driver (:mod:`routing.analysis.hos`).
     """
 
     typical_h: np.ndarray
@@ -81,9 +94,12 @@ class LegSpread:
     delay_sigma: np.ndarray | None = None
     domain: np.ndarray | None = None
     closable: np.ndarray | None = None
+    hos: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         n = len(self.typical_h)
+        if self.hos is None:
+            object.__setattr__(self, "hos", np.zeros(n, dtype=bool))
         if self.delay_sigma is None:
             object.__setattr__(self, "delay_sigma", np.zeros(n))
         if self.domain is None:
@@ -104,7 +120,8 @@ class LegSpread:
         return LegSpread(*(np.concatenate([getattr(self, f), v]) for f, v in (
             ("typical_h", typical_h), ("sigma", sigma), ("delay_prob", delay_prob), ("delay_h", delay_h),
             ("leg_type", leg_type), ("delay_sigma", delay_sigma), ("domain", domain))),
-            closable=np.concatenate([self.closable, np.zeros(len(typical_h), dtype=bool)]))
+            closable=np.concatenate([self.closable, np.zeros(len(typical_h), dtype=bool)]),
+            hos=np.concatenate([self.hos, np.zeros(len(typical_h), dtype=bool)]))
 
 
 def leg_spreads(arrays: NetworkArrays) -> LegSpread:
@@ -264,6 +281,7 @@ def sample_lead_times(
     regimes: bool = True,
     start_h: np.ndarray | None = None,
     regime_path: np.ndarray | None = None,
+    regime_states: Mapping[str, str] | None = None,
 ) -> pl.DataFrame:
     """Sample the door-to-door lead time of lanes: quantiles, mean, spread and waterfall (hours).
 
@@ -298,6 +316,10 @@ def sample_lead_times(
     regime_path
         (domains, weeks) states to use (:func:`routing.analysis.regimes.simulate_regimes`);
         default: a path of :data:`~routing.analysis.regimes.PATH_WEEKS` weeks drawn from the seed.
+    regime_states
+        Hold these shock domains in one state in every week (domain -> ``normal``, ``peak`` or
+        ``disrupted``, e.g. ``{"texas_border": "disrupted"}``: a what-if); the other domains keep
+        their chains. Needs ``regimes``.
 
     Returns
     -------
@@ -309,9 +331,10 @@ def sample_lead_times(
     Raises
     ------
     InputError
-        A lane names an unknown origin or link.
+        A lane names an unknown origin or link, or ``regime_states`` an unknown domain or state.
     ValueError
-        ``samples`` < 2, a ``by`` column missing or ``start_h`` not of length ``samples``.
+        ``samples`` < 2, a ``by`` column missing, ``start_h`` not of length ``samples`` or
+        ``regime_states`` without ``regimes``.
 
     Example
     -------
@@ -330,7 +353,7 @@ def sample_lead_times(
     plan = plan_lanes(network, lanes, clock=clock, regimes=regimes)
     keys, group, weight = _groups(lanes, by)
     rng = np.random.default_rng(seed)
-    shock, ticks = _shocks(plan, samples, rng, seed, start_h, regime_path)
+    shock, ticks = _shocks(plan, samples, rng, seed, start_h, regime_path, _forced(plan, regimes, regime_states))
     stats = _simulate(plan, group, weight, samples, rng, cdf_points, shock, ticks)
     frame = keys.hstack(pl.DataFrame(dict(zip(stats_columns(), stats["columns"], strict=True))))
     if cdf_points:
@@ -340,19 +363,34 @@ def sample_lead_times(
 
 def sample_lane_hours(network: Network, lanes: pl.DataFrame, *, samples: int, seed: int = 0, clock: bool = True,
                       regimes: bool = True, start_h: np.ndarray | None = None,
-                      regime_path: np.ndarray | None = None) -> np.ndarray:
+                      regime_path: np.ndarray | None = None,
+                      regime_states: Mapping[str, str] | None = None) -> np.ndarray:
     """(lanes, samples): every lane's sampled lead time in hours, with the options of
     :func:`sample_lead_times` (the raw draws, e.g. for a sequence of shipments)."""
     plan = plan_lanes(network, lanes, clock=clock, regimes=regimes)
     rng = np.random.default_rng(seed)
-    shock, ticks = _shocks(plan, samples, rng, seed, start_h, regime_path)
+    shock, ticks = _shocks(plan, samples, rng, seed, start_h, regime_path, _forced(plan, regimes, regime_states))
     rows = np.arange(lanes.height)
     return _lane_totals(plan, rows, samples, rng, None, shock, ticks)[0]
 
 
+class TruckRuns(NamedTuple):
+    """Runs of two or more consecutive truck links of a lane (one driver, hours of service carried
+    through): the lane, the position of the run's last link, its link legs and the node legs
+    between them (one fewer)."""
+
+    lane: np.ndarray
+    last_pos: np.ndarray
+    links: list[np.ndarray]
+    nodes: list[np.ndarray]
+
+
+NO_RUNS = TruckRuns(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), [], [])
+
+
 class Plan(NamedTuple):
     """What to sample: the legs, every lane's (leg, position) pairs, the fixed time per lane and
-    type, the calendar stops and the regime chains."""
+    type, the calendar stops, the regime chains and the truck runs of hours of service."""
 
     spread: LegSpread
     lane: np.ndarray
@@ -362,15 +400,24 @@ class Plan(NamedTuple):
     random: np.ndarray  # per pair
     stops: tuple[np.ndarray, np.ndarray, list[Calendar], np.ndarray]  # lane, pos, calendar, kind
     chains: RegimeChains | None
+    runs: TruckRuns = NO_RUNS
 
 
 def plan_lanes(network: Network, lanes: pl.DataFrame, *, clock: bool = True, regimes: bool = True) -> Plan:
     """The legs of every lane with their positions, events, queue waits, calendar stops and regimes."""
     chains = read_regimes(network) if regimes else None
     base = leg_spreads(network.arrays)
+    arrays = network.arrays
+    hos = np.zeros(len(base.typical_h), dtype=bool)
+    if clock:  # hours of service on the clock: truck links draw their driving time
+        transit = arrays.transit_h
+        hos[arrays.n_nodes:] = ((arrays.mode == MODES.index(Mode.TRUCK)) & (transit > 0)
+                                & ~(arrays.link_delay_h > 0)  # a link's own delay event is not driving
+                                & np.isclose(drive_fresh(driving_hours(transit)), transit, rtol=0, atol=1e-6))
     spread = LegSpread(base.typical_h, base.sigma, base.delay_prob, base.delay_h, base.leg_type,
-                       domain=domain_codes(network, chains))
+                       domain=domain_codes(network, chains), hos=hos)
     lane, leg, pos = _lane_pairs(network, lanes)
+    runs = truck_runs(lane, leg, pos, hos) if clock else NO_RUNS
     spread, e_lane, e_leg, e_pos = add_leg_events(network, lanes, spread, lane, leg, pos)
     spread, q_lane, q_leg = add_queue_waits(network, lanes, spread)
     q_node = network.nodes["id"].to_list()
@@ -402,11 +449,46 @@ def plan_lanes(network: Network, lanes: pl.DataFrame, *, clock: bool = True, reg
     random = (spread.sigma[leg] > 0) | (spread.delay_prob[leg] > 0) | closes[leg]
     fixed = extra.copy()  # per lane and leg type: the typical value of legs without a lognormal spread
     np.add.at(fixed, (lane, spread.leg_type[leg]), np.where(spread.sigma[leg] > 0, 0.0, spread.typical_h[leg]))
-    return Plan(spread, lane, leg, pos, fixed, random, stops, chains)
+    return Plan(spread, lane, leg, pos, fixed, random, stops, chains, runs)
+
+
+def truck_runs(lane: np.ndarray, leg: np.ndarray, pos: np.ndarray, hos: np.ndarray) -> TruckRuns:
+    """The runs of at least two consecutive hours-of-service links on each lane (positions 2k + 1,
+    2k + 3, ...; the node entered between them at 2k + 2)."""
+    order = np.lexsort((pos, lane))
+    lane, leg, pos = lane[order], leg[order], pos[order]
+    link = (pos % 2 == 1) & hos[leg]
+    idx = np.flatnonzero(link)
+    out: tuple[list, list, list, list] = ([], [], [], [])
+    start = 0
+    for i in range(1, len(idx) + 1):  # a loop over the lanes' truck links (hundreds)
+        if i < len(idx) and lane[idx[i]] == lane[idx[i - 1]] and pos[idx[i]] == pos[idx[i - 1]] + 2:
+            continue
+        run = idx[start:i]
+        if len(run) > 1:
+            between = np.array([np.flatnonzero((lane == lane[r]) & (pos == pos[r] + 1))[0] for r in run[:-1]])
+            out[0].append(lane[run[0]])
+            out[1].append(pos[run[-1]])
+            out[2].append(leg[run])
+            out[3].append(leg[between])
+        start = i
+    if not out[0]:
+        return NO_RUNS
+    return TruckRuns(np.array(out[0], dtype=np.int64), np.array(out[1], dtype=np.int64), out[2], out[3])
+
+
+def _forced(plan: Plan, regimes: bool, states: Mapping[str, str] | None) -> dict[int, int]:
+    """Domain index -> state index of ``regime_states`` (validated), {} when none are forced."""
+    if not states:
+        return {}
+    if not regimes:
+        raise ValueError("regime_states needs regimes=True")
+    return check_regime_states(plan.chains, states)
 
 
 def _shocks(plan: Plan, samples: int, rng: np.random.Generator, seed: int, start_h: np.ndarray | None,
-            regime_path: np.ndarray | None) -> tuple[Shock | None, Clock | None]:
+            regime_path: np.ndarray | None, forced: Mapping[int, int] | None = None,
+            ) -> tuple[Shock | None, Clock | None]:
     """Each sample's clock start and its domains' scales (drawn once, shared by every lane)."""
     chains = plan.chains
     weeks = regime_path.shape[1] if regime_path is not None else PATH_WEEKS
@@ -419,6 +501,8 @@ def _shocks(plan: Plan, samples: int, rng: np.random.Generator, seed: int, start
         return None, ticks
     path = regime_path if regime_path is not None else simulate_regimes(
         chains, PATH_WEEKS, np.random.default_rng([seed, 1]))
+    if forced:
+        path = force_states(path, forced)
     week = (np.floor(np.asarray(start_h) / WEEK_H).astype(np.int64)) % path.shape[1]
     state = path[:, week]  # (D, samples)
     rows = np.arange(len(chains.domains))[:, None]
@@ -512,21 +596,85 @@ def _lane_totals(plan: Plan, rows: np.ndarray, samples: int, rng: np.random.Gene
     pair_row, pair_col = local[plan.lane[on]], np.searchsorted(chunk_legs, plan.leg[on])
     pair_kind = plan.spread.leg_type[plan.leg[on]]
     typed = _sum_per_type(drawn, pair_row, pair_col, pair_kind, len(rows))
-    if ticks is not None:
-        waits, w_row, w_kind = _calendar_waits(plan, local, drawn, (pair_row, pair_col, plan.pos[on]), ticks)
+    pairs = (pair_row, pair_col, plan.pos[on])
+    stops = _calendar_waits(plan, local, drawn, pairs, ticks) if ticks is not None else None
+    runs = _run_corrections(plan, local, drawn, chunk_legs, samples, stops)
+    if len(runs[0]):
+        np.add.at(typed, (WATERFALL.index("truck_h"), runs[0]), runs[2].astype(np.float32))
+        if stops is not None:  # the lanes with runs again: their carried hours move the clock of later stops
+            stops = _rerun_stops(plan, local, drawn, pairs, ticks, runs, stops)
+    if stops is not None:
+        waits, w_row, w_kind, _ = stops
         np.add.at(typed, (w_kind, w_row), waits.astype(np.float32))
     total = typed.sum(axis=0, dtype=np.float64) + plan.fixed[rows].sum(axis=1)[:, None]
     return total, typed
 
 
+def _run_corrections(plan: Plan, local: np.ndarray, drawn: np.ndarray, chunk_legs: np.ndarray, samples: int,
+                     stops: tuple[np.ndarray, ...] | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(chunk rows, last link positions, (runs, samples) extra hours) of the chunk's truck runs: one
+    driver's hours of service carried through the run (the stop at each node between its links, its
+    dwell + its calendar wait in ``stops``: on duty, or a rest from 10 h, :func:`routing.analysis.hos.stop`)
+    minus the links' fresh-driver times already drawn. A loop over runs (a few), vectorised over samples."""
+    runs = plan.runs
+    mine = np.flatnonzero(local[runs.lane] >= 0) if len(runs.lane) else np.zeros(0, dtype=np.int64)
+    extra = np.zeros((len(mine), samples))
+    typical = plan.spread.typical_h
+
+    def value(leg: int) -> np.ndarray:  # the leg's sampled hours: its fixed typical value + its draws
+        out = np.full(samples, typical[leg] if plan.spread.sigma[leg] == 0 else 0.0)
+        at = np.searchsorted(chunk_legs, leg)
+        if at < len(chunk_legs) and chunk_legs[at] == leg:
+            out += drawn[at]
+        return out
+
+    def waited(row: int, pos: int) -> np.ndarray | float:  # the calendar wait at a lane's position, if any
+        if stops is None:
+            return 0.0
+        hit = np.flatnonzero((stops[1] == row) & (stops[3] == pos))
+        return stops[0][hit].sum(axis=0) if len(hit) else 0.0
+
+    for k, r in enumerate(mine):
+        state, carried, fresh = fresh_driver(samples), np.zeros(samples), np.zeros(samples)
+        links, nodes = runs.links[r], runs.nodes[r]
+        first_pos = runs.last_pos[r] - 2 * (len(links) - 1)
+        for j, link in enumerate(links):
+            elapsed_fresh = value(int(link))
+            elapsed, state = drive(driving_hours(elapsed_fresh), state)
+            carried += elapsed
+            fresh += elapsed_fresh
+            if j < len(nodes):
+                at = first_pos + 2 * j + 1  # the node entered by link j
+                state = stop(state, value(int(nodes[j])) + waited(int(local[runs.lane[r]]), int(at)))
+        extra[k] = carried - fresh
+    return local[runs.lane[mine]], runs.last_pos[mine], extra
+
+
+def _rerun_stops(plan: Plan, local: np.ndarray, drawn: np.ndarray, pairs: tuple[np.ndarray, ...], ticks: Clock,
+                 runs: tuple[np.ndarray, np.ndarray, np.ndarray],
+                 stops: tuple[np.ndarray, ...]) -> tuple[np.ndarray, ...]:
+    """``stops`` with the waits of the lanes that have truck runs computed again, the runs' carried
+    hours on their clock (the other lanes' waits are unchanged)."""
+    again = np.isin(local, runs[0]) & (local >= 0)
+    redo = _calendar_waits(plan, np.where(again, local, -1), drawn, pairs, ticks, runs)
+    waits = stops[0].copy()
+    key = {(int(r), int(q)): i for i, (r, q) in enumerate(zip(stops[1], stops[3], strict=True))}
+    for j, (r, q) in enumerate(zip(redo[1], redo[3], strict=True)):  # a loop over the few stops of those lanes
+        waits[key[(int(r), int(q))]] = redo[0][j]
+    return waits, *stops[1:]
+
+
 def _calendar_waits(plan: Plan, local: np.ndarray, drawn: np.ndarray, pairs: tuple[np.ndarray, ...],
-                    ticks: Clock) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(stops, samples) waits at the calendar stops of the chunk's lanes, in the order loads meet
-    them: a stop's clock = the sample's start + the lane's legs and waits before it. A loop over
-    stops (a few per lane), vectorised over samples."""
+                    ticks: Clock, runs: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(stops, samples) waits at the calendar stops of the chunk's lanes, with their chunk row, waterfall
+    type and position on the lane, in the order loads meet them: a stop's clock = the sample's start +
+    the lane's legs and waits before it (+ the carried hours of service of the truck runs before it,
+    ``runs`` of :func:`_run_corrections`). A loop over stops (a few per lane), vectorised over samples."""
     mine = np.flatnonzero(local[ticks.lane] >= 0)
     if len(mine) == 0:
-        return np.zeros((0, drawn.shape[1])), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        empty = np.zeros(0, dtype=np.int64)
+        return np.zeros((0, drawn.shape[1])), empty, empty, empty
     from scipy import sparse
 
     row, pos = local[ticks.lane[mine]], ticks.pos[mine]
@@ -539,6 +687,9 @@ def _calendar_waits(plan: Plan, local: np.ndarray, drawn: np.ndarray, pairs: tup
     f_row, f_pos = local[plan.lane[fixed]], plan.pos[fixed]
     f_val = np.where(plan.spread.sigma[plan.leg[fixed]] > 0, 0.0, plan.spread.typical_h[plan.leg[fixed]])
     prefix += (((f_row[None, :] == row[:, None]) & (f_pos[None, :] < pos[:, None])) * f_val).sum(axis=1)[:, None]
+    if runs is not None and len(runs[0]):  # hours of service carried through a truck run before the stop
+        r_row, r_pos, r_extra = runs
+        prefix += ((r_row[None, :] == row[:, None]) & (r_pos[None, :] < pos[:, None])) @ r_extra
     acc = np.zeros((int(row.max()) + 1, drawn.shape[1]))
     waits = np.zeros((len(mine), drawn.shape[1]))
     for k in np.lexsort((row, pos)):  # earlier stops first: their waits move the clock of later ones
@@ -547,7 +698,7 @@ def _calendar_waits(plan: Plan, local: np.ndarray, drawn: np.ndarray, pairs: tup
         waits[k] = wait_h(ticks.calendar[stop], t, np.random.default_rng([ticks.seed, 2, int(ticks.lane[stop]),
                                                                           int(pos[k])]))
         acc[row[k]] += waits[k]
-    return waits, row, ticks.kind[mine]
+    return waits, row, ticks.kind[mine], pos
 
 
 def _chunk(plan: Plan, rows: np.ndarray, group: np.ndarray, weight: np.ndarray, groups: np.ndarray, samples: int,
@@ -636,9 +787,12 @@ def _draw(spread: LegSpread, legs: np.ndarray, samples: int, rng: np.random.Gene
         rng.standard_normal(dtype=np.float32, out=row)
         row *= np.float32(spread.sigma[legs[i]])
         np.exp(row, out=row)
-        row *= np.float32(spread.typical_h[legs[i]])
+        hos = bool(spread.hos[legs[i]])  # draw the driving time, then the elapsed time of a fresh driver
+        row *= np.float32(driving_hours(spread.typical_h[legs[i]]) if hos else spread.typical_h[legs[i]])
         if shock is not None and dom[i] != none:
             row *= shock.time[dom[i]]
+        if hos:
+            row[:] = drive_fresh(row)
     for i in np.flatnonzero(spread.delay_prob[legs] > 0):  # a loop over event legs, each vectorised
         leg, d = legs[i], dom[i]
         p = float(spread.delay_prob[leg])

@@ -16,12 +16,13 @@ their shocks, and consecutive weeks are persistent.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
 
-from networks import Network
+from networks import InputError, Network, Problem
 
 STATES = ("normal", "peak", "disrupted")
 PATH_WEEKS = 52 * 20  # twenty years of weeks: the path samples draw their week from
@@ -98,6 +99,40 @@ def simulate_regimes(chains: RegimeChains, weeks: int, rng: np.random.Generator)
         state = (u[w, :, None] > np.cumsum(p, axis=1)[:, :2]).sum(axis=1)
         path[:, w] = state
     return path
+
+
+def check_regime_states(chains: RegimeChains | None, states: Mapping[str, str]) -> dict[int, int]:
+    """Domain index -> state index of ``states`` (domain name -> state name, e.g. ``{"texas_border":
+    "disrupted"}``); an unknown domain or state raises :class:`InputError` naming the valid ones.
+
+    Example
+    -------
+    >>> from networks import read_network
+    >>> chains = read_regimes(read_network())
+    >>> check_regime_states(chains, {"texas_border": "disrupted"}) == {chains.domains.index("texas_border"): 2}
+    True
+    """
+    known = chains.domains if chains is not None else ()
+    problems = [Problem("regimes", f"unknown shock domain; the network's domains are {', '.join(known) or 'none'}",
+                        field="domain", got=d) for d in states if d not in known]
+    problems += [Problem("regimes", f"unknown state of {d}; use one of {', '.join(STATES)}", field="state", got=s)
+                 for d, s in states.items() if s not in STATES]
+    if problems:
+        raise InputError(problems)
+    return {known.index(d): STATES.index(s) for d, s in states.items()}
+
+
+def force_states(path: np.ndarray, forced: Mapping[int, int]) -> np.ndarray:
+    """A copy of the (domains, weeks) ``path`` with each forced domain held in its state every week
+    (a what-if: "the Texas inspection regime is on"); the other domains keep their chains.
+
+    >>> force_states(np.zeros((2, 3), dtype=np.int8), {1: 2}).tolist()
+    [[0, 0, 0], [2, 2, 2]]
+    """
+    out = np.array(path, copy=True)
+    for domain, state in forced.items():
+        out[domain, :] = state
+    return out
 
 
 def domain_codes(network: Network, chains: RegimeChains | None) -> np.ndarray:

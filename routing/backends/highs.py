@@ -54,28 +54,51 @@ class HighsSession:
     """One HiGHS instance across solves: a new LP is passed whole; a variant of the last one
     (same matrix) only changes the costs and bounds that differ.
 
-    Every variant warm-starts from the optimal basis of the first LP of its structure, not from
-    the previous variant's, so a variant's answer does not depend on the order of the solves."""
+    Every variant warm-starts from the optimal basis of the first LP of its structure (the anchor),
+    not from the previous variant's, so a variant's answer does not depend on the order of the
+    solves, nor on :meth:`solve_from` calls in between."""
 
     def __init__(self) -> None:
         self.highs = new_highs()
         self._last: LinearProgram | None = None
-        self._basis: object | None = None
+        self._anchor: tuple[object, object] | None = None  # (matrix, its first LP's optimal basis)
 
     def solve(self, lp: LinearProgram, *, reuse: bool, time_limit_s: float | None) -> LpSolution:
-        """Solve ``lp``; ``reuse`` promises it has the matrix of the previous LP."""
-        warm = reuse and self._last is not None and self._basis is not None
+        """Solve ``lp``; ``reuse`` promises it has the matrix of the previous LP of its structure."""
+        warm = reuse and self._anchor is not None and self._anchor[0] is lp.matrix
         if warm:
+            self._load(lp)
+            self.highs.setBasis(self._anchor[1])
+        else:
+            _pass_model(self.highs, lp)
+            self._last = lp
+        answer = _run(self.highs, time_limit_s)
+        if not warm:
+            self._anchor = (lp.matrix, self.highs.getBasis()) if answer.status == Status.OPTIMAL else None
+        return answer
+
+    def basis(self) -> object:
+        """The basis HiGHS ended its last solve on (to start :meth:`solve_from` there later)."""
+        return self.highs.getBasis()
+
+    def solve_from(self, lp: LinearProgram, basis: object, *, time_limit_s: float | None,
+                   duals: bool = True) -> LpSolution:
+        """Solve ``lp`` from ``basis``, a basis of an LP with the same matrix (a variant's optimum).
+        The anchor stays, so :meth:`solve` answers as if this solve had not happened. Without
+        ``duals`` only the primal vector is read (HiGHS hands each vector over as a Python list)."""
+        self._load(lp)
+        self.highs.setBasis(basis)
+        return _run(self.highs, time_limit_s, duals=duals)
+
+    def _load(self, lp: LinearProgram) -> None:
+        """Make ``lp`` the model HiGHS holds: only what differs from the last one when the matrix is
+        the same, with no factorisation or pricing weights left from the previous solve."""
+        if self._last is not None and self._last.matrix is lp.matrix:
             self._update(self._last, lp)
-            self.highs.clearSolver()  # no factorisation or pricing weights left from the previous variant
-            self.highs.setBasis(self._basis)
+            self.highs.clearSolver()
         else:
             _pass_model(self.highs, lp)
         self._last = lp
-        answer = _run(self.highs, time_limit_s)
-        if not warm:
-            self._basis = self.highs.getBasis() if answer.status == Status.OPTIMAL else None
-        return answer
 
     def _update(self, old: LinearProgram, new: LinearProgram) -> None:
         cols = np.flatnonzero((old.c != new.c) | (old.lb != new.lb) | (old.ub != new.ub)).astype(np.int32)
@@ -112,7 +135,7 @@ def _pass_model(highs: object, lp: LinearProgram) -> None:
     highs.passModel(model)
 
 
-def _run(highs: object, time_limit_s: float | None) -> LpSolution:
+def _run(highs: object, time_limit_s: float | None, *, duals: bool = True) -> LpSolution:
     highs.setOptionValue("time_limit", float(time_limit_s) if time_limit_s else float("inf"))
     start = time.perf_counter()
     highs.run()
@@ -123,6 +146,8 @@ def _run(highs: object, time_limit_s: float | None) -> LpSolution:
         detail = highs.modelStatusToString(highs.getModelStatus())
         return LpSolution(status, empty, empty, empty, elapsed, detail=detail)
     solution = highs.getSolution()
+    if not duals:
+        return LpSolution(status, np.asarray(solution.col_value), np.zeros(0), np.zeros(0), elapsed)
     return LpSolution(status, np.asarray(solution.col_value), np.asarray(solution.row_dual),
                       np.asarray(solution.col_dual), elapsed)
 

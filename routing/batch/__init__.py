@@ -3,7 +3,7 @@ folder (:mod:`.store`) and the executors, local processes or Ray (:mod:`.executo
 
 from routing.batch.executors import Executor, ExecutorError
 from routing.batch.runner import BatchProgress, BatchResult, run_batch, summarize_rows
-from routing.batch.store import OutputError, scenario_folder, write_outcome
+from routing.batch.store import OutputError, read_summary, scenario_folder, write_outcome
 from routing.batch.worker import (
     FRAMES,
     RECORD_COLUMNS,
@@ -11,9 +11,8 @@ from routing.batch.worker import (
     TIMING_COLUMNS,
     ScenarioOutcome,
     ScenarioRunner,
-    top_bottleneck,
 )
 
 __all__ = ["FRAMES", "RECORD_COLUMNS", "SUMMARY_SCHEMA", "TIMING_COLUMNS", "BatchProgress", "BatchResult",
-           "Executor", "ExecutorError", "OutputError", "ScenarioOutcome", "ScenarioRunner", "run_batch",
-           "scenario_folder", "summarize_rows", "top_bottleneck", "write_outcome"]
+           "Executor", "ExecutorError", "OutputError", "ScenarioOutcome", "ScenarioRunner", "read_summary", "run_batch",
+           "scenario_folder", "summarize_rows", "write_outcome"]

@@ -92,6 +92,25 @@ def read_done(out: Path, hashes: dict[str, str], frames: Sequence[str]) -> dict[
     return done
 
 
+def read_summary(out_dir: str | Path) -> pl.DataFrame:
+    """The ``summary.parquet`` of a finished batch in ``out_dir``, one row per scenario (SUMMARY_SCHEMA).
+
+    Raises InputError naming the folder when it holds no batch summary, or one of other columns."""
+    from networks import InputError
+    from networks.errors import Problem
+
+    path = Path(out_dir) / "summary.parquet"
+    try:
+        frame = pl.read_parquet(path)
+    except (OSError, pl.exceptions.PolarsError) as error:
+        raise InputError([Problem(str(out_dir), f"no batch summary here ({path}: {str(error).splitlines()[0]}); give "
+                                                "the --out folder of a `nearshore batch` run")]) from None
+    if frame.columns != SUMMARY_SCHEMA.names():
+        raise InputError([Problem(str(path), "not a nearshore batch summary (its columns differ from "
+                                             "SUMMARY_SCHEMA); rerun the batch with this version")])
+    return frame
+
+
 def frames_hash(folder: Path, frames: Sequence[str]) -> str | None:
     """A digest of the frame files of a scenario folder (None when one is missing or unreadable)."""
     digest = hashlib.blake2b(digest_size=16)

@@ -8,13 +8,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 import polars as pl
 
 from networks import InputError, Network
 from routing.formulation.lp import structure_key
 from routing.model import LeadTimeModel
-from routing.options import SolveOptions
+from routing.options import Objective, SolveOptions
 from routing.results.schemas import BOTTLENECKS_SCHEMA, LANES_SCHEMA, UNMET_SCHEMA
 from routing.scenarios import Scenario, apply_changes
 
@@ -32,6 +31,7 @@ SUMMARY_SCHEMA = pl.Schema({
     "scenario_hash": pl.String, "frames": pl.String, "frames_hash": pl.String,
     "unmet_share": pl.Float64, "cost_change_vs_base_pct": pl.Float64, "comparable": pl.Boolean,
     "comparable_reason": pl.String, "backlog_peak_loads": pl.Float64, "days_to_recover": pl.Int64,
+    "lead_time_bound_h": pl.Float64, "gain_pct": pl.Float64,
 })
 """Columns of ``summary.parquet``. ``status`` is a :class:`routing.Status` value or ``failed``;
 ``objective`` is in the unit of ``objective_kind`` (load-h/day under ``lead_time``, USD/day otherwise)
@@ -44,7 +44,11 @@ comparison: when the loads served differ from the base's by more than
 ``comparable_reason`` says why and ``change_vs_base_pct`` is null (the cost change stays: it is a
 total, read it beside ``served_loads_per_day``). ``backlog_peak_loads`` and ``days_to_recover`` are
 those of a scenario with a ``[horizon]`` (run as ``nearshore disrupt`` runs it; ``days_to_recover``
-is null when it does not recover within the horizon), null for steady scenarios."""
+is null when it does not recover within the horizon), null for steady scenarios.
+``lead_time_bound_h`` is the average lead time of the same variant routed for the least lead time
+(the bound of ``avg_lead_time_h`` under ``as_operated``, ``cost`` or ``blend``; the same number
+under ``lead_time``) and ``gain_pct`` the share of ``avg_lead_time_h`` the bound saves (null for
+horizon scenarios and when nothing is served)."""
 TIMING_COLUMNS = ("solve_s", "build_s", "wall_s", "reused_lp")
 """Columns that depend on the machine and on what a worker solved before, not on the scenario."""
 RECORD_COLUMNS = ("frames", "frames_hash")
@@ -105,7 +109,7 @@ class ScenarioRunner:
         model = self._model(scenario, variant)
         reused = model.reused
         result = model.solve(variant)
-        top, saved = top_bottleneck(result.bottlenecks)
+        top, saved = result.top_bottleneck
         solved = result.status.has_solution
         row = _row(scenario) | {
             "status": result.status.value, "avg_lead_time_h": result.avg_lead_time_h,
@@ -119,8 +123,21 @@ class ScenarioRunner:
             "error": None if solved else f"no solution: solver {result.solver} ended {result.status.value} "
                                          f"{result.detail}".strip(),
         }
+        row |= self._bound(scenario, variant, result.avg_lead_time_h)
         frames = {name: getattr(result, name) for name in self.frames}  # built here, inside the scenario's try
         return ScenarioOutcome(row, frames)
+
+    def _bound(self, scenario: Scenario, variant: Network, avg_h: float | None) -> dict[str, float | None]:
+        """The lead-time optimum of the variant beside the routing asked for, and the share it saves."""
+        if avg_h is None:
+            return {}
+        bound = avg_h
+        if scenario.solver.objective != Objective.LEAD_TIME:
+            fastest = scenario.model_copy(update={"solver": scenario.solver.model_copy(
+                update={"objective": Objective.LEAD_TIME})})
+            bound = self._model(fastest, variant).solve(variant).avg_lead_time_h
+        return {"lead_time_bound_h": bound,
+                "gain_pct": 100.0 * (1.0 - bound / avg_h) if bound is not None and avg_h > 0 else None}
 
     def _run_horizon(self, scenario: Scenario, start: float) -> ScenarioOutcome:
         """A scenario with a ``[horizon]``: its days solved as ``nearshore disrupt`` does."""
@@ -178,25 +195,6 @@ class ScenarioRunner:
         if name not in self._structures:
             self._structures[name] = structure_key(base.arrays)
         return self._structures[name]
-
-
-def top_bottleneck(bottlenecks: pl.DataFrame, *, rel_tol: float = 1e-9) -> tuple[str | None, float | None]:
-    """The most valuable binding capacity as ``"<kind> <id>"`` and its ``value_per_unit``.
-
-    The capacity that serves the most extra loads comes first, then the one that saves the most.
-    Values equal within ``rel_tol`` count as a tie, broken by kind and id, so that float noise
-    from different warm starts does not change the answer.
-    """
-    if bottlenecks.height == 0:
-        return None, None
-    served = bottlenecks["loads_served_per_unit"].fill_null(0.0)
-    most = float(served.max())
-    ties = bottlenecks.filter(served >= most - rel_tol * max(1.0, abs(most)))
-    value = ties["value_per_unit"].fill_null(-np.inf)
-    best = float(value.max())
-    ties = ties.filter(value >= best - rel_tol * max(1.0, abs(best)))
-    kind, ident = ties.sort("kind", "id").select("kind", "id").row(0)
-    return f"{kind} {ident}", best if np.isfinite(best) else None
 
 
 def _share(unmet: float, served: float) -> float | None:

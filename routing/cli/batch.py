@@ -16,8 +16,8 @@ from typing import Any
 import click
 
 from routing.cli.exits import EPILOG, EXIT_INTERRUPTED
-from routing.cli.io import emit
-from routing.cli.options import output_option
+from routing.cli.io import emit, report_provenance, write_report
+from routing.cli.options import output_option, report_option
 from routing.cli.progress import format_duration
 
 jobs_option = click.option(
@@ -70,8 +70,10 @@ resume_option = click.option(
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True,
               help="The summary as a table, CSV (opens in a spreadsheet) or JSON (a list of row objects).")
 @output_option
+@report_option
 def batch(paths: tuple[Path, ...], jobs: int | None, executor: str, ray_address: str | None,
-          out_dir: Path, resume: bool, frames: tuple[str, ...], fmt: str, output: Path | None) -> None:
+          out_dir: Path, resume: bool, frames: tuple[str, ...], fmt: str, output: Path | None,
+          report_path: Path | None) -> None:
     """Run scenario files or library names (and every point of their sweeps), write results, print a summary.
 
     A SCENARIO_OR_DIR that is no file or folder is looked up in the library (nearshore scenarios).
@@ -96,6 +98,12 @@ def batch(paths: tuple[Path, ...], jobs: int | None, executor: str, ray_address:
         raise click.exceptions.Exit(EXIT_INTERRUPTED) from None
     progress.finish(result)
     emit(summary_text(result.summary, fmt), output)
+    if report_path is not None:
+        from routing.report import build_report
+
+        meta = report_provenance(None, command="nearshore batch", scenarios=tuple(str(p) for p in paths),
+                                 out=str(out_dir), frames=frames)
+        write_report(build_report(batch=result.summary, provenance=meta), report_path)
     if not result.all_optimal:
         from routing.cli.exits import NoSolution
 
@@ -145,6 +153,8 @@ def format_summary(summary: Any) -> str:
     table = summary.select(
         "scenario", "status",
         pl.col("avg_lead_time_h").round(1).alias("avg lead time h"),
+        pl.col("lead_time_bound_h").round(1).alias("bound h"),
+        (pl.col("gain_pct").round(1) + 0.0).alias("gain %"),
         (pl.col("change_vs_base_pct").round(2) + 0.0).alias("vs base %"),  # + 0.0 turns -0.0 into 0.0
         (pl.col("cost_change_vs_base_pct").round(2) + 0.0).alias("cost vs base %"),
         pl.col("served_loads_per_day").alias("served loads/day"),
@@ -154,7 +164,7 @@ def format_summary(summary: Any) -> str:
         pl.col("top_bottleneck_saved_per_unit").alias("value/unit"),
         pl.col("solve_s").alias("solve s"),
     )
-    text = render_table(table, digits={"avg lead time h": 1, "served loads/day": 1, "unmet %": 1,
+    text = render_table(table, digits={"avg lead time h": 1, "bound h": 1, "gain %": 1, "served loads/day": 1, "unmet %": 1,
                                        "cost USD/day": 0, "value/unit": 1, "solve s": 3})
     apart = summary.filter(pl.col("comparable").not_() & pl.col("comparable_reason").is_not_null()
                            & pl.col("error").is_null())

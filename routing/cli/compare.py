@@ -14,8 +14,16 @@ from typing import TYPE_CHECKING
 import click
 
 from routing.cli.exits import EPILOG, NoSolution
-from routing.cli.io import emit, load_network
-from routing.cli.options import check_plot_path, network_option, output_option, what_if_options
+from routing.cli.io import emit, load_network, report_provenance, write_report
+from routing.cli.options import (
+    CDF_POINTS,
+    check_plot_path,
+    network_option,
+    output_option,
+    regime_option,
+    report_option,
+    what_if_options,
+)
 
 if TYPE_CHECKING:
     import polars as pl
@@ -36,6 +44,7 @@ if TYPE_CHECKING:
 @click.option("--samples", type=click.IntRange(min=100), default=100_000, show_default=True,
               help="Monte Carlo samples per market, commodity and sourcing.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the Monte Carlo sampler.")
+@regime_option
 @click.option("--objective", type=click.Choice(["as_operated", "lead_time"]), default="as_operated", show_default=True,
               help="as_operated: route each side as shippers do today (calibrated); lead_time: the fastest routing.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True,
@@ -44,10 +53,11 @@ if TYPE_CHECKING:
 @click.option("--plot", "plot_path", type=click.Path(path_type=Path), default=None,
               help="Write a PNG, SVG or PDF (folders are created): lead-time CDFs per market and waterfall bars "
                    "(pip install 'nearshore[plot]').")
+@report_option
 def compare(network_dir: Path | None, scenario: str | None, close: tuple[str, ...], markets: tuple[str, ...],
             commodities: tuple[str, ...], asia: tuple[str, ...], mexico: tuple[str, ...], service_level: float,
-            carrying_rate: float, samples: int, seed: int, objective: str, fmt: str, output: Path | None,
-            plot_path: Path | None) -> None:
+            carrying_rate: float, samples: int, seed: int, regime_states: dict[str, str], objective: str, fmt: str,
+            output: Path | None, plot_path: Path | None, report_path: Path | None) -> None:
     """Asia vs Mexico: lead-time spread, pipeline and safety stock, landed cost per load.
 
     The whole network is solved once; then each market's demand twice on the same model, with
@@ -66,7 +76,8 @@ def compare(network_dir: Path | None, scenario: str | None, close: tuple[str, ..
         rows = compare_sourcing(network, markets=list(markets) or None, commodities=list(commodities) or None,
                                 asia=list(asia) or None, mexico=list(mexico) or None, service_level=service_level,
                                 annual_carrying_rate=carrying_rate, samples=samples, seed=seed,
-                                cdf_points=101 if plot_path else 0, objective=objective, on_progress=bar.advance)
+                                cdf_points=CDF_POINTS if plot_path or report_path else 0, objective=objective,
+                                regime_states=regime_states or None, on_progress=bar.advance)
     import polars as pl
 
     failed = rows.filter(~pl.col("status").is_in(["optimal", "feasible"]))
@@ -79,6 +90,13 @@ def compare(network_dir: Path | None, scenario: str | None, close: tuple[str, ..
 
         plot_comparison(rows, plot_path)
         click.echo(f"wrote {plot_path}", err=True)
+    if report_path is not None:
+        from routing.report import build_report
+
+        meta = report_provenance(network, command="nearshore compare", objective=objective, scenario=scenario,
+                                 close=close, market=markets, commodity=commodities, asia=asia, mexico=mexico,
+                                 service_level=service_level, carrying_rate=carrying_rate, samples=samples, seed=seed)
+        write_report(build_report(compare=rows, provenance=meta), report_path)
     rows = rows.drop("cdf_days", strict=False)
     if fmt == "json":
         text = json.dumps(rows.to_dicts(), indent=2)
@@ -93,69 +111,93 @@ def compare(network_dir: Path | None, scenario: str | None, close: tuple[str, ..
 
 
 def format_comparison(name: str, rows: pl.DataFrame, *, service_level: float, carrying_rate: float, samples: int,
-                      seed: int) -> str:
-    """The side-by-side table: per market and commodity, Asia, Mexico and the difference."""
-    lines = [
-        f"Asia vs Mexico on {name}: service level {service_level:.0%}, carrying {carrying_rate:.0%}/year, "
-        f"{samples:,} samples (seed {seed})",
-        "days: lead time from the supplier's gate to the market; pipeline and safety stock in USD of inventory; "
-        "landed = freight + duty + carrying, USD per load",
-        ("SS days: the lead-time demand quantile at the service level above its mean; stock-out: chance of at least "
-         "one short day in a quarter with that stock; fill: share of demand served from stock"),
-        _asian_mix(rows),
-        "",
-        f"{'commodity':<16} {'sourcing':<9} {'origin':<17} {'port / crossing':<24} {'p50':>6} {'p95':>6} {'p99':>6} "
-        f"{'pipeline $':>13} {'safety $':>12} {'SS days':>7} {'stock-out':>9} {'fill':>6} {'freight':>7} "
-        f"{'duty':>7} {'carry':>6} {'landed':>7}",
-    ]
+                      seed: int, width: int | None = None) -> str:
+    """Per market, a table of Asia, Mexico and their difference for each commodity, then the lanes of
+    the rows drawn from several and the legs of each p95 tail; fitted to ``width`` (default the
+    terminal's) with rich, never splitting a word (:func:`routing.cli.format.render_table`)."""
+    import textwrap
+
+    from routing.cli.format import render_table, terminal_width
+
+    width = width or terminal_width()
+
+    def wrap(text: str, indent: str = "") -> list[str]:
+        return textwrap.wrap(text, width=width, subsequent_indent=indent, break_long_words=False,
+                             break_on_hyphens=False) or [""]
+
+    lines = [*wrap(f"Asia vs Mexico on {name}: service level {service_level:.0%}, carrying {carrying_rate:.0%}/year, "
+                   f"{samples:,} samples (seed {seed})"),
+             *wrap("days: lead time from the supplier's gate to the market; pipeline and safety stock in USD of "
+                   "inventory; landed = freight + duty + carrying, USD per load"),
+             *wrap("SS days: the lead-time demand quantile at the service level above its mean; stock-out: chance "
+                   "of at least one short day in a quarter with that stock; fill: share of demand served from stock"),
+             *wrap(_asian_mix(rows))]
     for (market,), block in rows.group_by("market", maintain_order=True):
-        lines += ["", f"{market} {block['market_name'][0] or ''}"]
-        for (commodity,), pair in block.group_by("commodity", maintain_order=True):
-            for row in pair.iter_rows(named=True):
-                lines.append(_row_line(commodity, row))
-                lines += _mix_lines(row)
-                commodity = ""
-            diff = pair.row(0, named=True)
-            if pair.height == 2 and diff["asia_minus_mexico_p50_days"] is not None:
-                lines.append(
-                    f"{'':<16} {'asia-mex':<9} {'':<17} {'':<24} {diff['asia_minus_mexico_p50_days']:>+6.1f} "
-                    f"{diff['asia_minus_mexico_p95_days']:>+6.1f} {diff['asia_minus_mexico_p99_days']:>+6.1f} "
-                    f"{diff['asia_minus_mexico_pipeline_value_usd']:>+13,.0f} {'':>12} "
-                    f"{diff['asia_minus_mexico_safety_stock_days']:>+7.2f} {'':>9} {'':>6} {'':>7} {'':>7} {'':>6} "
-                    f"{diff['asia_minus_mexico_landed_cost_usd_per_load']:>+7,.0f}")
+        lines += ["", f"{market} {block['market_name'][0] or ''}".rstrip(),
+                  render_table(_market_table(block), width=width, digits=COMPARE_DIGITS)]
+        mix = _mix_table(block)
+        if mix.height:
+            lines += ["Lanes of the rows drawn from several (share of the row's loads)",
+                      render_table(mix, width=width, digits={"share %": 0})]
+        for row in block.iter_rows(named=True):
+            where = f"{row['commodity']} {row['sourcing']}"
+            if row["p50_days"] is None:
+                lines += wrap(f"{where}: not served: {row['unmet_reason'] or 'no route'}", "  ")
+            elif row["unmet_loads_per_day"] > 1e-9:
+                lines += wrap(f"{where}: unmet {row['unmet_loads_per_day']:.1f} loads/day", "  ")
+            if row["tail_legs"]:
+                lines += wrap(f"{where} p95 tail: {row['tail_legs']}", "  ")
     return "\n".join(lines)
 
 
-def _row_line(commodity: str, row: dict) -> str:
-    via = row["port"] or row["crossing"] or "-"
-    if row["p50_days"] is None:
-        reason = row["unmet_reason"] or "not served"
-        return f"{commodity:<16} {row['sourcing']:<9} {'-':<17} {'-':<24} not served: {reason}"
-    unmet = f"  unmet {row['unmet_loads_per_day']:.1f}/day" if row["unmet_loads_per_day"] > 1e-9 else ""
-    return (f"{commodity:<16} {row['sourcing']:<9} {row['origin']:<17} {via[:24]:<24} {row['p50_days']:>6.1f} "
-            f"{row['p95_days']:>6.1f} {row['p99_days']:>6.1f} {row['pipeline_value_usd']:>13,.0f} "
-            f"{row['safety_stock_value_usd']:>12,.0f} {row['safety_stock_days']:>7.2f} "
-            f"{_pct(row['stockout_prob']):>9} {_pct(row['fill_rate'], 1):>6} "
-            f"{row['freight_usd_per_load']:>7,.0f} {row['duty_usd_per_load']:>7,.0f} "
-            f"{row['carrying_usd_per_load']:>6,.0f} {row['landed_cost_usd_per_load']:>7,.0f}{unmet}")
+COMPARE_DIGITS = {"p50 d": 1, "p95 d": 1, "p99 d": 1, "typical d": 1, "bound d": 1, "gain %": 1, "landed": 0,
+                  "SS days": 2, "pipeline M USD": 1, "safety M USD": 1, "stock-out %": 0, "fill %": 1, "freight": 0,
+                  "duty": 0, "carry": 0}
+"""Decimals of the columns of the compare table (the most read first: a narrow terminal leaves out the last)."""
 
 
-def _pct(value: float | None, decimals: int = 0) -> str:
-    return "-" if value is None else f"{100 * value:.{decimals}f}%"
+def _market_table(block: pl.DataFrame) -> pl.DataFrame:
+    """One market's rows, and under each commodity's pair the Asia-minus-Mexico row (``asia-mex``)."""
+    import polars as pl
+
+    def side(frame: pl.DataFrame, sourcing: pl.Expr, diff: bool) -> pl.DataFrame:
+        def value(column: str) -> pl.Expr:
+            return pl.col(f"asia_minus_mexico_{column}" if diff else column)
+
+        def own(expr: pl.Expr) -> pl.Expr:  # a column of one side only: blank on the difference row
+            return pl.lit(None, dtype=pl.Float64) if diff else expr
+
+        return frame.select(
+            pl.col("commodity"), sourcing.alias("sourcing"),
+            (pl.lit("") if diff else pl.col("origin").fill_null("-")).alias("origin"),
+            (pl.lit("") if diff else pl.coalesce("port", "crossing").fill_null("-")).alias("via"),
+            value("p50_days").alias("p50 d"), value("p95_days").alias("p95 d"), value("p99_days").alias("p99 d"),
+            own(pl.col("typical_days")).alias("typical d"), own(pl.col("lead_time_bound_days")).alias("bound d"),
+            own(pl.col("gain_pct")).alias("gain %"), value("landed_cost_usd_per_load").alias("landed"),
+            value("safety_stock_days").alias("SS days"), (value("pipeline_value_usd") / 1e6).alias("pipeline M USD"),
+            own(pl.col("safety_stock_value_usd") / 1e6).alias("safety M USD"),
+            own(100 * pl.col("stockout_prob")).alias("stock-out %"), own(100 * pl.col("fill_rate")).alias("fill %"),
+            *[own(pl.col(f"{c}_usd_per_load")).alias(c.removesuffix("ing")) for c in ("freight", "duty", "carrying")])
+
+    mexico = block.filter(pl.col("sourcing") == "mexico")["commodity"].implode()
+    pairs = block.filter(pl.col("sourcing") == "asia", pl.col("asia_minus_mexico_p50_days").is_not_null(),
+                         pl.col("commodity").is_in(mexico))
+    table = pl.concat([side(block, pl.col("sourcing"), False).with_columns(_order=pl.int_range(pl.len())),
+                       side(pairs, pl.lit("asia-mex"), True).with_columns(_order=pl.lit(block.height, pl.Int64))])
+    order = block.select("commodity").unique(maintain_order=True).with_row_index("_commodity")
+    return table.join(order, on="commodity").sort("_commodity", "_order").drop("_commodity", "_order")
 
 
-def _mix_lines(row: dict) -> list[str]:
-    """Under a row of several lanes: each lane with its share of the loads, and the legs of the tail."""
-    mix = row.get("lane_mix") or []
-    out = []
-    if len(mix) > 1:
-        out += [f"{'':<16} {'':<9}   {m['share']:>4.0%} {m['origin']:<11} {(m['crossing'] or '-'):<12} "
-                f"{m['route'][:90]}" for m in mix[:6]]
-        if len(mix) > 6:
-            out.append(f"{'':<16} {'':<9}   ... {len(mix) - 6} more lanes")
-    if row.get("tail_legs"):
-        out.append(f"{'':<16} {'':<9}   p95 tail: {row['tail_legs']}")
-    return out
+def _mix_table(block: pl.DataFrame) -> pl.DataFrame:
+    """The lanes of each row drawn from several: share, origin, crossing and route."""
+    import polars as pl
+
+    mixed = block.filter(pl.col("lane_mix").list.len() > 1).select("commodity", "sourcing", "lane_mix")
+    if mixed.height == 0:
+        return pl.DataFrame()
+    lanes = mixed.explode("lane_mix").unnest("lane_mix")
+    return lanes.select("commodity", "sourcing", (100 * pl.col("share")).alias("share %"), "origin",
+                        pl.col("crossing").fill_null("-"), "route")
 
 
 def _asian_mix(rows: pl.DataFrame) -> str:

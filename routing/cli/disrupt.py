@@ -14,12 +14,12 @@ from typing import Any
 import click
 
 from routing.cli.exits import EPILOG, NoSolution
-from routing.cli.io import emit, load_network
-from routing.cli.options import check_plot_path, format_option, network_option, output_option
+from routing.cli.io import emit, load_network, report_provenance, write_report
+from routing.cli.options import check_plot_path, format_option, network_option, output_option, report_option
 from routing.options import DEFAULT_HORIZON_DAYS, DEFAULT_STEP_H, MAX_HORIZON_DAYS, STEPS_OF_A_DAY
 
 
-def _check_step(ctx: click.Context, param: click.Parameter, value: float | None) -> float | None:
+def check_step(ctx: click.Context, param: click.Parameter, value: float | None) -> float | None:
     if value is not None and value not in STEPS_OF_A_DAY:
         raise click.BadParameter("the step must divide the day: one of "
                                  + ", ".join(f"{s:g}" for s in STEPS_OF_A_DAY) + f" hours, got {value:g}")
@@ -32,7 +32,7 @@ def _check_step(ctx: click.Context, param: click.Parameter, value: float | None)
               help="A scenario TOML: its changes (with days = [first, last] for dated ones) and [horizon].")
 @click.option("--days", "n_days", type=click.IntRange(1, MAX_HORIZON_DAYS), default=None,
               help=f"Days in the horizon. Default: the scenario's [horizon], else {DEFAULT_HORIZON_DAYS}.")
-@click.option("--step-h", "step_h", type=float, default=None, callback=_check_step,
+@click.option("--step-h", "step_h", type=float, default=None, callback=check_step,
               help=f"Hours per step (divides 24). Default: the scenario's, else {DEFAULT_STEP_H:g}.")
 @click.option("--event", "events", multiple=True, metavar="EVENT",
               help="close:ID:FIRST-LAST, scale:ID[.FIELD]:FACTOR:FIRST-LAST or set:ID.FIELD:VALUE:FIRST-LAST "
@@ -43,9 +43,10 @@ def _check_step(ctx: click.Context, param: click.Parameter, value: float | None)
 @output_option
 @click.option("--plot", "plot_path", type=click.Path(path_type=Path), default=None,
               help="Write backlog and lead time by day as PNG, SVG or PDF (pip install 'nearshore[plot]').")
+@report_option
 def disrupt(network_dir: Path | None, scenario_path: Path | None, n_days: int | None, step_h: float | None,
             events: tuple[str, ...], inventory_days: float | None, fmt: str, output: Path | None,
-            plot_path: Path | None) -> None:
+            plot_path: Path | None, report_path: Path | None) -> None:
     """Days, not a snapshot: dated disruptions with backlog and recovery.
 
     Solves a time-expanded network over the horizon, starting from today's steady state (the loads
@@ -71,6 +72,13 @@ def disrupt(network_dir: Path | None, scenario_path: Path | None, n_days: int | 
 
         plot_disruption(result, plot_path)
         click.echo(f"wrote {plot_path}", err=True)
+    if report_path is not None:
+        from routing.report import build_report
+
+        meta = report_provenance(None, command="nearshore disrupt", solver=result.solver, network_dir=network_dir
+                                 and str(network_dir), scenario=scenario_path and str(scenario_path), days=n_days,
+                                 step_h=step_h, event=events, inventory_days=inventory_days)
+        write_report(build_report(disrupt=result, provenance=meta), report_path)
 
 
 def run_disrupt(network_dir: Path | None, scenario_path: Path | None, *, n_days: int | None, step_h: float | None,
@@ -112,8 +120,6 @@ def run_disrupt(network_dir: Path | None, scenario_path: Path | None, *, n_days:
 
 def format_disrupt(result: Any) -> str:
     """The recovery summary, then one line per day: backlog, delivered of demand, lead time."""
-    import polars as pl
-
     rec, hz = result.recovery, result.horizon
     recover = (f"{rec['days_to_recover']} days after the last event" if rec["recovered"]
                else "NOT recovered within the horizon")
@@ -134,15 +140,13 @@ def format_disrupt(result: Any) -> str:
         lines.append(f"  {m['market']:<8} {m['commodity']:<16} survives {m['time_to_survive_days']} d, "
                      f"recovers {ttr}, peak backlog {m['backlog_peak_loads']:,.1f}")
     lines += ["", "Backlog by day"]
-    daily = result.days.group_by("day").agg(
-        pl.col("demand_loads").sum(), pl.col("delivered_loads").sum(), pl.col("backlog_loads").sum(),
-        pl.col("late_loads").sum(),
-        ((pl.col("avg_lead_time_h") * pl.col("demand_loads")).sum()
-         / pl.col("demand_loads").filter(pl.col("avg_lead_time_h").is_not_null()).sum()).alias("lead_h"),
-    ).sort("day")
+    from routing.analysis.disrupt import daily_totals
+
+    daily = daily_totals(result.days)
     events = set(hz["event_days"])
     for row in daily.iter_rows(named=True):
-        lead = "" if row["lead_h"] is None or row["lead_h"] != row["lead_h"] else f" · dispatch lead {row['lead_h']:.1f} h"
+        lead_h = row["avg_lead_time_h"]
+        lead = "" if lead_h is None or lead_h != lead_h else f" · dispatch lead {lead_h:.1f} h"
         mark = "*" if row["day"] in events else " "
         lines.append(f"  day {row['day']:>3}{mark} backlog {row['backlog_loads']:>10,.1f} · delivered "
                      f"{row['delivered_loads']:>10,.1f} of {row['demand_loads']:,.1f} · late {row['late_loads']:,.1f}"

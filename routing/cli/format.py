@@ -16,6 +16,7 @@ import polars as pl
 from networks import Network
 from networks.schema import BACKGROUND_COMMODITY
 from routing.results.result import LeadTimeResult
+from routing.results.schemas import WATERFALL_LABELS
 
 TOP_BOTTLENECKS = 10
 MAX_WORD = 48  # a longer word (a long id) may be folded: the table must still fit
@@ -126,9 +127,6 @@ def format_frames(frames: dict[str, pl.DataFrame]) -> str:
     return "\n\n".join(f"{title}\n{render_table(frame)}" for title, frame in frames.items())
 
 
-WATERFALL_LABELS = {"ocean_h": "ocean", "port_dwell_h": "port", "rail_h": "rail", "truck_h": "truck",
-                    "drayage_h": "drayage", "crossing_h": "crossing", "crossing_wait_h": "wait",
-                    "other_dwell_h": "dwell"}
 
 
 def format_waterfall(row: dict[str, Any]) -> str:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import webbrowser
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -79,3 +81,25 @@ def emit(text: str, output: Path | None) -> None:
         output.parent.mkdir(parents=True, exist_ok=True)
         output.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
         click.echo(f"wrote {output}", err=True)
+
+
+def write_report(html: str, path: Path, *, open_page: bool = False) -> None:
+    """Write a report page (folders are created), say where on stderr, and open it in a browser if asked."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(html, encoding="utf-8")
+    except OSError as error:
+        raise click.BadParameter(f"cannot write {path}: {error.strerror or error}", param_hint="'--report'") from None
+    click.echo(f"wrote {path} ({len(html.encode()) / 1e6:.2f} MB)", err=True)
+    if open_page:
+        webbrowser.open(path.resolve().as_uri())
+
+
+def report_provenance(network: Network | None, *, command: str, solver: str | None = None,
+                      **options: Any) -> dict[str, Any]:
+    """:func:`routing.report.provenance` as of now, with the options given (None, empty and False left out)."""
+    from routing.report import provenance
+
+    given = {k: (", ".join(map(str, v)) if isinstance(v, tuple | list) else v)
+             for k, v in options.items() if v not in (None, (), [], False)}
+    return provenance(network, created=datetime.now(UTC), command=command, solver=solver, options=given)

@@ -39,6 +39,7 @@ COMMANDS = {
     "scenarios": "routing.cli.batch:scenarios",
     "route": "routing.cli.route:route",
     "nodes": "routing.cli.nodes:nodes",
+    "report": "routing.cli.report:report",
 }
 """Built-in commands: name -> ``module:attribute``, imported when the command is used."""
 PLUGIN_GROUP = "nearshore.commands"

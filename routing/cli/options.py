@@ -53,6 +53,13 @@ close_option = click.option(
     help="Close this node or link (capacity 0) first; repeatable.")
 
 
+CDF_POINTS = 101
+"""Lead-time quantiles per CDF line that compare computes for a plot or a report (every 1 %)."""
+report_option = click.option(
+    "--report", "report_path", type=click.Path(dir_okay=False, path_type=Path), default=None, metavar="PATH",
+    help="Also write a self-contained HTML report of this run (see nearshore report --help).")
+
+
 def what_if_options(command: Any) -> Any:
     """``--scenario FILE`` and ``--close ID`` (repeatable), applied to the network before the solve."""
     return scenario_option(close_option(command))
@@ -84,3 +91,21 @@ def check_plot_path(path: Path | None) -> None:
     except OSError as error:
         raise click.BadParameter(f"cannot create the folder {path.parent}: {error.strerror}",
                                  param_hint="'--plot'") from None
+
+
+def _regime_states(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> dict[str, str]:
+    """``DOMAIN=STATE`` pairs -> {domain: state}; the library checks the names against regimes.csv."""
+    out: dict[str, str] = {}
+    for item in value:
+        domain, sep, state = item.partition("=")
+        if not sep or not domain.strip() or not state.strip():
+            raise click.BadParameter(f"expected DOMAIN=STATE, e.g. texas_border=disrupted, got {item!r}")
+        out[domain.strip()] = state.strip()
+    return out
+
+
+regime_option = click.option(
+    "--regime", "regime_states", multiple=True, metavar="DOMAIN=STATE", callback=_regime_states,
+    help="Hold a shock domain of regimes.csv in one state (normal, peak or disrupted) in every sampled week, "
+         "e.g. texas_border=disrupted (the Texas inspection regime on); repeatable. The other domains keep "
+         "their weekly chains.")

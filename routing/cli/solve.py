@@ -8,13 +8,14 @@ from typing import Any
 
 import click
 
-from routing.cli.exits import EPILOG, NoSolution
-from routing.cli.io import emit, load_network
+from routing.cli.exits import EPILOG, solve_checked
+from routing.cli.io import emit, load_network, report_provenance, write_report
 from routing.cli.options import (
     format_option,
     network_option,
     objective_option,
     output_option,
+    report_option,
     solver_option,
     time_limit_option,
     usd_per_load_hour_option,
@@ -44,12 +45,13 @@ commodity_filter = click.option("--commodity", "commodities", multiple=True, met
 @click.option("--geojson", type=click.Path(path_type=Path), default=None, metavar="PATH",
               help="Also write the solved flows as a GeoJSON map: one line per link used, with its loads per "
                    "commodity as properties.")
+@report_option
 @format_option
 @output_option
 def solve(network_dir: Path | None, scenario: str | None, close: tuple[str, ...], objective: str, solver: str,
           time_limit_s: float | None, usd_per_load_hour: float, wait_segments: int, markets: tuple[str, ...],
-          origins: tuple[str, ...], commodities: tuple[str, ...], geojson: Path | None, fmt: str,
-          output: Path | None) -> None:
+          origins: tuple[str, ...], commodities: tuple[str, ...], geojson: Path | None, report_path: Path | None,
+          fmt: str, output: Path | None) -> None:
     """Lead-time-optimal flows from plants and origins to markets.
 
     Prints the headline numbers, each lane with its waterfall (where the hours go), the
@@ -65,15 +67,21 @@ def solve(network_dir: Path | None, scenario: str | None, close: tuple[str, ...]
     check_ids(network, market=markets, origin=origins, commodity=commodities)
     common = dict(solver=solver, time_limit_s=time_limit_s, usd_per_load_hour=usd_per_load_hour,
                   wait_segments=wait_segments)
-    result = _solve(network, objective=objective, **common)
-    baseline = result if objective == "as_operated" else _solve(network, objective="as_operated", **common)
-    optimum = result if objective == "lead_time" else _solve(network, objective="lead_time", **common)
+    result = solve_checked(network, objective=objective, **common)
+    baseline = result if objective == "as_operated" else solve_checked(network, objective="as_operated", **common)
+    optimum = result if objective == "lead_time" else solve_checked(network, objective="lead_time", **common)
     line = _gain_line(baseline.avg_lead_time_h, optimum.avg_lead_time_h)
     lanes, unmet = _filtered(result, markets, origins, commodities)
     if geojson is not None:
         from networks.export import flows_geojson
 
         write_json(flows_geojson(network, result.flows), geojson)
+    if report_path is not None:
+        from routing.report import build_report
+
+        meta = report_provenance(network, command="nearshore solve", solver=result.solver, objective=objective,
+                                 scenario=scenario, close=close, wait_segments=wait_segments)
+        write_report(build_report(network, result, provenance=meta), report_path)
     if fmt == "json":
         text = json.dumps(result.to_dict() | {"lanes": lanes.to_dicts(), "unmet": unmet.to_dicts(),
                                               "as_operated_avg_lead_time_h": baseline.avg_lead_time_h,
@@ -126,16 +134,6 @@ def _filtered(result: Any, markets: tuple[str, ...], origins: tuple[str, ...],
             lanes = lanes.filter(pl.col(column).is_in(ids))
             unmet = unmet.filter(pl.col(column).is_in(ids)) if column != "origin" else unmet  # unmet has no origin
     return lanes, unmet
-def _solve(network: Any, **options: Any) -> Any:
-    """Solve, turning 'no solution' into exit code 3."""
-    from routing import solve_lead_time
-
-    result = solve_lead_time(network, **options)
-    if not result.status.has_solution:
-        raise NoSolution(f"solver {result.solver} ended {result.status.value} {result.detail}".strip())
-    return result
-
-
 @click.command(epilog=EPILOG)
 @network_option
 @what_if_options
@@ -157,7 +155,7 @@ def crossings(network_dir: Path | None, scenario: str | None, close: tuple[str, 
     from routing.results.crossings import by_crossing
 
     network = load_network(network_dir, scenario=scenario, close=close)
-    result = _solve(network, objective=objective, wait_segments=wait_segments)
+    result = solve_checked(network, objective=objective, wait_segments=wait_segments)
     table = by_crossing(result.crossings)
     if fmt == "json":
         emit(json.dumps(table.to_dicts(), indent=2), output)

@@ -17,10 +17,25 @@ in place so every solve starts from the last basis) holds
 rows, a link costs ``weight + mu_capacity + mu_throughput(head) + mu_split(k, head)`` and starting at
 supply row ``s`` costs ``weight(s) + mu_supply(s) + mu_throughput(node) + power/load x mu_power(node)
 + water/load x mu_water(node)``. Every cost is >= 0, so Dijkstra (scipy) is exact, and as the
-supply bounds sit in the master, pricing needs no min-cost flow. Without queued crossings the link
-costs are the same for every commodity, so one Dijkstra per plant serves all commodities and a
-demand row may take paths from its ``paths_per_row`` best plants at once; with them, one tree per
-commodity from a super source whose arcs are the supply rows.
+supply bounds sit in the master, pricing needs no min-cost flow. By default (``paths_per_row=1``)
+there is one tree per commodity from a super source whose arcs are the supply rows; without queued
+crossings the link costs are the same for every commodity, and with ``paths_per_row > 1`` one
+Dijkstra per plant serves all commodities and a demand row may take paths from its best plants at
+once (measured slower on ``corridor-1e5x5``: 8.1 s against 6.1 s CPU, even at 1e4 links).
+
+*Start.* A cold solve without queued crossings starts from the commodities routed one after
+another by min-cost flow in what the earlier ones left (:mod:`routing.formulation.sequential`):
+its paths are the first columns (never dropped, so the master always has a feasible point and
+never falls back on the unmet penalty when rows are added) and every coupling row they fill is a
+master row from the start.
+
+*The loop.* A master solution that violates coupling rows gets them as rows, and the columns that
+price out under its duals, in one dual-simplex re-solve (the basis stays dual feasible); a
+feasible one is priced and re-solved with the new columns, by the primal simplex when they are at
+most :data:`PRIMAL_MAX_COLUMNS` (the basis stays primal feasible) and by the dual otherwise.
+*Smoothing* (Wentges): pricing runs at ``alpha x center + (1 - alpha) x dual``, ``center`` being the
+multipliers of the best bound so far (:data:`SMOOTHING`); a mis-price (no new column there) prices
+at the master's own duals in the same round, so the stop rule below is unchanged.
 
 *Bounds.* For any ``mu >= 0`` and any multiplier of the lane-volume rows, the Lagrangian
 ``-mu.b + sum_r demand[r] min(penalty, dist_k(r)) + sum_(r, j) width min(0, reduced cost of w)``
@@ -39,11 +54,14 @@ Path columns that sit at zero with a positive reduced cost are dropped from the 
 in the pool and come back when they price out again): the dual simplex's pricing works on every
 column, and on ``corridor-1e4x10`` this halves the master's time.
 
-Measured (2 shared cores, CPU seconds, 2026-12-01): ``corridor-1e4x10`` 0.81 s against HiGHS's
-5.8 s (a warm variant 0.07 s against 0.33 s); ``corridor-1e4x5`` 0.30 s against 1.0 s;
-``corridor-1e5x5`` 21.6 s against 137 s (its 5 uncoupled min-cost flows: 1.2-3.1 s);
-``corridor-1e3x5`` and ``x10`` even; the built-in network 0.07-0.18 s against 0.013-0.029 s
-(queued crossings: one tree per commodity, 20-50 rounds). ``auto`` does not pick it yet.
+Measured (2 shared cores under load from other jobs, CPU seconds, medians side by side in one
+run, 2026-12-02), against the commodities' uncoupled min-cost flows (a lower bound's time):
+``corridor-1e4x5`` 0.13-0.24 s, 1.9-2.4x uncoupled (before the start, smoothing and the simplex
+choice: 0.63 s, 9.7x); ``corridor-1e4x10`` 0.51 s, 4.2-4.5x (2.27 s, 18.9x); ``corridor-1e5x5`` 6.1 s,
+5.2-5.3x (365 s of wall time in one run before; HiGHS on the whole LP: 175 s). The master's re-solves are 3/4 of the
+time there: the dual simplex takes 2,000-5,000 iterations after any column addition.
+``auto`` picks it for multi-commodity LPs without queued crossings from
+:data:`routing.model.DECOMPOSITION_MIN_FLOW_VARIABLES` flow variables.
 
 A :class:`DecompositionSession` keeps the master across variants of one structure
 (:func:`routing.formulation.lp.structure_key`): costs and bounds change in place and the rows, the
@@ -73,6 +91,13 @@ MAX_ROUNDS = 10_000
 PRUNE_AGE = 1  # master re-solves a path column must sit at zero with a positive reduced cost to be dropped
 PRUNE_SHARE = 0.1  # drop such columns once they are this share of the master's path columns
 PRUNE_REDUCED_COST = 1e-6  # objective units per load: a reduced cost above it is positive for pruning
+PERTURBATION = 1.0  # HiGHS' dual simplex cost perturbation in the master (its default; removed before it ends):
+#   measured 2.0-2.5x faster per master iteration than without on corridor-1e4x5 (2026-12-02)
+PRIMAL_MAX_COLUMNS = 50  # re-solve with the primal simplex after at most this many new columns, else the dual
+#   (corridor-1e5x5, 2026-12-02: primal 4-330 iterations for 5-30 new columns, 0.04-0.5 s, but 16,000 and 25 s
+#   for 23,000; the dual 2,000-5,000 iterations, about 1 s, whatever the number)
+SMOOTHING = 0.5  # Wentges' alpha: pricing multipliers this share of the way to those of the best bound
+SEED_SLACK = 1e-6  # the sequential start activates every coupling row it fills to within this share of the limit
 FAMILIES = ("capacity", "throughput", "power", "water", "supply")
 _HASH = np.uint64(0x9E3779B97F4A7C15)
 
@@ -92,10 +117,12 @@ class Family:
         """``sum coef x f[path]`` per owner."""
         return np.bincount(self.owner, self.coef * flow[self.path], minlength=len(self.limit))
 
-    def violated(self, flow: np.ndarray) -> np.ndarray:
-        """Owners without a row whose limit the path flows exceed."""
-        excess = self.activity(flow) - self.limit
-        return np.flatnonzero((self.row < 0) & (excess > FEASIBILITY_TOLERANCE * np.maximum(1.0, np.abs(self.limit))))
+    def violated(self, flow: np.ndarray, *, slack: float = 0.0) -> np.ndarray:
+        """Owners without a row whose limit the path flows exceed (or, with ``slack`` > 0, come
+        within ``slack`` x the limit of)."""
+        scale = np.maximum(1.0, np.abs(np.where(np.isfinite(self.limit), self.limit, 0.0)))
+        excess = self.activity(flow) - self.limit + slack * scale
+        return np.flatnonzero((self.row < 0) & np.isfinite(self.limit) & (excess > FEASIBILITY_TOLERANCE * scale))
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,7 +239,7 @@ class Master:
         import highspy
 
         self.highs = new_highs()
-        for option, value in (("presolve", "off"), ("dual_simplex_cost_perturbation_multiplier", 0.0),
+        for option, value in (("presolve", "off"), ("dual_simplex_cost_perturbation_multiplier", PERTURBATION),
                               ("primal_feasibility_tolerance", 1e-9),
                               ("dual_feasibility_tolerance", 1e-9)):
             self.highs.setOptionValue(option, value)
@@ -270,27 +297,43 @@ class Master:
         """Drop path columns (counted from the first path column); they must be nonbasic."""
         self.highs.deleteCols(len(cols), (self.first_path + cols).astype(np.int32))
 
-    def run(self, time_limit_s: float) -> tuple[Status, np.ndarray, np.ndarray, np.ndarray, float]:
-        """Solve from the current basis: status, column values, reduced costs, row duals, objective."""
+    def run(self, time_limit_s: float, *, primal: bool) -> tuple[Status, np.ndarray, np.ndarray, np.ndarray, float]:
+        """Solve from the current basis, with the primal simplex after columns were added (``primal``)
+        and the dual simplex otherwise: status, column values, reduced costs, row duals, objective.
+
+        Measured on the final master of ``corridor-1e5x5`` (2026-12-02): 5 new columns took the
+        primal simplex 4 iterations (0.02 s CPU), the dual simplex 2,000-4,000 (0.4-4 s)."""
         import highspy
 
         optimal = highspy.HighsModelStatus.kOptimal
         self.highs.setOptionValue("time_limit", max(time_limit_s, 1e-3))
+        self.highs.setOptionValue("simplex_strategy", 4 if primal else 1)
         self.highs.run()
         if self.highs.getModelStatus() not in (optimal, highspy.HighsModelStatus.kTimeLimit):
-            # without cost perturbation the dual simplex may stall on this degenerate master: retry
-            # with it, then from scratch
-            self.highs.setOptionValue("dual_simplex_cost_perturbation_multiplier", 1.0)
+            # the dual simplex may stall on this degenerate master: retry without cost perturbation,
+            # then from scratch
+            self.highs.setOptionValue("dual_simplex_cost_perturbation_multiplier", 0.0)
             self.highs.run()
             if self.highs.getModelStatus() not in (optimal, highspy.HighsModelStatus.kTimeLimit):
                 self.highs.clearSolver()
                 self.highs.run()
-            self.highs.setOptionValue("dual_simplex_cost_perturbation_multiplier", 0.0)
+            self.highs.setOptionValue("dual_simplex_cost_perturbation_multiplier", PERTURBATION)
         if self.highs.getModelStatus() != optimal:
             return Status.NOT_SOLVED, np.zeros(0), np.zeros(0), np.zeros(0), np.nan
         solution = self.highs.getSolution()
         return (Status.OPTIMAL, np.asarray(solution.col_value), np.asarray(solution.col_dual),
                 np.asarray(solution.row_dual), float(self.highs.getInfo().objective_function_value))
+
+
+def _min_cost_flow_backend() -> object:
+    """LEMON's ``solve_min_cost_flow`` when ``pylmcf`` is installed, else OR-Tools'."""
+    from routing.backends.lemon import lemon_available
+
+    if lemon_available():
+        from routing.backends.lemon import solve_min_cost_flow
+    else:
+        from routing.backends.ortools import solve_min_cost_flow
+    return solve_min_cost_flow
 
 
 @dataclass(slots=True)
@@ -315,9 +358,12 @@ class DecompositionSession:
     'optimal'
     """
 
-    def __init__(self, *, max_rounds: int = MAX_ROUNDS, paths_per_row: int = 3) -> None:
+    def __init__(self, *, max_rounds: int = MAX_ROUNDS, paths_per_row: int = 1, seed: bool = True,
+                 smoothing: float = SMOOTHING) -> None:
         self.max_rounds = max_rounds
         self.paths_per_row = paths_per_row
+        self.seed = seed
+        self.smoothing = smoothing
         self.rounds = 0  # of the last solve
         self._key: str | None = None
 
@@ -327,11 +373,14 @@ class DecompositionSession:
         if weights.link.size and (weights.link.min() < 0 or weights.supply.min(initial=0.0) < 0):
             return no_solution(Status.NOT_SOLVED, 0.0, "decomposition needs link and supply weights >= 0")
         key = structure_key(arrays)
-        if key != self._key:
+        cold = key != self._key
+        if cold:
             self._start(arrays, weights, key)
         else:
             self._update(arrays, weights)
         self.arrays, self.weights = arrays, weights
+        if cold and self.seed:
+            self._seed()
         deadline = start + (time_limit_s if time_limit_s else np.inf)
         return self._iterate(start, deadline)
 
@@ -345,8 +394,35 @@ class DecompositionSession:
         self.master_paths = np.zeros(0, dtype=np.int64)  # pool index of each master path column
         self.idle = np.zeros(0, dtype=np.int64)  # per master path column: re-solves spent useless
         self.pruned = 0
+        self.n_kept = 0  # the first pooled paths (the feasible start's) are never dropped from the master
         limits = self._limits(arrays)
         self.families = {name: Family(limit=limit, row=np.full(len(limit), -1)) for name, limit in limits.items()}
+
+    def _seed(self) -> None:
+        """Start the master from the sequential min-cost flows (:mod:`routing.formulation.sequential`):
+        their paths as columns, and a row for every coupling row they fill."""
+        from routing.formulation.sequential import sequential_paths
+
+        start = sequential_paths(self.arrays, self.weights, _min_cost_flow_backend())
+        if start is None or not len(start.commodity):
+            return
+        lengths = np.bincount(start.entry_path, minlength=len(start.commodity))
+        first = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+        position = np.arange(len(start.arc)) - first[start.entry_path]
+        arc = start.arc[first[start.entry_path] + lengths[start.entry_path] - 1 - position]  # market first, as pricing
+        hashes = path_hashes(start.supply, start.demand, start.entry_path, arc, len(start.commodity))
+        keep = np.zeros(len(hashes), dtype=bool)
+        keep[np.unique(hashes, return_index=True)[1]] = True
+        keep &= (start.supply >= 0) & (start.demand >= 0)
+        renumber = np.cumsum(keep) - 1
+        kept_entry = keep[start.entry_path]
+        self._append(Paths(start.commodity[keep], start.supply[keep], start.demand[keep],
+                           renumber[start.entry_path[kept_entry]], arc[kept_entry], hashes[keep]))
+        self._activate_columns(np.arange(int(keep.sum())))
+        self.n_kept = int(keep.sum())
+        flow = np.zeros(len(self.paths))
+        flow[:int(keep.sum())] = start.amount[keep]
+        self._activate_violated(flow, slack=SEED_SLACK)
 
     @staticmethod
     def _limits(arrays: NetworkArrays) -> dict[str, np.ndarray]:
@@ -388,27 +464,31 @@ class DecompositionSession:
     def _iterate(self, start: float, deadline: float) -> Solution:
         """Alternate row generation (while the master violates a coupling row) and pricing (while a
         path prices out and the gap is open) until optimality is proven or a limit is hit."""
-        best_bound, gap, proven, feasible = -np.inf, np.inf, False, None
-        status, x, reduced, dual, objective = self.master.run(deadline - time.perf_counter())
+        best_bound, gap, proven, feasible, center = -np.inf, np.inf, False, None, None
+        status, x, reduced, dual, objective = self.master.run(deadline - time.perf_counter(), primal=False)
         self.rounds = self.pricing_rounds = 0
         while status == Status.OPTIMAL:
             flow = self._pool_flow(x)
             violated = self._activate_violated(flow)
-            if not violated:
-                feasible = (flow, x[:self.master.first_path].copy(), dual, objective)
-            self._prune(x, reduced)
-            self.pricing_rounds += 1
-            found = self._price(dual)  # any multipliers >= 0 give a bound, so price even after new rows
-            best_bound = max(best_bound, found.bound)
-            if not violated:
-                gap = (objective - best_bound) / max(1.0, abs(objective))
-                if gap <= GAP_TOLERANCE or found.n_new == 0:
-                    proven = True
-                    break
             if self.rounds >= self.max_rounds or time.perf_counter() >= deadline:
+                if not violated:
+                    feasible = (flow, x[:self.master.first_path].copy(), dual, objective)
                 break
-            self.rounds += 1
-            status, x, reduced, dual, objective = self.master.run(deadline - time.perf_counter())
+            if violated:  # new rows, and the columns that price out (any multipliers give a bound): one dual re-solve
+                self.rounds += 1
+                found, center, best_bound = self._smoothed_price(dual, center, best_bound)
+                status, x, reduced, dual, objective = self.master.run(deadline - time.perf_counter(), primal=False)
+                continue
+            feasible = (flow, x[:self.master.first_path].copy(), dual, objective)
+            self._prune(x, reduced)
+            found, center, best_bound = self._smoothed_price(dual, center, best_bound)
+            gap = (objective - best_bound) / max(1.0, abs(objective))
+            if gap <= GAP_TOLERANCE or found.n_new == 0:
+                proven = True
+                break
+            self.rounds += 1  # new columns: the basis stays primal feasible; few are best left to the primal simplex
+            status, x, reduced, dual, objective = self.master.run(deadline - time.perf_counter(),
+                                                                  primal=found.n_new <= PRIMAL_MAX_COLUMNS)
         elapsed = time.perf_counter() - start
         if feasible is None:
             return no_solution(Status.NOT_SOLVED, elapsed, f"decomposition: no feasible master after {self.rounds} "
@@ -419,6 +499,26 @@ class DecompositionSession:
                   f"{self.master.n_rows - self.master.n_demand} master rows, "
                   f"objective {objective:.12g}, bound {best_bound:.12g}, gap {max(gap, 0.0):.1e}")
         return self._solution(Status.OPTIMAL if proven else Status.FEASIBLE, flow, fixed, dual, elapsed, detail)
+
+    def _smoothed_price(self, dual: np.ndarray, center: np.ndarray | None,
+                        best_bound: float) -> tuple[Round, np.ndarray, float]:
+        """Wentges smoothing: price at ``alpha x center + (1 - alpha) x dual``, with ``center`` the
+        multipliers of the best bound so far; where that finds no new column (a mis-price), price at
+        the master's own ``dual``, whose finding no column proves optimality. Returns the round that
+        counts, the new center and the best bound (every bound is a valid Lagrangian bound)."""
+        rounds = []
+        if center is not None and self.smoothing > 0:
+            center = np.concatenate([center, np.zeros(len(dual) - len(center))])
+            rounds.append(self.smoothing * center + (1.0 - self.smoothing) * dual)
+        rounds.append(dual)
+        for point in rounds:
+            self.pricing_rounds += 1
+            found = self._price(point)
+            if found.bound > best_bound:
+                best_bound, center = found.bound, point
+            if found.n_new:
+                break
+        return found, (dual if center is None else center), best_bound
 
     def _pool_flow(self, x: np.ndarray) -> np.ndarray:
         """Loads per pooled path (0 for paths outside the master)."""
@@ -433,7 +533,7 @@ class DecompositionSession:
         in the pool and come back when they price out again)."""
         first, n = self.master.first_path, len(self.master_paths)
         value, rc = x[first:first + n], reduced[first:first + n]
-        useless = (value <= 0.0) & (rc > PRUNE_REDUCED_COST)
+        useless = (value <= 0.0) & (rc > PRUNE_REDUCED_COST) & (self.master_paths >= self.n_kept)
         self.idle = np.where(useless, self.idle + 1, 0)
         drop = np.flatnonzero(self.idle >= PRUNE_AGE)
         if len(drop) < max(1, PRUNE_SHARE * n):
@@ -475,7 +575,7 @@ class DecompositionSession:
         bound = -sum(float(mu[name][f.row >= 0] @ f.limit[f.row >= 0]) for name, f in self.families.items())
         bound += self._queue_bound(dual, split)
         new = []
-        if q == 0:
+        if q == 0 and self.paths_per_row > 1:
             pair_cost, best_link = self._pair_costs(shared)
             graph = sparse.csr_matrix((pair_cost, s.pair_head, s.pair_indptr),
                                       shape=(s.n_nodes, s.n_nodes))
@@ -495,7 +595,7 @@ class DecompositionSession:
                 new.append((c, rows[col], supply_of, pred, s.plant_of_supply[supply_of], best_link))
         else:
             for c in range(k):
-                link_cost = shared + np.where(into_queue >= 0, split[c, np.maximum(into_queue, 0)], 0.0)
+                link_cost = shared + np.where(into_queue >= 0, split[c, np.maximum(into_queue, 0)], 0.0) if q else shared
                 pair_cost, best_link = self._pair_costs(link_cost)
                 supply_rows = s.supply_rows[c]
                 graph = sparse.csr_matrix((np.concatenate([pair_cost, supply_cost[supply_rows]]), s.indices[c],
@@ -634,11 +734,12 @@ class DecompositionSession:
         self.master_paths = np.concatenate([self.master_paths, chosen])
         self.idle = np.concatenate([self.idle, np.zeros(len(chosen), dtype=np.int64)])
 
-    def _activate_violated(self, flow: np.ndarray) -> bool:
-        """Add a master row for every coupling row the path flows violate; whether any was."""
+    def _activate_violated(self, flow: np.ndarray, *, slack: float = 0.0) -> bool:
+        """Add a master row for every coupling row the path flows violate (or come within ``slack``
+        of, see :meth:`Family.violated`); whether any was."""
         added = False
         for family in self.families.values():
-            owners = family.violated(flow)
+            owners = family.violated(flow, slack=slack)
             if not len(owners):
                 continue
             first_row = self.master.n_rows

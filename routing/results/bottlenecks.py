@@ -8,9 +8,10 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from networks import Network
+from networks import LANE_TYPES, Network
 from networks.queues import RHO_MAX
 from routing.formulation.solution import Solution
+from routing.results.crossings import lane_values
 from routing.results.schemas import BOTTLENECKS_SCHEMA, UNMET_SCHEMA
 from routing.results.unmet import TOP_REASONS, unmet_reasons  # noqa: F401 - TOP_REASONS kept importable
 
@@ -49,10 +50,40 @@ class Valuation:
         return {"lead_time": 1.0, "cost": 0.0, "as_operated": np.nan}.get(self.objective, self.usd_per_load_hour)
 
 
-def binding_frame(network: Network, solution: Solution, crossings: pl.DataFrame,
-                  valuation: Valuation | None = None) -> pl.DataFrame:
+KINDS = ("link", "node", "supply", "power", "water", "crossing_lane", "crossing_hour")
+"""The kinds of capacity, in the order of :class:`Binding`'s blocks; the first five are rows of the LP."""
+UNITS = ("loads/day", "loads/day", "loads/day", "MWh/day", "m3/day", "lane", "open h/day")
+_LP_KINDS = 5
+
+
+@dataclass(frozen=True, slots=True)
+class Binding:
+    """The binding or near-binding capacities of a solve as arrays, kind by kind (:data:`KINDS`):
+    ``rows[i]`` indexes the capacities of kind ``i`` (links, nodes, supply rows, nodes for power and
+    water, lane types of the queue for the crossing kinds); the other arrays are concatenated over the
+    kinds. No string is built: naming them is :func:`binding_frame`'s job."""
+
+    rows: tuple[np.ndarray, ...]
+    used: np.ndarray
+    capacity: np.ndarray
+    value: np.ndarray  # value_per_unit, NaN where there is none
+    served: np.ndarray  # loads_served_per_unit
+    value_unit: str
+    objective: str
+
+    @property
+    def kind_index(self) -> np.ndarray:
+        """The position in :data:`KINDS` of each capacity."""
+        return np.repeat(np.arange(len(KINDS)), [len(r) for r in self.rows])
+
+    @property
+    def utilisation(self) -> np.ndarray:
+        return _utilisation(self.used, self.capacity)
+
+
+def binding_capacities(network: Network, solution: Solution, valuation: Valuation | None = None) -> Binding:
     """The binding or near-binding capacities (:func:`is_binding`), in no order, with their use
-    and value, plus the node they sit at (``at``).
+    and value.
 
     ``value_per_unit`` is in the objective's unit (``value_unit``: load-h/day under ``lead_time``,
     USD/day otherwise): what one more unit of the capacity lowers the objective by.
@@ -69,74 +100,140 @@ def binding_frame(network: Network, solution: Solution, crossings: pl.DataFrame,
       derivative, which is exactly "one more unit" and is well defined where the dual is
       degenerate; a dual of 0 already proves that more of the capacity serves and saves nothing.
 
-    Queued crossings (``crossings``, the per-lane-type frame) add one more lane and one more open
-    hour of each lane type, valued on the smooth wait curve with flows held fixed, and only where
-    the lane type is full (the LP's wait segments reach :data:`networks.queues.RHO_MAX`) or at
-    least :data:`NEAR_BINDING` used: the queue's marginals at lower use are in ``crossings``. A
-    lane type open 24 h has no open-hour row. ``load_hours_saved_per_unit`` is
-    ``value_per_unit`` under ``lead_time`` and null under the other objectives.
+    Queued crossings add one more lane and one more open hour of each lane type that carries
+    modelled freight, valued on the smooth wait curve with flows held fixed
+    (:func:`routing.results.crossings.lane_values`), and only where the lane type is full (the
+    LP's wait segments reach :data:`networks.queues.RHO_MAX`) or at least :data:`NEAR_BINDING`
+    used: the queue's marginals at lower use are in ``crossings``. A lane type open 24 h has no
+    open-hour row.
 
-    Rows are chosen with numpy before any string is built: most capacities do not bind."""
+    Rows are chosen with numpy and no string is built: most capacities do not bind."""
     valuation = valuation or Valuation()
     a = network.arrays
-    nodes, links = network.nodes["id"], network.links["id"]
     link_used = solution.flow.sum(axis=0)
     node_used = np.bincount(a.head, link_used, minlength=a.n_nodes) + np.bincount(
         a.supply_node, solution.production, minlength=a.n_nodes)
     per_node = lambda values: np.bincount(a.supply_node, solution.production * values, minlength=a.n_nodes)  # noqa: E731
-    lanes = crossings.filter(pl.col("loads_per_day") > 0) if crossings.height else crossings
-    lane_ids, lane_used = lanes["crossing"] + "/" + lanes["lane_type"], (
-        lanes["loads_per_day"] + lanes["background_loads_per_day"]).to_numpy()
-    lane_capacity = lanes["capacity_loads_per_day"].to_numpy()
+    q = a.queue
+    lanes = lane_values(network, solution)
+    carrying = np.flatnonzero(lanes.freight > 0)  # lane types with modelled freight
+    lane_used = (lanes.freight + lanes.background)[carrying]
+    lane_capacity = q.capacity[carrying]
     lane_full = lane_used >= RHO_MAX * lane_capacity - 1e-6
     per_hour = valuation.per_load_hour
-    hour_value = lanes["value_of_hour_h"].fill_null(np.nan).to_numpy() * per_hour
-    blocks = (  # kind, ids, used, capacity, saved, unit, at
-        ("link", links, link_used, a.capacity, solution.link_saved, "loads/day", network.links["to"]),
-        ("node", nodes, node_used, a.throughput, solution.node_saved, "loads/day", nodes),
-        ("supply", None, solution.production, a.supply_capacity, solution.supply_saved, "loads/day",
-         network.supply["node"]),
-        ("power", nodes, per_node(a.power_mwh_per_load[a.supply_commodity]), 24.0 * a.power_mw,
-         solution.power_saved, "MWh/day", nodes),
-        ("water", nodes, per_node(a.water_m3_per_load[a.supply_commodity]), a.water_m3_per_day,
-         solution.water_saved, "m3/day", nodes),
-        ("crossing_lane", lane_ids, lane_used, lane_capacity, lanes["value_of_lane_h"].to_numpy() * per_hour, "lane",
-         lanes["crossing"]),
-        ("crossing_hour", lane_ids, lane_used, lane_capacity, hour_value, "open h/day", lanes["crossing"]),
+    hour_value = lanes.value_of_hour_h[carrying] * per_hour
+    blocks = (  # used, capacity, saved
+        (link_used, a.capacity, solution.link_saved),
+        (node_used, a.throughput, solution.node_saved),
+        (solution.production, a.supply_capacity, solution.supply_saved),
+        (per_node(a.power_mwh_per_load[a.supply_commodity]), 24.0 * a.power_mw, solution.power_saved),
+        (per_node(a.water_m3_per_load[a.supply_commodity]), a.water_m3_per_day, solution.water_saved),
+        (lane_used, lane_capacity, lanes.value_of_lane_h[carrying] * per_hour),
+        (lane_used, lane_capacity, hour_value),
     )
-    lp_blocks = 5
-    rows = [np.flatnonzero(np.isfinite(b[3]) & is_binding(b[2], b[3], b[4])) for b in blocks[:lp_blocks]]
+    rows = [np.flatnonzero(np.isfinite(b[1]) & is_binding(*b)) for b in blocks[:_LP_KINDS]]
     queue_rows = lane_full | (_utilisation(lane_used, lane_capacity) >= NEAR_BINDING)
     rows += [np.flatnonzero(queue_rows), np.flatnonzero(queue_rows & np.isfinite(hour_value))]
-    supply = rows[2]
-    ids = [b[1][r] if b[1] is not None else network.supply["node"][supply] + "/" + network.supply["commodity"][supply]
-           for b, r in zip(blocks, rows, strict=True)]
-    used, capacity = (np.concatenate([b[i][r] for b, r in zip(blocks, rows, strict=True)]) for i in (2, 3))
-    values = [b[4][r] for b, r in zip(blocks, rows, strict=True)]
+    values = [b[2][r] for b, r in zip(blocks, rows, strict=True)]
     served = [np.zeros(len(r)) for r in rows]
     if valuation.probe is not None:
-        for i, (block, r) in enumerate(zip(blocks[:lp_blocks], rows, strict=False)):
+        for i, r in enumerate(rows[:_LP_KINDS]):
             positive = values[i] > 1e-9
             if valuation.probe_all:
                 values[i][~positive] = 0.0  # a dual of 0: one more unit changes nothing
             if positive.any():
-                served[i][positive], values[i][positive] = valuation.probe(block[0], r[positive])
-    counts = [len(r) for r in rows]
-    value = np.concatenate(values)
+                served[i][positive], values[i][positive] = valuation.probe(KINDS[i], r[positive])
+    used, capacity = (np.concatenate([b[i][r] for b, r in zip(blocks, rows, strict=True)]) for i in (0, 1))
+    return Binding(rows=tuple(rows[:_LP_KINDS]) + tuple(carrying[r] for r in rows[_LP_KINDS:]), used=used,
+                   capacity=capacity, value=np.concatenate(values), served=np.concatenate(served),
+                   value_unit=valuation.unit, objective=valuation.objective)
+
+
+def binding_frame(network: Network, binding: Binding) -> pl.DataFrame:
+    """The capacities of ``binding``, in no order, named (``kind``, ``id``) and placed (``at``, the node
+    they sit at). ``load_hours_saved_per_unit`` is ``value_per_unit`` under ``lead_time`` and null under
+    the other objectives."""
+    value = binding.value
+    counts = [len(r) for r in binding.rows]
     return pl.DataFrame({
-        "kind": _repeat([b[0] for b in blocks], counts),
-        "id": pl.concat(ids),
-        "used": used,
-        "capacity": capacity,
+        "kind": _repeat(list(KINDS), counts),
+        "id": capacity_ids(network, binding),
+        "used": binding.used,
+        "capacity": binding.capacity,
         "value_per_unit": value,
-        "value_unit": _repeat([valuation.unit] * len(blocks), counts),
-        "loads_served_per_unit": np.concatenate(served),
-        "load_hours_saved_per_unit": value if valuation.objective == "lead_time" else np.full(len(value), np.nan),
-        "unit": _repeat([b[5] for b in blocks], counts),
-        "at": pl.concat([b[6][r] for b, r in zip(blocks, rows, strict=True)]),
-        "utilisation": _utilisation(used, capacity),
+        "value_unit": _repeat([binding.value_unit] * len(KINDS), counts),
+        "loads_served_per_unit": binding.served,
+        "load_hours_saved_per_unit": value if binding.objective == "lead_time" else np.full(len(value), np.nan),
+        "unit": _repeat(list(UNITS), counts),
+        "at": pl.concat(_blocks(network, binding, at=True)),
+        "utilisation": binding.utilisation,
     }).with_columns(pl.col("load_hours_saved_per_unit", "value_per_unit", "loads_served_per_unit",
                            "utilisation").fill_nan(None))
+
+
+def capacity_ids(network: Network, binding: Binding) -> pl.Series:
+    """The ``id`` of each capacity of ``binding``: a link or node id, ``node/commodity`` for supply,
+    ``crossing/lane_type`` for the crossing kinds."""
+    return pl.concat(_blocks(network, binding, at=False))
+
+
+def _blocks(network: Network, binding: Binding, *, at: bool) -> list[pl.Series]:
+    """Per kind, the ids of its capacities (or, ``at``, the node each sits at)."""
+    nodes, supply = network.nodes["id"], network.supply["node"]
+    q = network.arrays.queue
+    crossing = nodes[q.node]
+    lane = crossing + "/" + pl.Series([LANE_TYPES[t].value for t in q.lane_type], dtype=pl.String)
+    sources = (network.links["to"] if at else network.links["id"], nodes,
+               supply if at else supply + "/" + network.supply["commodity"], nodes, nodes,
+               crossing if at else lane, crossing if at else lane)
+    return [source[r] for source, r in zip(sources, binding.rows, strict=True)]
+
+
+def rank_order(served: np.ndarray, value: np.ndarray, utilisation: np.ndarray, kind: np.ndarray,
+               ident: np.ndarray) -> np.ndarray:
+    """The order of the bottleneck table, most valuable first: most loads served per unit, then the
+    highest value, then the highest utilisation (NaN last in each), then kind and id. Values are
+    rounded to 1e-6 so that solver noise between equal values (different warm starts) cannot
+    reorder them. The one ranking rule: the table's first row is the summary's top bottleneck.
+
+    Example
+    -------
+    >>> rank_order(np.array([0.0, 1.0, 0.0]), np.array([5.0, 1.0, 5.0 + 1e-9]), np.array([1.0, 1.0, 1.0]),
+    ...            np.array(["node", "supply", "link"]), np.array(["B", "P/x", "L"])).tolist()
+    [1, 2, 0]
+    """
+    keys = _rank_keys(served, value, utilisation)
+    return np.lexsort((np.asarray(ident, dtype=str), np.asarray(kind, dtype=str), *keys[::-1]))
+
+
+def _rank_keys(served: np.ndarray, value: np.ndarray, utilisation: np.ndarray) -> tuple[np.ndarray, ...]:
+    """The numeric keys of :func:`rank_order`, most significant first, ascending = more valuable."""
+    return tuple(np.where(np.isnan(x), np.inf, -np.round(x, 6)) for x in (served, value, utilisation))
+
+
+def top_bottleneck(network: Network, binding: Binding) -> tuple[str | None, float | None]:
+    """The first capacity of the bottleneck table (:func:`rank_order`) as ``"<kind> <id>"``, and its
+    ``value_per_unit`` (None where it has none), named without building the table: only the
+    capacities that tie on the numbers get an id to break the tie."""
+    if len(binding.used) == 0:
+        return None, None
+    keys = _rank_keys(binding.served, binding.value, binding.utilisation)
+    best = np.lexsort(keys[::-1])[0]
+    tied = np.flatnonzero(np.all([k == k[best] for k in keys], axis=0))
+    kinds = np.asarray(KINDS)[binding.kind_index[tied]]
+    ids = capacity_ids(network, _subset(binding, tied)).to_numpy()
+    first = rank_order(binding.served[tied], binding.value[tied], binding.utilisation[tied], kinds, ids)[0]
+    value = float(binding.value[tied[first]])
+    return f"{kinds[first]} {ids[first]}", value if np.isfinite(value) else None
+
+
+def _subset(binding: Binding, keep: np.ndarray) -> Binding:
+    """The capacities ``keep`` (positions in ``binding``'s concatenated arrays, ascending) of ``binding``."""
+    starts = np.cumsum([0] + [len(r) for r in binding.rows])
+    rows = tuple(r[keep[(keep >= lo) & (keep < hi)] - lo] for r, lo, hi in zip(binding.rows, starts[:-1], starts[1:],
+                                                                                 strict=True))
+    return Binding(rows=rows, used=binding.used[keep], capacity=binding.capacity[keep], value=binding.value[keep],
+                   served=binding.served[keep], value_unit=binding.value_unit, objective=binding.objective)
 
 
 def is_binding(used: np.ndarray, capacity: np.ndarray, saved: np.ndarray) -> np.ndarray:
@@ -158,11 +255,10 @@ def _repeat(values: list[str], counts: list[int]) -> pl.Series:
 
 def bottlenecks_frame(binding: pl.DataFrame) -> pl.DataFrame:
     """The capacities of :func:`binding_frame`, the most valuable first."""
-    # more loads served first, then the value; rounded to 1e-6 so that solver noise between equal
-    # values cannot reorder them
-    return binding.sort([pl.col("loads_served_per_unit").round(6), pl.col("value_per_unit").round(6),
-                         pl.col("utilisation").round(6), "kind", "id"],
-                        descending=[True, True, True, False, False], nulls_last=True).select(BOTTLENECKS_SCHEMA.names())
+    columns = [binding[c].fill_null(np.nan).to_numpy() for c in ("loads_served_per_unit", "value_per_unit",
+                                                                    "utilisation")]
+    order = rank_order(*columns, binding["kind"].to_numpy(), binding["id"].to_numpy())
+    return binding[order].select(BOTTLENECKS_SCHEMA.names())
 
 
 def unmet_frame(network: Network, solution: Solution, binding: pl.DataFrame) -> pl.DataFrame:

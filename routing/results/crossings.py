@@ -3,6 +3,8 @@ and what one more lane or one more open hour would save."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import polars as pl
 
@@ -66,28 +68,47 @@ def crossings_frame(network: Network, solution: Solution) -> pl.DataFrame:
     q = network.arrays.queue
     if len(q) == 0:
         return CROSSINGS_SCHEMA.to_frame()
-    volume = solution.queue_volume
-    rho = utilisation(q, volume)
+    lanes = lane_values(network, solution)
+    rho = utilisation(q, solution.queue_volume)
     waits = wait_h(rho, q.rho_ref, q.wait_typical_h)
-    routed_background = network.arrays.background @ solution.queue_assign if solution.queue_assign.size else 0.0
-    freight, background = volume - routed_background, q.background + routed_background
-
-    lane = q.loads_per_lane_hour * q.open_h_per_day
-    hour = q.lanes * q.loads_per_lane_hour
     return pl.DataFrame({
         "crossing": network.nodes["id"][q.node], "name": network.nodes["name"][q.node],
         "lane_type": [LANE_TYPES[t].value for t in q.lane_type],
-        "lanes": q.lanes, "loads_per_day": freight, "background_loads_per_day": background,
+        "lanes": q.lanes, "loads_per_day": lanes.freight, "background_loads_per_day": lanes.background,
         "capacity_loads_per_day": q.capacity, "utilisation": rho,
         "wait_h": waits, "wait_p95_h": wait_p95_h(waits, q.wait_typical_h, q.wait_p95_h),
-        "value_of_lane_h": _saving(q.background + volume, q.capacity, lane, q.rho_ref, q.wait_typical_h),
-        "value_of_hour_h": np.where(q.open_h_per_day < HOURS_PER_DAY,
-                                    _saving(q.background + volume, q.capacity, hour, q.rho_ref, q.wait_typical_h),
-                                    np.nan),
+        "value_of_lane_h": lanes.value_of_lane_h, "value_of_hour_h": lanes.value_of_hour_h,
     }, schema=CROSSINGS_SCHEMA).with_columns(
         pl.col("value_of_hour_h").fill_nan(None),
         utilisation=pl.when(pl.col("capacity_loads_per_day") > 0).then("utilisation"),  # of nothing: null
     )
+
+
+@dataclass(frozen=True, slots=True)
+class LaneValues:
+    """Per lane type of a queued crossing: modelled freight and background loads per day, and the
+    load-hours per day one more lane / one more open hour saves with flows held fixed (NaN for the
+    hour where the lane type is open 24 h)."""
+
+    freight: np.ndarray
+    background: np.ndarray
+    value_of_lane_h: np.ndarray
+    value_of_hour_h: np.ndarray
+
+
+def lane_values(network: Network, solution: Solution) -> LaneValues:
+    """The numbers of :func:`crossings_frame` that the bottlenecks need, as arrays (no frame built)."""
+    q = network.arrays.queue
+    volume = solution.queue_volume
+    routed_background = network.arrays.background @ solution.queue_assign if solution.queue_assign.size else 0.0
+    lane = q.loads_per_lane_hour * q.open_h_per_day
+    hour = q.lanes * q.loads_per_lane_hour
+    return LaneValues(
+        freight=volume - routed_background, background=q.background + routed_background,
+        value_of_lane_h=_saving(q.background + volume, q.capacity, lane, q.rho_ref, q.wait_typical_h),
+        value_of_hour_h=np.where(q.open_h_per_day < HOURS_PER_DAY,
+                                 _saving(q.background + volume, q.capacity, hour, q.rho_ref, q.wait_typical_h),
+                                 np.nan))
 
 
 def _saving(volume: np.ndarray, capacity: np.ndarray, extra: np.ndarray, rho_ref: np.ndarray,

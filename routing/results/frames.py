@@ -1,7 +1,8 @@
 """The frames of a solved network, each built on first use.
 
 A batch that reads only a result's summary numbers never pays for its lanes (the flow
-decomposition) or its bottleneck tables; a planner who opens them pays once.
+decomposition) or its bottleneck tables (its top bottleneck is named from the arrays); a planner who
+opens them pays once.
 """
 
 from __future__ import annotations
@@ -12,7 +13,15 @@ import polars as pl
 
 from networks import Network
 from routing.formulation.solution import Solution
-from routing.results.bottlenecks import Valuation, binding_frame, bottlenecks_frame, unmet_frame
+from routing.results.bottlenecks import (
+    Binding,
+    Valuation,
+    binding_capacities,
+    binding_frame,
+    bottlenecks_frame,
+    top_bottleneck,
+    unmet_frame,
+)
 from routing.results.crossings import CROSSINGS_SCHEMA, crossings_frame
 from routing.results.lanes import flows_frame, lanes_frame
 from routing.results.schemas import BOTTLENECKS_SCHEMA, FLOWS_SCHEMA, LANES_SCHEMA, UNMET_SCHEMA
@@ -31,9 +40,18 @@ class SolvedTables:
         return crossings_frame(self.network, self.solution)
 
     @cached_property
+    def capacities(self) -> Binding:
+        """Binding capacities as arrays, valued (re-solves included) once for the frames and the top."""
+        return binding_capacities(self.network, self.solution, self.valuation)
+
+    @cached_property
     def binding(self) -> pl.DataFrame:
         """Binding capacities with their use, saving and place (bottlenecks and unmet reasons use it)."""
-        return binding_frame(self.network, self.solution, self.crossings, self.valuation)
+        return binding_frame(self.network, self.capacities)
+
+    @cached_property
+    def top_bottleneck(self) -> tuple[str | None, float | None]:
+        return top_bottleneck(self.network, self.capacities)
 
     @cached_property
     def lanes(self) -> pl.DataFrame:
@@ -60,3 +78,4 @@ class NoTables:
     unmet = property(lambda self: UNMET_SCHEMA.to_frame())
     flows = property(lambda self: FLOWS_SCHEMA.to_frame())
     crossings = property(lambda self: CROSSINGS_SCHEMA.to_frame())
+    top_bottleneck = (None, None)

@@ -114,3 +114,25 @@ def concat_paths(parts: list[Paths]) -> Paths:
         start=np.concatenate([[0]] + [p.start[1:] + off for p, off in zip(parts, offsets, strict=False)]),
         arcs=np.concatenate([p.arcs for p in parts]),
     )
+
+
+def lanes_by_market(lanes: pl.DataFrame) -> pl.DataFrame:
+    """Per market, the modelled freight's loads and its load-weighted lead time and waterfall legs.
+
+    ``lanes`` has the columns of a result's ``lanes`` frame; the routed background traffic is left
+    out. One row per market, sorted by market, with ``loads_per_day``, ``lead_time_h`` and the
+    :data:`~routing.results.schemas.WATERFALL` legs (their sum is ``lead_time_h``).
+
+    Example
+    -------
+    >>> frame = pl.DataFrame({"market": ["M", "M"], "commodity": ["a", "a"], "loads_per_day": [1.0, 3.0],
+    ...                       "lead_time_h": [10.0, 20.0], **{leg: [0.0, 0.0] for leg in WATERFALL}})
+    >>> lanes_by_market(frame).select("market", "loads_per_day", "lead_time_h").row(0)
+    ('M', 4.0, 17.5)
+    """
+    from networks.schema import BACKGROUND_COMMODITY
+
+    weight = pl.col("loads_per_day")
+    mean = lambda column: ((pl.col(column) * weight).sum() / weight.sum()).alias(column)  # noqa: E731
+    return (lanes.filter(pl.col("commodity") != BACKGROUND_COMMODITY).group_by("market")
+            .agg(weight.sum(), mean("lead_time_h"), *(mean(leg) for leg in WATERFALL)).sort("market"))

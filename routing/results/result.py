@@ -18,6 +18,7 @@ class ResultFrames(Protocol):
     unmet: pl.DataFrame
     flows: pl.DataFrame
     crossings: pl.DataFrame
+    top_bottleneck: tuple[str | None, float | None]
 
 
 class LeadTimeResult(BaseModel):
@@ -67,6 +68,12 @@ class LeadTimeResult(BaseModel):
     def bottlenecks(self) -> pl.DataFrame:
         """Binding capacities, the most valuable first (``BOTTLENECKS_SCHEMA``)."""
         return self._frames.bottlenecks
+
+    @property
+    def top_bottleneck(self) -> tuple[str | None, float | None]:
+        """The first row of ``bottlenecks`` as ``("<kind> <id>", value_per_unit)`` ((None, None) when
+        nothing binds), named from the solution's arrays without building the table."""
+        return self._frames.top_bottleneck
 
     @property
     def unmet(self) -> pl.DataFrame:

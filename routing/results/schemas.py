@@ -6,6 +6,10 @@ import polars as pl
 
 WATERFALL = ("ocean_h", "port_dwell_h", "rail_h", "truck_h", "drayage_h", "crossing_h", "crossing_wait_h",
              "other_dwell_h")
+WATERFALL_LABELS = {"ocean_h": "ocean", "port_dwell_h": "port", "rail_h": "rail", "truck_h": "truck",
+                    "drayage_h": "drayage", "crossing_h": "crossing", "crossing_wait_h": "wait",
+                    "other_dwell_h": "dwell"}
+"""A short label per waterfall leg, for tables and charts."""
 
 LANES_SCHEMA = pl.Schema({
     "origin": pl.String, "market": pl.String, "commodity": pl.String, "loads_per_day": pl.Float64,

@@ -19,9 +19,9 @@ def test_quick_suite_exits_0_and_writes_results(tmp_path):
         assert set(REQUIRED_KEYS) <= set(record), record
     solvers = {r["solver"] for r in records}
     assert {"nearshore", "raw-mcf", "networkx", "lp-highs", "lp-glop", "batch-fresh", "batch-reuse",
-            "cli-cold-start", "sample_lead_times"} <= solvers
+            "cli-cold-start", "sample_lead_times", "decomposition", "uncoupled-mcf"} <= solvers
     summary = json.loads((tmp_path / "summary.json").read_text())
-    assert summary["machine"]["cores"] and len(summary["targets"]) == 13  # issue 5 (8), sampling, horizon, issue 17 (3)
+    assert summary["machine"]["cores"] and len(summary["targets"]) == 14  # issue 5 (8), sampling, horizon, issue 17 (4)
     assert "horizon" in solvers  # the horizon family (corridor-1e3, 7 days, in the quick suite)
     markdown = (tmp_path / "results.md").read_text()
     assert "## Targets" in markdown and "| nearshore |" not in markdown.splitlines()[0]

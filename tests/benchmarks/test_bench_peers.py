@@ -1,9 +1,9 @@
 """The benchmark runner: peers agree on a reduced quick suite, disagreements and slow peers are
 reported, scenarios are seeded."""
 
+import numpy as np
 import pytest
 
-from benchmarks.batch import perturbed
 from benchmarks.peers import PEERS
 from benchmarks.registry import REGISTRY, specs_for
 from benchmarks.runner import Record, _cross_check, _predicted_skip, auto_choice, run_suite
@@ -26,7 +26,7 @@ def test_every_peer_ran_and_agrees_on_every_instance(reduced_quick):
     single = {r.solver for r in reduced_quick.records if r.instance == "corridor-1e3"}
     assert {p.name for p in PEERS if p.available() and not p.multi_only} == single
     multi = {r.solver for r in reduced_quick.records if r.instance == "corridor-1e3x5"}
-    assert multi == {"nearshore", "lp-highs", "lp-highs-ipm", "lp-glop", "uncoupled-mcf"}
+    assert multi == {"nearshore", "lp-highs", "lp-highs-ipm", "lp-glop", "decomposition", "uncoupled-mcf"}
     (bound,) = [r for r in reduced_quick.records if r.solver == "uncoupled-mcf"]
     optimum = next(r.objective for r in reduced_quick.records if r.instance == "corridor-1e3x5" and r.solver == "lp-highs")
     assert bound.objective <= optimum and bound.note.startswith("lower bound, not a solution")
@@ -80,10 +80,19 @@ def test_suites_hold_every_family_and_full_reaches_a_million_links():
     assert REGISTRY["corridor-1e6"].suites == {"full"}
 
 
-def test_scenarios_are_seeded_and_keep_the_structure():
-    base = corridor_network(n_links=500, seed=0)
-    one, again, other = (perturbed(base, seed=1, index=i) for i in (3, 3, 4))
-    assert one.links.equals(again.links) and not one.links.equals(other.links)
-    capacity = one.links["capacity_loads_per_day"]
-    assert capacity.is_null().equals(base.links["capacity_loads_per_day"].is_null())
-    assert (capacity.drop_nulls() == capacity.drop_nulls().round(0)).all()
+def test_the_batch_bench_runs_the_batch_runner_on_a_sweep_that_keeps_the_structure(tmp_path):
+    from benchmarks.batch import BatchSpec, run_batch, sweep_text
+    from networks import read_network
+    from routing.formulation.lp import structure_key
+    from routing.scenarios import apply_changes, load_scenarios
+
+    path = tmp_path / "sweep.toml"
+    path.write_text(sweep_text(BatchSpec("builtin"), scenarios=10))
+    points = load_scenarios([path])
+    base = read_network()
+    assert len({structure_key(apply_changes(base, p.changes).arrays) for p in points[::3]}) == 1
+    with pytest.raises(ValueError, match="multiple of 5"):
+        sweep_text(BatchSpec("builtin"), scenarios=12)
+    one, two = (run_batch(BatchSpec("builtin"), scenarios=5, processes=1, frames=f) for f in ((), ("lanes",)))
+    assert len(one.finished_s) == 6 and one.failures == 0  # the base the batch adds is solved too
+    np.testing.assert_allclose(one.objectives, two.objectives, rtol=1e-9)

@@ -151,8 +151,12 @@ def test_both_sourcings_are_scenarios_of_one_model(small, monkeypatch):
             return super().solve(variant)
 
     monkeypatch.setattr(compare_module, "LeadTimeModel", Spy)
-    compare_sourcing(small, samples=100)
+    compare_sourcing(small, samples=100, objective="lead_time")
     assert len(made) == 1 and made[0].solves == 3  # the whole network (background), then one market x (asia, mexico)
+    made.clear()
+    compare_sourcing(small, samples=100)  # as operated, then the lead-time bound: one model each, the same scenarios
+    assert [m.options.objective.value for m in made] == ["as_operated", "lead_time", "as_operated"]
+    assert [m.solves for m in made] == [3, 3, 1]  # the bound holds the other markets as operated (one cold solve)
 
 
 def test_the_frame_has_the_fixed_schema_and_the_same_seed_repeats(small):

@@ -21,14 +21,15 @@ N = 200_000
 
 
 def chain(links: list[dict], nodes: dict[str, dict] | None = None) -> Network:
-    """A network O -> ... -> M with the given links (``id``, ``from``, ``to`` and spread columns)."""
+    """A network O -> ... -> M with the given links (``id``, ``from``, ``to`` and spread columns); a
+    link is rail unless it says otherwise (a generic leg: truck links follow hours of service)."""
     names = list(dict.fromkeys(["O", *[link["to"] for link in links]]))
     extra = nodes or {}
     node_rows = [{"id": n, "name": n, "kind": "origin" if i == 0 else "market" if n == "M" else "hub",
                   "country": "CN" if i == 0 else "US", "region": None, "lat": 10.0 + i, "lon": 10.0, "dwell_h": 0.0,
                   "dwell_p95_h": None, "delay_prob": None, "delay_h": None, **extra.get(n, {})}
                  for i, n in enumerate(names)]
-    link_rows = [{"mode": "truck", "transit_p95_h": None, "delay_prob": None, "delay_h": None, **link} for link in links]
+    link_rows = [{"mode": "rail", "transit_p95_h": None, "delay_prob": None, "delay_h": None, **link} for link in links]
     return Network.from_frames(
         nodes=pl.DataFrame(node_rows), links=pl.DataFrame(link_rows),
         commodities=pl.DataFrame({"id": ["c"], "name": ["c"], "value_usd_per_load": [1.0]}),
@@ -133,7 +134,7 @@ def test_pooled_lanes_form_a_mixture_weighted_by_loads():
     assert (row["lanes"], row["loads_per_day"]) == (2, 4.0)
     assert row["p50_h"] == 10.0 and row["p90_h"] == 20.0
     assert row["mean_h"] == pytest.approx(12.5, abs=5 * 10 * math.sqrt(0.1875 / N))
-    assert row["truck_mean_h"] == pytest.approx(row["mean_h"])
+    assert row["rail_mean_h"] == pytest.approx(row["mean_h"])
 
 
 def test_chunks_of_lanes_give_the_same_numbers(monkeypatch):

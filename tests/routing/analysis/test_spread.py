@@ -14,7 +14,7 @@ import polars as pl
 import pytest
 from scipy import integrate, optimize, stats
 
-from networks import Network, read_network
+from networks import InputError, Network, read_network
 from routing import solve_lead_time
 from routing.analysis.leadtime import Z95, plan_lanes, sample_lane_hours, sample_lead_times
 from routing.analysis.regimes import RegimeChains, simulate_regimes, stationary
@@ -24,12 +24,13 @@ N = 200_000
 
 def chain(links: list[dict], *, legs: list[dict] | None = None, calendars: list[dict] | None = None,
           regimes: list[dict] | None = None, domains: dict[str, str] | None = None) -> Network:
-    """O -> ... -> M (hubs between), fixed unless the rows say otherwise."""
+    """O -> ... -> M (hubs between), fixed unless the rows say otherwise; rail unless a link says
+    otherwise (a generic leg: truck links follow hours of service)."""
     names = list(dict.fromkeys(["O", *[link["to"] for link in links]]))
     node_rows = [{"id": n, "name": n, "kind": "origin" if i == 0 else "market" if n == "M" else "hub",
                   "country": "CN" if i == 0 else "US", "region": None, "lat": 10.0 + i, "lon": 10.0, "dwell_h": 0.0}
                  for i, n in enumerate(names)]
-    link_rows = [{"mode": "truck", "transit_p95_h": None, "shock_domain": (domains or {}).get(link["id"]), **link}
+    link_rows = [{"mode": "rail", "transit_p95_h": None, "shock_domain": (domains or {}).get(link["id"]), **link}
                  for link in links]
     frame = lambda rows: pl.DataFrame(rows) if rows else None
     return Network.from_frames(
@@ -162,6 +163,34 @@ def test_shared_shocks_make_late_shipments_come_in_runs():
     assert runs > 5 * independent
     shuffled = np.random.default_rng(0).permutation(late)
     assert np.lib.stride_tricks.sliding_window_view(shuffled, k).all(axis=1).mean() < 2 * independent
+
+
+def test_a_forced_state_holds_in_every_week():
+    """Domain d disrupted in every week (a what-if): the leg's time x 4, median 24 h -> 96 h; held
+    normal: exactly the leg without regimes (median 24 h, p95 36 h)."""
+    net = chain([{"id": "a", "from": "O", "to": "M", "transit_h": 24.0, "transit_p95_h": 36.0}],
+                regimes=regime_rows(0.8), domains={"a": "d"})
+    hit = sample_lead_times(net, lane("a"), samples=N, seed=2, regime_states={"d": "disrupted"}).row(0, named=True)
+    assert hit["p50_h"] == pytest.approx(96.0, rel=0.01) and hit["p95_h"] == pytest.approx(144.0, rel=0.01)
+    calm = sample_lead_times(net, lane("a"), samples=N, seed=2, regime_states={"d": "normal"}).row(0, named=True)
+    assert calm["p50_h"] == pytest.approx(24.0, rel=0.01) and calm["p95_h"] == pytest.approx(36.0, rel=0.01)
+    free = sample_lead_times(net, lane("a"), samples=N, seed=2).row(0, named=True)
+    assert calm["p95_h"] < free["p95_h"] < hit["p95_h"]  # the chain visits disrupted weeks now and then
+    hours = sample_lane_hours(net, lane("a"), samples=1000, seed=2, regime_states={"d": "disrupted"})
+    assert np.median(hours) > 80
+
+
+@pytest.mark.parametrize(("states", "fragment"), [
+    ({"nope": "disrupted"}, "unknown shock domain; the network's domains are d"),
+    ({"d": "on"}, "unknown state of d; use one of normal, peak, disrupted"),
+])
+def test_a_forced_state_must_name_a_domain_and_a_state(states, fragment):
+    net = chain([{"id": "a", "from": "O", "to": "M", "transit_h": 24.0, "transit_p95_h": 36.0}],
+                regimes=regime_rows(0.8), domains={"a": "d"})
+    with pytest.raises(InputError, match=fragment):
+        sample_lead_times(net, lane("a"), samples=10, regime_states=states)
+    with pytest.raises(ValueError, match="regime_states needs regimes=True"):
+        sample_lead_times(net, lane("a"), samples=10, regimes=False, regime_states={"d": "peak"})
 
 
 def test_same_seed_same_numbers_with_clock_and_regimes():

@@ -12,7 +12,7 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from routing.batch import SUMMARY_SCHEMA, TIMING_COLUMNS, run_batch, scenario_folder, top_bottleneck
+from routing.batch import SUMMARY_SCHEMA, TIMING_COLUMNS, run_batch, scenario_folder
 from routing.batch.executors import _Shares
 from routing.scenarios import Scenario, SolverOptions, library_path, load_scenarios
 
@@ -229,15 +229,6 @@ def test_the_library_at_the_lead_time_bound_is_monotone(tmp_path):
     assert objective["laredo_power_sweep-laredo=1-nl_power=1"] == pytest.approx(base, rel=1e-9)
 
 
-def test_top_bottleneck_ties_within_float_noise_are_broken_by_kind_and_id():
-    frame = pl.DataFrame({"kind": ["node", "node", "link"], "id": ["POE_ROMA", "POE_RGC", "L1"],
-                          "value_per_unit": [435.21004, 435.21004 - 1e-11, 400.0],
-                          "loads_served_per_unit": [0.0, 0.0, 0.0]})
-    assert top_bottleneck(frame) == ("node POE_RGC", 435.21004)
-    assert top_bottleneck(frame.reverse()) == ("node POE_RGC", 435.21004)
-    assert top_bottleneck(frame.head(0)) == (None, None)
-
-
 def _pids_with(marker: str) -> set[int]:
     """Processes whose environment holds ``marker`` (the driver and every worker it spawned)."""
     found = set()
@@ -280,3 +271,17 @@ def test_killing_the_driver_ends_its_workers(tmp_path):
     while _pids_with(marker) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not _pids_with(marker), "workers outlived the driver"
+
+
+def test_the_summary_carries_the_lead_time_bound_beside_the_routing_asked_for(tmp_path, scenarios):
+    """As operated (the library's base) the fastest routing of the same network is the bound; under
+    lead_time a scenario is its own bound."""
+    base = load_scenarios(["base"])[0]
+    rows = run_batch([base, *scenarios[:2]], out_dir=tmp_path / "out", jobs=1).summary
+    by_name = {row["scenario"]: row for row in rows.iter_rows(named=True)}
+    operated = by_name["base"]
+    assert operated["objective_kind"] == "as_operated"
+    assert 0 < operated["lead_time_bound_h"] < operated["avg_lead_time_h"]
+    assert operated["gain_pct"] == pytest.approx(100 * (1 - operated["lead_time_bound_h"] / operated["avg_lead_time_h"]))
+    fastest = by_name["b1_closed"]
+    assert (fastest["lead_time_bound_h"], fastest["gain_pct"]) == (fastest["avg_lead_time_h"], 0.0)

@@ -53,7 +53,7 @@ def test_batch_prints_the_table_on_stdout_and_progress_on_stderr(capsys, tmp_pat
     assert lines[0].startswith("| scenario") and "avg lead time h" in lines[0] and "vs base %" in lines[0]
     cells = {line.split("|")[1].strip(): [c.strip() for c in line.split("|")[2:-1]] for line in lines[2:]
              if line.startswith("| ")}
-    assert cells["b1_closed"][:3] == ["optimal", "19.0", "7.55"]  # status, average lead time, change vs base
+    assert cells["b1_closed"][:5] == ["optimal", "19.0", "19.0", "0.0", "7.55"]  # status, lead time, its bound, gain, vs base
     assert "batch: 2/2 done, 0 failed, 0 remaining" in err
     assert f"wrote {tmp_path / 'out' / 'summary.parquet'}" in err
     assert pl.read_parquet(tmp_path / "out" / "summary.parquet")["scenario"].to_list() == ["b1_closed", "base"]

@@ -58,10 +58,31 @@ def test_the_table_shows_both_sides_and_the_difference(capsys):
     assert code == EXIT_OK
     assert "service level 90%, carrying 30%/year, 500 samples (seed 0)" in out
     assert "M Market" in out
-    lines = out.splitlines()
-    assert any(line.startswith("widgets          asia      O ") for line in lines)
-    assert any(line.lstrip().startswith("mexico    P ") for line in lines)
-    assert any("asia-mex" in line for line in lines)
+    rows = [[cell.strip() for cell in line.strip("|").split("|")] for line in out.splitlines() if line.startswith("| ")]
+    assert [r[:3] for r in rows[1:]] == [["widgets", "asia", "O"], ["widgets", "mexico", "P"],
+                                         ["widgets", "asia-mex", ""]]  # the header, then both sides and the difference
+    assert {"p50 d", "bound d", "gain %", "landed"} <= set(rows[0])
+
+
+@pytest.mark.parametrize("width", [60, 90, 140])
+def test_the_table_fits_the_terminal_and_never_splits_a_word(capsys, monkeypatch, width):
+    monkeypatch.setenv("COLUMNS", str(width))
+    code, out, _ = run(capsys, "--network", SMALL, "--samples", 500)
+    assert code == EXIT_OK
+    assert max(map(len, out.splitlines())) <= width
+    words = {w for line in out.splitlines() for w in line.replace("|", " ").split()}
+    assert {"asia-mex", "widgets", "mexico"} <= words  # whole, not folded
+
+
+def test_json_carries_the_lead_time_bound_beside_the_as_operated_routing(capsys):
+    code, out, _ = run(capsys, "--network", SMALL, "--format", "json", "--samples", 500)
+    rows = json.loads(out)
+    assert code == EXIT_OK
+    for row in rows:
+        assert row["lead_time_bound_days"] <= row["typical_days"] + 1e-9  # one commodity: the bound holds per row
+        assert row["gain_pct"] == pytest.approx(100 * (1 - row["lead_time_bound_days"] / row["typical_days"]))
+    code, out, _ = run(capsys, "--network", SMALL, "--format", "json", "--samples", 500, "--objective", "lead_time")
+    assert all(row["gain_pct"] == pytest.approx(0.0, abs=1e-12) for row in json.loads(out))
 
 
 @pytest.mark.parametrize("args, fragment", [
@@ -83,6 +104,48 @@ def test_bad_variability_or_tariff_data_exits_2_naming_file_and_row(capsys, name
     assert code == EXIT_BAD_INPUT and out == ""
     assert len(err) == 1 and err[0].startswith(f"error: {folder}/{fragment}")
     assert " row " in fragment
+
+
+@pytest.mark.parametrize("value, fragment", [
+    ("texas_border", "expected DOMAIN=STATE, e.g. texas_border=disrupted, got 'texas_border'"),
+    ("texas_border=disrupted", "regimes: domain: unknown shock domain; the network's domains are none"),
+])
+def test_a_forced_regime_must_be_domain_equals_state_of_the_network(capsys, value, fragment):
+    code, out, err = run(capsys, "--network", SMALL, "--samples", 100, "--regime", value)
+    assert code == EXIT_BAD_INPUT and out == ""
+    assert any(fragment in line for line in err)
+
+
+def test_a_forced_regime_changes_the_spread_of_its_domain(capsys, tmp_path):
+    """compare_small with a regimes.csv: domain "border" on the Mexican side's link P-B (10 h, p95
+    12 h), time x 3 when disrupted. Held disrupted, Mexico's p50 grows by half or more; Asia's
+    lanes do not pass the domain and keep their p50."""
+    folder = tmp_path / "net"
+    folder.mkdir()
+    for f in SMALL.iterdir():
+        (folder / f.name).write_bytes(f.read_bytes())
+    links = (SMALL / "links.csv").read_text(encoding="utf-8").splitlines()
+    header = links[0].split(",")
+    rows = [line.split(",") for line in links[1:]]
+    frm, to, p95 = header.index("from"), header.index("to"), header.index("transit_p95_h")
+    for r in rows:
+        if (r[frm], r[to]) == ("P", "B"):
+            r[p95] = "12"  # a spread, so the regime scales it (fixed legs are not scaled)
+    body = [",".join([*r, "border" if (r[frm], r[to]) == ("P", "B") else ""]) for r in rows]
+    (folder / "links.csv").write_text("\n".join([",".join([*header, "shock_domain"]), *body]) + "\n", encoding="utf-8")
+    (folder / "regimes.csv").write_text(
+        "domain,state,to_normal,to_peak,to_disrupted,time_scale,event_scale,closure_prob,closure_h,"
+        "seasonal_amplitude,peak_week,source\n"
+        "border,normal,0.9,0.05,0.05,1,1,0,0,0,30,test\nborder,peak,0.5,0.5,0,1,1,0,0,0,30,test\n"
+        "border,disrupted,0.5,0,0.5,3,1,0,0,0,30,test\n", encoding="utf-8")
+    p50 = {}
+    for state in ("normal", "disrupted"):
+        code, out, err = run(capsys, "--network", folder, "--format", "json", "--samples", 4000, "--objective",
+                             "lead_time", "--regime", f"border={state}")
+        assert code == EXIT_OK, err
+        p50[state] = {r["sourcing"]: r["p50_days"] for r in json.loads(out)}
+    assert p50["disrupted"]["asia"] == pytest.approx(p50["normal"]["asia"], rel=0.02)
+    assert p50["disrupted"]["mexico"] > 1.5 * p50["normal"]["mexico"]
 
 
 def test_service_level_out_of_range_is_a_usage_error(capsys):

@@ -159,13 +159,16 @@ def three_routes() -> Network:
                                name="three-routes")
 
 
-def test_hand_solved_instance_needs_several_rounds():
+@pytest.mark.parametrize("seed", [False, True])
+def test_hand_solved_instance_needs_several_rounds(seed):
+    """Without the sequential start, column generation needs several rounds; with it (c0's 15
+    loads take A then B, c1's 10 take C), the start is feasible and the optimum the same."""
     network = three_routes()
     weights = objective_weights(network.arrays, Objective.LEAD_TIME, usd_per_load_hour=5.0)
-    session = DecompositionSession()
+    session = DecompositionSession(seed=seed)
     solution = session.solve(network.arrays, weights)
     assert solution.status == Status.OPTIMAL
-    assert session.pricing_rounds >= 3
+    assert session.pricing_rounds >= (1 if seed else 3)
     totals = solution.flow.sum(axis=0)
     np.testing.assert_allclose(totals, [10, 10, 10, 10, 5, 5], atol=1e-9)
     np.testing.assert_allclose(solution.link_saved, [3, 0, 2, 0, 0, 0], atol=1e-9)
@@ -175,13 +178,16 @@ def test_hand_solved_instance_needs_several_rounds():
 
 
 def test_a_round_or_time_limit_never_claims_optimality():
+    """Without the sequential start (with it, this instance is proven optimal in the first round)."""
     network = three_routes()
     weights = objective_weights(network.arrays, Objective.LEAD_TIME, usd_per_load_hour=5.0)
     for rounds in (0, 1, 2, 3):
-        solution = DecompositionSession(max_rounds=rounds).solve(network.arrays, weights)
+        solution = DecompositionSession(max_rounds=rounds, seed=False).solve(network.arrays, weights)
         assert solution.status in (Status.FEASIBLE, Status.NOT_SOLVED)
-    timed_out = LeadTimeModel(network, solver="decomposition", time_limit_s=1e-9).solve()
-    assert timed_out.status in ("feasible", "not_solved")
+    timed_out = DecompositionSession(seed=False).solve(network.arrays, weights, time_limit_s=1e-9)
+    assert timed_out.status in (Status.FEASIBLE, Status.NOT_SOLVED)
+    seeded = LeadTimeModel(network, solver="decomposition", time_limit_s=1e-9).solve()
+    assert seeded.status != "optimal" or seeded.objective == pytest.approx(75.0, rel=1e-12)  # proven in time
 
 
 def scaled(network: Network, capacity: float, demand: float, transit: float) -> Network:
@@ -215,3 +221,39 @@ def test_cli_accepts_decomposition(two_routes):
 
     outcome = CliRunner().invoke(cli, ["solve", "--network", str(two_routes), "--solver", "decomposition"])
     assert outcome.exit_code == 0, outcome.output
+
+
+@pytest.mark.parametrize("smoothing", [0.0, 0.5, 0.9])
+@pytest.mark.parametrize("seed", [False, True])
+def test_smoothing_converges_to_the_proven_optimum(smoothing, seed):
+    """Wentges smoothing (any alpha) and the sequential start change the path to the optimum, never
+    the optimum: the hand-solved flows, both capacity rows binding with their savings 3 and 2."""
+    network = three_routes()
+    weights = objective_weights(network.arrays, Objective.LEAD_TIME, usd_per_load_hour=5.0)
+    session = DecompositionSession(smoothing=smoothing, seed=seed)
+    solution = session.solve(network.arrays, weights)
+    assert solution.status == Status.OPTIMAL
+    assert "gap" in solution.detail
+    np.testing.assert_allclose(solution.flow.sum(axis=0), [10, 10, 10, 10, 5, 5], atol=1e-9)
+    np.testing.assert_allclose(solution.link_saved, [3, 0, 2, 0, 0, 0], atol=1e-9)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(0, 2**32 - 2), st.integers(2, 4), st.integers(1, 6), st.integers(0, 14),
+       st.sampled_from([0.0, 0.5, 0.8]), st.booleans(), st.sampled_from([1, 3]))
+def test_every_start_and_smoothing_reach_the_highs_optimum(seed, n_commodities, n_hubs, extra_links, smoothing,
+                                                           start, paths_per_row):
+    """Without queued crossings (where the sequential start applies), on random networks with
+    shared capacities, throughputs, power and water: the same objective as HiGHS, duals that
+    satisfy complementary slackness; one tree per commodity (1 path per row) or per plant (3)."""
+    network = rich_network(seed, n_commodities, n_hubs=n_hubs, extra_links=extra_links, crossings=False)
+    highs = LeadTimeModel(network, solver="highs").solve()
+    weights = objective_weights(network.arrays, Objective.LEAD_TIME, usd_per_load_hour=5.0)
+    solution = DecompositionSession(smoothing=smoothing, seed=start, paths_per_row=paths_per_row).solve(
+        network.arrays, weights)
+    assert highs.status == solution.status == Status.OPTIMAL
+    objective = float((solution.flow @ weights.link).sum() + solution.production @ weights.supply
+                      + weights.penalty * solution.unmet.sum())
+    assert objective == pytest.approx(highs.objective, rel=TOL, abs=TOL)
+    assert_conserved(network, solution)
+    assert_complementary(network, solution)

@@ -49,18 +49,21 @@ def test_the_value_of_a_capacity_is_in_the_objective_unit(solver, objective, val
         assert b1["load_hours_saved_per_unit"] is None
 
 
+SHORT_SUPPLY_VALUES = {
+    "lead_time": (-19.0, 4.0),  # the extra load goes via B2 (B1 is full): it adds 2+5+3+9 = 19 load-h
+    "cost": (-500.0, 0.0),  # it adds 120 + 380 USD of freight
+    "blend": (-595.0, 20.0),  # 500 USD + 5 USD x 19 h
+}
+
+
+# every objective with every backend: min-cost flow's duals only choose which capacities are
+# re-solved, so each objective checks that its positive duals pick the same ones as the LP's
+@pytest.mark.parametrize("objective", list(SHORT_SUPPLY_VALUES))
 @pytest.mark.parametrize("solver", [*LP, "mincostflow"])
-@pytest.mark.parametrize(("objective", "supply_value", "b1_value"), [
-    ("lead_time", -19.0, 4.0),  # the extra load goes via B2 (B1 is full): it adds 2+5+3+9 = 19 load-h
-    ("cost", -500.0, 0.0),  # it adds 120 + 380 USD of freight
-    ("blend", -595.0, 20.0),  # 500 USD + 5 USD x 19 h
-])
-def test_a_capacity_that_limits_served_demand_reports_loads_served_and_no_penalty(solver, objective, supply_value,
-                                                                                  b1_value):
+def test_a_capacity_that_limits_served_demand_reports_loads_served_and_no_penalty(solver, objective):
     """short_supply: supply 25 < demand 30. One more load of supply serves one more load (the dual
     would be the penalty minus its 19 h); one more through B1 serves none and moves one from B2."""
-    if solver == "mincostflow" and objective != "lead_time":
-        pytest.skip("one objective is enough for the min-cost-flow duals")
+    supply_value, b1_value = SHORT_SUPPLY_VALUES[objective]
     result = solve_lead_time(read_network(DATA / "short_supply"), objective=objective, solver=solver)
     supply = row(result, "supply", "P/parts")
     assert supply["loads_served_per_unit"] == pytest.approx(1.0, abs=1e-6)
@@ -117,3 +120,29 @@ def test_as_operated_values_a_capacity_in_usd_of_generalised_cost():
     assert b1["value_unit"] == "USD/day" and b1["load_hours_saved_per_unit"] is None
     assert b1["value_per_unit"] == pytest.approx(4 * vot, rel=1e-6)
     assert b1["loads_served_per_unit"] == pytest.approx(0.0, abs=1e-9)
+
+
+def test_ranking_ties_within_float_noise_are_broken_by_kind_and_id_and_the_top_is_the_first_row():
+    """Values within solver noise tie (whatever order the rows come in); serving more comes first."""
+    import numpy as np
+
+    from routing.results.bottlenecks import rank_order
+
+    kind = np.array(["node", "node", "link", "supply"])
+    ident = np.array(["POE_ROMA", "POE_RGC", "L1", "P/x"])
+    value = np.array([435.21004, 435.21004 - 1e-11, 400.0, np.nan])
+    served, utilisation = np.array([0.0, 0.0, 0.0, 0.0]), np.ones(4)
+    assert rank_order(served, value, utilisation, kind, ident).tolist() == [1, 0, 2, 3]
+    flipped = rank_order(served[::-1], value[::-1], utilisation, kind[::-1], ident[::-1])
+    assert ident[::-1][flipped].tolist() == ["POE_RGC", "POE_ROMA", "L1", "P/x"]
+    served[3] = 0.5  # a capacity that serves more loads comes first, even without a value
+    assert rank_order(served, value, utilisation, kind, ident)[0] == 3
+
+
+@pytest.mark.parametrize("folder", ["short_supply", "two_crossings", "shared_capacity", "two_routes"])
+@pytest.mark.parametrize("objective", ["lead_time", "cost", "as_operated"])
+def test_the_top_bottleneck_is_the_first_row_of_the_table(folder, objective):
+    result = solve_lead_time(read_network(DATA / folder), objective=objective, solver="highs")
+    top = result.top_bottleneck  # named from the arrays, before the table is built
+    first = result.bottlenecks.row(0, named=True) if result.bottlenecks.height else None
+    assert top == ((f"{first['kind']} {first['id']}", first["value_per_unit"]) if first else (None, None))
