@@ -369,7 +369,7 @@ def with_horizon_bounds(lp: HorizonProgram, days: Sequence[NetworkArrays], weigh
                         pipeline_flow: np.ndarray, *, initial: HorizonStart | None = None) -> HorizonProgram:
     """The same matrix with the costs, bounds and right-hand sides of ``days`` (one per day).
 
-    This is how one kept LP serves another set of events: only values change.
+    This is how the events' costs and bounds go on the same matrix: only values change.
     """
     lay = lp.layout
     T, N, spd, k, share = lay.n_steps, lay.n_days, lay.steps_per_day, lay.n_commodities, lay.step_h / 24.0
