@@ -1,14 +1,21 @@
 """Days, not a snapshot: a network over a horizon of days with dated events, backlog and recovery.
 
 :func:`solve_disruption` solves the steady state of the base network (its flows fill the pipeline
-at day 0), then the time-expanded LP (:mod:`routing.formulation.horizon`) twice on one kept matrix
-and one warm HiGHS instance: the horizon with no events (the baseline) and with the day networks
-given. Each answer is certified by its duality gap and re-scored by
-:func:`routing.formulation.verify_horizon.check_horizon_solution` before it is reported.
+at day 0). Until the first event day the network runs at that steady state
+(:func:`routing.formulation.horizon.steady_prefix`); from that day on the time-expanded LP
+(:mod:`routing.formulation.horizon`) of the remaining steps only is solved twice from the same
+starting state (:func:`routing.formulation.horizon.state_at`): with no events (the baseline) and
+with the day networks given. When the steady state cannot run until then (an event on day 0, or a
+steady dispatch that would land after the horizon), the baseline is the LP of the whole horizon and
+the events' LP starts from the state its plan reaches. Each LP is solved cold by HiGHS (presolve
+on), certified by its duality gap and tie-broken exactly on its optimal face; the whole horizon's
+columns are re-scored by :func:`routing.formulation.verify_horizon.check_horizon_solution` before
+anything is reported.
 """
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -20,16 +27,21 @@ import polars as pl
 from networks import Network, NetworkArrays
 from networks.arrays import KINDS
 from networks.queues import wait_h as queue_wait_h
-from routing.backends.highs import HighsSession
+from routing.backends.highs import solve_lp
+from routing.formulation.face import face_lp
 from routing.formulation.horizon import (
     DEFAULT_STEP_H,
     HorizonProgram,
     HorizonSolution,
     build_horizon_lp,
+    column_steps,
     finite_limits,
-    fixed_before,
+    horizon_secondary,
     hour_weight,
     split_solution,
+    state_at,
+    steady_prefix,
+    steady_start,
     with_horizon_bounds,
 )
 from routing.formulation.solution import Status
@@ -37,7 +49,7 @@ from routing.formulation.verify import TOLERANCE, duality_gap
 from routing.formulation.verify_horizon import check_horizon_solution
 from routing.formulation.weights import Weights, link_hours, objective_weights
 from routing.model import LeadTimeModel
-from routing.options import SolveOptions
+from routing.options import Objective, SolveOptions
 
 RECOVERED_SHARE = 0.01
 """Backlog under this share of a day's demand counts as recovered."""
@@ -45,6 +57,14 @@ DEFAULT_INVENTORY_DAYS = 3.0
 """Days of demand held as stock at each market (an assumption; ``--inventory-days``)."""
 HOURS_PER_BACKLOG_DAY = 24.0
 """A load that is a day late adds 24 load-hours to ``extra_load_hours``."""
+SOLVED_KEPT = 4
+"""Solved horizon LPs kept in this process, by content: the no-event baseline of one network,
+objective and horizon is the same LP for every event set with the same first day (the episodes of
+a batch), so it is solved once. A kept answer was certified by its duality gap on the same content
+and still passes the independent check of the whole horizon each time it is used."""
+_SOLVED: dict[str, tuple[Status, np.ndarray | None, float, str]] = {}
+HORIZON_METHOD = "simplex"
+"""How HiGHS solves a horizon (cold, presolve on); see docs/disrupt.md "Speed" for the measurements."""
 
 DAYS_SCHEMA = pl.Schema({"day": pl.Int64, "market": pl.String, "commodity": pl.String, "demand_loads": pl.Float64,
                          "delivered_loads": pl.Float64, "backlog_loads": pl.Float64, "avg_lead_time_h": pl.Float64,
@@ -152,16 +172,20 @@ def solve_disruption(base: Network, days: Sequence[Network], *, step_h: float = 
     plain = [arrays[id(base)]] * len(days)
     event = [arrays[id(n)] for n in days]
     plain_w, event_w = [weights[id(base)]] * len(days), [weights[id(n)] for n in days]
-    lp = build_horizon_lp(plain, plain_w, flows.flow, step_h=step_h,
-                          hour_weight=hour_weight(options.objective, options.usd_per_load_hour),
-                          finite=finite_limits(list(arrays.values())))
-    session = HighsSession()
-    baseline = _run(session, lp, plain, plain_w, flows.flow, reuse=False, time_limit_s=options.time_limit_s)
+    lp_kw = {"step_h": step_h, "hour_weight": hour_weight(options.objective, options.usd_per_load_hour),
+             "finite": finite_limits(list(arrays.values()))}
+    lp = build_horizon_lp(plain, plain_w, flows.flow, **lp_kw)
     event_days = [e for e, n in enumerate(days) if n is not base]
+    first = event_days[0] if event_days else 0
+    prefix = steady_prefix(lp.layout, plain[0], plain_w[0], flows, first * lp.layout.steps_per_day)
+    solve_kw = {"objective": options.objective, "time_limit_s": options.time_limit_s}
+    if first > 0 and prefix is not None:  # steady days first, then the best plan without events
+        baseline = _run_from(lp, prefix, plain, plain_w, flows.flow, first, lp_kw, **solve_kw)
+    else:  # the no-event plan is the LP's from day 0 (an event on day 0, or a dispatch would land too late)
+        baseline = _run(lp, plain, plain_w, flows.flow, **solve_kw)
+        prefix = baseline.values
     if event_days and baseline.status.has_solution:
-        lp_event = fixed_before(with_horizon_bounds(lp, event, event_w, flows.flow), baseline.values,
-                                event_days[0] * lp.layout.steps_per_day)
-        run = _run(session, lp_event, event, event_w, flows.flow, reuse=True, time_limit_s=options.time_limit_s)
+        run = _run_from(lp, prefix, event, event_w, flows.flow, first, lp_kw, **solve_kw)
     else:
         run = baseline
     solve_s = baseline.solve_s + (run.solve_s if run is not baseline else 0.0)
@@ -192,23 +216,96 @@ def _failed(status: Status, detail: str, start: float, horizon: dict[str, Any], 
                             recovery={}, horizon=horizon, detail=detail)
 
 
-def _run(session: HighsSession, lp: HorizonProgram, days: Sequence[NetworkArrays], weights: Sequence[Weights],
-         pipeline: np.ndarray, *, reuse: bool, time_limit_s: float | None) -> HorizonRun:
-    """Solve, certify by the duality gap, check independently; a failing answer is never reported."""
-    answer = session.solve(lp, reuse=reuse, time_limit_s=time_limit_s)
+def _lp_digest(lp: HorizonProgram, secondary: np.ndarray) -> str:
+    """A digest of everything the answer of :func:`_solve` depends on."""
+    digest = hashlib.blake2b(digest_size=16)
+    for part in (lp.c, lp.lb, lp.ub, lp.row_lo, lp.row_hi, lp.matrix.indptr, lp.matrix.indices, lp.matrix.data,
+                 secondary):
+        digest.update(np.ascontiguousarray(part).tobytes())
+        digest.update(b"|")
+    return digest.hexdigest()
+
+
+def _solve_kept(lp: HorizonProgram, secondary: np.ndarray, *,
+                time_limit_s: float | None) -> tuple[Status, np.ndarray | None, float, str]:
+    """:func:`_solve`, or the answer kept from an LP of the same content (0 s); only optimal
+    answers are kept."""
+    key = _lp_digest(lp, secondary)
+    if key in _SOLVED:
+        status, x, _, detail = _SOLVED[key]
+        return status, x, 0.0, detail
+    answer = _solve(lp, secondary, time_limit_s=time_limit_s)
+    if answer[0] == Status.OPTIMAL:
+        while len(_SOLVED) >= SOLVED_KEPT:
+            _SOLVED.pop(next(iter(_SOLVED)))
+        _SOLVED[key] = answer
+    return answer
+
+
+def _solve(lp: HorizonProgram, secondary: np.ndarray, *,
+           time_limit_s: float | None) -> tuple[Status, np.ndarray | None, float, str]:
+    """Solve cold (presolve on), certify by the duality gap, then break ties exactly: the least
+    ``secondary`` objective over the optimal face (:func:`routing.formulation.face.face_lp`), kept
+    only when the primary's duals certify it as optimal too. Returns status, columns, seconds, detail."""
+    answer = solve_lp(lp, time_limit_s=time_limit_s, method=HORIZON_METHOD)
     if not answer.status.has_solution:
-        return HorizonRun(answer.status, None, answer.solve_s, None, detail=answer.detail)
-    status, detail = answer.status, ""
+        return answer.status, None, answer.solve_s, answer.detail
     gap = duality_gap(lp, answer.x, answer.row_dual)
-    if status == Status.OPTIMAL and not gap <= TOLERANCE:
-        status, detail = Status.FEASIBLE, f"highs said optimal but its duals leave a gap of {gap:.2g}"
-    solution = split_solution(lp.layout, answer.x)
+    if answer.status == Status.OPTIMAL and not gap <= TOLERANCE:
+        return Status.FEASIBLE, answer.x, answer.solve_s, f"highs said optimal but its duals leave a gap of {gap:.2g}"
+    if answer.status != Status.OPTIMAL or not np.any(secondary):
+        return answer.status, answer.x, answer.solve_s, ""
+    tied = solve_lp(face_lp(lp, answer.x, answer.row_dual, secondary), time_limit_s=time_limit_s,
+                    method=HORIZON_METHOD)
+    solve_s = answer.solve_s + tied.solve_s
+    if tied.status == Status.OPTIMAL and duality_gap(lp, tied.x, answer.row_dual) <= TOLERANCE:
+        return Status.OPTIMAL, tied.x, solve_s, ""
+    return Status.OPTIMAL, answer.x, solve_s, "the tie-break was not certified; ties are the solver's"
+
+
+def _secondary(lp: HorizonProgram, weights: Sequence[Weights], objective: Objective) -> np.ndarray:
+    return horizon_secondary(lp, weights, secondary_hour_weight=1.0 if objective == Objective.COST else 0.0)
+
+
+def _checked(lp: HorizonProgram, days: Sequence[NetworkArrays], weights: Sequence[Weights], pipeline: np.ndarray,
+             status: Status, values: np.ndarray, solve_s: float, detail: str) -> HorizonRun:
+    """Re-score the full horizon's columns independently; a failing answer is never reported."""
+    solution = split_solution(lp.layout, values)
     verdict = check_horizon_solution(days, weights, lp.layout, pipeline, solution)
     if not verdict.ok:
-        return HorizonRun(Status.INVALID, None, answer.solve_s, None, detail=f"highs {verdict}")
+        return HorizonRun(Status.INVALID, None, solve_s, None, detail=f"highs {verdict}")
     network_h, backlog_h = _load_hours(lp, days, solution)
-    return HorizonRun(status, float(lp.c @ answer.x), answer.solve_s, solution, load_hours=network_h,
-                      backlog_load_hours=backlog_h, detail=detail, values=answer.x)
+    return HorizonRun(status, float(lp.c @ values), solve_s, solution, load_hours=network_h,
+                      backlog_load_hours=backlog_h, detail=detail, values=values)
+
+
+def _run(lp: HorizonProgram, days: Sequence[NetworkArrays], weights: Sequence[Weights], pipeline: np.ndarray, *,
+         objective: Objective, time_limit_s: float | None) -> HorizonRun:
+    """Solve the whole horizon, certify, break ties, check."""
+    status, values, solve_s, detail = _solve_kept(lp, _secondary(lp, weights, objective),
+                                                  time_limit_s=time_limit_s)
+    if values is None:
+        return HorizonRun(status, None, solve_s, None, detail=detail)
+    return _checked(lp, days, weights, pipeline, status, values, solve_s, detail)
+
+
+def _run_from(lp: HorizonProgram, prefix: np.ndarray, days: Sequence[NetworkArrays], weights: Sequence[Weights],
+              pipeline: np.ndarray, first_day: int, lp_kw: dict[str, Any], *, objective: Objective,
+              time_limit_s: float | None) -> HorizonRun:
+    """The plan ``prefix`` up to ``first_day`` (events are not foreseen), then an LP of the later steps
+    only, from the state the prefix left (:func:`state_at`). Its columns are put after the prefix's,
+    and the whole horizon is checked as one."""
+    lay, step = lp.layout, first_day * lp.layout.steps_per_day
+    start = state_at(lay, days[0], split_solution(lay, prefix), steady_start(lay, days[0], pipeline), step)
+    tail = build_horizon_lp(days[first_day:], weights[first_day:], pipeline, initial=start, **lp_kw)
+    status, tail_values, solve_s, detail = _solve_kept(tail, _secondary(tail, weights[first_day:], objective),
+                                                       time_limit_s=time_limit_s)
+    if tail_values is None:
+        return HorizonRun(status, None, solve_s, None, detail=detail)
+    values = prefix.copy()
+    values[column_steps(lay) >= step] = tail_values
+    full = with_horizon_bounds(lp, days, weights, pipeline)  # the events' costs, for the objective
+    return _checked(full, days, weights, pipeline, status, values, solve_s, detail)
 
 
 def _step_waits(lp: HorizonProgram, days: Sequence[NetworkArrays], sol: HorizonSolution) -> np.ndarray:

@@ -15,36 +15,18 @@ import click
 
 from routing.cli.exits import EPILOG, NoSolution
 from routing.cli.io import emit, load_network, report_provenance, write_report
-from routing.cli.options import (CDF_POINTS, network_option, output_option, regime_option, report_option,
-                                 what_if_options)
+from routing.cli.options import (
+    CDF_POINTS,
+    check_plot_path,
+    network_option,
+    output_option,
+    regime_option,
+    report_option,
+    what_if_options,
+)
 
 if TYPE_CHECKING:
     import polars as pl
-
-PLOT_SUFFIXES = (".png", ".svg", ".pdf")
-
-
-class MissingExtra(click.ClickException):
-    """An optional dependency is not installed (exit code 2)."""
-
-    exit_code = 2
-
-
-def _check_plot(path: Path | None) -> None:
-    """Fail before any work when --plot cannot be written."""
-    if path is None:
-        return
-    if path.suffix.lower() not in PLOT_SUFFIXES:
-        raise click.BadParameter(f"must end in .png, .svg or .pdf, got {path.name!r}", param_hint="'--plot'")
-    try:
-        import matplotlib  # noqa: F401
-    except ImportError:
-        raise MissingExtra("--plot needs matplotlib: pip install 'nearshore[plot]'") from None
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)  # before the work, so a bad folder fails first
-    except OSError as error:
-        raise click.BadParameter(f"cannot create the folder {path.parent}: {error.strerror}",
-                                 param_hint="'--plot'") from None
 
 
 @click.command("compare", epilog=EPILOG)
@@ -86,7 +68,7 @@ def compare(network_dir: Path | None, scenario: str | None, close: tuple[str, ..
     """
     from routing.analysis.compare import compare_sourcing
 
-    _check_plot(plot_path)
+    check_plot_path(plot_path)
     from routing.cli.progress import ProgressBar
 
     network = load_network(network_dir, scenario=scenario, close=close)

@@ -15,27 +15,8 @@ import click
 
 from routing.cli.exits import EPILOG, NoSolution
 from routing.cli.io import emit, load_network, report_provenance, write_report
-from routing.cli.options import format_option, network_option, output_option, report_option
+from routing.cli.options import check_plot_path, format_option, network_option, output_option, report_option
 from routing.options import DEFAULT_HORIZON_DAYS, DEFAULT_STEP_H, MAX_HORIZON_DAYS, STEPS_OF_A_DAY
-
-PLOT_SUFFIXES = (".png", ".svg", ".pdf")
-
-
-class MissingExtra(click.ClickException):
-    """An optional dependency is not installed (exit code 2)."""
-
-    exit_code = 2
-
-
-def _check_plot(path: Path | None) -> None:
-    if path is None:
-        return
-    if path.suffix.lower() not in PLOT_SUFFIXES:
-        raise click.BadParameter(f"must end in .png, .svg or .pdf, got {path.name!r}", param_hint="'--plot'")
-    try:
-        import matplotlib  # noqa: F401
-    except ImportError:
-        raise MissingExtra("--plot needs matplotlib: pip install 'nearshore[plot]'") from None
 
 
 def check_step(ctx: click.Context, param: click.Parameter, value: float | None) -> float | None:
@@ -74,7 +55,7 @@ def disrupt(network_dir: Path | None, scenario_path: Path | None, n_days: int | 
     """
     from routing.analysis.disrupt import DEFAULT_INVENTORY_DAYS
 
-    _check_plot(plot_path)
+    check_plot_path(plot_path)
     result = run_disrupt(network_dir, scenario_path, n_days=n_days, step_h=step_h, events=events,
                          inventory_days=DEFAULT_INVENTORY_DAYS if inventory_days is None else inventory_days)
     if not result.status.has_solution:

@@ -65,6 +65,34 @@ def what_if_options(command: Any) -> Any:
     return scenario_option(close_option(command))
 
 
+PLOT_SUFFIXES = (".png", ".svg", ".pdf")
+"""What ``--plot`` can write (matplotlib picks the format from the suffix)."""
+
+
+class MissingExtra(click.ClickException):
+    """An optional dependency is not installed (exit code 2)."""
+
+    exit_code = 2
+
+
+def check_plot_path(path: Path | None) -> None:
+    """Fail before any work when ``--plot PATH`` cannot be written: a suffix other than .png, .svg or
+    .pdf, matplotlib missing, or a folder that cannot be created (missing folders are created)."""
+    if path is None:
+        return
+    if path.suffix.lower() not in PLOT_SUFFIXES:
+        raise click.BadParameter(f"must end in .png, .svg or .pdf, got {path.name!r}", param_hint="'--plot'")
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        raise MissingExtra("--plot needs matplotlib: pip install 'nearshore[plot]'") from None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)  # before the work, so a bad folder fails first
+    except OSError as error:
+        raise click.BadParameter(f"cannot create the folder {path.parent}: {error.strerror}",
+                                 param_hint="'--plot'") from None
+
+
 def _regime_states(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> dict[str, str]:
     """``DOMAIN=STATE`` pairs -> {domain: state}; the library checks the names against regimes.csv."""
     out: dict[str, str] = {}

@@ -14,6 +14,7 @@ the cost, so solver noise can only fix more, never free a column that must stay.
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 import numpy as np
 
@@ -43,6 +44,14 @@ def optimal_face(lp: LinearProgram, x: np.ndarray, row_dual: np.ndarray, weights
     """
     if not weights.secondary.size or not np.any(weights.secondary):
         return None
+    secondary = np.zeros_like(lp.c)
+    secondary[:lp.n_flow] = np.tile(weights.secondary, n_commodities)
+    return face_lp(lp, x, row_dual, secondary)
+
+
+def face_lp(lp: Any, x: np.ndarray, row_dual: np.ndarray, secondary: np.ndarray) -> Any:
+    """``lp`` (any program with ``c``, bounds, row bounds and ``matrix``) restricted to the optimal face
+    that ``x`` and ``row_dual`` certify, with the objective ``secondary`` (see the module docstring)."""
     reduced = lp.c - lp.matrix.T @ row_dual
     fixed = np.abs(reduced) > FACE_TOLERANCE * (1.0 + np.abs(lp.c))
     lb, ub = lp.lb.copy(), lp.ub.copy()
@@ -52,6 +61,4 @@ def optimal_face(lp: LinearProgram, x: np.ndarray, row_dual: np.ndarray, weights
     active = (np.abs(row_dual) > scale) & (lp.row_lo < lp.row_hi)
     row_lo, row_hi = lp.row_lo.copy(), lp.row_hi.copy()
     row_lo[active] = row_hi[active] = np.clip(activity[active], lp.row_lo[active], lp.row_hi[active])
-    secondary = np.zeros_like(lp.c)
-    secondary[:lp.n_flow] = np.tile(weights.secondary, n_commodities)
     return replace(lp, c=secondary, lb=lb, ub=ub, row_lo=row_lo, row_hi=row_hi)

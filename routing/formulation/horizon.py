@@ -24,10 +24,12 @@ Rows:
 * conservation per commodity, node and step:
   ``sum_in x[k, a, t - tau[a]] + h[k, n, t - 1] - sum_out x[k, a, t] - h[k, n, t] + p[k, n, t] - y[k, n, t]
   = -pipeline[k, n, t]``; the ``pipeline`` is what was dispatched before step 0 at the steady-state
-  rate and lands at step t (``x_ss[k, a] x step_h / 24`` on every link with ``tau[a] > t``);
+  rate and lands at step t (``x_ss[k, a] x step_h / 24`` on every link with ``tau[a] > t``), or,
+  for a horizon that starts later (:class:`HorizonStart`, :func:`state_at`), whatever lands at
+  step t from before its step 0, the loads held over into step 0 included;
 * demand per demand row and step: ``y[d, t] + b[d, t] - b[d, t - 1] = demand[d, e(t)] x step_h / 24``
   (what is owed, this step's demand and the backlog carried in, is delivered or carried on)
-  (``b[d, -1] = 0``: the horizon starts from the steady state, with no backlog). Each step asks
+  (``b[d, -1] = 0`` from the steady state, else the start's backlog). Each step asks
   for its share of the day's demand, so deliveries keep the steady rhythm unless something
   holds them up, and a load one step late is backlog for that step;
 * link capacity per step: ``sum_k x[k, a, t] <= capacity[a, e] x step_h / 24``;
@@ -44,6 +46,7 @@ an hour per holdover, the segments' marginal wait, and ``penalty`` per load and 
 the steady unmet-demand penalty, larger than any path's weight, so one step of lateness costs more
 than any route and the LP delivers as early as it can (even in the last step of the horizon, where
 a smaller charge would let it leave the last loads undelivered) and only then minimises hours.
+Ties are broken as in the steady model by :func:`horizon_secondary` over the optimal face.
 """
 
 from __future__ import annotations
@@ -54,11 +57,10 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from networks import NetworkArrays
-from routing.formulation.lp import FAST, _Rows
+from routing.formulation.lp import FAST, _Rows, define_limit, fill_segments
+from routing.formulation.solution import Solution as SteadyFlows
 from routing.formulation.weights import Weights, link_hours
 from routing.options import DEFAULT_STEP_H, STEPS_OF_A_DAY, Objective  # noqa: F401 - re-exported
-
-
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,8 +105,8 @@ class HorizonProgram:
     row_hi: np.ndarray
     matrix: object
     layout: HorizonLayout
-    capacity_links: np.ndarray  # links with a capacity row per step (finite on some day)
-    throughput_nodes: np.ndarray
+    capacity_links: np.ndarray  # capacity rows, as link x n_steps + step (links finite on some day)
+    throughput_nodes: np.ndarray  # the same for node throughput, plant power and water, as node x n_steps + step
     power_nodes: np.ndarray
     water_nodes: np.ndarray
     queue_nodes: np.ndarray
@@ -188,16 +190,10 @@ def define_horizon_demand(rows: _Rows, lay: HorizonLayout) -> None:
 
 def _per_step_limit(rows: _Rows, owner: np.ndarray, step: np.ndarray, var: np.ndarray, coef: np.ndarray,
                     limited: np.ndarray, T: int) -> np.ndarray:
-    """``sum coef var <= limit[owner, t]``, one row per limited owner with terms and step; the owners
-    in row order (each owns ``T`` consecutive rows)."""
-    has = np.bincount(owner, minlength=len(limited)) > 0
-    owners = np.flatnonzero(limited & has)
-    row_of = np.full(len(limited), -1)
-    row_of[owners] = np.arange(len(owners))
-    keep = row_of[owner] >= 0
-    rows.add(rows.next_row + row_of[owner[keep]] * T + step[keep], var[keep], coef[keep])
-    rows.next_row += len(owners) * T
-    return owners
+    """``sum coef var <= limit[owner, t]``: :func:`routing.formulation.lp.define_limit` over the pairs
+    (owner, step), one row per pair with a term whose owner is ``limited``; returns the pairs as
+    ``owner x T + step``, in row order."""
+    return define_limit(rows, owner * T + step, var, coef, np.repeat(np.where(limited, 0.0, np.inf), T))
 
 
 def define_horizon_limits(rows: _Rows, arrays: NetworkArrays, lay: HorizonLayout,
@@ -263,13 +259,14 @@ def hour_weight(objective: Objective, usd_per_load_hour: float) -> float:
 
 
 def build_horizon_lp(days: Sequence[NetworkArrays], weights: Sequence[Weights], pipeline_flow: np.ndarray, *,
-                     step_h: float, hour_weight: float = 1.0,
-                     finite: dict[str, np.ndarray] | None = None) -> HorizonProgram:
+                     step_h: float, hour_weight: float = 1.0, finite: dict[str, np.ndarray] | None = None,
+                     initial: HorizonStart | None = None) -> HorizonProgram:
     """Assemble the time-expanded LP (COO triplets, one CSR conversion), then its bounds.
 
     ``days[e]`` and ``weights[e]`` are day e's network arrays and objective weights (one structure);
     ``pipeline_flow`` the steady-state flow (commodities, links) in loads/day dispatched before day 0.
     ``finite`` (default: from ``days``) says which limits get rows, so one matrix can serve other days.
+    ``initial`` (default: :func:`steady_start` of ``pipeline_flow``) is what is under way at step 0.
     """
     base = days[0]
     lay = horizon_layout(base, weights[0], n_days=len(days), step_h=step_h)
@@ -290,7 +287,7 @@ def build_horizon_lp(days: Sequence[NetworkArrays], weights: Sequence[Weights], 
                               layout=lay, capacity_links=capacity, throughput_nodes=throughput, power_nodes=power,
                               water_nodes=water, queue_nodes=queue_nodes, row_blocks=blocks,
                               hour_weight=float(hour_weight))
-    return with_horizon_bounds(skeleton, days, weights, pipeline_flow)
+    return with_horizon_bounds(skeleton, days, weights, pipeline_flow, initial=initial)
 
 
 def pipeline_arrivals(lay: HorizonLayout, arrays: NetworkArrays, flow: np.ndarray) -> np.ndarray:
@@ -304,11 +301,75 @@ def pipeline_arrivals(lay: HorizonLayout, arrays: NetworkArrays, flow: np.ndarra
     return out.reshape(lay.n_commodities, n, T)
 
 
+@dataclass(frozen=True, slots=True)
+class HorizonStart:
+    """What the network holds when step 0 of a horizon begins: the loads landing at each node in
+    each step from dispatches made before it, and the backlog each demand row is owed."""
+
+    arrivals: np.ndarray  # (commodities, nodes, steps)
+    backlog: np.ndarray  # (demand rows,)
+
+
+def steady_start(lay: HorizonLayout, arrays: NetworkArrays, flow: np.ndarray) -> HorizonStart:
+    """Today's steady state: the pipeline of ``flow`` (:func:`pipeline_arrivals`) and no backlog."""
+    return HorizonStart(pipeline_arrivals(lay, arrays, flow), np.zeros(len(arrays.demand_node)))
+
+
+def state_at(lay: HorizonLayout, arrays: NetworkArrays, sol: HorizonSolution, start: HorizonStart,
+             step: int) -> HorizonStart:
+    """The start of the horizon's steps from ``step`` on, once ``sol`` ran steps ``0 .. step - 1``.
+
+    Arrivals at ``step + t`` are the start's own, the dispatches before ``step`` that land then,
+    and (at ``t = 0``) the loads held over from ``step - 1``; the backlog is the one carried out of
+    ``step - 1``. Solving the later steps from this start is the full horizon with every column of
+    an earlier step fixed to ``sol``, without those columns.
+    """
+    if step == 0:
+        return start
+    T, n = lay.n_steps, lay.n_nodes
+    arrive = lay.arc_step + lay.tau[lay.arc_link]
+    landing = (lay.arc_step < step) & (arrive >= step)
+    where = arrays.head[lay.arc_link[landing]] * (T - step) + arrive[landing] - step
+    arrivals = start.arrivals[:, :, step:].copy()
+    for c in range(lay.n_commodities):  # k is small; the arcs are vectorised
+        arrivals[c] += np.bincount(where, sol.x[c, landing], n * (T - step)).reshape(n, T - step)
+    arrivals[:, :, 0] += sol.hold[:, :, step - 1]
+    return HorizonStart(arrivals, sol.backlog[:, step - 1].copy())
+
+
+def steady_prefix(lay: HorizonLayout, arrays: NetworkArrays, weights: Weights, steady: SteadyFlows,
+                  step: int) -> np.ndarray | None:
+    """The columns of steps ``0 .. step - 1`` when the network runs at its steady state (zero after).
+
+    Every column is the steady value times ``step_h / 24``: dispatches ``x_ss``, production, deliveries
+    (the steady unmet demand piles up as backlog), lane split and wait segments (filled in order, as
+    the convex steady LP fills them); no holdovers. It is feasible for the horizon's rows whenever
+    every link with steady flow has a column in each of those steps; ``None`` when one does not
+    (a dispatch before ``step`` would land after the horizon).
+    """
+    T, k, share = lay.n_steps, lay.n_commodities, lay.step_h / 24.0
+    used = steady.flow.sum(axis=0) > 0
+    if np.any(used & (step - 1 + lay.tau >= T)) and step > 0:
+        return None
+    early = np.arange(T) < step
+    x = np.where(lay.arc_step < step, steady.flow[:, lay.arc_link], 0.0) * share
+    h = np.zeros(k * lay.n_nodes * T)
+    p = np.outer(steady.production, early) * share
+    owed = arrays.demand_loads - steady.unmet
+    y = np.outer(owed, early) * share
+    b = np.outer(steady.unmet, np.where(early, np.arange(1, T + 1), 0)) * share
+    R, J = lay.n_lane_types, lay.n_segments
+    z = (steady.queue_assign[:, :, None] * early).ravel() * share if R else np.zeros(0)
+    w = (fill_segments(steady.queue_assign.sum(axis=0), weights.segment_width)[:, :, None] * early).ravel() * share \
+        if R else np.zeros(0)
+    return np.concatenate([x.ravel(), h, p.ravel(), y.ravel(), b.ravel(), z, w])
+
+
 def with_horizon_bounds(lp: HorizonProgram, days: Sequence[NetworkArrays], weights: Sequence[Weights],
-                        pipeline_flow: np.ndarray) -> HorizonProgram:
+                        pipeline_flow: np.ndarray, *, initial: HorizonStart | None = None) -> HorizonProgram:
     """The same matrix with the costs, bounds and right-hand sides of ``days`` (one per day).
 
-    This is how one kept LP serves another set of events: only values change.
+    This is how the events' costs and bounds go on the same matrix: only values change.
     """
     lay = lp.layout
     T, N, spd, k, share = lay.n_steps, lay.n_days, lay.steps_per_day, lay.n_commodities, lay.step_h / 24.0
@@ -334,13 +395,20 @@ def with_horizon_bounds(lp: HorizonProgram, days: Sequence[NetworkArrays], weigh
     ub = np.concatenate([np.full(k * lay.n_arcs + k * lay.n_nodes * T, np.inf), supply,
                          np.full(2 * lay.n_demand * T, np.inf), z_ub,
                          (seg_width[day_of].transpose(1, 2, 0) * share).ravel()])
-    rhs_cons = -pipeline_arrivals(lay, days[0], pipeline_flow).ravel()
-    rhs_demand = (stack(lambda d: d.demand_loads)[day_of].T * share).ravel()  # (D, T)
+    start = initial or steady_start(lay, days[0], pipeline_flow)
+    rhs_cons = -start.arrivals.ravel()
+    rhs_demand = stack(lambda d: d.demand_loads)[day_of].T * share  # (D, T)
+    rhs_demand[:, 0] += start.backlog  # owed from before step 0
+    rhs_demand = rhs_demand.ravel()
+    def per_step(by_day: np.ndarray, pairs: np.ndarray) -> np.ndarray:  # (days, owners) at each row's pair
+        owner, step = np.divmod(pairs, T)
+        return by_day[day_of[step], owner] * share
+
     limits = np.concatenate([
-        (stack(lambda d: d.capacity)[:, lp.capacity_links][day_of].T * share).ravel(),
-        (stack(lambda d: d.throughput)[:, lp.throughput_nodes][day_of].T * share).ravel(),
-        (stack(lambda d: 24.0 * d.power_mw)[:, lp.power_nodes][day_of].T * share).ravel(),
-        (stack(lambda d: d.water_m3_per_day)[:, lp.water_nodes][day_of].T * share).ravel(),
+        per_step(stack(lambda d: d.capacity), lp.capacity_links),
+        per_step(stack(lambda d: d.throughput), lp.throughput_nodes),
+        per_step(stack(lambda d: 24.0 * d.power_mw), lp.power_nodes),
+        per_step(stack(lambda d: d.water_m3_per_day), lp.water_nodes),
     ])
     n_queue = lp.row_blocks["queues"].stop - lp.row_blocks["queues"].start
     eq = np.concatenate([rhs_cons, rhs_demand])
@@ -366,6 +434,22 @@ class HorizonSolution:
     segment: np.ndarray  # (lane types, segments, steps)
 
 
+def horizon_secondary(lp: HorizonProgram, weights: Sequence[Weights], *, secondary_hour_weight: float) -> np.ndarray:
+    """The tie-break objective of the horizon, as the steady model's (:mod:`routing.formulation.face`):
+    each dispatch carries its link's ``secondary`` weight of its day (cost under ``lead_time``,
+    hours under ``cost``) and each holdover ``secondary_hour_weight x step_h`` (1 when the secondary
+    counts hours, else 0); the other columns 0. All zero when the objective has no tie-break."""
+    lay = lp.layout
+    day_of = np.arange(lay.n_steps) // lay.steps_per_day
+    out = np.zeros(lay.offsets["end"])
+    if not all(w.secondary.size for w in weights):
+        return out
+    per_day = np.stack([w.secondary for w in weights])
+    out[lay.block("x")] = np.tile(per_day[day_of[lay.arc_step], lay.arc_link], lay.n_commodities)
+    out[lay.block("h")] = secondary_hour_weight * lay.step_h
+    return out
+
+
 def split_solution(lay: HorizonLayout, values: np.ndarray) -> HorizonSolution:
     """Cut the LP's column vector into its blocks."""
     T, k = lay.n_steps, lay.n_commodities
@@ -387,14 +471,3 @@ def column_steps(lay: HorizonLayout) -> np.ndarray:
     return np.concatenate([np.tile(lay.arc_step, k), np.tile(steps, k * lay.n_nodes),
                            np.tile(steps, lay.n_supply), np.tile(steps, lay.n_demand), np.tile(steps, lay.n_demand),
                            np.tile(steps, k * lay.n_lane_types), np.tile(steps, lay.n_lane_types * lay.n_segments)])
-
-
-def fixed_before(lp: HorizonProgram, values: np.ndarray, step: int) -> HorizonProgram:
-    """``lp`` with every column of a step before ``step`` fixed to ``values`` (a plan already under
-    way: events are not foreseen before they happen)."""
-    early = column_steps(lp.layout) < step
-    kept = np.clip(values[early], lp.lb[early], lp.ub[early])
-    lb, ub = lp.lb.copy(), lp.ub.copy()
-    lb[early] = kept
-    ub[early] = kept
-    return replace(lp, lb=lb, ub=ub)

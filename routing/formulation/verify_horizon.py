@@ -16,7 +16,7 @@ from collections.abc import Iterator, Sequence
 import numpy as np
 
 from networks import NetworkArrays
-from routing.formulation.horizon import HorizonLayout, HorizonSolution, pipeline_arrivals
+from routing.formulation.horizon import HorizonLayout, HorizonSolution, HorizonStart, steady_start
 from routing.formulation.lp import FAST
 from routing.formulation.verify import TOLERANCE, Verification, _relative
 from routing.formulation.weights import Weights
@@ -24,15 +24,17 @@ from routing.formulation.weights import Weights
 
 def check_horizon_solution(days: Sequence[NetworkArrays], weights: Sequence[Weights], lay: HorizonLayout,
                            pipeline_flow: np.ndarray, sol: HorizonSolution, *,
-                           tolerance: float = TOLERANCE) -> Verification:
-    """Check every row family of the horizon model; see the module docstring."""
-    checks = list(_rows(days, weights, lay, pipeline_flow, sol))
+                           tolerance: float = TOLERANCE, initial: HorizonStart | None = None) -> Verification:
+    """Check every row family of the horizon model; see the module docstring. ``initial`` (default: the
+    steady pipeline of ``pipeline_flow``) is what is under way at step 0."""
+    start = initial or steady_start(lay, days[0], pipeline_flow)
+    checks = list(_rows(days, weights, lay, start, sol))
     name, value = max(checks, key=lambda item: item[1]) if checks else ("", 0.0)
     return Verification(ok=bool(value <= tolerance), max_violation=float(value),
                         worst=f"{name} off by {value:.3g}" if value > tolerance else "")
 
 
-def _rows(days: Sequence[NetworkArrays], weights: Sequence[Weights], lay: HorizonLayout, pipeline_flow: np.ndarray,
+def _rows(days: Sequence[NetworkArrays], weights: Sequence[Weights], lay: HorizonLayout, start: HorizonStart,
           sol: HorizonSolution) -> Iterator[tuple[str, float]]:
     base = days[0]
     T, n, k, spd, share = lay.n_steps, lay.n_nodes, lay.n_commodities, lay.steps_per_day, lay.step_h / 24.0
@@ -52,7 +54,7 @@ def _rows(days: Sequence[NetworkArrays], weights: Sequence[Weights], lay: Horizo
     for c in range(k):
         inflow[c] = np.bincount(base.head[a] * T + arrive, sol.x[c], n * T).reshape(n, T)
         outflow[c] = np.bincount(base.tail[a] * T + t, sol.x[c], n * T).reshape(n, T)
-    inflow += pipeline_arrivals(lay, base, pipeline_flow)
+    inflow += start.arrivals
     hold_in = np.zeros((k, n, T))
     hold_out = np.zeros((k, n, T))
     hold_in[:, :, 1:] = sol.hold[:, :, :-1]
@@ -65,7 +67,7 @@ def _rows(days: Sequence[NetworkArrays], weights: Sequence[Weights], lay: Horizo
     yield "conservation per step", _relative(np.abs(residual), inflow + hold_in + made + outflow + hold_out + taken)
 
     demand = np.stack([d.demand_loads for d in days])[day_of].T * share  # (D, T)
-    carried = np.concatenate([np.zeros((lay.n_demand, 1)), sol.backlog[:, :-1]], axis=1)
+    carried = np.concatenate([start.backlog[:, None], sol.backlog[:, :-1]], axis=1)
     gap = sol.delivered + sol.backlog - carried - demand
     yield "demand and backlog per step", _relative(np.abs(gap), sol.delivered + carried + sol.backlog + demand)
 

@@ -125,3 +125,15 @@ def test_a_closure_to_the_end_never_recovers_and_says_so():
     rec = run(THREE, ["close:C:2-9"], 10, 24).recovery
     assert rec["days_to_recover"] is None and not rec["recovered"]
     assert rec["undelivered_at_end_loads"] > 0
+
+
+def test_the_baseline_is_solved_once_for_two_event_sets_with_the_same_first_day():
+    from routing.analysis import disrupt
+
+    disrupt._SOLVED.clear()
+    first = solve_disruption(*day_networks(THREE, [parse_event("close:C:2-3", THREE)], 12), step_h=24)
+    second = solve_disruption(*day_networks(THREE, [parse_event("close:C:2-4", THREE)], 12), step_h=24)
+    again = solve_disruption(*day_networks(THREE, [parse_event("close:C:2-3", THREE)], 12), step_h=24)
+    assert first.horizon["baseline_solve_s"] > 0 and second.horizon["baseline_solve_s"] == 0.0
+    assert again.recovery == first.recovery and again.objective == first.objective
+    assert second.recovery["backlog_peak_loads"] > first.recovery["backlog_peak_loads"]

@@ -71,3 +71,43 @@ def test_the_pipeline_lands_at_the_steady_rate_for_as_many_steps_as_a_link_takes
         for t in range(min(lay.tau[a], lay.n_steps)):
             expected[:, days[0].head[a], t] += flow[:, a] * share
     assert arrivals == pytest.approx(expected)
+
+
+def _closed_days(network, node: str, n_days: int, closed: range):
+    from routing.scenarios.horizon import day_networks, parse_event
+
+    base, days = day_networks(network, [parse_event(f"close:{node}:{closed.start}-{closed.stop - 1}", network)],
+                              n_days)
+    return base.arrays, [d.arrays for d in days]
+
+
+@pytest.mark.parametrize("prefix_kind", ["baseline", "steady"])
+def test_the_later_steps_from_the_state_reached_equal_the_whole_horizon_with_earlier_columns_fixed(prefix_kind):
+    """state_at + an LP of the later steps is the full LP with every earlier column fixed, for the
+    baseline's own plan and for the steady state run until the first event day."""
+    from routing.formulation.horizon import column_steps, finite_limits, state_at, steady_prefix, steady_start
+
+    network = read_network(DATA / "horizon_three")
+    steady = solve_lead_time(network)._frames.solution
+    base, event = _closed_days(network, "C", 8, range(3, 5))
+    weights = [objective_weights(a, "lead_time", usd_per_load_hour=5.0) for a in event]
+    finite = finite_limits([base, *event])
+    plain = build_horizon_lp([base] * 8, [weights[0]] * 8, steady.flow, step_h=12, finite=finite)
+    lp = build_horizon_lp(event, weights, steady.flow, step_h=12, finite=finite)
+    step = 3 * plain.layout.steps_per_day
+    if prefix_kind == "baseline":
+        prefix = solve_lp(plain, time_limit_s=None).x
+    else:
+        prefix = steady_prefix(plain.layout, base, weights[0], steady, step)
+    early = column_steps(lp.layout) < step
+    fixed = replace(lp, lb=np.where(early, prefix, lp.lb), ub=np.where(early, prefix, lp.ub))
+    whole = solve_lp(fixed, time_limit_s=None)
+    start = state_at(lp.layout, base, split_solution(lp.layout, prefix), steady_start(lp.layout, base, steady.flow),
+                     step)
+    tail = build_horizon_lp(event[3:], weights[3:], steady.flow, step_h=12, finite=finite, initial=start)
+    later = solve_lp(tail, time_limit_s=None)
+    assert whole.status.value == later.status.value == "optimal"
+    joined = prefix.copy()
+    joined[~early] = later.x
+    assert lp.c @ joined == pytest.approx(lp.c @ whole.x, rel=1e-9)
+    assert check_horizon_solution(event, weights, lp.layout, steady.flow, split_solution(lp.layout, joined)).ok

@@ -48,3 +48,25 @@ def test_glop_and_highs_agree_on_cost_at_equal_lead_time_on_a_multi_commodity_co
     glop, highs = (solve_lead_time(network, solver=s) for s in ("glop", "highs"))
     assert glop.objective == pytest.approx(highs.objective, rel=1e-9)
     assert glop.total_cost_usd_per_day == pytest.approx(highs.total_cost_usd_per_day, rel=1e-9)
+
+
+@pytest.mark.parametrize("cheap_first", [True, False])
+def test_the_horizon_breaks_ties_by_cost_like_the_steady_model(tmp_path, cheap_first):
+    """Over a horizon (4 days of 4 h steps) no load is dispatched on the dear route of equal hours."""
+    import numpy as np
+
+    from routing.analysis.disrupt import _secondary, _solve
+    from routing.formulation.horizon import build_horizon_lp, split_solution
+    from routing.formulation.weights import objective_weights
+
+    network = read_network(_equal_time_routes(tmp_path, cheap_first=cheap_first))
+    arrays = network.arrays
+    weights = objective_weights(arrays, "lead_time", usd_per_load_hour=5.0)
+    flow = solve_lead_time(network)._frames.solution.flow
+    lp = build_horizon_lp([arrays] * 4, [weights] * 4, flow, step_h=4)
+    status, values, _, detail = _solve(lp, _secondary(lp, [weights] * 4, "lead_time"), time_limit_s=None)
+    assert status == "optimal" and detail == ""
+    sol = split_solution(lp.layout, values)
+    dear = arrays.cost_usd[lp.layout.arc_link] > 1000
+    assert sol.x[:, dear].sum() == pytest.approx(0.0, abs=1e-9)
+    assert sol.x[:, ~dear].sum() > 0
