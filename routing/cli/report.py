@@ -15,13 +15,17 @@ import click
 from routing.cli.disrupt import check_step
 from routing.cli.exits import EPILOG
 from routing.cli.io import load_network, report_provenance, write_report
-from routing.cli.options import CDF_POINTS, network_option, objective_option, solver_option, what_if_options
+from routing.cli.options import CDF_POINTS, close_option, network_option, objective_option, solver_option
 from routing.options import DEFAULT_HORIZON_DAYS, DEFAULT_STEP_H, MAX_HORIZON_DAYS
 
 
 @click.command("report", epilog=EPILOG)
 @network_option
-@what_if_options
+@click.option("--scenario", "scenarios", multiple=True, metavar="FILE",
+              help="A scenario file or library name (nearshore scenarios); repeatable. The map, lanes and "
+                   "bottlenecks are of the first; with two or more they also run as a batch (in a temporary "
+                   "folder) for the batch section. A sweep is refused for the first.")
+@close_option
 @objective_option
 @solver_option
 @click.option("--batch", "batch_dir", type=click.Path(file_okay=False, path_type=Path), default=None, metavar="OUT_DIR",
@@ -43,7 +47,7 @@ from routing.options import DEFAULT_HORIZON_DAYS, DEFAULT_STEP_H, MAX_HORIZON_DA
 @click.option("--output", "output", type=click.Path(dir_okay=False, path_type=Path), required=True, metavar="PATH",
               help="The HTML file to write.")
 @click.option("--open", "open_page", is_flag=True, help="Open the page in the default browser when written.")
-def report(network_dir: Path | None, scenario: str | None, close: tuple[str, ...], objective: str, solver: str,
+def report(network_dir: Path | None, scenarios: tuple[str, ...], close: tuple[str, ...], objective: str, solver: str,
            batch_dir: Path | None, with_compare: bool, samples: int, disrupt_path: Path | None,
            events: tuple[str, ...], n_days: int | None, step_h: float | None, output: Path, open_page: bool) -> None:
     """One self-contained HTML page of a solve: map, lanes, bottlenecks, provenance.
@@ -60,17 +64,39 @@ def report(network_dir: Path | None, scenario: str | None, close: tuple[str, ...
     from routing.cli.exits import solve_checked
     from routing.report import build_report
 
+    if batch_dir is not None and len(scenarios) > 1:
+        raise click.UsageError("give --batch OUT_DIR or several --scenario, not both: each fills the batch section")
     batch = read_summary(batch_dir) if batch_dir is not None else None  # a bad folder fails before the solves
+    scenario = scenarios[0] if scenarios else None
     network = load_network(network_dir, scenario=scenario, close=close)
+    if len(scenarios) > 1:
+        batch = _scenario_batch(network_dir, scenarios)
     result = solve_checked(network, objective=objective, solver=solver)
     rows = _compare_rows(network, samples) if with_compare else None
     disruption = _disruption(network_dir, disrupt_path, events, n_days, step_h) if disrupt_path or events else None
     meta = report_provenance(network, command="nearshore report", solver=result.solver, objective=objective,
-                             scenario=scenario, close=close, batch=batch_dir and str(batch_dir),
+                             scenario=scenarios, close=close, batch=batch_dir and str(batch_dir),
                              compare_samples=samples if with_compare else None,
                              disrupt=disrupt_path and str(disrupt_path), event=events, days=n_days, step_h=step_h)
     html = build_report(network, result, compare=rows, batch=batch, disrupt=disruption, provenance=meta)
     write_report(html, output, open_page=open_page)
+
+
+def _scenario_batch(network_dir: Path | None, scenarios: tuple[str, ...]) -> Any:
+    """The summary of the scenarios run as ``nearshore batch`` runs them (one process, no frames), on
+    ``network_dir`` when given, else on each scenario's own network."""
+    import tempfile
+
+    from routing.batch import run_batch
+    from routing.cli.progress import ProgressBar
+    from routing.scenarios import load_scenarios
+
+    loaded = load_scenarios([Path(s) for s in scenarios])
+    if network_dir is not None:
+        loaded = [s.model_copy(update={"network": str(network_dir)}) for s in loaded]
+    with tempfile.TemporaryDirectory(prefix="nearshore-report-") as out, ProgressBar("report: scenarios") as bar:
+        return run_batch(loaded, out_dir=out, jobs=1, frames=(),
+                         on_progress=lambda progress, _row: bar.advance(progress.done, progress.total)).summary
 
 
 def _compare_rows(network: Any, samples: int) -> Any:

@@ -102,3 +102,30 @@ def test_open_hands_the_file_to_the_browser(capsys, tmp_path, monkeypatch):
     code, _, err = run(capsys, "report", "--network", DATA / "two_routes", "--output", target, "--open")
     assert code == EXIT_OK, err
     assert opened == [target.resolve().as_uri()]
+
+
+def test_report_of_several_scenarios_runs_them_as_a_batch(capsys, tmp_path):
+    closed = tmp_path / "closed.toml"
+    closed.write_text('name = "closed"\n[[changes]]\ntype = "close"\ntable = "nodes"\nids = ["B1"]\n', encoding="utf-8")
+    base = tmp_path / "base.toml"
+    base.write_text('name = "base"\n', encoding="utf-8")
+    target = tmp_path / "several.html"
+    code, _, err = run(capsys, "report", "--network", DATA / "two_routes", "--scenario", closed, "--scenario", base,
+                       "--output", target)
+    assert code == EXIT_OK, err
+    html = target.read_text(encoding="utf-8")
+    assert sections(html) == ["summary", "map", "lanes", "bottlenecks", "batch", "provenance"]
+    data = read_page_data(html)
+    rows = {r["scenario"]: r for r in data["batch"]}
+    assert set(rows) == {"closed", "base"}
+    assert data["provenance"]["options"]["scenario"] == f"{closed}, {base}"
+    # the map is of the first scenario: nothing crosses the closed bridge B1
+    assert all(link["loads_per_day"] == 0 for link in data["map"]["links"] if "B1" in (link["from"], link["to"]))
+    assert rows["closed"]["avg_lead_time_h"] > rows["base"]["avg_lead_time_h"]
+    assert data["summary"]["avg_lead_time_h"] == pytest.approx(rows["closed"]["avg_lead_time_h"])
+
+
+def test_report_refuses_batch_and_several_scenarios(capsys, tmp_path):
+    code, _, err = run(capsys, "report", "--scenario", "base", "--scenario", "wtb_closed", "--batch", tmp_path,
+                       "--output", tmp_path / "x.html")
+    assert code == EXIT_BAD_INPUT and "not both" in err
