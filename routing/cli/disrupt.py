@@ -29,7 +29,8 @@ def check_step(ctx: click.Context, param: click.Parameter, value: float | None) 
 @click.command("disrupt", epilog=EPILOG)
 @network_option
 @click.option("--scenario", "scenario_path", type=click.Path(path_type=Path), default=None,
-              help="A scenario TOML: its changes (with days = [first, last] for dated ones) and [horizon].")
+              help="A scenario TOML or library name (nearshore scenarios, e.g. episodes/texas_dps_inspections_2022): "
+                   "its changes (with days = [first, last] for dated ones) and [horizon].")
 @click.option("--days", "n_days", type=click.IntRange(1, MAX_HORIZON_DAYS), default=None,
               help=f"Days in the horizon. Default: the scenario's [horizon], else {DEFAULT_HORIZON_DAYS}.")
 @click.option("--step-h", "step_h", type=float, default=None, callback=check_step,
@@ -86,7 +87,7 @@ def run_disrupt(network_dir: Path | None, scenario_path: Path | None, *, n_days:
     """Read the network and scenario, turn the events into day networks, solve."""
     from routing.analysis.disrupt import solve_disruption
     from routing.options import SolveOptions
-    from routing.scenarios import BUILTIN, load_scenario
+    from routing.scenarios import BUILTIN, load_scenarios
     from routing.scenarios.horizon import day_networks, parse_event
 
     changes: list[Any] = []
@@ -94,7 +95,7 @@ def run_disrupt(network_dir: Path | None, scenario_path: Path | None, *, n_days:
     horizon_days, horizon_step = DEFAULT_HORIZON_DAYS, DEFAULT_STEP_H
     network_source = network_dir
     if scenario_path is not None:
-        points = load_scenario(scenario_path)
+        points = load_scenarios([scenario_path])  # a file, or a library name as nearshore scenarios lists it
         if len(points) > 1:
             from networks import InputError
             from routing.scenarios.schema import ScenarioProblem

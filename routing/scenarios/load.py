@@ -191,18 +191,30 @@ def _message(err: dict[str, Any], *, kind: Any) -> tuple[str, Any]:
 
 
 def library_file(name: str | Path) -> Path | None:
-    """The library scenario called ``name`` (with or without ``.toml``), or None.
+    """The library scenario called ``name`` (with or without ``.toml``), or None: a name as
+    ``nearshore scenarios`` lists it (``episodes/wtb_storm_closure_2023_days``), or a file's bare
+    name when exactly one file of the library has it.
 
     Example
     -------
     >>> library_file("wtb_closed").name
     'wtb_closed.toml'
+    >>> library_file("episodes/wtb_storm_closure_2023_days") == library_file("wtb_storm_closure_2023_days")
+    True
+    >>> library_file("../load.py") is None
+    True
     """
     text = str(name)
-    if not text or "/" in text or "\\" in text:
+    parts = text.replace("\\", "/").split("/")
+    if not text or any(part in ("", ".", "..") for part in parts):
         return None
-    path = library_path() / (text if text.endswith(".toml") else text + ".toml")
-    return path if path.is_file() else None
+    root = library_path()
+    file = parts[-1] if parts[-1].endswith(".toml") else parts[-1] + ".toml"
+    path = root.joinpath(*parts[:-1], file)
+    if path.is_file():
+        return path
+    found = sorted(root.rglob(file)) if len(parts) == 1 else []
+    return found[0] if len(found) == 1 else None
 
 
 def load_scenarios(paths: Iterable[str | Path]) -> list[Scenario]:

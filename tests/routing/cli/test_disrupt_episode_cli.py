@@ -16,8 +16,10 @@ EPISODE = EPISODES / "rail_gateways_closed_dec_2023.toml"
 CLOSED, EVENT_DAYS = ("RAIL_EGP", "RAIL_ELP"), range(3, 8)
 
 
-def test_the_rail_episode_runs_end_to_end_and_conserves_loads(capsys):
-    code = main(["disrupt", "--scenario", str(EPISODE), "--days", "10", "--step-h", "24", "--format", "json"])
+@pytest.mark.parametrize("scenario", [str(EPISODE), "episodes/rail_gateways_closed_dec_2023"],
+                         ids=["file", "library-name"])  # the name as nearshore scenarios lists it
+def test_the_rail_episode_runs_end_to_end_and_conserves_loads(capsys, scenario):
+    code = main(["disrupt", "--scenario", scenario, "--days", "10", "--step-h", "24", "--format", "json"])
     out, err = capsys.readouterr()
     assert code == EXIT_OK, err
     data = json.loads(out)
