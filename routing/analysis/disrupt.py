@@ -15,7 +15,6 @@ anything is reported.
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -44,6 +43,7 @@ from routing.formulation.horizon import (
     steady_start,
     with_horizon_bounds,
 )
+from routing.formulation.lp import array_digest
 from routing.formulation.solution import Status
 from routing.formulation.verify import TOLERANCE, duality_gap
 from routing.formulation.verify_horizon import check_horizon_solution
@@ -218,12 +218,8 @@ def _failed(status: Status, detail: str, start: float, horizon: dict[str, Any], 
 
 def _lp_digest(lp: HorizonProgram, secondary: np.ndarray) -> str:
     """A digest of everything the answer of :func:`_solve` depends on."""
-    digest = hashlib.blake2b(digest_size=16)
-    for part in (lp.c, lp.lb, lp.ub, lp.row_lo, lp.row_hi, lp.matrix.indptr, lp.matrix.indices, lp.matrix.data,
-                 secondary):
-        digest.update(np.ascontiguousarray(part).tobytes())
-        digest.update(b"|")
-    return digest.hexdigest()
+    return array_digest(lp.c, lp.lb, lp.ub, lp.row_lo, lp.row_hi, lp.matrix.indptr, lp.matrix.indices,
+                        lp.matrix.data, secondary)
 
 
 def _solve_kept(lp: HorizonProgram, secondary: np.ndarray, *,
@@ -458,7 +454,7 @@ def _first_under(series: np.ndarray, threshold: float, start: int) -> int | None
 
 def _recovery(per_day: dict[str, np.ndarray], event_days: list[int], inventory_days: float, base: Network,
               run: HorizonRun, baseline: HorizonRun) -> dict[str, Any]:
-    backlog, demand = per_day["backlog"], per_day["demand"]
+    backlog = per_day["backlog"]
     total = backlog.sum(axis=0)
     day_demand = float(base.arrays.demand_loads.sum())
     threshold = RECOVERED_SHARE * day_demand

@@ -225,11 +225,21 @@ def with_bounds(lp: LinearProgram, arrays: NetworkArrays, weights: Weights) -> L
 def structure_key(arrays: NetworkArrays) -> str:
     """A digest of everything the LP's matrix depends on: topology, which limits are finite,
     the supply and demand rows, and the commodities' power and water per load."""
+    return array_digest(arrays.tail, arrays.head, np.isfinite(arrays.capacity), np.isfinite(arrays.throughput),
+                        np.isfinite(arrays.power_mw), np.isfinite(arrays.water_m3_per_day), arrays.supply_node,
+                        arrays.supply_commodity, arrays.demand_node, arrays.demand_commodity,
+                        arrays.power_mwh_per_load, arrays.water_m3_per_load, arrays.queue.node,
+                        arrays.queue.lane_type)
+
+
+def array_digest(*parts: np.ndarray) -> str:
+    """A digest of the bytes of some arrays, in order (a separator between them).
+
+    >>> array_digest(np.arange(3)) == array_digest(np.arange(3)) != array_digest(np.arange(4))
+    True
+    """
     digest = hashlib.blake2b(digest_size=16)
-    for part in (arrays.tail, arrays.head, np.isfinite(arrays.capacity), np.isfinite(arrays.throughput),
-                 np.isfinite(arrays.power_mw), np.isfinite(arrays.water_m3_per_day), arrays.supply_node,
-                 arrays.supply_commodity, arrays.demand_node, arrays.demand_commodity,
-                 arrays.power_mwh_per_load, arrays.water_m3_per_load, arrays.queue.node, arrays.queue.lane_type):
+    for part in parts:
         digest.update(np.ascontiguousarray(part).tobytes())
         digest.update(b"|")
     return digest.hexdigest()

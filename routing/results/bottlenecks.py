@@ -13,7 +13,7 @@ from networks.queues import RHO_MAX
 from routing.formulation.solution import Solution
 from routing.results.crossings import lane_values
 from routing.results.schemas import BOTTLENECKS_SCHEMA, UNMET_SCHEMA
-from routing.results.unmet import TOP_REASONS, unmet_reasons  # noqa: F401 - TOP_REASONS kept importable
+from routing.results.unmet import unmet_reasons
 
 NEAR_BINDING = 0.99  # utilisation from which a capacity is reported even without a dual value
 HOURS_UNIT = "load-h/day"

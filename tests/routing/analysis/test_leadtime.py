@@ -94,7 +94,7 @@ def test_means_and_variances_of_independent_legs_add():
 
 
 def test_the_same_seed_gives_the_same_numbers_and_another_seed_others():
-    net = read_network()
+    net = read_network()  # with the clock and the regimes, sample_lead_times' defaults
     lanes = solve_lead_time(net).lanes
     first = sample_lead_times(net, lanes, samples=5000, seed=11)
     assert first.equals(sample_lead_times(net, lanes, samples=5000, seed=11))

@@ -193,14 +193,6 @@ def test_a_forced_state_must_name_a_domain_and_a_state(states, fragment):
         sample_lead_times(net, lane("a"), samples=10, regimes=False, regime_states={"d": "peak"})
 
 
-def test_same_seed_same_numbers_with_clock_and_regimes():
-    net = read_network()
-    lanes = solve_lead_time(net).lanes
-    first = sample_lead_times(net, lanes, samples=3000, seed=11)
-    assert first.equals(sample_lead_times(net, lanes, samples=3000, seed=11))
-    assert not first.equals(sample_lead_times(net, lanes, samples=3000, seed=12))
-
-
 def test_no_leg_of_the_builtin_lanes_is_fixed():
     net = read_network()
     lanes = solve_lead_time(net).lanes
