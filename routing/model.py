@@ -316,8 +316,6 @@ class CapacityProbe:
         self._base: tuple[float, float] | None = None
 
     def __call__(self, kind: str, index: Any) -> tuple[Any, Any]:
-        import numpy as np
-
         served, saved = np.full(len(index), np.nan), np.full(len(index), np.nan)
         base = self._start()
         if base is None:
@@ -347,8 +345,6 @@ class CapacityProbe:
         """Loads served and the objective without the penalty of the LP vector ``x``; as
         operated, the generalised cost in USD (freight + value of time x hours, waits included) that
         the result reports, not the potential the LP minimises."""
-        import numpy as np
-
         lp, w, a = self._lp, self.weights, self.arrays
         k, s0 = a.n_commodities, lp.n_flow + lp.n_supply
         flow, production = x[:lp.n_flow].reshape(k, a.n_links), x[lp.n_flow:s0]

@@ -25,8 +25,8 @@ def load_network(network_dir: Path | None, *, scenario: str | None = None, close
 
     if scenario is None and not close:
         return read_network(network_dir)
-    from networks import InputError, builtin_path
-    from routing.scenarios import BUILTIN, apply_changes, check_changes
+    from networks import builtin_path
+    from routing.scenarios import BUILTIN, apply_changes
 
     changes: list = []
     source = "--close"
@@ -38,10 +38,7 @@ def load_network(network_dir: Path | None, *, scenario: str | None = None, close
             network_dir = Path(point.network)
     network = read_network(network_dir if network_dir is not None else builtin_path())
     changes += [_close_change(network, ident) for ident in close]
-    problems = check_changes(network, changes, source=source)
-    if problems:
-        raise InputError(problems)
-    return apply_changes(network, changes, source=source)
+    return apply_changes(network, changes, source=source)  # raises InputError with every problem
 
 
 def _one_scenario(name: str):  # -> Scenario, imported lazily
@@ -66,11 +63,6 @@ def _close_change(network: Network, ident: str):  # -> a scenario Close change
             return Close(type="close", table=table, ids=[ident])
     raise InputError([Problem("--close", f"no node or link has the id {ident!r} (nearshore nodes --search lists "
                                          "the nodes)")])
-
-
-def load_scenario_network(network_dir: Path | None, scenario_file: Path | str | None) -> Network:
-    """The network with one scenario's changes applied: :func:`load_network` with ``scenario``."""
-    return load_network(network_dir, scenario=None if scenario_file is None else str(scenario_file))
 
 
 def emit(text: str, output: Path | None) -> None:
