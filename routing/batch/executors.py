@@ -137,7 +137,9 @@ def run_local(todo: Sequence[Scenario], networks: dict[str, Network], *, jobs: i
             if shares.pending:  # stopped early (Ctrl-C, or the driver failed): do not wait for running scenarios
                 for process in list((getattr(pool, "_processes", None) or {}).values()):
                     process.terminate()
-            pool.shutdown(wait=False, cancel_futures=True)
+            # Wait for the pool's manager thread: left running, it may close its wake-up pipe while the
+            # interpreter's exit hook writes to it (CPython 3.11's _ThreadWakeup race, 'Bad file descriptor').
+            pool.shutdown(wait=True, cancel_futures=True)
 
 
 _RUNNER: ScenarioRunner | None = None  # the runner of a worker process
