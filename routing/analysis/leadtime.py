@@ -63,6 +63,10 @@ THREADS = min(2, os.cpu_count() or 1)  # chunks sampled in parallel when their d
 _NODE_TYPE = {NodeKind.SEAPORT: "port_dwell_h", NodeKind.BORDER_CROSSING: "crossing_h"}
 _MODE_TYPE = {"ocean": "ocean_h", "rail": "rail_h", "truck": "truck_h", "drayage": "drayage_h"}
 _LEG_MADE = {*_NODE_TYPE.values(), *_MODE_TYPE.values(), "other_dwell_h"}  # leg types that legs produce
+CARRIER_CHANGES = (NodeKind.SEAPORT, NodeKind.RAIL_TERMINAL, NodeKind.BORDER_CROSSING, NodeKind.HUB)
+"""Node kinds where a load changes carrier (border-city yards, crossings, ports, rail ramps): the
+truck that takes it on has a fresh driver, as the LP's truck links (each a fresh driver's hours of
+service) assume. A driver carries his hours only through other nodes (a plant or market on the way)."""
 LANE_KEYS = ("origin", "market", "commodity", "route", "links")
 
 
@@ -417,7 +421,9 @@ def plan_lanes(network: Network, lanes: pl.DataFrame, *, clock: bool = True, reg
     spread = LegSpread(base.typical_h, base.sigma, base.delay_prob, base.delay_h, base.leg_type,
                        domain=domain_codes(network, chains), hos=hos)
     lane, leg, pos = _lane_pairs(network, lanes)
-    runs = truck_runs(lane, leg, pos, hos) if clock else NO_RUNS
+    keeps = np.zeros(len(hos), dtype=bool)  # nodes where the driver stays with the load
+    keeps[:arrays.n_nodes] = ~np.isin(arrays.kind, [KINDS.index(k) for k in CARRIER_CHANGES])
+    runs = truck_runs(lane, leg, pos, hos, keeps) if clock else NO_RUNS
     spread, e_lane, e_leg, e_pos = add_leg_events(network, lanes, spread, lane, leg, pos)
     spread, q_lane, q_leg = add_queue_waits(network, lanes, spread)
     q_node = network.nodes["id"].to_list()
@@ -452,26 +458,29 @@ def plan_lanes(network: Network, lanes: pl.DataFrame, *, clock: bool = True, reg
     return Plan(spread, lane, leg, pos, fixed, random, stops, chains, runs)
 
 
-def truck_runs(lane: np.ndarray, leg: np.ndarray, pos: np.ndarray, hos: np.ndarray) -> TruckRuns:
+def truck_runs(lane: np.ndarray, leg: np.ndarray, pos: np.ndarray, hos: np.ndarray,
+               keeps: np.ndarray | None = None) -> TruckRuns:
     """The runs of at least two consecutive hours-of-service links on each lane (positions 2k + 1,
-    2k + 3, ...; the node entered between them at 2k + 2)."""
+    2k + 3, ...; the node entered between them at 2k + 2) through nodes that ``keeps`` the driver
+    (per leg; default every node): a carrier change (:data:`CARRIER_CHANGES`) ends a run."""
     order = np.lexsort((pos, lane))
     lane, leg, pos = lane[order], leg[order], pos[order]
+    keeps = np.ones(len(hos), dtype=bool) if keeps is None else keeps
     link = (pos % 2 == 1) & hos[leg]
     idx = np.flatnonzero(link)
+    at = np.searchsorted(lane * (2 * int(pos.max(initial=0)) + 4) + pos,  # each link's next position: its node
+                         lane[idx] * (2 * int(pos.max(initial=0)) + 4) + pos[idx] + 1)
+    node_after = leg[np.minimum(at, max(len(leg) - 1, 0))]
+    joins = np.zeros(len(idx), dtype=bool)  # link i continues the run of link i - 1
+    joins[1:] = ((lane[idx[1:]] == lane[idx[:-1]]) & (pos[idx[1:]] == pos[idx[:-1]] + 2) & keeps[node_after[:-1]])
     out: tuple[list, list, list, list] = ([], [], [], [])
-    start = 0
-    for i in range(1, len(idx) + 1):  # a loop over the lanes' truck links (hundreds)
-        if i < len(idx) and lane[idx[i]] == lane[idx[i - 1]] and pos[idx[i]] == pos[idx[i - 1]] + 2:
-            continue
-        run = idx[start:i]
-        if len(run) > 1:
-            between = np.array([np.flatnonzero((lane == lane[r]) & (pos == pos[r] + 1))[0] for r in run[:-1]])
-            out[0].append(lane[run[0]])
-            out[1].append(pos[run[-1]])
-            out[2].append(leg[run])
-            out[3].append(leg[between])
-        start = i
+    starts = np.flatnonzero(~joins)
+    for a, b in zip(starts, [*starts[1:], len(idx)], strict=True):  # a loop over runs (a few per lane at most)
+        if b - a > 1:
+            out[0].append(lane[idx[a]])
+            out[1].append(pos[idx[b - 1]])
+            out[2].append(leg[idx[a:b]])
+            out[3].append(node_after[a:b - 1])
     if not out[0]:
         return NO_RUNS
     return TruckRuns(np.array(out[0], dtype=np.int64), np.array(out[1], dtype=np.int64), out[2], out[3])

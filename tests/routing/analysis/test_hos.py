@@ -80,12 +80,18 @@ def test_the_weekly_limit_carries_through_legs_and_a_long_stop_restarts_it():
     assert drive(np.array([8.0]), rested)[0][0] == pytest.approx(6.0 + 34.0 + 2.0)  # 6 h to 70 h, restart, 2 h
     restarted = stop(state, np.array([34.0]))
     assert drive(np.array([8.0]), restarted)[0][0] == 8.0
+    links = [{"id": "a", "from": "O", "to": "B", "transit_h": 102.0}, {"id": "b", "from": "B", "to": "M",
+                                                                      "transit_h": 8.0}]
+    net = truck_chain(links, dwell={"B": 2.0})  # the same in the sampler: one driver through a plant on the way
+    assert sample_lead_times(net, lane("a", "b"), samples=10)["mean_h"][0] == pytest.approx(102.0 + 2.0 + 43.0)
 
 
 def truck_chain(links: list[dict], dwell: dict[str, float] | None = None,
-                calendars: list[dict] | None = None) -> Network:
+                calendars: list[dict] | None = None, kind: str = "plant") -> Network:
+    """O -> ... -> M by truck; the nodes between are of ``kind``: a plant on the way keeps the driver
+    (a pick-up), a hub is a carrier change (a fresh driver)."""
     names = list(dict.fromkeys(["O", *[link["to"] for link in links]]))
-    nodes = pl.DataFrame([{"id": n, "name": n, "kind": "origin" if i == 0 else "market" if n == "M" else "hub",
+    nodes = pl.DataFrame([{"id": n, "name": n, "kind": "origin" if i == 0 else "market" if n == "M" else kind,
                            "country": "US", "region": None, "lat": 10.0 + i, "lon": 10.0,
                            "dwell_h": (dwell or {}).get(n, 0.0)} for i, n in enumerate(names)])
     return Network.from_frames(
@@ -136,6 +142,39 @@ def test_one_driver_carries_his_hours_through_consecutive_truck_legs():
     assert sample_lead_times(rested, lane("a", "b"), samples=100)["mean_h"][0] == pytest.approx(22.0)
 
 
+@pytest.mark.parametrize("kind", ["hub", "border_crossing", "seaport", "rail_terminal"])
+def test_a_load_that_changes_carrier_gets_a_fresh_driver_as_in_the_lp(kind):
+    """The same lane with B a yard, crossing, port or rail ramp: the truck after B has a fresh driver,
+    6 + 4 + 6 = 16 h, the sum of the links' hours as the LP charges them."""
+    links = [{"id": "a", "from": "O", "to": "B", "transit_h": 6.0}, {"id": "b", "from": "B", "to": "M",
+                                                                    "transit_h": 6.0}]
+    net = truck_chain(links, dwell={"B": 4.0}, kind=kind)
+    assert len(plan_lanes(net, lane("a", "b")).runs.lane) == 0
+    assert sample_lead_times(net, lane("a", "b"), samples=100)["mean_h"][0] == pytest.approx(16.0)
+
+
+def test_the_built_in_lanes_with_fixed_legs_take_the_lps_hours_under_hours_of_service():
+    """Every leg at its typical value, no calendars, no regimes: each built-in lane's sampled time is
+    the LP's lead_time_h (each truck link a fresh driver: every node between two truck links is a
+    carrier change), with the hours of service on as off."""
+    from routing import solve_lead_time
+
+    net = read_network()
+    none = pl.lit(None, dtype=pl.Float64)
+    spreads = {"delay_prob": none, "delay_h": none}
+    fixed = net.replace(
+        nodes=net.nodes.with_columns(dwell_p95_h=none, **spreads),
+        links=net.links.with_columns(transit_p95_h=none, **spreads), legs=net.legs.clear(),
+        calendars=net.calendars.clear(),
+        crossings=net.crossings.with_columns(wait_p95_h=none, weekly_hours=pl.lit(None, dtype=pl.String)))
+    lanes = solve_lead_time(net).lanes
+    assert len(plan_lanes(net, lanes).runs.lane) == 0
+    for clock in (True, False):
+        got = sample_lead_times(fixed, lanes, samples=10, clock=clock, regimes=False)
+        assert np.allclose(got["p50_h"].to_numpy(), lanes["lead_time_h"].to_numpy(), rtol=0, atol=1e-3)
+        assert (got["std_h"] == 0).all()
+
+
 def test_every_built_in_truck_link_follows_hours_of_service():
     net = read_network()
     lanes = pl.DataFrame({"origin": net.links["from"], "links": net.links["id"], "loads_per_day": 1.0})
@@ -150,7 +189,7 @@ def test_every_built_in_truck_link_follows_hours_of_service():
     (6.0, 25.0),  # a: 06-12 h; B open, no wait: b carries 6 h: 2 + break 0.5 + 3, 2.5 h + 10 h off, 1 h = 19
 ])
 def test_a_wait_for_opening_hours_between_two_truck_legs_is_on_the_drivers_clock(ready_h, hours):
-    """B (no dwell) opens daily 08-20 (Mexican customs hours); the driver waits there with the load."""
+    """B (a plant on the way, no dwell) opens daily 08-20; the driver waits there with the load."""
     links = [{"id": "a", "from": "O", "to": "B", "transit_h": 6.0}, {"id": "b", "from": "B", "to": "M",
                                                                     "transit_h": 6.0}]
     net = truck_chain(links, calendars=[{"node": "B", "calendar": "open", "weekly": "daily 08-20"}])
