@@ -59,6 +59,7 @@ MAX_ELEMENTS = 1_000_000  # lanes x samples per chunk: 8 MB float64 matrices sta
 MAX_SHARED_DRAWS = 100_000_000  # (random legs + mixed groups) x samples drawn once for all chunks (float32: 400 MB)
 DEFAULT_SAMPLES = 100_000
 THREADS = min(2, os.cpu_count() or 1)  # chunks sampled in parallel when their draws are shared
+DRAW_BLOCKS = 2  # streams the legs are drawn from, one per thread (fixed: the numbers do not depend on THREADS)
 
 _NODE_TYPE = {NodeKind.SEAPORT: "port_dwell_h", NodeKind.BORDER_CROSSING: "crossing_h"}
 _MODE_TYPE = {"ocean": "ocean_h", "rail": "rail_h", "truck": "truck_h", "drayage": "drayage_h"}
@@ -468,6 +469,8 @@ def truck_runs(lane: np.ndarray, leg: np.ndarray, pos: np.ndarray, hos: np.ndarr
     keeps = np.ones(len(hos), dtype=bool) if keeps is None else keeps
     link = (pos % 2 == 1) & hos[leg]
     idx = np.flatnonzero(link)
+    if len(idx) < 2:
+        return NO_RUNS
     at = np.searchsorted(lane * (2 * int(pos.max(initial=0)) + 4) + pos,  # each link's next position: its node
                          lane[idx] * (2 * int(pos.max(initial=0)) + 4) + pos[idx] + 1)
     node_after = leg[np.minimum(at, max(len(leg) - 1, 0))]
@@ -793,9 +796,38 @@ def _draw(spread: LegSpread, legs: np.ndarray, samples: int, rng: np.random.Gene
     (lognormal hours with the event's probability) and, in a closing state of its domain, the
     remaining closure; the domain's state scales the time and the event probability.
 
+    The legs are drawn in :data:`DRAW_BLOCKS` blocks of about equal work, each from its own SFC64
+    stream seeded from ``rng`` (the fastest of numpy's bit generators for normals), on up to
+    :data:`THREADS` threads: the numbers depend on the seed only, not on the threads."""
+    drawn = np.empty((len(legs), samples), dtype=np.float32)  # each row written once: no zeroing pass
+    seeds = rng.integers(0, 2**63, size=DRAW_BLOCKS)
+    work = np.cumsum((spread.sigma[legs] > 0) * (1.0 + 0.5 * spread.hos[legs]) + 0.1)
+    bounds = np.searchsorted(work, work[-1] * np.arange(DRAW_BLOCKS + 1) / DRAW_BLOCKS, side="right") if len(
+        legs) else np.zeros(DRAW_BLOCKS + 1, dtype=np.int64)
+    bounds[0], bounds[-1] = 0, len(legs)
+
+    def block(b: int) -> None:
+        part = slice(bounds[b], bounds[b + 1])
+        _draw_block(drawn[part], spread, legs[part], samples, np.random.Generator(np.random.SFC64(int(seeds[b]))),
+                    shock)
+
+    if THREADS > 1 and len(legs) * samples >= 1_000_000:  # numpy's generators and ufuncs release the GIL
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=THREADS) as executor:
+            list(executor.map(block, range(DRAW_BLOCKS)))
+    else:
+        for b in range(DRAW_BLOCKS):
+            block(b)
+    return drawn
+
+
+def _draw_block(drawn: np.ndarray, spread: LegSpread, legs: np.ndarray, samples: int, rng: np.random.Generator,
+                shock: Shock | None) -> None:
+    """:func:`_draw` of some legs into ``drawn`` (their rows), from one stream.
+
     Events are drawn sparsely: the samples that meet an event are a Bernoulli process, generated as
     geometric gaps, so a rare event costs its hits, not a uniform per sample."""
-    drawn = np.empty((len(legs), samples), dtype=np.float32)  # each row written once: no zeroing pass
     none = -1 if shock is None else shock.time.shape[0] - 1
     dom = np.where(spread.domain[legs] >= 0, spread.domain[legs], none)
     base = spread.sigma[legs] > 0
@@ -832,7 +864,6 @@ def _draw(spread: LegSpread, legs: np.ndarray, samples: int, rng: np.random.Gene
             hit = _bernoulli_hits(samples, p_max, rng)
             hit = hit[rng.random(len(hit)) * p_max < shock.closure_prob[d, hit]]
             drawn[i, hit] += rng.exponential(1.0, len(hit)) * shock.closure_h[d, hit]
-    return drawn
 
 
 def _bernoulli_hits(samples: int, p: float, rng: np.random.Generator) -> np.ndarray:
