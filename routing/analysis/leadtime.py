@@ -544,11 +544,53 @@ def _groups(lanes: pl.DataFrame, by: list[str] | None) -> tuple[pl.DataFrame, np
     return keys, group.astype(np.int64), loads.to_numpy().astype(np.float64)
 
 
+@dataclass(frozen=True, slots=True)
+class Draws:
+    """The random part of the legs ``legs`` (sorted) in every sample: a dense float32 row for each
+    leg with a lognormal or a closure (``row``: its row in ``dense``, -1 for the others), and for a
+    leg with only an event (a few per cent of the samples meet it) its hits: ``sample`` and
+    ``value`` from ``start[k]`` to ``start[k + 1]``, samples ascending."""
+
+    legs: np.ndarray
+    dense: np.ndarray  # (dense legs, samples) float32
+    row: np.ndarray
+    start: np.ndarray
+    sample: np.ndarray
+    value: np.ndarray  # float32
+
+    @property
+    def samples(self) -> int:
+        """Samples per leg."""
+        return self.dense.shape[1]
+
+    def product(self, out_row: np.ndarray, col: np.ndarray, n_out: int) -> np.ndarray:
+        """(n_out, samples) float32: row ``out_row[j]`` gets the draws of leg ``legs[col[j]]`` added, for
+        every pair j (a sparse incidence times the dense rows, then the event-only legs' hits added
+        in a loop over their pairs, each vectorised over its hits)."""
+        from scipy import sparse
+
+        dense = self.row[col] >= 0
+        matrix = sparse.csr_array((np.ones(int(dense.sum()), dtype=np.float32), (out_row[dense], self.row[col[dense]])),
+                                  shape=(n_out, len(self.dense)))
+        out = np.asarray(matrix @ self.dense) if len(self.dense) else np.zeros((n_out, self.samples), np.float32)
+        for r, c in zip(out_row[~dense].tolist(), col[~dense].tolist(), strict=True):
+            a, b = self.start[c], self.start[c + 1]
+            out[r, self.sample[a:b]] += self.value[a:b]
+        return out
+
+    def hours(self, k: int) -> np.ndarray:
+        """The draws of leg ``legs[k]`` as one float64 row."""
+        if self.row[k] >= 0:
+            return self.dense[self.row[k]].astype(np.float64)
+        out = np.zeros(self.samples)
+        out[self.sample[self.start[k]:self.start[k + 1]]] = self.value[self.start[k]:self.start[k + 1]]
+        return out
+
+
 class _Pool(NamedTuple):
     """Draws shared by every chunk: the random legs of all lanes and the mixture uniforms."""
 
-    legs: np.ndarray
-    drawn: np.ndarray  # (legs, samples)
+    draws: Draws
     mixed: np.ndarray  # groups with more than one lane
     uniforms: np.ndarray  # (mixed groups, samples)
 
@@ -567,7 +609,7 @@ def _simulate(plan: Plan, group: np.ndarray, weight: np.ndarray, samples: int, r
     legs, mixed = np.unique(plan.leg[plan.random]), np.flatnonzero(sizes > 1)
     pool = None
     if (len(legs) + len(mixed)) * samples <= MAX_SHARED_DRAWS:
-        pool = _Pool(legs, _draw(plan.spread, legs, samples, rng, shock), mixed, rng.random((len(mixed), samples)))
+        pool = _Pool(_draw(plan.spread, legs, samples, rng, shock), mixed, rng.random((len(mixed), samples)))
     per_chunk = max(1, MAX_ELEMENTS // samples)
     chunk_of_group = np.zeros(n_groups, dtype=np.int64)
     chunk, used = 0, 0
@@ -603,20 +645,19 @@ def _lane_totals(plan: Plan, rows: np.ndarray, samples: int, rng: np.random.Gene
     local[rows] = np.arange(len(rows))
     on = (local[plan.lane] >= 0) & plan.random
     if pool is not None:  # the shared draws as they are: the sparse products below pick the chunk's legs
-        chunk_legs, drawn = pool.legs, pool.drawn
+        draws = pool.draws
     else:
-        chunk_legs = np.unique(plan.leg[on])
-        drawn = _draw(plan.spread, chunk_legs, samples, rng, shock)
-    pair_row, pair_col = local[plan.lane[on]], np.searchsorted(chunk_legs, plan.leg[on])
+        draws = _draw(plan.spread, np.unique(plan.leg[on]), samples, rng, shock)
+    pair_row, pair_col = local[plan.lane[on]], np.searchsorted(draws.legs, plan.leg[on])
     pair_kind = plan.spread.leg_type[plan.leg[on]]
-    typed = _sum_per_type(drawn, pair_row, pair_col, pair_kind, len(rows))
+    typed = _sum_per_type(draws, pair_row, pair_col, pair_kind, len(rows))
     pairs = (pair_row, pair_col, plan.pos[on])
-    stops = _calendar_waits(plan, local, drawn, pairs, ticks) if ticks is not None else None
-    runs = _run_corrections(plan, local, drawn, chunk_legs, samples, stops)
+    stops = _calendar_waits(plan, local, draws, pairs, ticks) if ticks is not None else None
+    runs = _run_corrections(plan, local, draws, samples, stops)
     if len(runs[0]):
         _add_rows(typed, np.full(len(runs[0]), WATERFALL.index("truck_h")), runs[0], runs[2])
         if stops is not None:  # the lanes with runs again: their carried hours move the clock of later stops
-            stops = _rerun_stops(plan, local, drawn, pairs, ticks, runs, stops)
+            stops = _rerun_stops(plan, local, draws, pairs, ticks, runs, stops)
     if stops is not None:
         waits, w_row, w_kind, _ = stops
         _add_rows(typed, w_kind, w_row, waits)
@@ -631,7 +672,7 @@ def _add_rows(typed: np.ndarray, kinds: np.ndarray, rows: np.ndarray, values: np
         typed[kind, row] += value.astype(np.float32)
 
 
-def _run_corrections(plan: Plan, local: np.ndarray, drawn: np.ndarray, chunk_legs: np.ndarray, samples: int,
+def _run_corrections(plan: Plan, local: np.ndarray, draws: Draws, samples: int,
                      stops: tuple[np.ndarray, ...] | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(chunk rows, last link positions, (runs, samples) extra hours) of the chunk's truck runs: one
     driver's hours of service carried through the run (the stop at each node between its links, its
@@ -644,9 +685,9 @@ def _run_corrections(plan: Plan, local: np.ndarray, drawn: np.ndarray, chunk_leg
 
     def value(leg: int) -> np.ndarray:  # the leg's sampled hours: its fixed typical value + its draws
         out = np.full(samples, typical[leg] if plan.spread.sigma[leg] == 0 else 0.0)
-        at = np.searchsorted(chunk_legs, leg)
-        if at < len(chunk_legs) and chunk_legs[at] == leg:
-            out += drawn[at]
+        at = int(np.searchsorted(draws.legs, leg))
+        if at < len(draws.legs) and draws.legs[at] == leg:
+            out += draws.hours(at)
         return out
 
     def waited(row: int, pos: int) -> np.ndarray | float:  # the calendar wait at a lane's position, if any
@@ -671,13 +712,13 @@ def _run_corrections(plan: Plan, local: np.ndarray, drawn: np.ndarray, chunk_leg
     return local[runs.lane[mine]], runs.last_pos[mine], extra
 
 
-def _rerun_stops(plan: Plan, local: np.ndarray, drawn: np.ndarray, pairs: tuple[np.ndarray, ...], ticks: Clock,
+def _rerun_stops(plan: Plan, local: np.ndarray, draws: Draws, pairs: tuple[np.ndarray, ...], ticks: Clock,
                  runs: tuple[np.ndarray, np.ndarray, np.ndarray],
                  stops: tuple[np.ndarray, ...]) -> tuple[np.ndarray, ...]:
     """``stops`` with the waits of the lanes that have truck runs computed again, the runs' carried
     hours on their clock (the other lanes' waits are unchanged)."""
     again = np.isin(local, runs[0]) & (local >= 0)
-    redo = _calendar_waits(plan, np.where(again, local, -1), drawn, pairs, ticks, runs)
+    redo = _calendar_waits(plan, np.where(again, local, -1), draws, pairs, ticks, runs)
     waits = stops[0].copy()
     key = {(int(r), int(q)): i for i, (r, q) in enumerate(zip(stops[1], stops[3], strict=True))}
     for j, (r, q) in enumerate(zip(redo[1], redo[3], strict=True)):  # a loop over the few stops of those lanes
@@ -685,7 +726,7 @@ def _rerun_stops(plan: Plan, local: np.ndarray, drawn: np.ndarray, pairs: tuple[
     return waits, *stops[1:]
 
 
-def _calendar_waits(plan: Plan, local: np.ndarray, drawn: np.ndarray, pairs: tuple[np.ndarray, ...],
+def _calendar_waits(plan: Plan, local: np.ndarray, draws: Draws, pairs: tuple[np.ndarray, ...],
                     ticks: Clock, runs: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(stops, samples) waits at the calendar stops of the chunk's lanes, with their chunk row, waterfall
@@ -695,15 +736,12 @@ def _calendar_waits(plan: Plan, local: np.ndarray, drawn: np.ndarray, pairs: tup
     mine = np.flatnonzero(local[ticks.lane] >= 0)
     if len(mine) == 0:
         empty = np.zeros(0, dtype=np.int64)
-        return np.zeros((0, drawn.shape[1])), empty, empty, empty
-    from scipy import sparse
-
+        return np.zeros((0, draws.samples)), empty, empty, empty
     row, pos = local[ticks.lane[mine]], ticks.pos[mine]
     pair_row, pair_col, pair_pos = pairs
     before = (pair_row[None, :] == row[:, None]) & (pair_pos[None, :] < pos[:, None])
     i, j = np.nonzero(before)
-    prefix = np.asarray(sparse.csr_array((np.ones(len(i), dtype=drawn.dtype), (i, pair_col[j])),
-                                         shape=(len(mine), len(drawn))) @ drawn, dtype=np.float64)
+    prefix = draws.product(i, pair_col[j], len(mine)).astype(np.float64)
     fixed = (local[plan.lane] >= 0) & ~plan.random
     f_row, f_pos = local[plan.lane[fixed]], plan.pos[fixed]
     f_val = np.where(plan.spread.sigma[plan.leg[fixed]] > 0, 0.0, plan.spread.typical_h[plan.leg[fixed]])
@@ -711,8 +749,8 @@ def _calendar_waits(plan: Plan, local: np.ndarray, drawn: np.ndarray, pairs: tup
     if runs is not None and len(runs[0]):  # hours of service carried through a truck run before the stop
         r_row, r_pos, r_extra = runs
         prefix += ((r_row[None, :] == row[:, None]) & (r_pos[None, :] < pos[:, None])) @ r_extra
-    acc = np.zeros((int(row.max()) + 1, drawn.shape[1]))
-    waits = np.zeros((len(mine), drawn.shape[1]))
+    acc = np.zeros((int(row.max()) + 1, draws.samples))
+    waits = np.zeros((len(mine), draws.samples))
     for k in np.lexsort((row, pos)):  # earlier stops first: their waits move the clock of later ones
         stop = mine[k]
         t = ticks.start_h + prefix[k] + acc[row[k]]
@@ -791,25 +829,33 @@ def _fixed_parts(fixed_rows: np.ndarray, group: np.ndarray, groups: np.ndarray, 
 
 
 def _draw(spread: LegSpread, legs: np.ndarray, samples: int, rng: np.random.Generator,
-          shock: Shock | None = None) -> np.ndarray:
-    """(legs, samples): the random part of each leg: its lognormal (if it has a spread), its event
+          shock: Shock | None = None) -> Draws:
+    """The random part of each leg in every sample: its lognormal (if it has a spread), its event
     (lognormal hours with the event's probability) and, in a closing state of its domain, the
-    remaining closure; the domain's state scales the time and the event probability.
+    remaining closure; the domain's state scales the time and the event probability. A leg with
+    only an event keeps its hits, not a row (:class:`Draws`).
 
     The legs are drawn in :data:`DRAW_BLOCKS` blocks of about equal work, each from its own SFC64
     stream seeded from ``rng`` (the fastest of numpy's bit generators for normals), on up to
     :data:`THREADS` threads: the numbers depend on the seed only, not on the threads."""
-    drawn = np.empty((len(legs), samples), dtype=np.float32)  # each row written once: no zeroing pass
+    none = -1 if shock is None else shock.time.shape[0] - 1
+    dom = np.where(spread.domain[legs] >= 0, spread.domain[legs], none)
+    closing = np.zeros(len(legs), dtype=bool)
+    if shock is not None:
+        closing = spread.closable[legs] & (dom != none) & (np.append(shock.closure_prob.max(axis=1), 0.0)[dom] > 0)
+    dense = (spread.sigma[legs] > 0) | closing
+    row = np.where(dense, np.cumsum(dense) - 1, -1)
+    values = np.empty((int(dense.sum()), samples), dtype=np.float32)  # each row written once: no zeroing pass
+    hits: list[tuple[np.ndarray, np.ndarray] | None] = [None] * len(legs)
     seeds = rng.integers(0, 2**63, size=DRAW_BLOCKS)
-    work = np.cumsum((spread.sigma[legs] > 0) * (1.0 + 0.5 * spread.hos[legs]) + 0.1)
+    work = np.cumsum(dense * (1.0 + 0.5 * spread.hos[legs]) + 0.1)
     bounds = np.searchsorted(work, work[-1] * np.arange(DRAW_BLOCKS + 1) / DRAW_BLOCKS, side="right") if len(
         legs) else np.zeros(DRAW_BLOCKS + 1, dtype=np.int64)
     bounds[0], bounds[-1] = 0, len(legs)
 
     def block(b: int) -> None:
-        part = slice(bounds[b], bounds[b + 1])
-        _draw_block(drawn[part], spread, legs[part], samples, np.random.Generator(np.random.SFC64(int(seeds[b]))),
-                    shock)
+        _draw_block(values, row, hits, range(int(bounds[b]), int(bounds[b + 1])), spread, legs, dom, samples,
+                    np.random.Generator(np.random.SFC64(int(seeds[b]))), shock)
 
     if THREADS > 1 and len(legs) * samples >= 1_000_000:  # numpy's generators and ufuncs release the GIL
         from concurrent.futures import ThreadPoolExecutor
@@ -819,32 +865,37 @@ def _draw(spread: LegSpread, legs: np.ndarray, samples: int, rng: np.random.Gene
     else:
         for b in range(DRAW_BLOCKS):
             block(b)
-    return drawn
+    counts = np.array([0 if h is None else len(h[0]) for h in hits], dtype=np.int64)
+    found = [h for h in hits if h is not None]
+    return Draws(legs, values, row, np.concatenate([[0], np.cumsum(counts)]),
+                 np.concatenate([h[0] for h in found]) if found else np.zeros(0, dtype=np.int64),
+                 np.concatenate([h[1] for h in found]) if found else np.zeros(0, dtype=np.float32))
 
 
-def _draw_block(drawn: np.ndarray, spread: LegSpread, legs: np.ndarray, samples: int, rng: np.random.Generator,
-                shock: Shock | None) -> None:
-    """:func:`_draw` of some legs into ``drawn`` (their rows), from one stream.
+def _draw_block(values: np.ndarray, row: np.ndarray, hits: list, part: range, spread: LegSpread, legs: np.ndarray,
+                dom: np.ndarray, samples: int, rng: np.random.Generator, shock: Shock | None) -> None:
+    """:func:`_draw` of the legs ``part`` from one stream: their rows of ``values`` (dense legs) or
+    their ``hits`` (event-only legs).
 
     Events are drawn sparsely: the samples that meet an event are a Bernoulli process, generated as
     geometric gaps, so a rare event costs its hits, not a uniform per sample."""
     none = -1 if shock is None else shock.time.shape[0] - 1
-    dom = np.where(spread.domain[legs] >= 0, spread.domain[legs], none)
-    base = spread.sigma[legs] > 0
-    drawn[~base] = 0.0
-    for i in np.flatnonzero(base):  # a loop over legs, each row drawn in place (float32: half the time)
-        row = drawn[i]
-        rng.standard_normal(dtype=np.float32, out=row)
-        row *= np.float32(spread.sigma[legs[i]])
-        np.exp(row, out=row)
+    mine = np.arange(part.start, part.stop)
+    base = mine[spread.sigma[legs[mine]] > 0]
+    values[row[mine[(row[mine] >= 0) & (spread.sigma[legs[mine]] == 0)]]] = 0.0
+    for i in base:  # a loop over legs, each row drawn in place (float32: half the time)
+        out = values[row[i]]
+        rng.standard_normal(dtype=np.float32, out=out)
+        out *= np.float32(spread.sigma[legs[i]])
+        np.exp(out, out=out)
         hos = bool(spread.hos[legs[i]])  # draw the driving time, then the elapsed time of a fresh driver
-        row *= np.float32(driving_hours(spread.typical_h[legs[i]]) if hos else spread.typical_h[legs[i]])
+        out *= np.float32(driving_hours(spread.typical_h[legs[i]]) if hos else spread.typical_h[legs[i]])
         if shock is not None and dom[i] != none:
-            row *= shock.time[dom[i]]
+            out *= shock.time[dom[i]]
         if hos:
-            row[:] = drive_fresh(row)
+            out[:] = drive_fresh(out)
     event_max = shock.event.max(axis=1) if shock is not None else None  # per domain, once
-    for i in np.flatnonzero(spread.delay_prob[legs] > 0):  # a loop over event legs, each vectorised
+    for i in mine[spread.delay_prob[legs[mine]] > 0]:  # a loop over event legs, each vectorised
         leg, d = legs[i], dom[i]
         p = float(spread.delay_prob[leg])
         p_max = min(1.0, p * float(event_max[d])) if event_max is not None else p
@@ -852,18 +903,22 @@ def _draw_block(drawn: np.ndarray, spread: LegSpread, legs: np.ndarray, samples:
         if shock is not None and len(hit):
             hit = hit[rng.random(len(hit)) * p_max < np.minimum(1.0, p * shock.event[d, hit])]
         hours = spread.delay_h[leg] * (np.exp(spread.delay_sigma[leg] * rng.standard_normal(len(hit)))
-                                       if spread.delay_sigma[leg] > 0 else 1.0)
-        drawn[i, hit] += hours * (shock.time[d, hit] if shock is not None else 1.0)
+                                       if spread.delay_sigma[leg] > 0 else np.ones(len(hit)))
+        hours = hours * (shock.time[d, hit] if shock is not None else 1.0)
+        if row[i] >= 0:
+            values[row[i], hit] += hours
+        else:
+            hits[i] = (hit, hours.astype(np.float32))
     if shock is not None:
         closure_max = shock.closure_prob.max(axis=1)
-        for i in np.flatnonzero(spread.closable[legs] & (dom != none)):
+        for i in mine[spread.closable[legs[mine]] & (dom[mine] != none)]:
             d = dom[i]
             p_max = float(closure_max[d])
             if p_max <= 0:
                 continue
             hit = _bernoulli_hits(samples, p_max, rng)
             hit = hit[rng.random(len(hit)) * p_max < shock.closure_prob[d, hit]]
-            drawn[i, hit] += rng.exponential(1.0, len(hit)) * shock.closure_h[d, hit]
+            values[row[i], hit] += rng.exponential(1.0, len(hit)) * shock.closure_h[d, hit]
 
 
 def _bernoulli_hits(samples: int, p: float, rng: np.random.Generator) -> np.ndarray:
@@ -880,16 +935,12 @@ def _bernoulli_hits(samples: int, p: float, rng: np.random.Generator) -> np.ndar
     return hits[hits < samples]
 
 
-def _sum_per_type(drawn: np.ndarray, pair_row: np.ndarray, pair_col: np.ndarray, pair_kind: np.ndarray,
+def _sum_per_type(draws: Draws, pair_row: np.ndarray, pair_col: np.ndarray, pair_kind: np.ndarray,
                   n_rows: int) -> np.ndarray:
     """(types, rows, samples) float32: each lane's random legs added up per leg type, with one
-    sparse (types x lanes) x legs matrix."""
-    from scipy import sparse
-
+    sparse (types x lanes) x legs product (:meth:`Draws.product`)."""
     types = len(WATERFALL)
-    incidence = sparse.csr_array((np.ones(len(pair_row), dtype=np.float32), (pair_kind * n_rows + pair_row, pair_col)),
-                                 shape=(types * n_rows, len(drawn)))
-    return np.asarray(incidence @ drawn).reshape(types, n_rows, drawn.shape[1])
+    return draws.product(pair_kind * n_rows + pair_row, pair_col, types * n_rows).reshape(types, n_rows, draws.samples)
 
 
 def _mixture_index(group: np.ndarray, weight: np.ndarray, groups: np.ndarray, samples: int,
