@@ -738,25 +738,32 @@ def _calendar_waits(plan: Plan, local: np.ndarray, draws: Draws, pairs: tuple[np
         empty = np.zeros(0, dtype=np.int64)
         return np.zeros((0, draws.samples)), empty, empty, empty
     row, pos = local[ticks.lane[mine]], ticks.pos[mine]
+    order = np.lexsort((pos, row))  # lane by lane, earlier stops first: their waits move the clock of later ones
+    prev = np.full(len(mine), -1, dtype=np.int64)  # the lane's stop before (its position), -1 for the first
+    same = row[order][1:] == row[order][:-1]
+    prev[order[1:][same]] = pos[order][:-1][same]
+
+    def since_prev(of_row: np.ndarray, of_pos: np.ndarray) -> np.ndarray:  # (stops, items) between the stops
+        return (of_row[None, :] == row[:, None]) & (of_pos[None, :] >= prev[:, None]) & (of_pos[None, :] < pos[:, None])
+
     pair_row, pair_col, pair_pos = pairs
-    before = (pair_row[None, :] == row[:, None]) & (pair_pos[None, :] < pos[:, None])
-    i, j = np.nonzero(before)
-    prefix = draws.product(i, pair_col[j], len(mine)).astype(np.float64)
+    i, j = np.nonzero(since_prev(pair_row, pair_pos))
+    step = draws.product(i, pair_col[j], len(mine))  # float32: the random legs since the lane's previous stop
     fixed = (local[plan.lane] >= 0) & ~plan.random
-    f_row, f_pos = local[plan.lane[fixed]], plan.pos[fixed]
     f_val = np.where(plan.spread.sigma[plan.leg[fixed]] > 0, 0.0, plan.spread.typical_h[plan.leg[fixed]])
-    prefix += (((f_row[None, :] == row[:, None]) & (f_pos[None, :] < pos[:, None])) * f_val).sum(axis=1)[:, None]
+    fixed_step = (since_prev(local[plan.lane[fixed]], plan.pos[fixed]) * f_val).sum(axis=1)
     if runs is not None and len(runs[0]):  # hours of service carried through a truck run before the stop
         r_row, r_pos, r_extra = runs
-        prefix += ((r_row[None, :] == row[:, None]) & (r_pos[None, :] < pos[:, None])) @ r_extra
-    acc = np.zeros((int(row.max()) + 1, draws.samples))
+        step = step + (since_prev(r_row, r_pos) @ r_extra).astype(np.float32)
+    acc = np.zeros((int(row.max()) + 1, draws.samples))  # per lane: its clock since the start
     waits = np.zeros((len(mine), draws.samples))
-    for k in np.lexsort((row, pos)):  # earlier stops first: their waits move the clock of later ones
-        stop = mine[k]
-        t = ticks.start_h + prefix[k] + acc[row[k]]
-        waits[k] = wait_h(ticks.calendar[stop], t, np.random.default_rng([ticks.seed, 2, int(ticks.lane[stop]),
-                                                                          int(pos[k])]))
-        acc[row[k]] += waits[k]
+    for k in order:
+        stop, clock = mine[k], acc[row[k]]
+        clock += step[k]
+        clock += fixed_step[k]
+        waits[k] = wait_h(ticks.calendar[stop], ticks.start_h + clock,
+                          np.random.default_rng([ticks.seed, 2, int(ticks.lane[stop]), int(pos[k])]))
+        clock += waits[k]
     return waits, row, ticks.kind[mine], pos
 
 
