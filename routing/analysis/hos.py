@@ -19,7 +19,8 @@ the limit; a long draw or a driver carried through several legs can.
 The driver's state is carried through a lane: ``duty_h`` (hours since the window opened),
 ``drive_h`` (driving since the last 10 h off), ``since_break_h`` (driving since the last break or
 off period) and ``cycle_h`` (on duty since the last restart). A driver starts fresh when a load is
-picked up; the on-duty time at a node between two truck legs of the same run uses the window and
+picked up or changes carrier (``routing.analysis.leadtime.CARRIER_CHANGES``: yards, crossings, ports,
+rail ramps, as the LP's per-link hours assume); the on-duty time at a node between two truck legs of the same run uses the window and
 the cycle, a stop of at least :data:`OFF_H` is a rest that resets the day, and one of at least
 :data:`RESTART_H` a restart that resets the cycle too.
 
