@@ -519,8 +519,11 @@ def _shocks(plan: Plan, samples: int, rng: np.random.Generator, seed: int, start
     state = path[:, week]  # (D, samples)
     rows = np.arange(len(chains.domains))[:, None]
 
-    def scale(table: np.ndarray, none: float) -> np.ndarray:
-        return np.vstack([table[rows, state], np.full((1, samples), none)]).astype(np.float32)
+    def scale(table: np.ndarray, none: float) -> np.ndarray:  # float32 from the start: the same values
+        out = np.empty((len(chains.domains) + 1, samples), dtype=np.float32)
+        out[:-1] = table.astype(np.float32)[rows, state]
+        out[-1] = none
+        return out
 
     return Shock(scale(chains.time_scale, 1.0), scale(chains.event_scale, 1.0), scale(chains.closure_prob, 0.0),
                  scale(chains.closure_h, 0.0)), ticks
@@ -812,7 +815,10 @@ def _waterfall(typed: np.ndarray, fixed_rows: np.ndarray, group: np.ndarray, gro
     if index is not None:
         typed = typed[:, index, np.arange(samples)]  # (types, groups, samples)
     random_mean = typed.mean(axis=2, dtype=np.float64).T
-    random_window = np.einsum("tgs,gs->gt", typed, at_p95.astype(np.float32), dtype=np.float64) / count[:, None]
+    random_window = np.zeros((len(p95), typed.shape[0]))
+    for g in range(len(p95)):  # a loop over the chunk's groups, each summing its samples at the p95 (about 1 %)
+        random_window[g] = typed[:, g, np.flatnonzero(at_p95[g])].sum(axis=1, dtype=np.float64)
+    random_window /= count[:, None]
     fixed_sum, varying = window.sum(axis=1), random_window.sum(axis=1)
     scale = np.divide(p95 - fixed_sum, varying, out=np.ones_like(p95), where=varying > 0)
     fixed_scale = np.divide(p95, fixed_sum, out=np.ones_like(p95), where=(varying == 0) & (fixed_sum > 0))
