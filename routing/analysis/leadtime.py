@@ -784,7 +784,7 @@ def _chunk(plan: Plan, rows: np.ndarray, group: np.ndarray, weight: np.ndarray, 
     fixed_rows = plan.fixed[rows]
     if index is not None:
         total = total[index, np.arange(samples)]
-    low_high = np.quantile(total.astype(np.float32), levels, axis=1).astype(np.float64)  # float32: 2x faster
+    low_high = _quantiles(total.astype(np.float32), levels)  # float32: 2x faster
     constant = total.max(axis=1) == total.min(axis=1)
     q = np.where(constant, total[:, 0], low_high)  # exact where nothing varies
     p95, low, high = q[2], q[len(QUANTILES)], q[len(QUANTILES) + 1]
@@ -801,6 +801,18 @@ def _chunk(plan: Plan, rows: np.ndarray, group: np.ndarray, weight: np.ndarray, 
     out[7::2, groups] = at.T
     if cdf.shape[1]:
         cdf[groups] = q[len(QUANTILES) + 2:].T
+
+
+def _quantiles(values: np.ndarray, levels: list[float]) -> np.ndarray:
+    """(levels, rows) float64: each row's quantiles at ``levels`` by numpy's default (linear) method,
+    from one sort of the rows in place (numpy's SIMD sort: about 4x faster than ``np.quantile``'s
+    partitions for these six levels and more)."""
+    values.sort(axis=1)
+    at = np.asarray(levels, dtype=np.float64) * (values.shape[1] - 1)
+    low = np.floor(at).astype(np.int64)
+    high = np.minimum(low + 1, values.shape[1] - 1)
+    a, b = values[:, low].astype(np.float64), values[:, high].astype(np.float64)
+    return (a + (b - a) * (at - low)).T
 
 
 def _waterfall(typed: np.ndarray, fixed_rows: np.ndarray, group: np.ndarray, groups: np.ndarray,
