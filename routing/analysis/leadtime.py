@@ -59,10 +59,15 @@ MAX_ELEMENTS = 1_000_000  # lanes x samples per chunk: 8 MB float64 matrices sta
 MAX_SHARED_DRAWS = 100_000_000  # (random legs + mixed groups) x samples drawn once for all chunks (float32: 400 MB)
 DEFAULT_SAMPLES = 100_000
 THREADS = min(2, os.cpu_count() or 1)  # chunks sampled in parallel when their draws are shared
+DRAW_BLOCKS = 2  # streams the legs are drawn from, one per thread (fixed: the numbers do not depend on THREADS)
 
 _NODE_TYPE = {NodeKind.SEAPORT: "port_dwell_h", NodeKind.BORDER_CROSSING: "crossing_h"}
 _MODE_TYPE = {"ocean": "ocean_h", "rail": "rail_h", "truck": "truck_h", "drayage": "drayage_h"}
 _LEG_MADE = {*_NODE_TYPE.values(), *_MODE_TYPE.values(), "other_dwell_h"}  # leg types that legs produce
+CARRIER_CHANGES = (NodeKind.SEAPORT, NodeKind.RAIL_TERMINAL, NodeKind.BORDER_CROSSING, NodeKind.HUB)
+"""Node kinds where a load changes carrier (border-city yards, crossings, ports, rail ramps): the
+truck that takes it on has a fresh driver, as the LP's truck links (each a fresh driver's hours of
+service) assume. A driver carries his hours only through other nodes (a plant or market on the way)."""
 LANE_KEYS = ("origin", "market", "commodity", "route", "links")
 
 
@@ -417,7 +422,9 @@ def plan_lanes(network: Network, lanes: pl.DataFrame, *, clock: bool = True, reg
     spread = LegSpread(base.typical_h, base.sigma, base.delay_prob, base.delay_h, base.leg_type,
                        domain=domain_codes(network, chains), hos=hos)
     lane, leg, pos = _lane_pairs(network, lanes)
-    runs = truck_runs(lane, leg, pos, hos) if clock else NO_RUNS
+    keeps = np.zeros(len(hos), dtype=bool)  # nodes where the driver stays with the load
+    keeps[:arrays.n_nodes] = ~np.isin(arrays.kind, [KINDS.index(k) for k in CARRIER_CHANGES])
+    runs = truck_runs(lane, leg, pos, hos, keeps) if clock else NO_RUNS
     spread, e_lane, e_leg, e_pos = add_leg_events(network, lanes, spread, lane, leg, pos)
     spread, q_lane, q_leg = add_queue_waits(network, lanes, spread)
     q_node = network.nodes["id"].to_list()
@@ -452,26 +459,31 @@ def plan_lanes(network: Network, lanes: pl.DataFrame, *, clock: bool = True, reg
     return Plan(spread, lane, leg, pos, fixed, random, stops, chains, runs)
 
 
-def truck_runs(lane: np.ndarray, leg: np.ndarray, pos: np.ndarray, hos: np.ndarray) -> TruckRuns:
+def truck_runs(lane: np.ndarray, leg: np.ndarray, pos: np.ndarray, hos: np.ndarray,
+               keeps: np.ndarray | None = None) -> TruckRuns:
     """The runs of at least two consecutive hours-of-service links on each lane (positions 2k + 1,
-    2k + 3, ...; the node entered between them at 2k + 2)."""
+    2k + 3, ...; the node entered between them at 2k + 2) through nodes that ``keeps`` the driver
+    (per leg; default every node): a carrier change (:data:`CARRIER_CHANGES`) ends a run."""
     order = np.lexsort((pos, lane))
     lane, leg, pos = lane[order], leg[order], pos[order]
+    keeps = np.ones(len(hos), dtype=bool) if keeps is None else keeps
     link = (pos % 2 == 1) & hos[leg]
     idx = np.flatnonzero(link)
+    if len(idx) < 2:
+        return NO_RUNS
+    at = np.searchsorted(lane * (2 * int(pos.max(initial=0)) + 4) + pos,  # each link's next position: its node
+                         lane[idx] * (2 * int(pos.max(initial=0)) + 4) + pos[idx] + 1)
+    node_after = leg[np.minimum(at, max(len(leg) - 1, 0))]
+    joins = np.zeros(len(idx), dtype=bool)  # link i continues the run of link i - 1
+    joins[1:] = ((lane[idx[1:]] == lane[idx[:-1]]) & (pos[idx[1:]] == pos[idx[:-1]] + 2) & keeps[node_after[:-1]])
     out: tuple[list, list, list, list] = ([], [], [], [])
-    start = 0
-    for i in range(1, len(idx) + 1):  # a loop over the lanes' truck links (hundreds)
-        if i < len(idx) and lane[idx[i]] == lane[idx[i - 1]] and pos[idx[i]] == pos[idx[i - 1]] + 2:
-            continue
-        run = idx[start:i]
-        if len(run) > 1:
-            between = np.array([np.flatnonzero((lane == lane[r]) & (pos == pos[r] + 1))[0] for r in run[:-1]])
-            out[0].append(lane[run[0]])
-            out[1].append(pos[run[-1]])
-            out[2].append(leg[run])
-            out[3].append(leg[between])
-        start = i
+    starts = np.flatnonzero(~joins)
+    for a, b in zip(starts, [*starts[1:], len(idx)], strict=True):  # a loop over runs (a few per lane at most)
+        if b - a > 1:
+            out[0].append(lane[idx[a]])
+            out[1].append(pos[idx[b - 1]])
+            out[2].append(leg[idx[a:b]])
+            out[3].append(node_after[a:b - 1])
     if not out[0]:
         return NO_RUNS
     return TruckRuns(np.array(out[0], dtype=np.int64), np.array(out[1], dtype=np.int64), out[2], out[3])
@@ -507,8 +519,11 @@ def _shocks(plan: Plan, samples: int, rng: np.random.Generator, seed: int, start
     state = path[:, week]  # (D, samples)
     rows = np.arange(len(chains.domains))[:, None]
 
-    def scale(table: np.ndarray, none: float) -> np.ndarray:
-        return np.vstack([table[rows, state], np.full((1, samples), none)]).astype(np.float32)
+    def scale(table: np.ndarray, none: float) -> np.ndarray:  # float32 from the start: the same values
+        out = np.empty((len(chains.domains) + 1, samples), dtype=np.float32)
+        out[:-1] = table.astype(np.float32)[rows, state]
+        out[-1] = none
+        return out
 
     return Shock(scale(chains.time_scale, 1.0), scale(chains.event_scale, 1.0), scale(chains.closure_prob, 0.0),
                  scale(chains.closure_h, 0.0)), ticks
@@ -532,11 +547,53 @@ def _groups(lanes: pl.DataFrame, by: list[str] | None) -> tuple[pl.DataFrame, np
     return keys, group.astype(np.int64), loads.to_numpy().astype(np.float64)
 
 
+@dataclass(frozen=True, slots=True)
+class Draws:
+    """The random part of the legs ``legs`` (sorted) in every sample: a dense float32 row for each
+    leg with a lognormal or a closure (``row``: its row in ``dense``, -1 for the others), and for a
+    leg with only an event (a few per cent of the samples meet it) its hits: ``sample`` and
+    ``value`` from ``start[k]`` to ``start[k + 1]``, samples ascending."""
+
+    legs: np.ndarray
+    dense: np.ndarray  # (dense legs, samples) float32
+    row: np.ndarray
+    start: np.ndarray
+    sample: np.ndarray
+    value: np.ndarray  # float32
+
+    @property
+    def samples(self) -> int:
+        """Samples per leg."""
+        return self.dense.shape[1]
+
+    def product(self, out_row: np.ndarray, col: np.ndarray, n_out: int) -> np.ndarray:
+        """(n_out, samples) float32: row ``out_row[j]`` gets the draws of leg ``legs[col[j]]`` added, for
+        every pair j (a sparse incidence times the dense rows, then the event-only legs' hits added
+        in a loop over their pairs, each vectorised over its hits)."""
+        from scipy import sparse
+
+        dense = self.row[col] >= 0
+        matrix = sparse.csr_array((np.ones(int(dense.sum()), dtype=np.float32), (out_row[dense], self.row[col[dense]])),
+                                  shape=(n_out, len(self.dense)))
+        out = np.asarray(matrix @ self.dense) if len(self.dense) else np.zeros((n_out, self.samples), np.float32)
+        for r, c in zip(out_row[~dense].tolist(), col[~dense].tolist(), strict=True):
+            a, b = self.start[c], self.start[c + 1]
+            out[r, self.sample[a:b]] += self.value[a:b]
+        return out
+
+    def hours(self, k: int) -> np.ndarray:
+        """The draws of leg ``legs[k]`` as one float64 row."""
+        if self.row[k] >= 0:
+            return self.dense[self.row[k]].astype(np.float64)
+        out = np.zeros(self.samples)
+        out[self.sample[self.start[k]:self.start[k + 1]]] = self.value[self.start[k]:self.start[k + 1]]
+        return out
+
+
 class _Pool(NamedTuple):
     """Draws shared by every chunk: the random legs of all lanes and the mixture uniforms."""
 
-    legs: np.ndarray
-    drawn: np.ndarray  # (legs, samples)
+    draws: Draws
     mixed: np.ndarray  # groups with more than one lane
     uniforms: np.ndarray  # (mixed groups, samples)
 
@@ -555,7 +612,7 @@ def _simulate(plan: Plan, group: np.ndarray, weight: np.ndarray, samples: int, r
     legs, mixed = np.unique(plan.leg[plan.random]), np.flatnonzero(sizes > 1)
     pool = None
     if (len(legs) + len(mixed)) * samples <= MAX_SHARED_DRAWS:
-        pool = _Pool(legs, _draw(plan.spread, legs, samples, rng, shock), mixed, rng.random((len(mixed), samples)))
+        pool = _Pool(_draw(plan.spread, legs, samples, rng, shock), mixed, rng.random((len(mixed), samples)))
     per_chunk = max(1, MAX_ELEMENTS // samples)
     chunk_of_group = np.zeros(n_groups, dtype=np.int64)
     chunk, used = 0, 0
@@ -591,20 +648,19 @@ def _lane_totals(plan: Plan, rows: np.ndarray, samples: int, rng: np.random.Gene
     local[rows] = np.arange(len(rows))
     on = (local[plan.lane] >= 0) & plan.random
     if pool is not None:  # the shared draws as they are: the sparse products below pick the chunk's legs
-        chunk_legs, drawn = pool.legs, pool.drawn
+        draws = pool.draws
     else:
-        chunk_legs = np.unique(plan.leg[on])
-        drawn = _draw(plan.spread, chunk_legs, samples, rng, shock)
-    pair_row, pair_col = local[plan.lane[on]], np.searchsorted(chunk_legs, plan.leg[on])
+        draws = _draw(plan.spread, np.unique(plan.leg[on]), samples, rng, shock)
+    pair_row, pair_col = local[plan.lane[on]], np.searchsorted(draws.legs, plan.leg[on])
     pair_kind = plan.spread.leg_type[plan.leg[on]]
-    typed = _sum_per_type(drawn, pair_row, pair_col, pair_kind, len(rows))
+    typed = _sum_per_type(draws, pair_row, pair_col, pair_kind, len(rows))
     pairs = (pair_row, pair_col, plan.pos[on])
-    stops = _calendar_waits(plan, local, drawn, pairs, ticks) if ticks is not None else None
-    runs = _run_corrections(plan, local, drawn, chunk_legs, samples, stops)
+    stops = _calendar_waits(plan, local, draws, pairs, ticks) if ticks is not None else None
+    runs = _run_corrections(plan, local, draws, samples, stops)
     if len(runs[0]):
         _add_rows(typed, np.full(len(runs[0]), WATERFALL.index("truck_h")), runs[0], runs[2])
         if stops is not None:  # the lanes with runs again: their carried hours move the clock of later stops
-            stops = _rerun_stops(plan, local, drawn, pairs, ticks, runs, stops)
+            stops = _rerun_stops(plan, local, draws, pairs, ticks, runs, stops)
     if stops is not None:
         waits, w_row, w_kind, _ = stops
         _add_rows(typed, w_kind, w_row, waits)
@@ -619,7 +675,7 @@ def _add_rows(typed: np.ndarray, kinds: np.ndarray, rows: np.ndarray, values: np
         typed[kind, row] += value.astype(np.float32)
 
 
-def _run_corrections(plan: Plan, local: np.ndarray, drawn: np.ndarray, chunk_legs: np.ndarray, samples: int,
+def _run_corrections(plan: Plan, local: np.ndarray, draws: Draws, samples: int,
                      stops: tuple[np.ndarray, ...] | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(chunk rows, last link positions, (runs, samples) extra hours) of the chunk's truck runs: one
     driver's hours of service carried through the run (the stop at each node between its links, its
@@ -632,9 +688,9 @@ def _run_corrections(plan: Plan, local: np.ndarray, drawn: np.ndarray, chunk_leg
 
     def value(leg: int) -> np.ndarray:  # the leg's sampled hours: its fixed typical value + its draws
         out = np.full(samples, typical[leg] if plan.spread.sigma[leg] == 0 else 0.0)
-        at = np.searchsorted(chunk_legs, leg)
-        if at < len(chunk_legs) and chunk_legs[at] == leg:
-            out += drawn[at]
+        at = int(np.searchsorted(draws.legs, leg))
+        if at < len(draws.legs) and draws.legs[at] == leg:
+            out += draws.hours(at)
         return out
 
     def waited(row: int, pos: int) -> np.ndarray | float:  # the calendar wait at a lane's position, if any
@@ -659,13 +715,13 @@ def _run_corrections(plan: Plan, local: np.ndarray, drawn: np.ndarray, chunk_leg
     return local[runs.lane[mine]], runs.last_pos[mine], extra
 
 
-def _rerun_stops(plan: Plan, local: np.ndarray, drawn: np.ndarray, pairs: tuple[np.ndarray, ...], ticks: Clock,
+def _rerun_stops(plan: Plan, local: np.ndarray, draws: Draws, pairs: tuple[np.ndarray, ...], ticks: Clock,
                  runs: tuple[np.ndarray, np.ndarray, np.ndarray],
                  stops: tuple[np.ndarray, ...]) -> tuple[np.ndarray, ...]:
     """``stops`` with the waits of the lanes that have truck runs computed again, the runs' carried
     hours on their clock (the other lanes' waits are unchanged)."""
     again = np.isin(local, runs[0]) & (local >= 0)
-    redo = _calendar_waits(plan, np.where(again, local, -1), drawn, pairs, ticks, runs)
+    redo = _calendar_waits(plan, np.where(again, local, -1), draws, pairs, ticks, runs)
     waits = stops[0].copy()
     key = {(int(r), int(q)): i for i, (r, q) in enumerate(zip(stops[1], stops[3], strict=True))}
     for j, (r, q) in enumerate(zip(redo[1], redo[3], strict=True)):  # a loop over the few stops of those lanes
@@ -673,7 +729,7 @@ def _rerun_stops(plan: Plan, local: np.ndarray, drawn: np.ndarray, pairs: tuple[
     return waits, *stops[1:]
 
 
-def _calendar_waits(plan: Plan, local: np.ndarray, drawn: np.ndarray, pairs: tuple[np.ndarray, ...],
+def _calendar_waits(plan: Plan, local: np.ndarray, draws: Draws, pairs: tuple[np.ndarray, ...],
                     ticks: Clock, runs: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(stops, samples) waits at the calendar stops of the chunk's lanes, with their chunk row, waterfall
@@ -683,30 +739,34 @@ def _calendar_waits(plan: Plan, local: np.ndarray, drawn: np.ndarray, pairs: tup
     mine = np.flatnonzero(local[ticks.lane] >= 0)
     if len(mine) == 0:
         empty = np.zeros(0, dtype=np.int64)
-        return np.zeros((0, drawn.shape[1])), empty, empty, empty
-    from scipy import sparse
-
+        return np.zeros((0, draws.samples)), empty, empty, empty
     row, pos = local[ticks.lane[mine]], ticks.pos[mine]
+    order = np.lexsort((pos, row))  # lane by lane, earlier stops first: their waits move the clock of later ones
+    prev = np.full(len(mine), -1, dtype=np.int64)  # the lane's stop before (its position), -1 for the first
+    same = row[order][1:] == row[order][:-1]
+    prev[order[1:][same]] = pos[order][:-1][same]
+
+    def since_prev(of_row: np.ndarray, of_pos: np.ndarray) -> np.ndarray:  # (stops, items) between the stops
+        return (of_row[None, :] == row[:, None]) & (of_pos[None, :] >= prev[:, None]) & (of_pos[None, :] < pos[:, None])
+
     pair_row, pair_col, pair_pos = pairs
-    before = (pair_row[None, :] == row[:, None]) & (pair_pos[None, :] < pos[:, None])
-    i, j = np.nonzero(before)
-    prefix = np.asarray(sparse.csr_array((np.ones(len(i), dtype=drawn.dtype), (i, pair_col[j])),
-                                         shape=(len(mine), len(drawn))) @ drawn, dtype=np.float64)
+    i, j = np.nonzero(since_prev(pair_row, pair_pos))
+    step = draws.product(i, pair_col[j], len(mine))  # float32: the random legs since the lane's previous stop
     fixed = (local[plan.lane] >= 0) & ~plan.random
-    f_row, f_pos = local[plan.lane[fixed]], plan.pos[fixed]
     f_val = np.where(plan.spread.sigma[plan.leg[fixed]] > 0, 0.0, plan.spread.typical_h[plan.leg[fixed]])
-    prefix += (((f_row[None, :] == row[:, None]) & (f_pos[None, :] < pos[:, None])) * f_val).sum(axis=1)[:, None]
+    fixed_step = (since_prev(local[plan.lane[fixed]], plan.pos[fixed]) * f_val).sum(axis=1)
     if runs is not None and len(runs[0]):  # hours of service carried through a truck run before the stop
         r_row, r_pos, r_extra = runs
-        prefix += ((r_row[None, :] == row[:, None]) & (r_pos[None, :] < pos[:, None])) @ r_extra
-    acc = np.zeros((int(row.max()) + 1, drawn.shape[1]))
-    waits = np.zeros((len(mine), drawn.shape[1]))
-    for k in np.lexsort((row, pos)):  # earlier stops first: their waits move the clock of later ones
-        stop = mine[k]
-        t = ticks.start_h + prefix[k] + acc[row[k]]
-        waits[k] = wait_h(ticks.calendar[stop], t, np.random.default_rng([ticks.seed, 2, int(ticks.lane[stop]),
-                                                                          int(pos[k])]))
-        acc[row[k]] += waits[k]
+        step = step + (since_prev(r_row, r_pos) @ r_extra).astype(np.float32)
+    acc = np.zeros((int(row.max()) + 1, draws.samples))  # per lane: its clock since the start
+    waits = np.zeros((len(mine), draws.samples))
+    for k in order:
+        stop, clock = mine[k], acc[row[k]]
+        clock += step[k]
+        clock += fixed_step[k]
+        waits[k] = wait_h(ticks.calendar[stop], ticks.start_h + clock,
+                          np.random.default_rng([ticks.seed, 2, int(ticks.lane[stop]), int(pos[k])]))
+        clock += waits[k]
     return waits, row, ticks.kind[mine], pos
 
 
@@ -724,7 +784,7 @@ def _chunk(plan: Plan, rows: np.ndarray, group: np.ndarray, weight: np.ndarray, 
     fixed_rows = plan.fixed[rows]
     if index is not None:
         total = total[index, np.arange(samples)]
-    low_high = np.quantile(total.astype(np.float32), levels, axis=1).astype(np.float64)  # float32: 2x faster
+    low_high = _quantiles(total.astype(np.float32), levels)  # float32: 2x faster
     constant = total.max(axis=1) == total.min(axis=1)
     q = np.where(constant, total[:, 0], low_high)  # exact where nothing varies
     p95, low, high = q[2], q[len(QUANTILES)], q[len(QUANTILES) + 1]
@@ -743,6 +803,18 @@ def _chunk(plan: Plan, rows: np.ndarray, group: np.ndarray, weight: np.ndarray, 
         cdf[groups] = q[len(QUANTILES) + 2:].T
 
 
+def _quantiles(values: np.ndarray, levels: list[float]) -> np.ndarray:
+    """(levels, rows) float64: each row's quantiles at ``levels`` by numpy's default (linear) method,
+    from one sort of the rows in place (numpy's SIMD sort: about 4x faster than ``np.quantile``'s
+    partitions for these six levels and more)."""
+    values.sort(axis=1)
+    at = np.asarray(levels, dtype=np.float64) * (values.shape[1] - 1)
+    low = np.floor(at).astype(np.int64)
+    high = np.minimum(low + 1, values.shape[1] - 1)
+    a, b = values[:, low].astype(np.float64), values[:, high].astype(np.float64)
+    return (a + (b - a) * (at - low)).T
+
+
 def _waterfall(typed: np.ndarray, fixed_rows: np.ndarray, group: np.ndarray, groups: np.ndarray,
                index: np.ndarray | None, at_p95: np.ndarray, p95: np.ndarray, samples: int) -> tuple[np.ndarray, np.ndarray]:
     """Per group and leg type: the mean time, and the share of the p95 (mean over the samples at
@@ -755,7 +827,10 @@ def _waterfall(typed: np.ndarray, fixed_rows: np.ndarray, group: np.ndarray, gro
     if index is not None:
         typed = typed[:, index, np.arange(samples)]  # (types, groups, samples)
     random_mean = typed.mean(axis=2, dtype=np.float64).T
-    random_window = np.einsum("tgs,gs->gt", typed, at_p95.astype(np.float32), dtype=np.float64) / count[:, None]
+    random_window = np.zeros((len(p95), typed.shape[0]))
+    for g in range(len(p95)):  # a loop over the chunk's groups, each summing its samples at the p95 (about 1 %)
+        random_window[g] = typed[:, g, np.flatnonzero(at_p95[g])].sum(axis=1, dtype=np.float64)
+    random_window /= count[:, None]
     fixed_sum, varying = window.sum(axis=1), random_window.sum(axis=1)
     scale = np.divide(p95 - fixed_sum, varying, out=np.ones_like(p95), where=varying > 0)
     fixed_scale = np.divide(p95, fixed_sum, out=np.ones_like(p95), where=(varying == 0) & (fixed_sum > 0))
@@ -779,31 +854,73 @@ def _fixed_parts(fixed_rows: np.ndarray, group: np.ndarray, groups: np.ndarray, 
 
 
 def _draw(spread: LegSpread, legs: np.ndarray, samples: int, rng: np.random.Generator,
-          shock: Shock | None = None) -> np.ndarray:
-    """(legs, samples): the random part of each leg: its lognormal (if it has a spread), its event
+          shock: Shock | None = None) -> Draws:
+    """The random part of each leg in every sample: its lognormal (if it has a spread), its event
     (lognormal hours with the event's probability) and, in a closing state of its domain, the
-    remaining closure; the domain's state scales the time and the event probability.
+    remaining closure; the domain's state scales the time and the event probability. A leg with
+    only an event keeps its hits, not a row (:class:`Draws`).
+
+    The legs are drawn in :data:`DRAW_BLOCKS` blocks of about equal work, each from its own SFC64
+    stream seeded from ``rng`` (the fastest of numpy's bit generators for normals), on up to
+    :data:`THREADS` threads: the numbers depend on the seed only, not on the threads."""
+    none = -1 if shock is None else shock.time.shape[0] - 1
+    dom = np.where(spread.domain[legs] >= 0, spread.domain[legs], none)
+    closing = np.zeros(len(legs), dtype=bool)
+    if shock is not None:
+        closing = spread.closable[legs] & (dom != none) & (np.append(shock.closure_prob.max(axis=1), 0.0)[dom] > 0)
+    dense = (spread.sigma[legs] > 0) | closing
+    row = np.where(dense, np.cumsum(dense) - 1, -1)
+    values = np.empty((int(dense.sum()), samples), dtype=np.float32)  # each row written once: no zeroing pass
+    hits: list[tuple[np.ndarray, np.ndarray] | None] = [None] * len(legs)
+    seeds = rng.integers(0, 2**63, size=DRAW_BLOCKS)
+    work = np.cumsum(dense * (1.0 + 0.5 * spread.hos[legs]) + 0.1)
+    bounds = np.searchsorted(work, work[-1] * np.arange(DRAW_BLOCKS + 1) / DRAW_BLOCKS, side="right") if len(
+        legs) else np.zeros(DRAW_BLOCKS + 1, dtype=np.int64)
+    bounds[0], bounds[-1] = 0, len(legs)
+
+    def block(b: int) -> None:
+        _draw_block(values, row, hits, range(int(bounds[b]), int(bounds[b + 1])), spread, legs, dom, samples,
+                    np.random.Generator(np.random.SFC64(int(seeds[b]))), shock)
+
+    if THREADS > 1 and len(legs) * samples >= 1_000_000:  # numpy's generators and ufuncs release the GIL
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=THREADS) as executor:
+            list(executor.map(block, range(DRAW_BLOCKS)))
+    else:
+        for b in range(DRAW_BLOCKS):
+            block(b)
+    counts = np.array([0 if h is None else len(h[0]) for h in hits], dtype=np.int64)
+    found = [h for h in hits if h is not None]
+    return Draws(legs, values, row, np.concatenate([[0], np.cumsum(counts)]),
+                 np.concatenate([h[0] for h in found]) if found else np.zeros(0, dtype=np.int64),
+                 np.concatenate([h[1] for h in found]) if found else np.zeros(0, dtype=np.float32))
+
+
+def _draw_block(values: np.ndarray, row: np.ndarray, hits: list, part: range, spread: LegSpread, legs: np.ndarray,
+                dom: np.ndarray, samples: int, rng: np.random.Generator, shock: Shock | None) -> None:
+    """:func:`_draw` of the legs ``part`` from one stream: their rows of ``values`` (dense legs) or
+    their ``hits`` (event-only legs).
 
     Events are drawn sparsely: the samples that meet an event are a Bernoulli process, generated as
     geometric gaps, so a rare event costs its hits, not a uniform per sample."""
-    drawn = np.empty((len(legs), samples), dtype=np.float32)  # each row written once: no zeroing pass
     none = -1 if shock is None else shock.time.shape[0] - 1
-    dom = np.where(spread.domain[legs] >= 0, spread.domain[legs], none)
-    base = spread.sigma[legs] > 0
-    drawn[~base] = 0.0
-    for i in np.flatnonzero(base):  # a loop over legs, each row drawn in place (float32: half the time)
-        row = drawn[i]
-        rng.standard_normal(dtype=np.float32, out=row)
-        row *= np.float32(spread.sigma[legs[i]])
-        np.exp(row, out=row)
+    mine = np.arange(part.start, part.stop)
+    base = mine[spread.sigma[legs[mine]] > 0]
+    values[row[mine[(row[mine] >= 0) & (spread.sigma[legs[mine]] == 0)]]] = 0.0
+    for i in base:  # a loop over legs, each row drawn in place (float32: half the time)
+        out = values[row[i]]
+        rng.standard_normal(dtype=np.float32, out=out)
+        out *= np.float32(spread.sigma[legs[i]])
+        np.exp(out, out=out)
         hos = bool(spread.hos[legs[i]])  # draw the driving time, then the elapsed time of a fresh driver
-        row *= np.float32(driving_hours(spread.typical_h[legs[i]]) if hos else spread.typical_h[legs[i]])
+        out *= np.float32(driving_hours(spread.typical_h[legs[i]]) if hos else spread.typical_h[legs[i]])
         if shock is not None and dom[i] != none:
-            row *= shock.time[dom[i]]
+            out *= shock.time[dom[i]]
         if hos:
-            row[:] = drive_fresh(row)
+            out[:] = drive_fresh(out)
     event_max = shock.event.max(axis=1) if shock is not None else None  # per domain, once
-    for i in np.flatnonzero(spread.delay_prob[legs] > 0):  # a loop over event legs, each vectorised
+    for i in mine[spread.delay_prob[legs[mine]] > 0]:  # a loop over event legs, each vectorised
         leg, d = legs[i], dom[i]
         p = float(spread.delay_prob[leg])
         p_max = min(1.0, p * float(event_max[d])) if event_max is not None else p
@@ -811,19 +928,22 @@ def _draw(spread: LegSpread, legs: np.ndarray, samples: int, rng: np.random.Gene
         if shock is not None and len(hit):
             hit = hit[rng.random(len(hit)) * p_max < np.minimum(1.0, p * shock.event[d, hit])]
         hours = spread.delay_h[leg] * (np.exp(spread.delay_sigma[leg] * rng.standard_normal(len(hit)))
-                                       if spread.delay_sigma[leg] > 0 else 1.0)
-        drawn[i, hit] += hours * (shock.time[d, hit] if shock is not None else 1.0)
+                                       if spread.delay_sigma[leg] > 0 else np.ones(len(hit)))
+        hours = hours * (shock.time[d, hit] if shock is not None else 1.0)
+        if row[i] >= 0:
+            values[row[i], hit] += hours
+        else:
+            hits[i] = (hit, hours.astype(np.float32))
     if shock is not None:
         closure_max = shock.closure_prob.max(axis=1)
-        for i in np.flatnonzero(spread.closable[legs] & (dom != none)):
+        for i in mine[spread.closable[legs[mine]] & (dom[mine] != none)]:
             d = dom[i]
             p_max = float(closure_max[d])
             if p_max <= 0:
                 continue
             hit = _bernoulli_hits(samples, p_max, rng)
             hit = hit[rng.random(len(hit)) * p_max < shock.closure_prob[d, hit]]
-            drawn[i, hit] += rng.exponential(1.0, len(hit)) * shock.closure_h[d, hit]
-    return drawn
+            values[row[i], hit] += rng.exponential(1.0, len(hit)) * shock.closure_h[d, hit]
 
 
 def _bernoulli_hits(samples: int, p: float, rng: np.random.Generator) -> np.ndarray:
@@ -840,16 +960,12 @@ def _bernoulli_hits(samples: int, p: float, rng: np.random.Generator) -> np.ndar
     return hits[hits < samples]
 
 
-def _sum_per_type(drawn: np.ndarray, pair_row: np.ndarray, pair_col: np.ndarray, pair_kind: np.ndarray,
+def _sum_per_type(draws: Draws, pair_row: np.ndarray, pair_col: np.ndarray, pair_kind: np.ndarray,
                   n_rows: int) -> np.ndarray:
     """(types, rows, samples) float32: each lane's random legs added up per leg type, with one
-    sparse (types x lanes) x legs matrix."""
-    from scipy import sparse
-
+    sparse (types x lanes) x legs product (:meth:`Draws.product`)."""
     types = len(WATERFALL)
-    incidence = sparse.csr_array((np.ones(len(pair_row), dtype=np.float32), (pair_kind * n_rows + pair_row, pair_col)),
-                                 shape=(types * n_rows, len(drawn)))
-    return np.asarray(incidence @ drawn).reshape(types, n_rows, drawn.shape[1])
+    return draws.product(pair_kind * n_rows + pair_row, pair_col, types * n_rows).reshape(types, n_rows, draws.samples)
 
 
 def _mixture_index(group: np.ndarray, weight: np.ndarray, groups: np.ndarray, samples: int,

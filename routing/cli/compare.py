@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import click
 
 from routing.cli.exits import EPILOG, NoSolution
-from routing.cli.io import emit, load_network, report_provenance, write_report
+from routing.cli.io import emit, load_network, report_provenance, scenario_regimes, write_report
 from routing.cli.options import (
     CDF_POINTS,
     check_plot_path,
@@ -64,7 +64,9 @@ def compare(network_dir: Path | None, scenario: str | None, close: tuple[str, ..
     supply only at the Asian origins and only at the Mexican plants, the other markets' flows held
     as background. Each solution's lanes are sampled by Monte Carlo (every leg random, a clock
     through calendars, weekly regimes shared by all loads); a sequence simulation gives the
-    stock-out chance and fill rate of the safety stock over a quarter.
+    stock-out chance and fill rate of the safety stock over a quarter. A scenario's ``[regimes]``
+    table holds its shock domains in their state, as ``--regime`` does (the flag wins for a domain
+    that both name).
     """
     from routing.analysis.compare import compare_sourcing
 
@@ -72,6 +74,7 @@ def compare(network_dir: Path | None, scenario: str | None, close: tuple[str, ..
     from routing.cli.progress import ProgressBar
 
     network = load_network(network_dir, scenario=scenario, close=close)
+    regime_states = {**scenario_regimes(scenario), **regime_states}  # --regime overrides the scenario's table
     with ProgressBar("compare: solving") as bar:
         rows = compare_sourcing(network, markets=list(markets) or None, commodities=list(commodities) or None,
                                 asia=list(asia) or None, mexico=list(mexico) or None, service_level=service_level,
@@ -94,7 +97,7 @@ def compare(network_dir: Path | None, scenario: str | None, close: tuple[str, ..
         from routing.report import build_report
 
         meta = report_provenance(network, command="nearshore compare", objective=objective, scenario=scenario,
-                                 close=close, market=markets, commodity=commodities, asia=asia, mexico=mexico,
+                                 close=close, regime=tuple(f"{d}={v}" for d, v in regime_states.items()), market=markets, commodity=commodities, asia=asia, mexico=mexico,
                                  service_level=service_level, carrying_rate=carrying_rate, samples=samples, seed=seed)
         write_report(build_report(compare=rows, provenance=meta), report_path)
     rows = rows.drop("cdf_days", strict=False)

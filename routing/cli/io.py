@@ -16,7 +16,8 @@ if TYPE_CHECKING:
 
 def load_network(network_dir: Path | None, *, scenario: str | None = None, close: Sequence[str] = ()) -> Network:
     """The network in ``network_dir`` (or the built-in one), validated, with the changes of a
-    ``scenario`` file or library name and then ``close`` (node or link ids) applied.
+    ``scenario`` file or library name and then ``close`` (node or link ids) applied; the shock
+    domains of the scenario's ``[regimes]`` table must be in the network's ``regimes.csv``.
 
     Without ``network_dir`` a scenario works on its own ``network``; with it, on that folder. A
     sweep is refused (it is many scenarios: run it with ``nearshore batch``). Bad input raises
@@ -38,7 +39,20 @@ def load_network(network_dir: Path | None, *, scenario: str | None = None, close
             network_dir = Path(point.network)
     network = read_network(network_dir if network_dir is not None else builtin_path())
     changes += [_close_change(network, ident) for ident in close]
-    return apply_changes(network, changes, source=source)  # raises InputError with every problem
+    changed = apply_changes(network, changes, source=source)  # raises InputError with every problem
+    if scenario is not None:
+        from networks import InputError
+        from routing.scenarios import check_regimes
+
+        if problems := check_regimes(changed, point):
+            raise InputError(problems)
+    return changed
+
+
+def scenario_regimes(scenario: str | None) -> dict[str, str]:
+    """The ``[regimes]`` table of a scenario file or library name (domain -> state; {} for none),
+    after :func:`load_network` has read and checked it."""
+    return dict(_one_scenario(scenario).regimes) if scenario is not None else {}
 
 
 def _one_scenario(name: str):  # -> Scenario, imported lazily

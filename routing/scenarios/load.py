@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from networks import InputError, Problem
+from networks import InputError, Network, Problem
 from routing.scenarios.schema import (
     BUILTIN,
     CHANGE_TYPES,
@@ -125,7 +125,7 @@ def _expand(spec: _ScenarioFile, data: dict[str, Any], *, network: str, where: s
         suffix = "".join(f"-{axis_name}={_label(value)}" for axis_name, value in point)
         raw = {"name": name + suffix, "description": spec.description, "event": spec.event,
                "network": network, "solver": spec.solver, "changes": changes, "source": where, "point": point,
-               "horizon": spec.horizon}
+               "horizon": spec.horizon, "regimes": spec.regimes}
         try:
             scenarios.append(Scenario.model_validate(raw))
         except ValidationError as exc:  # name the point when a swept value is at fault, once otherwise
@@ -259,3 +259,19 @@ def load_scenarios(paths: Iterable[str | Path]) -> list[Scenario]:
     return scenarios
 
 
+
+def check_regimes(network: Network, scenario: Scenario) -> list[Problem]:
+    """The problems of the scenario's ``[regimes]`` table on ``network``: a shock domain that is not
+    in its ``regimes.csv`` (the states are checked when the file is read).
+
+    Example
+    -------
+    >>> from networks import read_network
+    >>> [scenario] = load_scenario(library_path() / "texas_dps_2022.toml")
+    >>> scenario.regimes, check_regimes(read_network(), scenario)
+    ({'texas_border': 'disrupted'}, [])
+    """
+    known = sorted(set(network.regimes["domain"].to_list())) if network.regimes.height else []
+    where = scenario.source or scenario.name
+    return [ScenarioProblem(where, "unknown shock domain; the network's domains are " + (", ".join(known) or "none"),
+                            field="regimes", got=domain) for domain in scenario.regimes if domain not in known]

@@ -23,7 +23,10 @@ selected by ``ids`` or by attribute: ``kind``, ``country``, ``region`` (of a nod
 a demand, supply or crossings row), ``mode``, ``from``, ``to`` (links), ``commodity`` (demand and
 supply), ``lane_type`` (crossings); criteria combine with AND, the values of one criterion with OR.
 A ``[sweep.<axis>]`` table turns one file into a grid of scenarios, one per combination of its
-axes' ``values``.
+axes' ``values``. A ``[regimes]`` table holds shock domains of the network's ``regimes.csv`` in one
+state (``texas_border = "disrupted"``) wherever lead times are sampled (``nearshore compare``), as
+``--regime DOMAIN=STATE`` does; the domains are checked against the network
+(:func:`routing.scenarios.load.check_regimes`).
 
 Changes are applied in order, each to the result of the previous one, with vectorised polars
 expressions; every problem names the file, the change (1-based index and type) and the field.
@@ -49,6 +52,9 @@ allow 255 bytes."""
 MAX_SWEEP_POINTS = 10_000
 """Points one sweep file may expand to; more is a typo (a 1e6-point grid ran for hours)."""
 Table = Literal["nodes", "links", "demand", "supply", "crossings"]
+RegimeState = Literal["normal", "peak", "disrupted"]
+"""A state of a shock domain's weekly chain (``routing.analysis.regimes.STATES``)."""
+Regimes = dict[Annotated[str, Field(min_length=1)], RegimeState]
 
 FIELDS: dict[str, tuple[str, ...]] = {
     "nodes": ("throughput_loads_per_day", "dwell_h", "power_mw", "water_m3_per_day"),
@@ -299,7 +305,8 @@ class SweepAxis(BaseModel):
 class Scenario(BaseModel):
     """One scenario, ready to run: a sweep file gives one per grid point.
 
-    ``source`` is the file it came from (for messages); ``point`` the sweep values that made it.
+    ``source`` is the file it came from (for messages); ``point`` the sweep values that made it;
+    ``regimes`` the shock domains it holds in one state (domain -> state).
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -311,6 +318,8 @@ class Scenario(BaseModel):
     solver: SolverOptions = SolverOptions()
     changes: tuple[Change, ...] = ()
     horizon: Horizon | None = None
+    # sampled lead times only: no solve depends on it, so it stays out of dumps (and batch's result keys)
+    regimes: Regimes = Field(default_factory=dict, exclude=True)
     source: str = ""
     point: tuple[tuple[str, Any], ...] = ()
 
@@ -344,6 +353,7 @@ class _ScenarioFile(BaseModel):
     solver: SolverOptions = SolverOptions()
     changes: tuple[dict[str, Any], ...] = ()
     horizon: Horizon | None = None
+    regimes: Regimes = {}
     sweep: dict[Annotated[str, Field(pattern=r"^[A-Za-z0-9_]+$")], SweepAxis] = {}
 
 

@@ -101,6 +101,16 @@ def test_the_same_seed_gives_the_same_numbers_and_another_seed_others():
     assert not first.equals(sample_lead_times(net, lanes, samples=5000, seed=12))
 
 
+def test_the_numbers_do_not_depend_on_the_threads(monkeypatch):
+    """The legs are drawn in two fixed streams, on two threads or one: the same numbers, bit for bit."""
+    net = read_network()
+    lanes = solve_lead_time(net).lanes
+    monkeypatch.setattr(leadtime, "THREADS", 2)
+    threaded = sample_lead_times(net, lanes, samples=5000, seed=11)
+    monkeypatch.setattr(leadtime, "THREADS", 1)
+    assert threaded.equals(sample_lead_times(net, lanes, samples=5000, seed=11))
+
+
 def test_the_waterfall_adds_up_to_the_mean_and_to_the_p95():
     net = read_network()
     dist = sample_lead_times(net, solve_lead_time(net).lanes, samples=20_000, seed=2)

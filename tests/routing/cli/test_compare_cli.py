@@ -116,11 +116,9 @@ def test_a_forced_regime_must_be_domain_equals_state_of_the_network(capsys, valu
     assert any(fragment in line for line in err)
 
 
-def test_a_forced_regime_changes_the_spread_of_its_domain(capsys, tmp_path):
+def border_network(folder: Path) -> Path:
     """compare_small with a regimes.csv: domain "border" on the Mexican side's link P-B (10 h, p95
-    12 h), time x 3 when disrupted. Held disrupted, Mexico's p50 grows by half or more; Asia's
-    lanes do not pass the domain and keep their p50."""
-    folder = tmp_path / "net"
+    12 h), time x 3 when disrupted."""
     folder.mkdir()
     for f in SMALL.iterdir():
         (folder / f.name).write_bytes(f.read_bytes())
@@ -138,6 +136,13 @@ def test_a_forced_regime_changes_the_spread_of_its_domain(capsys, tmp_path):
         "seasonal_amplitude,peak_week,source\n"
         "border,normal,0.9,0.05,0.05,1,1,0,0,0,30,test\nborder,peak,0.5,0.5,0,1,1,0,0,0,30,test\n"
         "border,disrupted,0.5,0,0.5,3,1,0,0,0,30,test\n", encoding="utf-8")
+    return folder
+
+
+def test_a_forced_regime_changes_the_spread_of_its_domain(capsys, tmp_path):
+    """Held disrupted, Mexico's p50 grows by half or more; Asia's lanes do not pass the domain and
+    keep their p50."""
+    folder = border_network(tmp_path / "net")
     p50 = {}
     for state in ("normal", "disrupted"):
         code, out, err = run(capsys, "--network", folder, "--format", "json", "--samples", 4000, "--objective",
@@ -146,6 +151,40 @@ def test_a_forced_regime_changes_the_spread_of_its_domain(capsys, tmp_path):
         p50[state] = {r["sourcing"]: r["p50_days"] for r in json.loads(out)}
     assert p50["disrupted"]["asia"] == pytest.approx(p50["normal"]["asia"], rel=0.02)
     assert p50["disrupted"]["mexico"] > 1.5 * p50["normal"]["mexico"]
+
+
+def test_a_scenarios_regimes_table_samples_as_the_regime_flag_does(capsys, tmp_path):
+    """A scenario with ``[regimes] border = "disrupted"`` gives the rows of ``--regime
+    border=disrupted``, number for number; ``--regime`` overrides the table's state."""
+    folder = border_network(tmp_path / "net")
+    episode = tmp_path / "episode.toml"
+    episode.write_text('network = "net"\n[regimes]\nborder = "disrupted"\n', encoding="utf-8")
+    common = ("--format", "json", "--samples", 2000, "--seed", 5, "--objective", "lead_time")
+    outputs = {}
+    for name, args in {"table": ("--scenario", episode), "flag": ("--network", folder, "--regime", "border=disrupted"),
+                       "none": ("--network", folder), "override": ("--scenario", episode, "--regime", "border=normal"),
+                       "normal": ("--network", folder, "--regime", "border=normal")}.items():
+        code, out, err = run(capsys, *args, *common)
+        assert code == EXIT_OK, err
+        outputs[name] = json.loads(out)
+    assert outputs["table"] == outputs["flag"]
+    assert outputs["override"] == outputs["normal"]
+    mexico = {name: rows[1]["p50_days"] for name, rows in outputs.items()}
+    assert mexico["table"] > 1.5 * mexico["none"]
+
+
+@pytest.mark.parametrize("table, fragment", [
+    ('bordr = "disrupted"', "field 'regimes': unknown shock domain; the network's domains are border (got 'bordr')"),
+    ('border = "broken"', "field 'regimes.border': Input should be 'normal', 'peak' or 'disrupted' (got 'broken')"),
+])
+def test_a_scenarios_unknown_regime_domain_or_state_exits_2_naming_file_field_and_value(capsys, tmp_path, table,
+                                                                                         fragment):
+    border_network(tmp_path / "net")
+    episode = tmp_path / "episode.toml"
+    episode.write_text(f'network = "net"\n[regimes]\n{table}\n', encoding="utf-8")
+    code, out, err = run(capsys, "--scenario", episode, "--samples", 100)
+    assert code == EXIT_BAD_INPUT and out == ""
+    assert len(err) == 1 and err[0] == f"error: {episode}: {fragment}", err
 
 
 def test_service_level_out_of_range_is_a_usage_error(capsys):
@@ -176,3 +215,22 @@ def test_plot_without_matplotlib_says_how_to_install_it(capsys, tmp_path, monkey
     assert code == EXIT_BAD_INPUT and out == ""
     assert err == ["Error: --plot needs matplotlib: pip install 'nearshore[plot]'"]
     assert not (tmp_path / "compare.png").exists()
+
+
+def test_a_library_episode_samples_under_its_regime_as_the_flag_does(capsys, tmp_path):
+    """texas_dps_2022 on the built-in network: its [regimes] table (texas_border disrupted) gives the
+    rows of the same file without the table plus --regime texas_border=disrupted."""
+    from routing.scenarios import library_path
+
+    text = (library_path() / "texas_dps_2022.toml").read_text(encoding="utf-8")
+    plain = tmp_path / "texas_dps_2022.toml"
+    plain.write_text(text[:text.index("[regimes]")], encoding="utf-8")
+    common = ("--market", "US_DFW", "--commodity", "auto_parts", "--samples", 1000, "--format", "json")
+    rows = {}
+    for name, args in {"table": ("--scenario", "texas_dps_2022"), "none": ("--scenario", plain),
+                       "flag": ("--scenario", plain, "--regime", "texas_border=disrupted")}.items():
+        code, out, err = run(capsys, *args, *common)
+        assert code == EXIT_OK, err
+        rows[name] = json.loads(out)
+    assert rows["table"] == rows["flag"]
+    assert rows["table"][1]["p95_days"] > 1.5 * rows["none"][1]["p95_days"]  # Mexico through Texas crossings

@@ -9,7 +9,15 @@ from pathlib import Path
 import pytest
 
 from networks import InputError, read_network
-from routing.scenarios import Scale, apply_changes, check_changes, library_path, load_scenario, load_scenarios
+from routing.scenarios import (
+    Scale,
+    apply_changes,
+    check_changes,
+    check_regimes,
+    library_path,
+    load_scenario,
+    load_scenarios,
+)
 
 DATA = Path(__file__).parent / "data"
 NETWORKS = Path(__file__).parents[2] / "data"
@@ -108,9 +116,10 @@ def test_every_bad_file_gets_a_message_naming_the_file_and_the_change(path):
         [scenario] = load_scenario(path)
     except InputError as bad:
         problems = [str(p) for p in bad.problems]
-    else:  # the problem needs the network: unknown ids, empty selections
-        problems = [str(p) for p in check_changes(read_network(scenario.network), scenario.changes,
-                                                  source=scenario.source)]
+    else:  # the problem needs the network: unknown ids, empty selections, unknown shock domains
+        network = read_network(None if scenario.network == "builtin" else scenario.network)
+        problems = [str(p) for p in [*check_changes(network, scenario.changes, source=scenario.source),
+                                     *check_regimes(network, scenario)]]
     assert len(problems) == 1, problems
     assert problems[0].startswith(str(path))
     assert fragment in problems[0], problems[0]
@@ -157,3 +166,21 @@ def test_every_library_scenario_applies_to_the_builtin_network():
         if any(getattr(c, "factor", None) != 1.0 for c in scenario.changes):  # a change that changes something
             assert any(not changed.tables()[t].equals(network.tables()[t]) for t in ("nodes", "links", "supply", "crossings",
                                                                                    "demand")), scenario.name
+
+
+EPISODES = {"texas_dps_2022": "texas_border", "wtb_storm_closure_2023": "texas_border",
+            "rail_gateway_closures_2023": "mx_rail", "manzanillo_2025": "mx_pacific_ports",
+            "ila_strike_2024": "us_east_gulf_ports", "episodes/texas_dps_inspections_2022": "texas_border",
+            "episodes/wtb_storm_closure_2023_days": "texas_border",
+            "episodes/rail_gateways_closed_dec_2023": "mx_rail"}
+
+
+@pytest.mark.parametrize(("name", "domain"), EPISODES.items())
+def test_every_stress_episode_holds_its_shock_domain_disrupted(name, domain):
+    """The named episodes of leg_variability.md say which regime they are (the disrupted row of
+    regimes.csv that was fitted to them), and the built-in network knows the domain."""
+    [scenario] = load_scenarios([name])
+    assert scenario.regimes == {domain: "disrupted"}
+    assert domain in scenario.event or name.startswith("episodes/")
+    assert check_regimes(read_network(), scenario) == []
+    assert "regimes" not in scenario.model_dump()  # no solve depends on it: batch keys stay as they were
