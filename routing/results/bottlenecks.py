@@ -255,10 +255,14 @@ def _repeat(values: list[str], counts: list[int]) -> pl.Series:
 
 def bottlenecks_frame(binding: pl.DataFrame) -> pl.DataFrame:
     """The capacities of :func:`binding_frame`, the most valuable first."""
-    columns = [binding[c].fill_null(np.nan).to_numpy() for c in ("loads_served_per_unit", "value_per_unit",
-                                                                    "utilisation")]
+    return ranked(binding).select(BOTTLENECKS_SCHEMA.names())
+
+
+def ranked(binding: pl.DataFrame) -> pl.DataFrame:
+    """:func:`binding_frame`'s rows in the bottleneck table's order, with all its columns (``at`` too)."""
+    columns = [binding[c].to_numpy() for c in ("loads_served_per_unit", "value_per_unit", "utilisation")]  # null: NaN
     order = rank_order(*columns, binding["kind"].to_numpy(), binding["id"].to_numpy())
-    return binding[order].select(BOTTLENECKS_SCHEMA.names())
+    return binding[order]
 
 
 def unmet_frame(network: Network, solution: Solution, binding: pl.DataFrame) -> pl.DataFrame:
@@ -268,9 +272,8 @@ def unmet_frame(network: Network, solution: Solution, binding: pl.DataFrame) -> 
     rows = np.flatnonzero(solution.unmet > 1e-9)
     if len(rows) == 0:
         return UNMET_SCHEMA.to_frame()
-    bottlenecks = bottlenecks_frame(binding).join(binding.select("kind", "id", "at"), on=["kind", "id"], how="left")
     demand = network.demand
-    reasons = unmet_reasons(network, rows, bottlenecks)
+    reasons = unmet_reasons(network, rows, ranked(binding))
     return pl.DataFrame({
         "market": demand["node"][rows], "commodity": demand["commodity"][rows],
         "demand_loads_per_day": a.demand_loads[rows], "unmet_loads_per_day": solution.unmet[rows],

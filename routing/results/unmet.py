@@ -39,12 +39,16 @@ def unmet_reasons(network: Network, rows: np.ndarray, bottlenecks: pl.DataFrame)
     a = network.arrays
     market, goods = a.demand_node[rows], a.demand_commodity[rows]
     names = network.commodities["id"].to_list()  # commodity k is the k-th id in sorted order
-    useful = bottlenecks.filter(((pl.col("loads_served_per_unit") > NO_GAIN) | (pl.col("value_per_unit") > NO_GAIN))
-                                # in order: rank = position
-                                & pl.col("at").is_not_null())  # a capacity at no node explains no row
-    at = useful["at"].replace_strict(network.nodes["id"], np.arange(a.n_nodes), return_dtype=pl.Int64).to_numpy()
-    rank = np.arange(useful.height, dtype=np.int64)
-    is_supply = (useful["kind"] == "supply").to_numpy()
+    # numpy and plain indexing, not polars expressions: each expression is a query (about 0.1-1 ms
+    # on a loaded machine), and these columns have a few hundred rows
+    served, value = (bottlenecks[c].to_numpy() for c in ("loads_served_per_unit", "value_per_unit"))  # null: NaN
+    placed = bottlenecks["at"]
+    gain = (served > NO_GAIN) | (value > NO_GAIN)
+    useful = np.flatnonzero(gain & ~placed.is_null().to_numpy() if placed.null_count() else gain)  # rank = position
+    at = _node_index(network, placed[useful])  # a capacity at no node explains no row
+    rank = np.arange(len(useful), dtype=np.int64)
+    supply_rows = np.flatnonzero((bottlenecks["kind"][useful] == "supply").to_numpy())
+    supply_ids = bottlenecks["id"][useful[supply_rows]].to_list()
     first, heads = _adjacency(a.tail, a.head, a.n_nodes)
     n_comp, components, level_arcs = _condensed(first, heads)
     reached_market = np.zeros(len(rows), dtype=bool)
@@ -53,27 +57,33 @@ def unmet_reasons(network: Network, rows: np.ndarray, bottlenecks: pl.DataFrame)
         mine = goods == k
         reached = _reached(n_comp, components, level_arcs, a.supply_node[a.supply_commodity == k])
         keep = reached[at]
-        keep[is_supply & ~useful["id"].str.ends_with("/" + names[k]).to_numpy()] = False  # another's supply
+        other = np.array([not i.endswith("/" + names[k]) for i in supply_ids], dtype=bool)  # another's supply
+        keep[supply_rows[other]] = False
         best = _best_upstream(n_comp, components, level_arcs, at[keep], rank[keep])
         reached_market[mine] = reached[market[mine]]
         found[mine] = best[components[market[mine]]]
-    return _reasons(useful, reached_market, found, goods, names)
+    return _reasons(bottlenecks, useful, reached_market, found, goods, names)
 
 
-def _reasons(useful: pl.DataFrame, reached: np.ndarray, found: np.ndarray, goods: np.ndarray,
-             names: list[str]) -> list[str]:
-    """Each row's text, written once per distinct (reached, commodity, ranks found) and shared."""
+def _node_index(network: Network, ids: pl.Series) -> np.ndarray:
+    """The positions of node ``ids`` in the nodes table (sorted by id: a binary search)."""
+    nodes = network.nodes["id"]
+    at = nodes.search_sorted(ids).to_numpy().astype(np.int64)
+    if len(at) and not (at.max() < len(nodes) and (nodes[at] == ids).all()):
+        raise ValueError("unmet_reasons: a bottleneck sits at a node the network does not have")
+    return at
+
+
+def _reasons(bottlenecks: pl.DataFrame, useful: np.ndarray, reached: np.ndarray, found: np.ndarray,
+             goods: np.ndarray, names: list[str]) -> list[str]:
+    """Each row's text, written once per distinct (reached, commodity, ranks found) and shared;
+    ranks are positions in ``useful`` (rows of ``bottlenecks``)."""
     distinct, inverse = np.unique(np.column_stack([reached, goods, found]), axis=0, return_inverse=True)
-    parts = _parts(useful, np.unique(found[found >= 0]))
+    ranks = np.unique(found[found >= 0])
+    chosen = (bottlenecks[c][useful[ranks]].to_list() for c in ("kind", "id", "used", "capacity", "unit"))
+    parts = {int(r): f"{k} {i} ({u:.0f}/{c:.0f} {unit})" for r, k, i, u, c, unit in zip(ranks, *chosen, strict=True)}
     texts = [_reason(bool(key[0]), key[2:], parts, names[int(key[1])]) for key in distinct]
     return [texts[i] for i in inverse.reshape(-1)]
-
-
-def _parts(useful: pl.DataFrame, ranks: np.ndarray) -> dict[int, str]:
-    """The text of each capacity in ``ranks`` (positions in ``useful``), as a reason shows it."""
-    chosen = useful[ranks].select("kind", "id", "used", "capacity", "unit")
-    return {int(r): f"{k} {i} ({u:.0f}/{c:.0f} {unit})" for r, (k, i, u, c, unit) in
-            zip(ranks, chosen.iter_rows(), strict=True)}
 
 
 def _reason(reached: bool, best: np.ndarray, parts: dict[int, str], commodity: str) -> str:
@@ -103,7 +113,8 @@ def _adjacency(tail: np.ndarray, head: np.ndarray, n_nodes: int) -> tuple[np.nda
     order = group_order(head, n_nodes)
     order = order[group_order(tail[order], n_nodes)]
     tail, head = tail[order], head[order]
-    distinct = np.concatenate([[True], (tail[1:] != tail[:-1]) | (head[1:] != head[:-1])])
+    distinct = np.ones(len(tail), dtype=bool)
+    distinct[1:] = (tail[1:] != tail[:-1]) | (head[1:] != head[:-1])
     tail, head = tail[distinct], head[distinct]
     return np.searchsorted(tail, np.arange(n_nodes + 1)).astype(np.int32), head.astype(np.int32)
 
