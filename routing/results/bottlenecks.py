@@ -113,7 +113,7 @@ def binding_capacities(network: Network, solution: Solution, valuation: Valuatio
     link_used = solution.flow.sum(axis=0)
     node_used = np.bincount(a.head, link_used, minlength=a.n_nodes) + np.bincount(
         a.supply_node, solution.production, minlength=a.n_nodes)
-    per_node = lambda values: np.bincount(a.supply_node, solution.production * values, minlength=a.n_nodes)  # noqa: E731
+    per_node = lambda values: np.bincount(a.supply_node, solution.production * values, minlength=a.n_nodes)
     q = a.queue
     lanes = lane_values(network, solution)
     carrying = np.flatnonzero(lanes.freight > 0)  # lane types with modelled freight
