@@ -38,14 +38,22 @@ variables (11 vs 15 ms built-in, 20 vs 40 ms at 1e3 links x 5), HiGHS from 5e4 u
 a warm HiGHS re-solve of a variant takes 2 ms on the built-in network, GLOP 12 ms from scratch."""
 
 
-DECOMPOSITION_MIN_FLOW_VARIABLES = 50_000
+DECOMPOSITION_MIN_FLOW_VARIABLES = 20_000
 """``auto`` uses the decomposition for multi-commodity LPs without queued crossings from this many
-flow variables. Measured (``nearshore bench``, 2026-12-02, 2 shared cores under load,
-``benchmarks/results/multi-2026-12-02.md``): from 5e4 flow variables it was the fastest backend,
-0.24 vs 1.13 s (HiGHS) at 1e4 links x 5 and 0.95 vs 10.6 s at 1e4 x 10 (and 6 s against HiGHS's
-175 s at 1e5 x 5); at 5e3 and 1e4 (1e3 links x 5 and x 10) GLOP was faster (0.019 vs 0.039 s,
-0.070 vs 0.077 s). No instance between 1e4 and 5e4 was measured, so the threshold stays; with
-queued crossings (the built-in network) the decomposition was about 6x slower than HiGHS."""
+flow variables (where GLOP's range ends). Measured side by side (2026-12-02, 2 shared cores at load
+5-7, medians of 5-9, ``benchmarks/results/single-2026-12-02b.md``): from 2.5e4 flow variables the
+decomposition was the fastest backend on both families, 0.35 s vs 0.72 (GLOP) and 1.08 (HiGHS) at
+5e3 links x 5, 0.38 vs 1.08 and 1.93 at 3e3 x 10, 0.065 vs 0.16 and 0.22 at 3e3 x 10 given as
+origin-destination pairs, 0.095 vs 0.17 and 0.25 at 4e3 x 10 (HiGHS, which ``auto`` chose there
+before, was the slowest); at 1.5e4-2e4 it tied with GLOP (within 10 %); at 1e4 GLOP was faster
+on the corridors (0.11 vs 0.19 s at 1e3 x 10) and on ``od-1e3x10`` in two of three runs (the
+third had the decomposition 18 % ahead), the decomposition on ``od-2e3x5`` (0.036 vs 0.070 s).
+With queued crossings (the built-in network) the decomposition was about 6x slower than HiGHS."""
+
+DECOMPOSITION_WARM_MIN_FLOW_VARIABLES = 50_000
+"""The same threshold for a model that will re-solve variants (``warm_start``): the measurements
+above are cold solves, and a warm HiGHS re-solve of a variant is cheap, so the earlier threshold
+(fastest cold from 5e4, ``benchmarks/results/multi-2026-12-02.md``) stays until warm runs are measured."""
 
 
 LEMON_SPEEDUP = "3-4x"
@@ -66,7 +74,8 @@ def choose_solver(arrays: NetworkArrays, weights: Weights, requested: Solver, *,
     ``auto`` picks, in order: min-cost flow when it gives the LP's optimum exactly (one commodity,
     no power, water or queue rows, whole numbers), with LEMON when ``pylmcf`` is installed
     (:data:`LEMON_SPEEDUP`) and OR-Tools otherwise; the decomposition for a large multi-commodity LP
-    without queued crossings (:data:`DECOMPOSITION_MIN_FLOW_VARIABLES`); HiGHS when the LP will be
+    without queued crossings (:data:`DECOMPOSITION_MIN_FLOW_VARIABLES`, with ``warm_start``
+    :data:`DECOMPOSITION_WARM_MIN_FLOW_VARIABLES`); HiGHS when the LP will be
     re-solved from a warm start (``warm_start``); GLOP for a small cold LP (single commodity, or at
     most :data:`GLOP_MAX_FLOW_VARIABLES`); HiGHS otherwise. It never picks PDLP (not exact).
     """
@@ -96,7 +105,8 @@ def choose_solver(arrays: NetworkArrays, weights: Weights, requested: Solver, *,
     if not highs_available():
         return Solver.GLOP
     flow_variables = arrays.n_commodities * arrays.n_links
-    if arrays.n_commodities > 1 and len(arrays.queue) == 0 and flow_variables >= DECOMPOSITION_MIN_FLOW_VARIABLES:
+    decomposition_from = DECOMPOSITION_WARM_MIN_FLOW_VARIABLES if warm_start else DECOMPOSITION_MIN_FLOW_VARIABLES
+    if arrays.n_commodities > 1 and len(arrays.queue) == 0 and flow_variables >= decomposition_from:
         return Solver.DECOMPOSITION
     small = arrays.n_commodities == 1 or flow_variables <= GLOP_MAX_FLOW_VARIABLES
     return Solver.GLOP if small and not warm_start else Solver.HIGHS

@@ -113,7 +113,7 @@ def binding_capacities(network: Network, solution: Solution, valuation: Valuatio
     link_used = solution.flow.sum(axis=0)
     node_used = np.bincount(a.head, link_used, minlength=a.n_nodes) + np.bincount(
         a.supply_node, solution.production, minlength=a.n_nodes)
-    per_node = lambda values: np.bincount(a.supply_node, solution.production * values, minlength=a.n_nodes)  # noqa: E731
+    per_node = lambda values: np.bincount(a.supply_node, solution.production * values, minlength=a.n_nodes)
     q = a.queue
     lanes = lane_values(network, solution)
     carrying = np.flatnonzero(lanes.freight > 0)  # lane types with modelled freight
@@ -155,20 +155,24 @@ def binding_frame(network: Network, binding: Binding) -> pl.DataFrame:
     the other objectives."""
     value = binding.value
     counts = [len(r) for r in binding.rows]
-    return pl.DataFrame({
-        "kind": _repeat(list(KINDS), counts),
-        "id": capacity_ids(network, binding),
-        "used": binding.used,
-        "capacity": binding.capacity,
-        "value_per_unit": value,
-        "value_unit": _repeat([binding.value_unit] * len(KINDS), counts),
-        "loads_served_per_unit": binding.served,
-        "load_hours_saved_per_unit": value if binding.objective == "lead_time" else np.full(len(value), np.nan),
-        "unit": _repeat(list(UNITS), counts),
-        "at": pl.concat(_blocks(network, binding, at=True)),
-        "utilisation": binding.utilisation,
-    }).with_columns(pl.col("load_hours_saved_per_unit", "value_per_unit", "loads_served_per_unit",
-                           "utilisation").fill_nan(None))
+    return pl.DataFrame([
+        _repeat(list(KINDS), counts).alias("kind"),
+        capacity_ids(network, binding).alias("id"),
+        pl.Series("used", binding.used),
+        pl.Series("capacity", binding.capacity),
+        _nullable("value_per_unit", value),
+        _repeat([binding.value_unit] * len(KINDS), counts).alias("value_unit"),
+        _nullable("loads_served_per_unit", binding.served),
+        _nullable("load_hours_saved_per_unit", value if binding.objective == "lead_time" else np.full(len(value), np.nan)),
+        _repeat(list(UNITS), counts).alias("unit"),
+        pl.concat(_blocks(network, binding, at=True)).alias("at"),
+        _nullable("utilisation", binding.utilisation),
+    ])  # built from series, not by expressions: each expression is a query (about a millisecond under load)
+
+
+def _nullable(name: str, values: np.ndarray) -> pl.Series:
+    """A float column with NaN as null."""
+    return pl.Series(name, values, nan_to_null=True)
 
 
 def capacity_ids(network: Network, binding: Binding) -> pl.Series:
@@ -255,10 +259,17 @@ def _repeat(values: list[str], counts: list[int]) -> pl.Series:
 
 def bottlenecks_frame(binding: pl.DataFrame) -> pl.DataFrame:
     """The capacities of :func:`binding_frame`, the most valuable first."""
-    columns = [binding[c].fill_null(np.nan).to_numpy() for c in ("loads_served_per_unit", "value_per_unit",
-                                                                    "utilisation")]
+    table = ranked(binding)
+    return pl.DataFrame([table.get_column(name) for name in BOTTLENECKS_SCHEMA.names()])
+
+
+def ranked(binding: pl.DataFrame) -> pl.DataFrame:
+    """:func:`binding_frame`'s rows in the bottleneck table's order, with all its columns (``at`` too)."""
+    columns = [binding[c].to_numpy() for c in ("loads_served_per_unit", "value_per_unit", "utilisation")]  # null: NaN
     order = rank_order(*columns, binding["kind"].to_numpy(), binding["id"].to_numpy())
-    return binding[order].select(BOTTLENECKS_SCHEMA.names())
+    # column by column: a whole-frame gather runs on polars' thread pool, whose wake-ups cost
+    # milliseconds on a loaded machine for a frame of a few hundred rows
+    return pl.DataFrame([column[order] for column in binding.get_columns()])
 
 
 def unmet_frame(network: Network, solution: Solution, binding: pl.DataFrame) -> pl.DataFrame:
@@ -268,9 +279,8 @@ def unmet_frame(network: Network, solution: Solution, binding: pl.DataFrame) -> 
     rows = np.flatnonzero(solution.unmet > 1e-9)
     if len(rows) == 0:
         return UNMET_SCHEMA.to_frame()
-    bottlenecks = bottlenecks_frame(binding).join(binding.select("kind", "id", "at"), on=["kind", "id"], how="left")
     demand = network.demand
-    reasons = unmet_reasons(network, rows, bottlenecks)
+    reasons = unmet_reasons(network, rows, ranked(binding))
     return pl.DataFrame({
         "market": demand["node"][rows], "commodity": demand["commodity"][rows],
         "demand_loads_per_day": a.demand_loads[rows], "unmet_loads_per_day": solution.unmet[rows],

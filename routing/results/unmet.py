@@ -7,12 +7,13 @@ Each row's reason names the first :data:`TOP_REASONS` such capacities in the bot
 (supply rows of other commodities and capacities that save nothing left out), else says that no
 supplier of ``k`` reaches ``m`` or that no single binding capacity was found.
 
-The old path walked the graph with networkx once per row and supplier. Here, per commodity, one
-scipy breadth-first search from all its suppliers marks what they reach; then the ranks of the
-capacities are pushed forward through the strongly connected components in topological order,
-each component keeping the :data:`TOP_REASONS` best ranks of everything upstream of it (the best
-few of a union are the best few of the parts' best few), one vectorised step per level of the
-condensed graph.
+The old path walked the graph with networkx once per row and supplier. Here the graph is
+condensed once (scipy's strongly connected components, then the components' levels in
+topological order); per commodity, what its suppliers reach is pushed forward through those
+levels (a breadth-first search, one vectorised step per level), and then the ranks of the
+capacities, each component keeping the :data:`TOP_REASONS` best ranks of everything upstream of
+it (the best few of a union are the best few of the parts' best few). Rows that end up with the
+same ranks share one reason text.
 """
 
 from __future__ import annotations
@@ -38,37 +39,51 @@ def unmet_reasons(network: Network, rows: np.ndarray, bottlenecks: pl.DataFrame)
     a = network.arrays
     market, goods = a.demand_node[rows], a.demand_commodity[rows]
     names = network.commodities["id"].to_list()  # commodity k is the k-th id in sorted order
-    useful = bottlenecks.filter(((pl.col("loads_served_per_unit") > NO_GAIN) | (pl.col("value_per_unit") > NO_GAIN))
-                                # in order: rank = position
-                                & pl.col("at").is_not_null())  # a capacity at no node explains no row
-    at = useful["at"].replace_strict(network.nodes["id"], np.arange(a.n_nodes), return_dtype=pl.Int64).to_numpy()
-    rank = np.arange(useful.height, dtype=np.int64)
-    supply_rows = np.flatnonzero((useful["kind"] == "supply").to_numpy())
-    supply_ids = useful["id"].gather(supply_rows).to_list()
-    by_tail = group_order(a.tail, a.n_nodes)
-    heads = a.head[by_tail].astype(np.int32)
-    first = np.searchsorted(a.tail[by_tail], np.arange(a.n_nodes + 1)).astype(np.int32)  # CSR row starts
+    # numpy and plain indexing, not polars expressions: each expression is a query (about 0.1-1 ms
+    # on a loaded machine), and these columns have a few hundred rows
+    served, value = (bottlenecks[c].to_numpy() for c in ("loads_served_per_unit", "value_per_unit"))  # null: NaN
+    placed = bottlenecks["at"]
+    gain = (served > NO_GAIN) | (value > NO_GAIN)
+    useful = np.flatnonzero(gain & ~placed.is_null().to_numpy() if placed.null_count() else gain)  # rank = position
+    at = _node_index(network, placed[useful])  # a capacity at no node explains no row
+    rank = np.arange(len(useful), dtype=np.int64)
+    supply_rows = np.flatnonzero((bottlenecks["kind"][useful] == "supply").to_numpy())
+    supply_ids = bottlenecks["id"][useful[supply_rows]].to_list()
+    first, heads = _adjacency(a.tail, a.head, a.n_nodes)
     n_comp, components, level_arcs = _condensed(first, heads)
     reached_market = np.zeros(len(rows), dtype=bool)
     found = np.full((len(rows), TOP_REASONS), -1, dtype=np.int64)
     for k in np.unique(goods):
         mine = goods == k
-        reached = _reached(first, heads, a.supply_node[a.supply_commodity == k])
+        reached = _reached(n_comp, components, level_arcs, a.supply_node[a.supply_commodity == k])
         keep = reached[at]
-        other = [not i.endswith("/" + names[k]) for i in supply_ids]  # a supply row of another commodity
-        keep[supply_rows[np.asarray(other, dtype=bool)]] = False
+        other = np.array([not i.endswith("/" + names[k]) for i in supply_ids], dtype=bool)  # another's supply
+        keep[supply_rows[other]] = False
         best = _best_upstream(n_comp, components, level_arcs, at[keep], rank[keep])
         reached_market[mine] = reached[market[mine]]
         found[mine] = best[components[market[mine]]]
-    parts = _parts(useful, np.unique(found[found >= 0]))
-    return [_reason(ok, ranks, parts, names[k]) for ok, ranks, k in zip(reached_market, found, goods, strict=True)]
+    return _reasons(bottlenecks, useful, reached_market, found, goods, names)
 
 
-def _parts(useful: pl.DataFrame, ranks: np.ndarray) -> dict[int, str]:
-    """The text of each capacity in ``ranks`` (positions in ``useful``), as a reason shows it."""
-    chosen = useful[ranks].select("kind", "id", "used", "capacity", "unit")
-    return {int(r): f"{k} {i} ({u:.0f}/{c:.0f} {unit})" for r, (k, i, u, c, unit) in
-            zip(ranks, chosen.iter_rows(), strict=True)}
+def _node_index(network: Network, ids: pl.Series) -> np.ndarray:
+    """The positions of node ``ids`` in the nodes table (sorted by id: a binary search)."""
+    nodes = network.nodes["id"]
+    at = nodes.search_sorted(ids).to_numpy().astype(np.int64)
+    if len(at) and not (at.max() < len(nodes) and (nodes[at] == ids).all()):
+        raise ValueError("unmet_reasons: a bottleneck sits at a node the network does not have")
+    return at
+
+
+def _reasons(bottlenecks: pl.DataFrame, useful: np.ndarray, reached: np.ndarray, found: np.ndarray,
+             goods: np.ndarray, names: list[str]) -> list[str]:
+    """Each row's text, written once per distinct (reached, commodity, ranks found) and shared;
+    ranks are positions in ``useful`` (rows of ``bottlenecks``)."""
+    distinct, inverse = np.unique(np.column_stack([reached, goods, found]), axis=0, return_inverse=True)
+    ranks = np.unique(found[found >= 0])
+    chosen = (bottlenecks[c][useful[ranks]].to_list() for c in ("kind", "id", "used", "capacity", "unit"))
+    parts = {int(r): f"{k} {i} ({u:.0f}/{c:.0f} {unit})" for r, k, i, u, c, unit in zip(ranks, *chosen, strict=True)}
+    texts = [_reason(bool(key[0]), key[2:], parts, names[int(key[1])]) for key in distinct]
+    return [texts[i] for i in inverse.reshape(-1)]
 
 
 def _reason(reached: bool, best: np.ndarray, parts: dict[int, str], commodity: str) -> str:
@@ -80,19 +95,28 @@ def _reason(reached: bool, best: np.ndarray, parts: dict[int, str], commodity: s
     return "capacity ran out: " + "; ".join(parts[int(r)] for r in found)
 
 
-def _reached(first: np.ndarray, heads: np.ndarray, sources: np.ndarray) -> np.ndarray:
-    """Which nodes some node of ``sources`` reaches (the sources included): one breadth-first
-    search from a super node joined to all of them. ``first`` and ``heads`` are the graph in CSR
-    form (the heads of each node's arcs, node after node)."""
-    n_nodes = len(first) - 1
-    reached = np.zeros(n_nodes + 1, dtype=bool)
-    if len(sources) == 0:
-        return reached[:n_nodes]
-    indices = np.concatenate([heads, sources.astype(np.int32)])
-    indptr = np.append(first, len(indices)).astype(np.int32)
-    graph = sparse.csr_matrix((np.ones(len(indices), dtype=np.int8), indices, indptr), shape=(n_nodes + 1, n_nodes + 1))
-    reached[csgraph.breadth_first_order(graph, n_nodes, directed=True, return_predecessors=False)] = True
-    return reached[:n_nodes]
+def _reached(n_comp: int, components: np.ndarray, level_arcs: list[tuple[np.ndarray, np.ndarray]],
+             sources: np.ndarray) -> np.ndarray:
+    """Which nodes some node of ``sources`` reaches (the sources included): their components,
+    then every component entered from a reached one, level by level in topological order (so
+    the whole breadth-first search is one vectorised step per level of the condensed graph)."""
+    reached = np.zeros(n_comp, dtype=bool)
+    reached[components[sources]] = True
+    for tails, heads in level_arcs:
+        reached[heads[reached[tails]]] = True
+    return reached[components]
+
+
+def _adjacency(tail: np.ndarray, head: np.ndarray, n_nodes: int) -> tuple[np.ndarray, np.ndarray]:
+    """The graph in canonical CSR form (row starts, heads): arcs sorted by tail then head, parallel
+    arcs once. Two radix sorts; scipy then finds the indices sorted and skips its own sort."""
+    order = group_order(head, n_nodes)
+    order = order[group_order(tail[order], n_nodes)]
+    tail, head = tail[order], head[order]
+    distinct = np.ones(len(tail), dtype=bool)
+    distinct[1:] = (tail[1:] != tail[:-1]) | (head[1:] != head[:-1])
+    tail, head = tail[distinct], head[distinct]
+    return np.searchsorted(tail, np.arange(n_nodes + 1)).astype(np.int32), head.astype(np.int32)
 
 
 def _condensed(first: np.ndarray, heads: np.ndarray) -> tuple[int, np.ndarray, list[tuple[np.ndarray, np.ndarray]]]:

@@ -113,3 +113,18 @@ def test_the_numpy_reader_gives_what_the_line_by_line_reader_gives(tmp_path, tex
     arcs = np.array([v for _, v in records["a"]], dtype=np.int64).reshape(-1, 5)
     assert np.array_equal(fast.tail, arcs[:, 0] - 1) and np.array_equal(fast.cost, arcs[:, 4])
     assert fast.supply[nodes[:, 0] - 1].tolist() == nodes[:, 1].tolist() and len(fast.supply) == n_nodes
+
+
+@pytest.mark.parametrize("arc", [
+    "a 1 2 0 5 7-3",  # a sign inside a number
+    "a 1 2 0 5 -",  # a sign without digits
+    "a 1 2 0 5 +-7",
+    "a 1 2 0 5 1234567890123456789",  # more digits than int64 holds
+    "a 1 2 0 5",  # one value short
+    "a 1 2 0 5 7 8",
+])
+def test_the_numpy_reader_leaves_odd_records_to_the_line_by_line_reader(arc):
+    from networks import dimacs
+
+    text = f"p min 2 1\nn 1 3\nn 2 -3\n{arc}\n"
+    assert dimacs._parse_fast(text) is None

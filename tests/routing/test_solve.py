@@ -98,10 +98,11 @@ def test_auto_picks_highs_for_warm_re_solves_and_large_lps():
     assert LeadTimeModel(read_network(DATA / "power_limit")).solve().solver == "highs"  # warm_start by default
     network = corridor_network(n_links=GLOP_MAX_FLOW_VARIABLES // 4, n_commodities=5, seed=3)
     weights = objective_weights(network.arrays, Objective.LEAD_TIME, usd_per_load_hour=5.0)
-    assert choose_solver(network.arrays, weights, Solver.AUTO) == Solver.HIGHS
+    assert choose_solver(network.arrays, weights, Solver.AUTO) == Solver.DECOMPOSITION  # past GLOP's range
     smaller = corridor_network(n_links=GLOP_MAX_FLOW_VARIABLES // 10, n_commodities=5, seed=3)
     weights = objective_weights(smaller.arrays, Objective.LEAD_TIME, usd_per_load_hour=5.0)
     assert choose_solver(smaller.arrays, weights, Solver.AUTO) == Solver.GLOP
+    assert choose_solver(smaller.arrays, weights, Solver.AUTO, warm_start=True) == Solver.HIGHS
 
 
 def test_auto_picks_the_decomposition_for_a_large_multi_commodity_lp_without_queues():
