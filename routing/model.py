@@ -320,13 +320,44 @@ class CapacityProbe:
         base = self._start()
         if base is None:
             return served, saved
+        stepped = self._stepped(kind, np.asarray(index, dtype=np.int64), base)
         for i, owner in enumerate(index):
+            if stepped is not None and stepped[2][i]:
+                served[i], saved[i] = stepped[0][i], stepped[1][i]
+                continue
             answer = self._session.solve_from(with_bounds(self._lp, self._one_more(kind, int(owner)), self.weights),
                                               self._basis, time_limit_s=None, duals=False)
             if answer.status == Status.OPTIMAL:
                 more = self._measure(answer.x)
                 served[i], saved[i] = more[0] - base[0], base[1] - more[1]
         return served, saved
+
+    def _stepped(self, kind: str, index: np.ndarray,
+                 base: tuple[float, float]) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """Loads served and objective saved by one more unit of each capacity, read off the optimal
+        basis (:mod:`routing.results.probe`: the vertex a warm re-solve returns without pivoting),
+        and which of them were (the others need a re-solve); None when the basis cannot be used."""
+        from routing.results.probe import STEPS, basis_rhs, basis_steps, bound_move
+
+        if len(index) == 0:
+            return None
+        lp = self._lp
+        moves = [bound_move(lp, self.arrays, kind, int(owner), STEPS[kind][1]) for owner in index]
+        factored = self._session.basis_solves(lp, self._basis, basis_rhs(lp, moves))
+        if factored is None:
+            return None
+        x, basic, solves = factored
+        steps, ok = basis_steps(lp, x, basic, solves, moves)
+        s0 = lp.n_flow + lp.n_supply
+        if self.weights.value_of_time is None:  # linear: the changes of served loads and objective directly
+            kept = lp.c.copy()
+            kept[s0:s0 + lp.n_demand] = 0.0  # the objective without the penalty
+            return -steps[s0:s0 + lp.n_demand].sum(axis=0), -(kept @ steps), ok
+        served, saved = np.full(len(index), np.nan), np.full(len(index), np.nan)
+        for j in np.flatnonzero(ok):
+            more = self._measure(x + steps[:, j])
+            served[j], saved[j] = more[0] - base[0], base[1] - more[1]
+        return served, saved, ok
 
     def _start(self) -> tuple[float, float] | None:
         if self._session is None and self._start_at is not None:
@@ -366,8 +397,9 @@ class CapacityProbe:
     def _one_more(self, kind: str, owner: int) -> NetworkArrays:
         import dataclasses
 
-        field, step = {"link": ("capacity", 1.0), "node": ("throughput", 1.0), "supply": ("supply_capacity", 1.0),
-                       "power": ("power_mw", 1.0 / 24.0), "water": ("water_m3_per_day", 1.0)}[kind]
+        from routing.results.probe import STEPS
+
+        field, step = STEPS[kind]
         values = getattr(self.arrays, field).copy()
         values[owner] += step
         return dataclasses.replace(self.arrays, **{field: values})

@@ -90,6 +90,23 @@ class HighsSession:
         self.highs.setBasis(basis)
         return _run(self.highs, time_limit_s, duals=duals)
 
+    def basis_solves(self, lp: LinearProgram, basis: object,
+                     rhs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """Factorise ``basis``, an optimal basis of ``lp``, and solve ``B d = rhs[:, j]`` for each
+        column: returns the basis's vertex, its basic variables (column ``j`` as ``j``, row ``i`` as
+        ``-1 - i``, in the order of ``d``'s entries) and the solutions ``d`` (one column each). None
+        when HiGHS has to iterate from ``basis`` (it is not optimal for ``lp``). The anchor stays."""
+        self._load(lp)
+        self.highs.setBasis(basis)
+        answer = _run(self.highs, None, duals=False)
+        if answer.status != Status.OPTIMAL or self.highs.getInfo().simplex_iteration_count != 0:
+            return None
+        basic = np.asarray(self.highs.getBasicVariables()[1], dtype=np.int64)
+        solves = np.empty((len(basic), rhs.shape[1]))
+        for j in range(rhs.shape[1]):
+            solves[:, j] = self.highs.getBasisSolve(np.ascontiguousarray(rhs[:, j]))[1]
+        return answer.x, basic, solves
+
     def _load(self, lp: LinearProgram) -> None:
         """Make ``lp`` the model HiGHS holds: only what differs from the last one when the matrix is
         the same, with no factorisation or pricing weights left from the previous solve."""
