@@ -316,33 +316,36 @@ class CapacityProbe:
         self._base: tuple[float, float] | None = None
 
     def __call__(self, kind: str, index: Any) -> tuple[Any, Any]:
+        from routing.results.probe import STEPS, bound_move
+
         served, saved = np.full(len(index), np.nan), np.full(len(index), np.nan)
         base = self._start()
-        if base is None:
+        if base is None or len(index) == 0:
             return served, saved
-        stepped = self._stepped(kind, np.asarray(index, dtype=np.int64), base)
-        for i, owner in enumerate(index):
+        moves = [bound_move(self._lp, self.arrays, kind, int(owner), STEPS[kind][1]) for owner in index]
+        stepped = self._stepped(moves, base)
+        # a linear objective's served loads and value are the optimum's (alike at every optimal vertex):
+        # its re-solves start hot, one after the other; as operated they are the vertex's, each from the basis
+        linear = self.weights.value_of_time is None
+        for i, move in enumerate(moves):
             if stepped is not None and stepped[2][i]:
                 served[i], saved[i] = stepped[0][i], stepped[1][i]
                 continue
-            answer = self._session.solve_from(with_bounds(self._lp, self._one_more(kind, int(owner)), self.weights),
-                                              self._basis, time_limit_s=None, duals=False)
+            answer = self._session.solve_moved(self._lp, self._basis, row=move.row, index=move.index, upper=move.new,
+                                               hot=linear)
             if answer.status == Status.OPTIMAL:
                 more = self._measure(answer.x)
                 served[i], saved[i] = more[0] - base[0], base[1] - more[1]
         return served, saved
 
-    def _stepped(self, kind: str, index: np.ndarray,
-                 base: tuple[float, float]) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
-        """Loads served and objective saved by one more unit of each capacity, read off the optimal
-        basis (:mod:`routing.results.probe`: the vertex a warm re-solve returns without pivoting),
-        and which of them were (the others need a re-solve); None when the basis cannot be used."""
-        from routing.results.probe import STEPS, basis_rhs, basis_steps, bound_move
+    def _stepped(self, moves: list[Any], base: tuple[float, float]) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """Loads served and objective saved by each bound move (one more unit of a capacity), read
+        off the optimal basis (:mod:`routing.results.probe`: the vertex a warm re-solve returns
+        without pivoting), and which of them were (the others need a re-solve); None when the basis
+        cannot be used."""
+        from routing.results.probe import basis_rhs, basis_steps
 
-        if len(index) == 0:
-            return None
         lp = self._lp
-        moves = [bound_move(lp, self.arrays, kind, int(owner), STEPS[kind][1]) for owner in index]
         factored = self._session.basis_solves(lp, self._basis, basis_rhs(lp, moves))
         if factored is None:
             return None
@@ -353,7 +356,7 @@ class CapacityProbe:
             kept = lp.c.copy()
             kept[s0:s0 + lp.n_demand] = 0.0  # the objective without the penalty
             return -steps[s0:s0 + lp.n_demand].sum(axis=0), -(kept @ steps), ok
-        served, saved = np.full(len(index), np.nan), np.full(len(index), np.nan)
+        served, saved = np.full(len(moves), np.nan), np.full(len(moves), np.nan)
         for j in np.flatnonzero(ok):
             more = self._measure(x + steps[:, j])
             served[j], saved[j] = more[0] - base[0], base[1] - more[1]

@@ -71,11 +71,14 @@ def basis_rhs(lp: LinearProgram, moves: list[BoundMove]) -> np.ndarray:
     """(rows, moves): the right-hand side ``B d = rhs`` whose solution ``d`` is each move's step of
     the basic variables: ``delta e_i`` for a row, ``-delta A_j`` for a column."""
     rhs = np.zeros((lp.matrix.shape[0], len(moves)))
-    for j, move in enumerate(moves):
-        if move.row:
-            rhs[move.index, j] = move.delta
-        else:
-            rhs[:, j] = -move.delta * lp.matrix[:, [move.index]].toarray().ravel()
+    is_row = np.array([m.row for m in moves], dtype=bool)
+    index = np.array([m.index for m in moves], dtype=np.int64)
+    delta = np.array([m.delta for m in moves])
+    rows = np.flatnonzero(is_row)
+    rhs[index[rows], rows] = delta[rows]
+    cols = np.flatnonzero(~is_row)
+    if len(cols):
+        rhs[:, cols] = -(lp.matrix[:, index[cols]].toarray() * delta[cols])
     return rhs
 
 
@@ -85,32 +88,44 @@ def basis_steps(lp: LinearProgram, x: np.ndarray, basic: np.ndarray, solves: np.
     column ``j`` as ``j``, row ``i`` as ``-1 - i``; ``solves[:, j]`` = ``B^-1 rhs[:, j]`` of
     :func:`basis_rhs`), as (variables, moves), and whether each step is valid (see the module docstring)."""
     n_rows, n_vars = lp.matrix.shape
-    basic_cols = basic >= 0
-    steps = np.zeros((n_vars, len(moves)))
-    steps[basic[basic_cols]] = solves[basic_cols]
-    is_basic_row = np.zeros(n_rows, dtype=bool)
-    is_basic_row[-1 - basic[~basic_cols]] = True
-    is_basic_col = np.zeros(n_vars, dtype=bool)
-    is_basic_col[basic[basic_cols]] = True
-    ok = np.ones(len(moves), dtype=bool)
-    expected = np.zeros((n_rows, len(moves)))
-    ub, row_hi = np.repeat(lp.ub[:, None], len(moves), axis=1), np.repeat(lp.row_hi[:, None], len(moves), axis=1)
-    for j, move in enumerate(moves):
-        if move.row:
-            ok[j] = not is_basic_row[move.index]
-            expected[move.index, j] = move.delta
-            row_hi[move.index, j] = move.new
-        else:
-            ok[j] = not is_basic_col[move.index]
-            steps[move.index, j] = move.delta
-            ub[move.index, j] = move.new
-    activity, drift = lp.matrix @ x, lp.matrix @ steps
-    moved_x, moved_rows = x[:, None] + steps, activity[:, None] + drift
-    ok &= np.abs(drift - expected)[~is_basic_row].max(axis=0, initial=0.0) <= FEASIBILITY
-    ok &= (_outside(moved_x, lp.lb[:, None], ub) <= _outside(x, lp.lb, lp.ub)[:, None] + FEASIBILITY).all(axis=0)
-    ok &= (_outside(moved_rows, lp.row_lo[:, None], row_hi)
+    c = len(moves)
+    is_row = np.array([m.row for m in moves], dtype=bool)
+    index = np.array([m.index for m in moves], dtype=np.int64)
+    delta = np.array([m.delta for m in moves])
+    new = np.array([m.new for m in moves])
+    at_col = basic >= 0
+    cols, logical_rows = basic[at_col], -1 - basic[~at_col]
+    steps = np.zeros((n_vars, c))
+    steps[cols] = solves[at_col]
+    moved_cols = np.flatnonzero(~is_row)
+    steps[index[moved_cols], moved_cols] = delta[moved_cols]
+    basic_row = np.zeros(n_rows, dtype=bool)
+    basic_row[logical_rows] = True
+    basic_col = np.zeros(n_vars, dtype=bool)
+    basic_col[cols] = True
+    ok = np.where(is_row, ~basic_row[np.where(is_row, index, 0)], ~basic_col[np.where(is_row, 0, index)])
+    # every nonbasic row keeps its activity, the moved row moves by its delta
+    drift = lp.matrix @ steps
+    drift[index[is_row], np.flatnonzero(is_row)] -= delta[is_row]
+    ok &= np.abs(drift[~basic_row]).max(axis=0, initial=0.0) <= FEASIBILITY
+    # the basic columns and the rows stay within their bounds (the moved bound at its new value)
+    ub = lp.ub[cols][:, None].repeat(c, axis=1)
+    row_hi = lp.row_hi[:, None].repeat(c, axis=1)
+    row_hi[index[is_row], np.flatnonzero(is_row)] = new[is_row]
+    moved_x = x[cols][:, None] + steps[cols]
+    ok &= (_outside(moved_x, lp.lb[cols][:, None], ub) <= _outside(x[cols], lp.lb[cols], lp.ub[cols])[:, None]
+           + FEASIBILITY).all(axis=0)
+    activity = lp.matrix @ x
+    ok &= (_outside(activity[:, None] + drift_rows(drift, index, delta, is_row), lp.row_lo[:, None], row_hi)
            <= _outside(activity, lp.row_lo, lp.row_hi)[:, None] + FEASIBILITY).all(axis=0)
     return steps, ok
+
+
+def drift_rows(drift: np.ndarray, index: np.ndarray, delta: np.ndarray, is_row: np.ndarray) -> np.ndarray:
+    """The change of every row's activity from the drift (the moved row's delta added back)."""
+    change = drift.copy()
+    change[index[is_row], np.flatnonzero(is_row)] += delta[is_row]
+    return change
 
 
 def _outside(value: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
