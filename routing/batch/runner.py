@@ -42,6 +42,7 @@ from routing.batch.executors import Executor, LocalWorkers, run_local, run_ray
 from routing.batch.store import locked, read_done, scenario_hash, write_atomic, write_outcome
 from routing.batch.worker import FRAMES, MAX_MODELS, SUMMARY_SCHEMA, ScenarioOutcome
 from routing.scenarios import BUILTIN, Scenario, apply_changes
+from routing.scenarios.apply import Selections
 
 BASE = "base"
 COMPARABLE_SERVED_TOL = 1e-3
@@ -242,10 +243,12 @@ def apply_all(scenarios: Sequence[Scenario], networks: dict[str, Network], *,
     deltas: dict[str, NetworkDelta | None] = {}
     problems: list[Problem] = []
     held = 0
+    selections = Selections()  # a sweep's points select the same rows: each selection is made once
     for scenario in scenarios:
         base = networks[scenario.network]
         try:
-            variant = apply_changes(base, scenario.changes, source=scenario.source or scenario.name)
+            variant = apply_changes(base, scenario.changes, source=scenario.source or scenario.name,
+                                    selections=selections)
         except InputError as bad:
             problems += bad.problems
             continue
