@@ -113,3 +113,17 @@ def test_workers_started_ahead_end_when_a_scenario_is_bad(tmp_path):
         run_batch([*good, bad], out_dir=tmp_path / "out", jobs=2)
     assert not (tmp_path / "out").exists()  # nothing written
     assert multiprocessing.active_children() == []  # the started workers ended with the batch
+
+
+def test_the_top_bottleneck_names_capacities_as_the_table_does(network):
+    """The summary's top bottleneck names its few tied capacities cell by cell; those names are the
+    table's ids, and the top is the table's first row."""
+    from routing.results.bottlenecks import _ids_of, capacity_ids
+
+    for scenario in load_scenarios([library_path()])[:8]:
+        variant = apply_changes(network, scenario.changes)
+        result = LeadTimeModel(variant, objective="lead_time").solve()
+        binding = result._frames.capacities
+        assert _ids_of(variant, binding).tolist() == capacity_ids(variant, binding).to_list()
+        first = result.bottlenecks.row(0, named=True)
+        assert result.top_bottleneck[0] == f"{first['kind']} {first['id']}"
