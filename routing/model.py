@@ -300,9 +300,12 @@ class CapacityProbe:
     USD; every binding capacity is then re-solved and valued by the change of the reported
     generalised cost (freight + value of time x hours), at the new equilibrium.
 
-    A probe costs one warm re-solve per capacity with a positive dual (about a millisecond each on
-    the built-in network), paid only when the bottlenecks are read. Given the ``start`` of the solve
-    being valued, every re-solve starts from that solve's optimal basis in its own HiGHS session
+    A probe values the capacities with a positive dual, paid only when the bottlenecks are read.
+    Where the optimal basis stays feasible with one more unit, the new vertex is read off it (one
+    factorisation per solve, one sparse solve per capacity: :mod:`routing.results.probe`); the
+    others are re-solved warm (about a millisecond each on the built-in network), one after the other
+    under a linear objective, each from the basis as operated. Given the ``start`` of the solve
+    being valued, everything starts from that solve's optimal basis in its own HiGHS session
     (the model's: nothing is built or solved again); without one, the LP is built and solved cold
     once first.
     """
