@@ -310,9 +310,12 @@ class CapacityProbe:
     USD; every binding capacity is then re-solved and valued by the change of the reported
     generalised cost (freight + value of time x hours), at the new equilibrium.
 
-    A probe costs one warm re-solve per capacity with a positive dual (about a millisecond each on
-    the built-in network), paid only when the bottlenecks are read. Given the ``start`` of the solve
-    being valued, every re-solve starts from that solve's optimal basis in its own HiGHS session
+    A probe values the capacities with a positive dual, paid only when the bottlenecks are read.
+    Where the optimal basis stays feasible with one more unit, the new vertex is read off it (one
+    factorisation per solve, one sparse solve per capacity: :mod:`routing.results.probe`); the
+    others are re-solved warm (about a millisecond each on the built-in network), one after the other
+    under a linear objective, each from the basis as operated. Given the ``start`` of the solve
+    being valued, everything starts from that solve's optimal basis in its own HiGHS session
     (the model's: nothing is built or solved again); without one, the LP is built and solved cold
     once first.
     """
@@ -326,17 +329,51 @@ class CapacityProbe:
         self._base: tuple[float, float] | None = None
 
     def __call__(self, kind: str, index: Any) -> tuple[Any, Any]:
+        from routing.results.probe import STEPS, bound_move
+
         served, saved = np.full(len(index), np.nan), np.full(len(index), np.nan)
         base = self._start()
-        if base is None:
+        if base is None or len(index) == 0:
             return served, saved
-        for i, owner in enumerate(index):
-            answer = self._session.solve_from(with_bounds(self._lp, self._one_more(kind, int(owner)), self.weights),
-                                              self._basis, time_limit_s=None, duals=False)
+        moves = [bound_move(self._lp, self.arrays, kind, int(owner), STEPS[kind][1]) for owner in index]
+        stepped = self._stepped(moves, base)
+        # a linear objective's served loads and value are the optimum's (alike at every optimal vertex):
+        # its re-solves start hot, one after the other; as operated they are the vertex's, each from the basis
+        linear = self.weights.value_of_time is None
+        for i, move in enumerate(moves):
+            if stepped is not None and stepped[2][i]:
+                served[i], saved[i] = stepped[0][i], stepped[1][i]
+                continue
+            answer = self._session.solve_moved(self._lp, self._basis, row=move.row, index=move.index, upper=move.new,
+                                               hot=linear)
             if answer.status == Status.OPTIMAL:
                 more = self._measure(answer.x)
                 served[i], saved[i] = more[0] - base[0], base[1] - more[1]
         return served, saved
+
+    def _stepped(self, moves: list[Any], base: tuple[float, float]) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """Loads served and objective saved by each bound move (one more unit of a capacity), read
+        off the optimal basis (:mod:`routing.results.probe`: the vertex a warm re-solve returns
+        without pivoting), and which of them were (the others need a re-solve); None when the basis
+        cannot be used."""
+        from routing.results.probe import basis_rhs, basis_steps
+
+        lp = self._lp
+        factored = self._session.basis_solves(lp, self._basis, basis_rhs(lp, moves))
+        if factored is None:
+            return None
+        x, basic, solves = factored
+        steps, ok = basis_steps(lp, x, basic, solves, moves)
+        s0 = lp.n_flow + lp.n_supply
+        if self.weights.value_of_time is None:  # linear: the changes of served loads and objective directly
+            kept = lp.c.copy()
+            kept[s0:s0 + lp.n_demand] = 0.0  # the objective without the penalty
+            return -steps[s0:s0 + lp.n_demand].sum(axis=0), -(kept @ steps), ok
+        served, saved = np.full(len(moves), np.nan), np.full(len(moves), np.nan)
+        for j in np.flatnonzero(ok):
+            more = self._measure(x + steps[:, j])
+            served[j], saved[j] = more[0] - base[0], base[1] - more[1]
+        return served, saved, ok
 
     def _start(self) -> tuple[float, float] | None:
         if self._session is None and self._start_at is not None:
@@ -376,8 +413,9 @@ class CapacityProbe:
     def _one_more(self, kind: str, owner: int) -> NetworkArrays:
         import dataclasses
 
-        field, step = {"link": ("capacity", 1.0), "node": ("throughput", 1.0), "supply": ("supply_capacity", 1.0),
-                       "power": ("power_mw", 1.0 / 24.0), "water": ("water_m3_per_day", 1.0)}[kind]
+        from routing.results.probe import STEPS
+
+        field, step = STEPS[kind]
         values = getattr(self.arrays, field).copy()
         values[owner] += step
         return dataclasses.replace(self.arrays, **{field: values})

@@ -62,10 +62,13 @@ class HighsSession:
         self.highs = new_highs()
         self._last: LinearProgram | None = None
         self._anchor: tuple[object, object] | None = None  # (matrix, its first LP's optimal basis)
+        self._factored: tuple[object, ...] | None = None  # (lp, basis, vertex, basic variables) HiGHS holds factorised
+        self._hot: tuple[object, object] | None = None  # (lp, basis): HiGHS holds lp, solved from basis or a move of it
 
     def solve(self, lp: LinearProgram, *, reuse: bool, time_limit_s: float | None) -> LpSolution:
         """Solve ``lp``; ``reuse`` promises it has the matrix of the previous LP of its structure."""
         warm = reuse and self._anchor is not None and self._anchor[0] is lp.matrix
+        self._factored = self._hot = None
         if warm:
             self._load(lp)
             self.highs.setBasis(self._anchor[1])
@@ -90,9 +93,54 @@ class HighsSession:
         self.highs.setBasis(basis)
         return _run(self.highs, time_limit_s, duals=duals)
 
+    def basis_solves(self, lp: LinearProgram, basis: object,
+                     rhs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """Factorise ``basis``, an optimal basis of ``lp``, and solve ``B d = rhs[:, j]`` for each
+        column: returns the basis's vertex, its basic variables (column ``j`` as ``j``, row ``i`` as
+        ``-1 - i``, in the order of ``d``'s entries) and the solutions ``d`` (one column each). None
+        when HiGHS has to iterate from ``basis`` (it is not optimal for ``lp``). The factorisation is
+        kept for the next call with the same ``lp`` and ``basis`` until another solve; the anchor stays."""
+        factored = self._factored
+        if factored is None or factored[0] is not lp or factored[1] is not basis:
+            self._load(lp)
+            self.highs.setBasis(basis)
+            answer = _run(self.highs, None, duals=False)
+            if answer.status != Status.OPTIMAL or self.highs.getInfo().simplex_iteration_count != 0:
+                return None
+            basic = np.asarray(self.highs.getBasicVariables()[1], dtype=np.int64)
+            self._factored = factored = (lp, basis, answer.x, basic)
+            self._hot = (lp, basis)
+        solves = np.empty((len(factored[3]), rhs.shape[1]))
+        for j in range(rhs.shape[1]):
+            solves[:, j] = self.highs.getBasisSolve(np.ascontiguousarray(rhs[:, j]))[1]
+        return factored[2], factored[3], solves
+
+    def solve_moved(self, lp: LinearProgram, basis: object, *, row: bool, index: int, upper: float,
+                    hot: bool = False) -> LpSolution:
+        """:meth:`solve_from` of ``lp`` with one upper bound moved (row or column ``index`` to
+        ``upper``), without passing the rest of the LP again; HiGHS holds ``lp`` unchanged after.
+        ``hot``: start where HiGHS stands when it holds ``lp`` solved from ``basis`` or a move of it
+        (its basis, factorisation and pricing weights kept), else from ``basis`` as without it: for
+        callers that read only what every optimum shares (the objective), not the vertex."""
+        if self._last is not lp:
+            self._load(lp)
+        warm = hot and self._hot is not None and self._hot[0] is lp and self._hot[1] is basis
+        self._factored, self._hot = None, (lp, basis) if hot else None
+        change = self.highs.changeRowBounds if row else self.highs.changeColBounds
+        lower, old = (lp.row_lo[index], lp.row_hi[index]) if row else (lp.lb[index], lp.ub[index])
+        change(index, lower, upper)
+        if not warm:
+            self.highs.clearSolver()
+            self.highs.setBasis(basis)
+        try:
+            return _run(self.highs, None, duals=False)
+        finally:
+            change(index, lower, old)
+
     def _load(self, lp: LinearProgram) -> None:
         """Make ``lp`` the model HiGHS holds: only what differs from the last one when the matrix is
         the same, with no factorisation or pricing weights left from the previous solve."""
+        self._factored = self._hot = None
         if self._last is not None and self._last.matrix is lp.matrix:
             self._update(self._last, lp)
             self.highs.clearSolver()

@@ -11,6 +11,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from enum import StrEnum
 from typing import Any
@@ -95,11 +96,66 @@ class _Shares:
             self.start(share, rest)
 
 
+class LocalWorkers:
+    """Worker processes for :func:`run_local`, started before they are needed: each is spawned at
+    once and, while the driver still checks the scenarios, imports nearshore and builds the kept
+    models of ``warm`` (unchanged-network scenarios: one per network and solver options), so the
+    first scenario of its share finds it ready. A worker that was not handed a share, or all of
+    them when the batch does not run, ends with :meth:`close`."""
+
+    def __init__(self, networks: dict[str, Network], *, count: int, frames: tuple[str, ...],
+                 warm: Sequence[Scenario] = ()) -> None:
+        self.networks = networks
+        self.frames = frames
+        self._context = multiprocessing.get_context("spawn")  # fork after polars/HiGHS threads start is unsafe
+        self._shipped = _shipped(networks)
+        self._idle = [self._start(list(warm)) for _ in range(count)]
+
+    def _start(self, warm: list[Scenario]) -> ProcessPoolExecutor:
+        pool = ProcessPoolExecutor(1, mp_context=self._context, initializer=_init_process,
+                                   initargs=(self._shipped, self.frames))
+        with _sigint_ignored():  # the worker is spawned now: it is born ignoring Ctrl-C, the driver's to handle
+            pool.submit(_warm_in_process, warm)
+        return pool
+
+    def take(self) -> ProcessPoolExecutor:
+        """A started worker (a new one when none is left, or the one left has died)."""
+        while self._idle:
+            pool = self._idle.pop(0)
+            if not getattr(pool, "_broken", False):
+                return pool
+            _stop([pool], terminate=True)
+        return self._start([])
+
+    def close(self) -> None:
+        """End the workers not taken."""
+        idle, self._idle = self._idle, []
+        _stop(idle, terminate=True)
+
+
+def _stop(pools: Sequence[ProcessPoolExecutor], *, terminate: bool) -> None:
+    """Shut the pools down together (their workers end in parallel), terminating running scenarios
+    first when ``terminate``. Each pool's manager thread is waited for: left running, it may close its
+    wake-up pipe while the interpreter's exit hook writes to it (CPython 3.11's _ThreadWakeup race,
+    'Bad file descriptor')."""
+    threads = [getattr(pool, "_executor_manager_thread", None) for pool in pools]
+    for pool in pools:
+        if terminate:
+            for process in list((getattr(pool, "_processes", None) or {}).values()):
+                process.terminate()
+        pool.shutdown(wait=False, cancel_futures=True)
+    for thread in threads:
+        if thread is not None:
+            thread.join()
+
+
 def run_local(todo: Sequence[Scenario], networks: dict[str, Network], *, jobs: int | None,
               address: str | None = None, frames: tuple[str, ...] = tuple(FRAMES),
-              deltas: Mapping[str, NetworkDelta | None] | None = None) -> Iterator[ScenarioOutcome]:
+              deltas: Mapping[str, NetworkDelta | None] | None = None,
+              workers: LocalWorkers | None = None) -> Iterator[ScenarioOutcome]:
     """Local processes, one per share; ``jobs == 1`` runs in this process. ``deltas`` holds the
-    scenarios already applied (see :func:`routing.batch.runner.apply_all`), by name."""
+    scenarios already applied (see :func:`routing.batch.runner.apply_all`), by name; ``workers``
+    processes started ahead (else they start here)."""
     jobs = jobs or os.cpu_count() or 1
     deltas = deltas or {}
     if jobs == 1 or len(todo) <= 1:
@@ -107,15 +163,19 @@ def run_local(todo: Sequence[Scenario], networks: dict[str, Network], *, jobs: i
         for scenario in todo:
             yield runner.run(scenario, deltas.get(scenario.name))
         return
-    shipped = _shipped(networks)
-    context = multiprocessing.get_context("spawn")  # fork after polars/HiGHS threads start is unsafe
+    workers = workers or LocalWorkers(networks, count=0, frames=frames)
     pools: list[ProcessPoolExecutor] = []
 
     def start_worker(scenarios: list[Scenario]) -> list[Future]:
-        pool = ProcessPoolExecutor(1, mp_context=context, initializer=_init_process, initargs=(shipped, frames))
-        pools.append(pool)
-        with _sigint_ignored():  # the worker is spawned now: it is born ignoring Ctrl-C, the driver's to handle
-            return [pool.submit(_run_in_process, scenario, deltas.get(scenario.name)) for scenario in scenarios]
+        pool = workers.take()
+        for _ in range(2):  # a started worker may die before it takes its share: then a new one takes it
+            pools.append(pool)
+            try:
+                with _sigint_ignored():
+                    return [pool.submit(_run_in_process, scenario, deltas.get(scenario.name)) for scenario in scenarios]
+            except BrokenProcessPool:
+                pool = workers.take()
+        raise BrokenProcessPool("no worker process could be started")
 
     shares = _Shares(start_worker)
     try:
@@ -132,14 +192,8 @@ def run_local(todo: Sequence[Scenario], networks: dict[str, Network], *, jobs: i
                 else:
                     yield from shares.died(future, future.exception(), result=Future.result,
                                            succeeded=lambda f: f.done() and f.exception() is None)
-    finally:
-        for pool in pools:
-            if shares.pending:  # stopped early (Ctrl-C, or the driver failed): do not wait for running scenarios
-                for process in list((getattr(pool, "_processes", None) or {}).values()):
-                    process.terminate()
-            # Wait for the pool's manager thread: left running, it may close its wake-up pipe while the
-            # interpreter's exit hook writes to it (CPython 3.11's _ThreadWakeup race, 'Bad file descriptor').
-            pool.shutdown(wait=True, cancel_futures=True)
+    finally:  # stopped early (Ctrl-C, or the driver failed): do not wait for running scenarios
+        _stop(pools, terminate=bool(shares.pending))
 
 
 _RUNNER: ScenarioRunner | None = None  # the runner of a worker process
@@ -178,6 +232,13 @@ def _exit_with_driver() -> None:
         os._exit(1)
 
     threading.Thread(target=watch, name="nearshore-driver-watch", daemon=True).start()
+
+
+def _warm_in_process(scenarios: list[Scenario]) -> None:
+    if _RUNNER is None:
+        raise RuntimeError("worker process not initialised")
+    for scenario in scenarios:
+        _RUNNER.warm(scenario)
 
 
 def _run_in_process(scenario: Scenario, delta: NetworkDelta | None) -> ScenarioOutcome:

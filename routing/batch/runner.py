@@ -24,6 +24,7 @@ Output folder::
 from __future__ import annotations
 
 import hashlib
+import os
 import time
 from collections.abc import Callable, Sequence
 from contextlib import closing
@@ -37,10 +38,11 @@ from networks import InputError, Network, builtin_path, read_network
 from networks.errors import Problem
 from networks.network import NetworkDelta
 from networks.schema import TABLES
-from routing.batch.executors import Executor, run_local, run_ray
+from routing.batch.executors import Executor, LocalWorkers, run_local, run_ray
 from routing.batch.store import locked, read_done, scenario_hash, write_atomic, write_outcome
-from routing.batch.worker import FRAMES, SUMMARY_SCHEMA, ScenarioOutcome
+from routing.batch.worker import FRAMES, MAX_MODELS, SUMMARY_SCHEMA, ScenarioOutcome
 from routing.scenarios import BUILTIN, Scenario, apply_changes
+from routing.scenarios.apply import Selections
 
 BASE = "base"
 COMPARABLE_SERVED_TOL = 1e-3
@@ -140,34 +142,65 @@ def run_batch(
     """
     start = time.perf_counter()
     out = Path(out_dir)
-    scenarios, bases = _with_bases(list(scenarios))
-    networks, fingerprints = _load_networks(scenarios)
-    deltas = apply_all(scenarios, networks)
     unknown = [f for f in frames if f not in FRAMES]
     if unknown:
         raise ValueError(f"unknown result frame(s) {', '.join(unknown)}; choose from {', '.join(FRAMES)}")
     frames = tuple(f for f in FRAMES if f in frames)  # one order, whatever order they were asked in
-    hashes = {s.name: scenario_hash(s, fingerprints[s.network]) for s in scenarios}
-    with locked(out):
-        rows = read_done(out, hashes, frames) if resume else {}
-        todo = [s for s in scenarios if s.name not in rows]
-        failed = sum(r["status"] != "optimal" for r in rows.values())
-        resumed = len(rows)
-        run = run_ray if Executor(executor) == Executor.RAY else run_local
-        with closing(run(todo, networks, jobs=jobs, address=ray_address, frames=frames,
-                         deltas=deltas)) as outcomes:
-            for outcome in outcomes:
-                row = write_outcome(out, ScenarioOutcome(outcome.row | {"scenario_hash": hashes[outcome.name]},
-                                                         outcome.frames))
-                rows[outcome.name] = row
-                failed += row["status"] != "optimal"
-                if on_progress is not None:
-                    on_progress(BatchProgress(len(scenarios), len(rows), failed, resumed,
-                                              time.perf_counter() - start), row)
-        summary = summarize_rows([rows[s.name] | {"base_scenario": bases[s.name]} for s in scenarios])
-        write_atomic(summary, out / "summary.parquet")
+    scenarios, bases = _with_bases(list(scenarios))
+    networks, fingerprints = _load_networks(scenarios)
+    local = Executor(executor) == Executor.LOCAL
+    started = _started_workers(scenarios, networks, jobs=jobs, frames=frames) if local else _NoWorkers()
+    with closing(started) as workers:
+        deltas = apply_all(scenarios, networks)  # the workers start meanwhile
+        hashes = {s.name: scenario_hash(s, fingerprints[s.network]) for s in scenarios}
+        with locked(out):
+            rows = read_done(out, hashes, frames) if resume else {}
+            todo = [s for s in scenarios if s.name not in rows]
+            failed = sum(r["status"] != "optimal" for r in rows.values())
+            resumed = len(rows)
+            outcomes = (run_local(todo, networks, jobs=jobs, frames=frames, deltas=deltas, workers=workers) if local
+                        else run_ray(todo, networks, jobs=jobs, address=ray_address, frames=frames, deltas=deltas))
+            summary = _write_all(out, scenarios, outcomes, rows, hashes, bases, on_progress, start, failed, resumed)
     not_optimal = tuple(summary.filter(pl.col("status") != "optimal")["scenario"].to_list())
     return BatchResult(summary, out, len(todo), resumed, time.perf_counter() - start, not_optimal)
+
+
+def _write_all(out: Path, scenarios: Sequence[Scenario], outcomes: Any, rows: dict[str, dict[str, Any]],
+               hashes: dict[str, str], bases: dict[str, str],
+               on_progress: Callable[[BatchProgress, dict[str, Any]], None] | None, start: float, failed: int,
+               resumed: int) -> pl.DataFrame:
+    """Write each outcome as it comes (``rows`` holds those of an earlier run), then the summary."""
+    with closing(outcomes):
+        for outcome in outcomes:
+            row = write_outcome(out, ScenarioOutcome(outcome.row | {"scenario_hash": hashes[outcome.name]},
+                                                     outcome.frames))
+            rows[outcome.name] = row
+            failed += row["status"] != "optimal"
+            if on_progress is not None:
+                on_progress(BatchProgress(len(scenarios), len(rows), failed, resumed,
+                                          time.perf_counter() - start), row)
+    summary = summarize_rows([rows[s.name] | {"base_scenario": bases[s.name]} for s in scenarios])
+    write_atomic(summary, out / "summary.parquet")
+    return summary
+
+
+class _NoWorkers:
+    """No worker started ahead (Ray starts its own)."""
+
+    def close(self) -> None:
+        pass
+
+
+def _started_workers(scenarios: Sequence[Scenario], networks: dict[str, Network], *, jobs: int | None,
+                     frames: tuple[str, ...]) -> LocalWorkers | _NoWorkers:
+    """The local worker processes of the batch, started now, each warming the models of every
+    network and solver options of the scenarios (at most MAX_MODELS // 2); none when the batch runs
+    in this process (one job or one scenario)."""
+    count = min(jobs or os.cpu_count() or 1, len(scenarios))
+    if count <= 1:
+        return _NoWorkers()
+    kinds = {(s.network, s.solver.model_dump_json()): s for s in scenarios if s.horizon is None}
+    return LocalWorkers(networks, count=count, frames=frames, warm=list(kinds.values())[:MAX_MODELS // 2])
 
 
 def summarize_rows(rows: Sequence[dict[str, Any]]) -> pl.DataFrame:
@@ -210,10 +243,12 @@ def apply_all(scenarios: Sequence[Scenario], networks: dict[str, Network], *,
     deltas: dict[str, NetworkDelta | None] = {}
     problems: list[Problem] = []
     held = 0
+    selections = Selections()  # a sweep's points select the same rows: each selection is made once
     for scenario in scenarios:
         base = networks[scenario.network]
         try:
-            variant = apply_changes(base, scenario.changes, source=scenario.source or scenario.name)
+            variant = apply_changes(base, scenario.changes, source=scenario.source or scenario.name,
+                                    selections=selections)
         except InputError as bad:
             problems += bad.problems
             continue

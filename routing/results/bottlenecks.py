@@ -225,10 +225,21 @@ def top_bottleneck(network: Network, binding: Binding) -> tuple[str | None, floa
     best = np.lexsort(keys[::-1])[0]
     tied = np.flatnonzero(np.all([k == k[best] for k in keys], axis=0))
     kinds = np.asarray(KINDS)[binding.kind_index[tied]]
-    ids = capacity_ids(network, _subset(binding, tied)).to_numpy()
+    ids = _ids_of(network, _subset(binding, tied))
     first = rank_order(binding.served[tied], binding.value[tied], binding.utilisation[tied], kinds, ids)[0]
     value = float(binding.value[tied[first]])
     return f"{kinds[first]} {ids[first]}", value if np.isfinite(value) else None
+
+
+def _ids_of(network: Network, binding: Binding) -> np.ndarray:
+    """:func:`capacity_ids` of a few capacities, cell by cell (no column of the tables is built)."""
+    nodes, links, supply = network.nodes["id"], network.links["id"], network.supply
+    q = network.arrays.queue
+    names = (lambda r: links[r], lambda r: nodes[r], lambda r: f"{supply['node'][r]}/{supply['commodity'][r]}",
+             lambda r: nodes[r], lambda r: nodes[r],
+             lambda r: f"{nodes[int(q.node[r])]}/{LANE_TYPES[q.lane_type[r]].value}",
+             lambda r: f"{nodes[int(q.node[r])]}/{LANE_TYPES[q.lane_type[r]].value}")
+    return np.array([name(int(r)) for name, rows in zip(names, binding.rows, strict=True) for r in rows], dtype=object)
 
 
 def _subset(binding: Binding, keep: np.ndarray) -> Binding:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import difflib
+import json
 import math
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -40,7 +42,8 @@ def check_changes(network: Network, changes: Sequence[Change], *, source: str = 
     return []
 
 
-def apply_changes(network: Network, changes: Sequence[Change], *, source: str = "scenario") -> Network:
+def apply_changes(network: Network, changes: Sequence[Change], *, source: str = "scenario",
+                  selections: Selections | None = None) -> Network:
     """The network with ``changes`` applied in order (vectorised polars expressions).
 
     Closing keeps the item with capacity 0, so the structure and reachability stay and demand that
@@ -55,6 +58,9 @@ def apply_changes(network: Network, changes: Sequence[Change], *, source: str = 
         The changes, in the order they apply.
     source
         What to call the scenario in messages (its file).
+    selections
+        Rows selected by earlier calls, to reuse where a change selects the same rows of the same
+        tables (a batch checks many scenarios, a sweep's points all select alike).
 
     Returns
     -------
@@ -74,7 +80,7 @@ def apply_changes(network: Network, changes: Sequence[Change], *, source: str = 
     >>> closed.nodes.filter(pl.col("id") == "POE_WTB")["throughput_loads_per_day"].item()
     0.0
     """
-    tables, problems = _apply_all(network, changes, source=source)
+    tables, problems = _apply_all(network, changes, source=source, selections=selections or Selections(size=0))
     if problems:
         raise InputError(problems, source=source)
     changed = {name: frame for name, frame in tables.items() if frame is not network.tables()[name]}
@@ -87,13 +93,47 @@ def apply_changes(network: Network, changes: Sequence[Change], *, source: str = 
                           for p in bad.problems], source=source) from None
 
 
-def _apply_all(network: Network, changes: Sequence[Change],
-               *, source: str) -> tuple[dict[str, pl.DataFrame], list[Problem]]:
+class Selections:
+    """The rows that changes selected, kept by table and criteria for the exact tables they were
+    selected on (a change after ``add_link`` selects on other links), the latest ``size``.
+
+    >>> from networks import read_network
+    >>> net, kept = read_network(), Selections()
+    >>> change = Close(type="close", table="nodes", ids=["POE_WTB"])
+    >>> kept(net.tables(), "nodes", change) is kept(net.tables(), "nodes", change)
+    True
+    """
+
+    def __init__(self, size: int = 256) -> None:
+        self.size = size
+        self._kept: OrderedDict[tuple[str, str], tuple[tuple[pl.DataFrame, ...], pl.Series]] = OrderedDict()
+
+    def __call__(self, tables: dict[str, pl.DataFrame], table: str, change: Any) -> pl.Series:
+        """The rows of ``table`` that ``change`` selects, as a boolean column (see :func:`_mask`)."""
+        key = (table, json.dumps(change.criteria(), sort_keys=True, default=str))
+        read = (tables[table], tables["nodes"], tables["commodities"])
+        kept = self._kept.get(key)
+        if kept is not None and all(a is b for a, b in zip(kept[0], read, strict=True)):
+            self._kept.move_to_end(key)
+            return kept[1]
+        frame = tables[table]
+        selected = frame.select(_mask(tables, table, change)).to_series()
+        if selected.len() != frame.height:  # a literal: every row or none
+            selected = pl.repeat(selected[0], frame.height, eager=True)
+        if self.size:
+            self._kept[key] = (read, selected)
+            while len(self._kept) > self.size:
+                self._kept.popitem(last=False)
+        return selected
+
+
+def _apply_all(network: Network, changes: Sequence[Change], *, source: str,
+               selections: Selections) -> tuple[dict[str, pl.DataFrame], list[Problem]]:
     tables, problems = network.tables(), []
     for index, change in enumerate(changes, start=1):
         item = f"change {index} ({change.type})"
         try:
-            tables = {**tables, **_APPLY[change.type](tables, change)}
+            tables = {**tables, **_APPLY[change.type](tables, change, selections)}
         except FieldError as bad:
             problems.append(ScenarioProblem(source, str(bad), item=item, field=bad.field))
     return tables, problems
@@ -179,16 +219,18 @@ def _with(tables: dict[str, pl.DataFrame], table: str, column: str, expr: pl.Exp
     return {table: frame}
 
 
-def _apply_close(tables: dict[str, pl.DataFrame], change: Close) -> dict[str, pl.DataFrame]:
+def _apply_close(tables: dict[str, pl.DataFrame], change: Close, select: Selections) -> dict[str, pl.DataFrame]:
     column = _CLOSED_FIELD[change.table]
-    mask = _mask(tables, change.table, change)
+    mask = pl.lit(select(tables, change.table, change))
     return _with(tables, change.table, column, pl.when(mask).then(0.0).otherwise(pl.col(column)))
 
 
-def _apply_scale(tables: dict[str, pl.DataFrame], change: Scale) -> dict[str, pl.DataFrame]:
+def _apply_scale(tables: dict[str, pl.DataFrame], change: Scale, select: Selections) -> dict[str, pl.DataFrame]:
     column = change.target()
-    mask = _mask(tables, change.table, change)
-    if tables[change.table].filter(mask)[column].null_count() == tables[change.table].filter(mask).height:
+    selected = select(tables, change.table, change)
+    mask = pl.lit(selected)
+    chosen = tables[change.table][column].filter(selected)
+    if chosen.null_count() == chosen.len():
         raise FieldError(column, f"every selected value is unlimited (empty), so scaling changes nothing; "
                                  f"use type = \"set\" to give {column} a value")
     scaled = _with(tables, change.table, column, pl.when(mask).then(pl.col(column) * change.factor)
@@ -201,15 +243,16 @@ def _apply_scale(tables: dict[str, pl.DataFrame], change: Scale) -> dict[str, pl
                  .otherwise(pl.col(spread)))
 
 
-def _apply_set(tables: dict[str, pl.DataFrame], change: Set) -> dict[str, pl.DataFrame]:
+def _apply_set(tables: dict[str, pl.DataFrame], change: Set, select: Selections) -> dict[str, pl.DataFrame]:
     column = change.target()
-    mask = _mask(tables, change.table, change)
+    mask = pl.lit(select(tables, change.table, change))
     value = pl.lit(None, dtype=pl.Float64) if math.isinf(change.value) else pl.lit(change.value)
     return _with(tables, change.table, column, pl.when(mask).then(value).otherwise(pl.col(column)))
 
 
-def _apply_restrict(tables: dict[str, pl.DataFrame], change: RestrictSourcing) -> dict[str, pl.DataFrame]:
-    keep = _mask(tables, "supply", change)
+def _apply_restrict(tables: dict[str, pl.DataFrame], change: RestrictSourcing,
+                    select: Selections) -> dict[str, pl.DataFrame]:
+    keep = pl.lit(select(tables, "supply", change))
     # the routed background traffic is not sourcing: it keeps its supply unless a commodity names it
     affected = pl.col("commodity").is_in(list(change.commodity)) if change.commodity else (
         pl.col("commodity") != BACKGROUND_COMMODITY)
@@ -217,7 +260,7 @@ def _apply_restrict(tables: dict[str, pl.DataFrame], change: RestrictSourcing) -
     return _with(tables, "supply", column, pl.when(affected & ~keep).then(0.0).otherwise(pl.col(column)))
 
 
-def _apply_add_link(tables: dict[str, pl.DataFrame], change: AddLink) -> dict[str, pl.DataFrame]:
+def _apply_add_link(tables: dict[str, pl.DataFrame], change: AddLink, select: Selections) -> dict[str, pl.DataFrame]:
     links, node_ids = tables["links"], tables["nodes"]["id"]
     if change.id in set(links["id"].to_list()):
         raise FieldError("id", f"a link {change.id!r} already exists")

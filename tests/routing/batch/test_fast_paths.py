@@ -1,0 +1,129 @@
+"""The batch's fast paths answer as the slow ones did: capacity probes read off the optimal basis
+equal warm re-solves, selections kept across scenarios give the same networks, and workers started
+ahead of the checks end when the checks fail."""
+
+from __future__ import annotations
+
+import multiprocessing
+
+import numpy as np
+import pytest
+
+from networks import InputError, read_network
+from routing import LeadTimeModel
+from routing.batch import run_batch
+from routing.formulation.lp import with_bounds
+from routing.formulation.solution import Status
+from routing.results.bottlenecks import KINDS, Valuation, binding_capacities
+from routing.results.probe import STEPS, bound_move
+from routing.scenarios import Scenario, apply_changes, library_path, load_scenarios
+from routing.scenarios.apply import Selections
+from routing.scenarios.schema import AddLink, Close
+
+
+@pytest.fixture(scope="module")
+def network():
+    return read_network()
+
+
+@pytest.fixture(scope="module")
+def short(network):
+    """A variant that serves less than demanded, so its capacities are probed."""
+    (scenario,) = [s for s in load_scenarios(["laredo_power_sweep"]) if s.name.endswith("laredo=0.25-nl_power=0.7")]
+    return apply_changes(network, scenario.changes)
+
+
+def _probed(network, variant, objective):
+    """The probe of a solve of ``variant`` and its capacities with a positive dual, by kind."""
+    model = LeadTimeModel(network, objective=objective)
+    model.solve()
+    result = model.solve(variant)
+    tables = result._frames
+    binding = binding_capacities(variant, tables.solution, Valuation(objective=objective))
+    starts = np.cumsum([0] + [len(r) for r in binding.rows])
+    owners = {kind: binding.rows[i][binding.value[starts[i]:starts[i + 1]] > 1e-9] for i, kind in enumerate(KINDS[:5])}
+    return tables.valuation.probe, {kind: rows for kind, rows in owners.items() if len(rows)}
+
+
+@pytest.mark.parametrize("objective", ["lead_time", "as_operated"])
+def test_probes_read_off_the_basis_equal_warm_re_solves(network, short, objective, monkeypatch):
+    """Each capacity's one more unit, stepped along the optimal basis where the basis holds and
+    re-solved where it does not, gives what a re-solve of every capacity from that basis gives."""
+    import routing.results.probe as probe_module
+
+    used = []
+    real = probe_module.basis_steps
+    monkeypatch.setattr(probe_module, "basis_steps", lambda *a: used.append(real(*a)[1]) or real(*a))
+    probe, owners = _probed(network, short, objective)
+    assert owners
+    for kind, rows in owners.items():
+        served, saved = probe(kind, rows)
+        start = probe._start()
+        for i, owner in enumerate(rows):
+            answer = probe._session.solve_from(with_bounds(probe._lp, probe._one_more(kind, int(owner)), probe.weights),
+                                               probe._basis, time_limit_s=None, duals=False)
+            assert answer.status == Status.OPTIMAL
+            more = probe._measure(answer.x)
+            assert served[i] == pytest.approx(more[0] - start[0], abs=1e-9)
+            assert saved[i] == pytest.approx(start[1] - more[1], rel=1e-9, abs=1e-8)
+    stepped = np.concatenate(used)
+    assert stepped.any() and not stepped.all()  # both paths ran: steps where the basis holds, re-solves elsewhere
+
+
+def test_a_bound_move_is_the_one_bound_with_bounds_changes(network, short):
+    probe, owners = _probed(network, short, "lead_time")
+    probe._start()
+    lp = probe._lp
+    for kind, rows in owners.items():
+        for owner in rows[:3]:
+            move = bound_move(lp, probe.arrays, kind, int(owner), STEPS[kind][1])
+            bumped = with_bounds(lp, probe._one_more(kind, int(owner)), probe.weights)
+            rows_moved = np.flatnonzero(bumped.row_hi != lp.row_hi)
+            cols_moved = np.flatnonzero(bumped.ub != lp.ub)
+            assert (rows_moved.tolist(), cols_moved.tolist()) == (([move.index], []) if move.row else ([], [move.index]))
+            new = bumped.row_hi[move.index] if move.row else bumped.ub[move.index]
+            assert (move.new, move.old) == (new, lp.row_hi[move.index] if move.row else lp.ub[move.index])
+
+
+def test_kept_selections_give_the_networks_fresh_ones_give(network):
+    scenarios = load_scenarios([library_path()])
+    kept = Selections()
+    for scenario in [*scenarios, *scenarios]:  # the second round selects from what the first kept
+        fresh, reused = apply_changes(network, scenario.changes), apply_changes(network, scenario.changes,
+                                                                                selections=kept)
+        assert all(fresh.tables()[t].equals(reused.tables()[t]) for t in fresh.tables()), scenario.name
+
+
+def test_a_selection_after_an_added_link_is_made_on_the_new_links(network):
+    kept = Selections()
+    close = Close(type="close", table="links", **{"from": ["HUB_MX_ACU"]})
+    before = apply_changes(network, [close], selections=kept)
+    added = AddLink(type="add_link", id="ZZ_NEW", **{"from": "HUB_MX_ACU"}, to="POE_DLR", mode="drayage", transit_h=3.0,
+                    capacity_loads_per_day=50.0, cost_usd_per_load=100.0, distance_km=200.0)
+    after = apply_changes(network, [added, close], selections=kept)
+    capacity = dict(after.links.select("id", "capacity_loads_per_day").iter_rows())
+    assert capacity["ZZ_NEW"] == 0.0  # closed: selected on the links with the new one
+    assert after.links.height == before.links.height + 1
+
+
+def test_workers_started_ahead_end_when_a_scenario_is_bad(tmp_path):
+    good = [Scenario(name=f"s{i}") for i in range(3)]
+    bad = Scenario.model_validate({"name": "bad", "changes": [{"type": "close", "table": "nodes", "ids": ["NOPE"]}]})
+    with pytest.raises(InputError, match="unknown node 'NOPE'"):
+        run_batch([*good, bad], out_dir=tmp_path / "out", jobs=2)
+    assert not (tmp_path / "out").exists()  # nothing written
+    assert multiprocessing.active_children() == []  # the started workers ended with the batch
+
+
+def test_the_top_bottleneck_names_capacities_as_the_table_does(network):
+    """The summary's top bottleneck names its few tied capacities cell by cell; those names are the
+    table's ids, and the top is the table's first row."""
+    from routing.results.bottlenecks import _ids_of, capacity_ids
+
+    for scenario in load_scenarios([library_path()])[:8]:
+        variant = apply_changes(network, scenario.changes)
+        result = LeadTimeModel(variant, objective="lead_time").solve()
+        binding = result._frames.capacities
+        assert _ids_of(variant, binding).tolist() == capacity_ids(variant, binding).to_list()
+        first = result.bottlenecks.row(0, named=True)
+        assert result.top_bottleneck[0] == f"{first['kind']} {first['id']}"
