@@ -293,6 +293,12 @@ def _probed(lp: LinearProgram, x: np.ndarray, weights: Weights) -> bool:
     return weights.value_of_time is not None or float(x[s0:s0 + lp.n_demand].sum()) > UNMET_TOLERANCE
 
 
+PROBE_BLOCK_FLOATS = 8_000_000
+"""Capacities read off the basis at once are limited so that their dense steps (variables and rows x
+capacities) hold at most this many floats (64 MB): all at once on the built-in network, in blocks on
+large LPs."""
+
+
 class CapacityProbe:
     """What one more unit of a capacity serves and saves, from re-solves, net of the unmet penalty.
 
@@ -336,7 +342,7 @@ class CapacityProbe:
         if base is None or len(index) == 0:
             return served, saved
         moves = [bound_move(self._lp, self.arrays, kind, int(owner), STEPS[kind][1]) for owner in index]
-        stepped = self._stepped(moves, base)
+        stepped = self._stepped_in_blocks(moves, base)
         # a linear objective's served loads and value are the optimum's (alike at every optimal vertex):
         # its re-solves start hot, one after the other; as operated they are the vertex's, each from the basis
         linear = self.weights.value_of_time is None
@@ -350,6 +356,22 @@ class CapacityProbe:
                 more = self._measure(answer.x)
                 served[i], saved[i] = more[0] - base[0], base[1] - more[1]
         return served, saved
+
+    def _stepped_in_blocks(self, moves: list[Any],
+                           base: tuple[float, float]) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """:meth:`_stepped` over blocks of moves whose dense steps (variables x moves) stay within
+        :data:`PROBE_BLOCK_FLOATS`, so a large LP with many capacities does not hold them all at once."""
+        n_vars = self._lp.matrix.shape[0] + self._lp.matrix.shape[1]
+        size = max(1, PROBE_BLOCK_FLOATS // max(n_vars, 1))
+        parts = []
+        for first in range(0, len(moves), size):
+            part = self._stepped(moves[first:first + size], base)
+            if part is None:
+                return None
+            parts.append(part)
+        if not parts:
+            return None
+        return tuple(np.concatenate([part[i] for part in parts]) for i in range(3))  # type: ignore[return-value]
 
     def _stepped(self, moves: list[Any], base: tuple[float, float]) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
         """Loads served and objective saved by each bound move (one more unit of a capacity), read

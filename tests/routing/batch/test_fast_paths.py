@@ -70,6 +70,24 @@ def test_probes_read_off_the_basis_equal_warm_re_solves(network, short, objectiv
     assert stepped.any() and not stepped.all()  # both paths ran: steps where the basis holds, re-solves elsewhere
 
 
+def test_probes_in_blocks_equal_probes_at_once(network, short, monkeypatch):
+    """A block budget of one capacity at a time (as on a large LP) reads the same values as all at once."""
+    import routing.model as model_module
+
+    probe, owners = _probed(network, short, "lead_time")
+    at_once = {kind: probe(kind, rows) for kind, rows in owners.items()}
+    calls = []
+    real = model_module.CapacityProbe._stepped
+    monkeypatch.setattr(model_module, "PROBE_BLOCK_FLOATS", 1)
+    monkeypatch.setattr(model_module.CapacityProbe, "_stepped", lambda self, moves, base: calls.append(len(moves))
+                        or real(self, moves, base))
+    for kind, rows in owners.items():
+        served, saved = probe(kind, rows)
+        np.testing.assert_array_equal(served, at_once[kind][0])
+        np.testing.assert_allclose(saved, at_once[kind][1], rtol=1e-12, atol=1e-9)
+    assert calls and set(calls) == {1}
+
+
 def test_a_bound_move_is_the_one_bound_with_bounds_changes(network, short):
     probe, owners = _probed(network, short, "lead_time")
     probe._start()
