@@ -96,6 +96,8 @@ PERTURBATION = 1.0  # HiGHS' dual simplex cost perturbation in the master (its d
 PRIMAL_MAX_COLUMNS = 50  # re-solve with the primal simplex after at most this many new columns, else the dual
 #   (corridor-1e5x5, 2026-12-02: primal 4-330 iterations for 5-30 new columns, 0.04-0.5 s, but 16,000 and 25 s
 #   for 23,000; the dual 2,000-5,000 iterations, about 1 s, whatever the number)
+LAZY_UNMET = True  # unmet columns of rows the feasible start serves in full stay fixed at 0 until they price out
+
 SMOOTHING = 0.5  # Wentges' alpha: pricing multipliers this share of the way to those of the best bound
 SEED_SLACK = 1e-6  # the sequential start activates every coupling row it fills to within this share of the limit
 FAMILIES = ("capacity", "throughput", "power", "water", "supply")
@@ -293,6 +295,12 @@ class Master:
                            (self.first_path + cols[order]).astype(np.int32), vals[order])
         self.n_rows += len(upper)
 
+    def set_unmet_open(self, rows: np.ndarray, loads: np.ndarray) -> None:
+        """Let the unmet columns ``u[rows]`` take up to ``loads`` (0 closes them: a fixed column is never a
+        simplex candidate)."""
+        if len(rows):
+            self.highs.changeColsBounds(len(rows), rows.astype(np.int32), np.zeros(len(rows)), loads)
+
     def delete_paths(self, cols: np.ndarray) -> None:
         """Drop path columns (counted from the first path column); they must be nonbasic."""
         self.highs.deleteCols(len(cols), (self.first_path + cols).astype(np.int32))
@@ -395,6 +403,7 @@ class DecompositionSession:
         self.idle = np.zeros(0, dtype=np.int64)  # per master path column: re-solves spent useless
         self.pruned = 0
         self.n_kept = 0  # the first pooled paths (the feasible start's) are never dropped from the master
+        self.unmet_open = np.ones(len(arrays.demand_node), dtype=bool)  # u[r] free, or fixed at 0 (LAZY_UNMET)
         limits = self._limits(arrays)
         self.families = {name: Family(limit=limit, row=np.full(len(limit), -1)) for name, limit in limits.items()}
 
@@ -423,6 +432,12 @@ class DecompositionSession:
         flow = np.zeros(len(self.paths))
         flow[:int(keep.sum())] = start.amount[keep]
         self._activate_violated(flow, slack=SEED_SLACK)
+        if LAZY_UNMET:  # rows the start serves in full need no unmet column until it prices out
+            served = np.bincount(start.demand[keep], start.amount[keep], minlength=len(self.unmet_open))
+            demand = self.arrays.demand_loads
+            self.unmet_open = served < demand - FEASIBILITY_TOLERANCE * np.maximum(1.0, demand)
+            closed = np.flatnonzero(~self.unmet_open)
+            self.master.set_unmet_open(closed, np.zeros(len(closed)))
 
     @staticmethod
     def _limits(arrays: NetworkArrays) -> dict[str, np.ndarray]:
@@ -435,7 +450,8 @@ class DecompositionSession:
         cost, lower, upper = master.fixed_costs_and_bounds(arrays, weights)
         cols = np.arange(master.first_path, dtype=np.int32)
         highs.changeColsCost(len(cols), cols, cost)
-        highs.changeColsBounds(len(cols), cols, lower, upper)
+        highs.changeColsBounds(len(cols), cols, lower, upper)  # every unmet column open again
+        self.unmet_open[:] = True
         if len(self.master_paths):
             path_cols = (master.first_path + np.arange(len(self.master_paths))).astype(np.int32)
             highs.changeColsCost(len(path_cols), path_cols,
@@ -465,7 +481,7 @@ class DecompositionSession:
         """Alternate row generation (while the master violates a coupling row) and pricing (while a
         path prices out and the gap is open) until optimality is proven or a limit is hit."""
         best_bound, gap, proven, feasible, center = -np.inf, np.inf, False, None, None
-        status, x, reduced, dual, objective = self.master.run(deadline - time.perf_counter(), primal=False)
+        status, x, reduced, dual, objective = self._run(deadline, primal=False)
         self.rounds = self.pricing_rounds = 0
         while status == Status.OPTIMAL:
             flow = self._pool_flow(x)
@@ -477,7 +493,7 @@ class DecompositionSession:
             if violated:  # new rows, and the columns that price out (any multipliers give a bound): one dual re-solve
                 self.rounds += 1
                 found, center, best_bound = self._smoothed_price(dual, center, best_bound)
-                status, x, reduced, dual, objective = self.master.run(deadline - time.perf_counter(), primal=False)
+                status, x, reduced, dual, objective = self._run(deadline, primal=False)
                 continue
             feasible = (flow, x[:self.master.first_path].copy(), dual, objective)
             self._prune(x, reduced)
@@ -487,8 +503,7 @@ class DecompositionSession:
                 proven = True
                 break
             self.rounds += 1  # new columns: the basis stays primal feasible; few are best left to the primal simplex
-            status, x, reduced, dual, objective = self.master.run(deadline - time.perf_counter(),
-                                                                  primal=found.n_new <= PRIMAL_MAX_COLUMNS)
+            status, x, reduced, dual, objective = self._run(deadline, primal=found.n_new <= PRIMAL_MAX_COLUMNS)
         elapsed = time.perf_counter() - start
         if feasible is None:
             return no_solution(Status.NOT_SOLVED, elapsed, f"decomposition: no feasible master after {self.rounds} "
@@ -499,6 +514,17 @@ class DecompositionSession:
                   f"{self.master.n_rows - self.master.n_demand} master rows, "
                   f"objective {objective:.12g}, bound {best_bound:.12g}, gap {max(gap, 0.0):.1e}")
         return self._solution(Status.OPTIMAL if proven else Status.FEASIBLE, flow, fixed, dual, elapsed, detail)
+
+    def _run(self, deadline: float, *, primal: bool) -> tuple[Status, np.ndarray, np.ndarray, np.ndarray, float]:
+        """One master solve (:meth:`Master.run`); should it fail with unmet columns closed (the start keeps the
+        master feasible, so it should not), once more with all of them open."""
+        result = self.master.run(deadline - time.perf_counter(), primal=primal)
+        if result[0] != Status.OPTIMAL and not self.unmet_open.all() and time.perf_counter() < deadline:
+            closed = np.flatnonzero(~self.unmet_open)
+            self.unmet_open[:] = True
+            self.master.set_unmet_open(closed, self.arrays.demand_loads[closed])
+            result = self.master.run(deadline - time.perf_counter(), primal=False)
+        return result
 
     def _smoothed_price(self, dual: np.ndarray, center: np.ndarray | None,
                         best_bound: float) -> tuple[Round, np.ndarray, float]:
@@ -594,9 +620,13 @@ class DecompositionSession:
                 supply_of = supply_rows[order[which, col]]
                 new.append((c, rows[col], supply_of, pred, s.plant_of_supply[supply_of], best_link))
         else:
+            same = None if q else self._pair_costs(shared)  # without queued crossings every commodity sees these
             for c in range(k):
-                link_cost = shared + np.where(into_queue >= 0, split[c, np.maximum(into_queue, 0)], 0.0) if q else shared
-                pair_cost, best_link = self._pair_costs(link_cost)
+                if same is None:
+                    pair_cost, best_link = self._pair_costs(shared + np.where(into_queue >= 0,
+                                                                              split[c, np.maximum(into_queue, 0)], 0.0))
+                else:
+                    pair_cost, best_link = same
                 supply_rows = s.supply_rows[c]
                 graph = sparse.csr_matrix((np.concatenate([pair_cost, supply_cost[supply_rows]]), s.indices[c],
                                            s.indptr[c]), shape=(s.n_nodes + 1, s.n_nodes + 1))
@@ -606,7 +636,17 @@ class DecompositionSession:
                 bound += float(a.demand_loads[rows] @ np.minimum(w.penalty, best))
                 enter = np.isfinite(best) & (best - dual[rows] < -PRICE_TOLERANCE * np.maximum(1.0, np.abs(best)))
                 new.append((c, rows[enter], None, pred[None, :], np.zeros(int(enter.sum()), dtype=np.int64), best_link))
-        return Round(bound=bound, n_new=self._add_paths(new))
+        return Round(bound=bound, n_new=self._add_paths(new) + self._open_unmet(dual[:d]))
+
+    def _open_unmet(self, demand_dual: np.ndarray) -> int:
+        """Open the closed unmet columns that price out (``penalty - dual < 0``); how many."""
+        if not LAZY_UNMET or self.unmet_open.all():
+            return 0
+        penalty = self.weights.penalty
+        rows = np.flatnonzero(~self.unmet_open & (penalty - demand_dual < -PRICE_TOLERANCE * max(1.0, abs(penalty))))
+        self.unmet_open[rows] = True
+        self.master.set_unmet_open(rows, self.arrays.demand_loads[rows])
+        return len(rows)
 
     def _pair_costs(self, link_cost: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The cheapest of parallel links per (tail, head) pair, and which link it is."""
