@@ -54,12 +54,40 @@ Path columns that sit at zero with a positive reduced cost are dropped from the 
 in the pool and come back when they price out again): the dual simplex's pricing works on every
 column, and on ``corridor-1e4x10`` this halves the master's time.
 
+*Unmet columns as generated columns.* ``u[r]`` of a demand row the start serves in full is fixed at
+0 (a fixed column is never a simplex candidate; 13,655 of them on ``corridor-1e5x5``) and opened as
+soon as ``penalty - dual[r] < 0`` at a pricing point, which counts as a new column; the start's
+columns are never dropped, so the master stays feasible (should a solve fail anyway, every ``u``
+opens and it runs again). The Lagrangian bound already takes ``min(penalty, dist)``.
+
+*Why "no new column" proves optimality.* The master's only column bounds are ``f[p] <= demand[r]``,
+implied by the demand row: a column at that bound with a negative reduced cost carries its row
+alone, so its row's term of the Lagrangian equals the master's dual objective term. Tighter bounds
+(a path's least link capacity) or pricing only the strongest share of the rows break this (measured:
+``optimal`` claimed 3e-5 above the optimum), so neither is used.
+
 Measured (2 shared cores under load from other jobs, CPU seconds, medians side by side in one
 run, 2026-12-02), against the commodities' uncoupled min-cost flows (a lower bound's time):
 ``corridor-1e4x5`` 0.13-0.24 s, 1.9-2.4x uncoupled (before the start, smoothing and the simplex
 choice: 0.63 s, 9.7x); ``corridor-1e4x10`` 0.51 s, 4.2-4.5x (2.27 s, 18.9x); ``corridor-1e5x5`` 6.1 s,
 5.2-5.3x (365 s of wall time in one run before; HiGHS on the whole LP: 175 s). The master's re-solves are 3/4 of the
 time there: the dual simplex takes 2,000-5,000 iterations after any column addition.
+Later that day (old and new code and ``uncoupled-mcf`` interleaved in one process, 5-9 runs, medians):
+with the unmet columns generated, ``corridor-1e5x5`` 6.25 s CPU against 6.47 s (0.97x; 5.2-5.5x
+uncoupled, load 1.1-1.7), ``corridor-1e4x10`` 0.52 s against 0.55 s (0.95x), ``corridor-1e4x5`` 0.18 s
+(0.97x; load 7-8). The master's iterations, not their number of re-solves, set the time: about
+43,000 on ``corridor-1e5x5`` (16,000 of them in the cheap first cold solve), however the columns are
+batched. After a column addition the dual simplex flips each new column to its bound
+(``demand[r]``) and then repairs 2,000-2,700 primal infeasibilities, even for 98 new columns; HiGHS'
+primal simplex takes 0.5-0.6 ms an iteration there (2.0 s for 192 columns against 0.39 s dual).
+Measured and not kept (whole solves, same day): dual edge weights devex (2.1x slower), Dantzig
+(20x), steepest edge without initial weights; scale strategies 0, 2, 4; perturbation 0.5-6 (0 is
+10x slower per re-solve); primal up to 200 or 1,000 new columns; smoothing 0.3, 0.7, 0.85; seed
+slack 0.05-0.5 and activating rows within 2-10 % of their limit; unboxed path columns (7x slower);
+coupling rows boxed below at 0 (no dual phase 1, more iterations); pricing at both the smoothed
+and the master's multipliers every round (8 re-solves instead of 12, 10 % more iterations);
+cold re-solves after the big rounds; pruning in the rounds that add rows (fewer iterations on
+``corridor-1e5x5``, 5 more re-solves on ``corridor-1e4x10``); the closed unmet columns at cost 0.
 ``auto`` picks it for multi-commodity LPs without queued crossings from
 :data:`routing.model.DECOMPOSITION_MIN_FLOW_VARIABLES` flow variables.
 
