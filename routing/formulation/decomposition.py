@@ -54,12 +54,40 @@ Path columns that sit at zero with a positive reduced cost are dropped from the 
 in the pool and come back when they price out again): the dual simplex's pricing works on every
 column, and on ``corridor-1e4x10`` this halves the master's time.
 
+*Unmet columns as generated columns.* ``u[r]`` of a demand row the start serves in full is fixed at
+0 (a fixed column is never a simplex candidate; 13,655 of them on ``corridor-1e5x5``) and opened as
+soon as ``penalty - dual[r] < 0`` at a pricing point, which counts as a new column; the start's
+columns are never dropped, so the master stays feasible (should a solve fail anyway, every ``u``
+opens and it runs again). The Lagrangian bound already takes ``min(penalty, dist)``.
+
+*Why "no new column" proves optimality.* The master's only column bounds are ``f[p] <= demand[r]``,
+implied by the demand row: a column at that bound with a negative reduced cost carries its row
+alone, so its row's term of the Lagrangian equals the master's dual objective term. Tighter bounds
+(a path's least link capacity) or pricing only the strongest share of the rows break this (measured:
+``optimal`` claimed 3e-5 above the optimum), so neither is used.
+
 Measured (2 shared cores under load from other jobs, CPU seconds, medians side by side in one
 run, 2026-12-02), against the commodities' uncoupled min-cost flows (a lower bound's time):
 ``corridor-1e4x5`` 0.13-0.24 s, 1.9-2.4x uncoupled (before the start, smoothing and the simplex
 choice: 0.63 s, 9.7x); ``corridor-1e4x10`` 0.51 s, 4.2-4.5x (2.27 s, 18.9x); ``corridor-1e5x5`` 6.1 s,
 5.2-5.3x (365 s of wall time in one run before; HiGHS on the whole LP: 175 s). The master's re-solves are 3/4 of the
 time there: the dual simplex takes 2,000-5,000 iterations after any column addition.
+Later that day (old and new code and ``uncoupled-mcf`` interleaved in one process, 5-9 runs, medians):
+with the unmet columns generated, ``corridor-1e5x5`` 6.25 s CPU against 6.47 s (0.97x; 5.2-5.5x
+uncoupled, load 1.1-1.7), ``corridor-1e4x10`` 0.52 s against 0.55 s (0.95x), ``corridor-1e4x5`` 0.18 s
+(0.97x; load 7-8). The master's iterations, not their number of re-solves, set the time: about
+43,000 on ``corridor-1e5x5`` (16,000 of them in the cheap first cold solve), however the columns are
+batched. After a column addition the dual simplex flips each new column to its bound
+(``demand[r]``) and then repairs 2,000-2,700 primal infeasibilities, even for 98 new columns; HiGHS'
+primal simplex takes 0.5-0.6 ms an iteration there (2.0 s for 192 columns against 0.39 s dual).
+Measured and not kept (whole solves, same day): dual edge weights devex (2.1x slower), Dantzig
+(20x), steepest edge without initial weights; scale strategies 0, 2, 4; perturbation 0.5-6 (0 is
+10x slower per re-solve); primal up to 200 or 1,000 new columns; smoothing 0.3, 0.7, 0.85; seed
+slack 0.05-0.5 and activating rows within 2-10 % of their limit; unboxed path columns (7x slower);
+coupling rows boxed below at 0 (no dual phase 1, more iterations); pricing at both the smoothed
+and the master's multipliers every round (8 re-solves instead of 12, 10 % more iterations);
+cold re-solves after the big rounds; pruning in the rounds that add rows (fewer iterations on
+``corridor-1e5x5``, 5 more re-solves on ``corridor-1e4x10``); the closed unmet columns at cost 0.
 ``auto`` picks it for multi-commodity LPs without queued crossings from
 :data:`routing.model.DECOMPOSITION_MIN_FLOW_VARIABLES` flow variables.
 
@@ -96,6 +124,8 @@ PERTURBATION = 1.0  # HiGHS' dual simplex cost perturbation in the master (its d
 PRIMAL_MAX_COLUMNS = 50  # re-solve with the primal simplex after at most this many new columns, else the dual
 #   (corridor-1e5x5, 2026-12-02: primal 4-330 iterations for 5-30 new columns, 0.04-0.5 s, but 16,000 and 25 s
 #   for 23,000; the dual 2,000-5,000 iterations, about 1 s, whatever the number)
+LAZY_UNMET = True  # unmet columns of rows the feasible start serves in full stay fixed at 0 until they price out
+
 SMOOTHING = 0.5  # Wentges' alpha: pricing multipliers this share of the way to those of the best bound
 SEED_SLACK = 1e-6  # the sequential start activates every coupling row it fills to within this share of the limit
 FAMILIES = ("capacity", "throughput", "power", "water", "supply")
@@ -293,6 +323,12 @@ class Master:
                            (self.first_path + cols[order]).astype(np.int32), vals[order])
         self.n_rows += len(upper)
 
+    def set_unmet_open(self, rows: np.ndarray, loads: np.ndarray) -> None:
+        """Let the unmet columns ``u[rows]`` take up to ``loads`` (0 closes them: a fixed column is never a
+        simplex candidate)."""
+        if len(rows):
+            self.highs.changeColsBounds(len(rows), rows.astype(np.int32), np.zeros(len(rows)), loads)
+
     def delete_paths(self, cols: np.ndarray) -> None:
         """Drop path columns (counted from the first path column); they must be nonbasic."""
         self.highs.deleteCols(len(cols), (self.first_path + cols).astype(np.int32))
@@ -395,6 +431,7 @@ class DecompositionSession:
         self.idle = np.zeros(0, dtype=np.int64)  # per master path column: re-solves spent useless
         self.pruned = 0
         self.n_kept = 0  # the first pooled paths (the feasible start's) are never dropped from the master
+        self.unmet_open = np.ones(len(arrays.demand_node), dtype=bool)  # u[r] free, or fixed at 0 (LAZY_UNMET)
         limits = self._limits(arrays)
         self.families = {name: Family(limit=limit, row=np.full(len(limit), -1)) for name, limit in limits.items()}
 
@@ -423,6 +460,12 @@ class DecompositionSession:
         flow = np.zeros(len(self.paths))
         flow[:int(keep.sum())] = start.amount[keep]
         self._activate_violated(flow, slack=SEED_SLACK)
+        if LAZY_UNMET:  # rows the start serves in full need no unmet column until it prices out
+            served = np.bincount(start.demand[keep], start.amount[keep], minlength=len(self.unmet_open))
+            demand = self.arrays.demand_loads
+            self.unmet_open = served < demand - FEASIBILITY_TOLERANCE * np.maximum(1.0, demand)
+            closed = np.flatnonzero(~self.unmet_open)
+            self.master.set_unmet_open(closed, np.zeros(len(closed)))
 
     @staticmethod
     def _limits(arrays: NetworkArrays) -> dict[str, np.ndarray]:
@@ -435,7 +478,8 @@ class DecompositionSession:
         cost, lower, upper = master.fixed_costs_and_bounds(arrays, weights)
         cols = np.arange(master.first_path, dtype=np.int32)
         highs.changeColsCost(len(cols), cols, cost)
-        highs.changeColsBounds(len(cols), cols, lower, upper)
+        highs.changeColsBounds(len(cols), cols, lower, upper)  # every unmet column open again
+        self.unmet_open[:] = True
         if len(self.master_paths):
             path_cols = (master.first_path + np.arange(len(self.master_paths))).astype(np.int32)
             highs.changeColsCost(len(path_cols), path_cols,
@@ -465,7 +509,7 @@ class DecompositionSession:
         """Alternate row generation (while the master violates a coupling row) and pricing (while a
         path prices out and the gap is open) until optimality is proven or a limit is hit."""
         best_bound, gap, proven, feasible, center = -np.inf, np.inf, False, None, None
-        status, x, reduced, dual, objective = self.master.run(deadline - time.perf_counter(), primal=False)
+        status, x, reduced, dual, objective = self._run(deadline, primal=False)
         self.rounds = self.pricing_rounds = 0
         while status == Status.OPTIMAL:
             flow = self._pool_flow(x)
@@ -477,7 +521,7 @@ class DecompositionSession:
             if violated:  # new rows, and the columns that price out (any multipliers give a bound): one dual re-solve
                 self.rounds += 1
                 found, center, best_bound = self._smoothed_price(dual, center, best_bound)
-                status, x, reduced, dual, objective = self.master.run(deadline - time.perf_counter(), primal=False)
+                status, x, reduced, dual, objective = self._run(deadline, primal=False)
                 continue
             feasible = (flow, x[:self.master.first_path].copy(), dual, objective)
             self._prune(x, reduced)
@@ -487,8 +531,7 @@ class DecompositionSession:
                 proven = True
                 break
             self.rounds += 1  # new columns: the basis stays primal feasible; few are best left to the primal simplex
-            status, x, reduced, dual, objective = self.master.run(deadline - time.perf_counter(),
-                                                                  primal=found.n_new <= PRIMAL_MAX_COLUMNS)
+            status, x, reduced, dual, objective = self._run(deadline, primal=found.n_new <= PRIMAL_MAX_COLUMNS)
         elapsed = time.perf_counter() - start
         if feasible is None:
             return no_solution(Status.NOT_SOLVED, elapsed, f"decomposition: no feasible master after {self.rounds} "
@@ -499,6 +542,17 @@ class DecompositionSession:
                   f"{self.master.n_rows - self.master.n_demand} master rows, "
                   f"objective {objective:.12g}, bound {best_bound:.12g}, gap {max(gap, 0.0):.1e}")
         return self._solution(Status.OPTIMAL if proven else Status.FEASIBLE, flow, fixed, dual, elapsed, detail)
+
+    def _run(self, deadline: float, *, primal: bool) -> tuple[Status, np.ndarray, np.ndarray, np.ndarray, float]:
+        """One master solve (:meth:`Master.run`); should it fail with unmet columns closed (the start keeps the
+        master feasible, so it should not), once more with all of them open."""
+        result = self.master.run(deadline - time.perf_counter(), primal=primal)
+        if result[0] != Status.OPTIMAL and not self.unmet_open.all() and time.perf_counter() < deadline:
+            closed = np.flatnonzero(~self.unmet_open)
+            self.unmet_open[:] = True
+            self.master.set_unmet_open(closed, self.arrays.demand_loads[closed])
+            result = self.master.run(deadline - time.perf_counter(), primal=False)
+        return result
 
     def _smoothed_price(self, dual: np.ndarray, center: np.ndarray | None,
                         best_bound: float) -> tuple[Round, np.ndarray, float]:
@@ -594,9 +648,13 @@ class DecompositionSession:
                 supply_of = supply_rows[order[which, col]]
                 new.append((c, rows[col], supply_of, pred, s.plant_of_supply[supply_of], best_link))
         else:
+            same = None if q else self._pair_costs(shared)  # without queued crossings every commodity sees these
             for c in range(k):
-                link_cost = shared + np.where(into_queue >= 0, split[c, np.maximum(into_queue, 0)], 0.0) if q else shared
-                pair_cost, best_link = self._pair_costs(link_cost)
+                if same is None:
+                    pair_cost, best_link = self._pair_costs(shared + np.where(into_queue >= 0,
+                                                                              split[c, np.maximum(into_queue, 0)], 0.0))
+                else:
+                    pair_cost, best_link = same
                 supply_rows = s.supply_rows[c]
                 graph = sparse.csr_matrix((np.concatenate([pair_cost, supply_cost[supply_rows]]), s.indices[c],
                                            s.indptr[c]), shape=(s.n_nodes + 1, s.n_nodes + 1))
@@ -606,7 +664,17 @@ class DecompositionSession:
                 bound += float(a.demand_loads[rows] @ np.minimum(w.penalty, best))
                 enter = np.isfinite(best) & (best - dual[rows] < -PRICE_TOLERANCE * np.maximum(1.0, np.abs(best)))
                 new.append((c, rows[enter], None, pred[None, :], np.zeros(int(enter.sum()), dtype=np.int64), best_link))
-        return Round(bound=bound, n_new=self._add_paths(new))
+        return Round(bound=bound, n_new=self._add_paths(new) + self._open_unmet(dual[:d]))
+
+    def _open_unmet(self, demand_dual: np.ndarray) -> int:
+        """Open the closed unmet columns that price out (``penalty - dual < 0``); how many."""
+        if not LAZY_UNMET or self.unmet_open.all():
+            return 0
+        penalty = self.weights.penalty
+        rows = np.flatnonzero(~self.unmet_open & (penalty - demand_dual < -PRICE_TOLERANCE * max(1.0, abs(penalty))))
+        self.unmet_open[rows] = True
+        self.master.set_unmet_open(rows, self.arrays.demand_loads[rows])
+        return len(rows)
 
     def _pair_costs(self, link_cost: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The cheapest of parallel links per (tail, head) pair, and which link it is."""

@@ -257,3 +257,44 @@ def test_every_start_and_smoothing_reach_the_highs_optimum(seed, n_commodities, 
     assert objective == pytest.approx(highs.objective, rel=TOL, abs=TOL)
     assert_conserved(network, solution)
     assert_complementary(network, solution)
+
+
+def scarce_shared_link() -> Network:
+    """Two commodities share X -> M (10 loads/day): c0 from the far plant P0 (10 h to X), c1 from the
+    near P1 (1 h). The sequential start routes c0 first and serves it in full, leaving c1 unmet; the
+    optimum serves c1 (2 h a load) and leaves c0's 10 loads unmet, so c0's unmet column, closed by the
+    start, has to price back in."""
+    ids = ["M", "P0", "P1", "X"]
+    nodes = pl.DataFrame({"id": ids, "name": ids, "kind": ["market", "plant", "plant", "hub"],
+                          "country": ["MX"] * 4, "region": ["R"] * 4, "lat": [20.0] * 4, "lon": [-100.0] * 4,
+                          "throughput_loads_per_day": [None] * 4, "dwell_h": [0.0] * 4, "power_mw": [None] * 4,
+                          "water_m3_per_day": [None] * 4})
+    links = pl.DataFrame({"id": ["L0", "L1", "L2"], "from": ["P0", "P1", "X"], "to": ["X", "X", "M"],
+                          "mode": ["truck"] * 3, "transit_h": [10.0, 1.0, 1.0],
+                          "capacity_loads_per_day": [None, None, 10.0], "cost_usd_per_load": [0.0] * 3})
+    goods = pl.DataFrame({"id": ["c0", "c1"], "name": ["c0", "c1"], "value_usd_per_load": [1000.0, 1000.0],
+                          "power_mwh_per_load": [0.0, 0.0], "water_m3_per_load": [0.0, 0.0]})
+    supply = pl.DataFrame({"node": ["P0", "P1"], "commodity": ["c0", "c1"], "capacity_loads_per_day": [100.0, 100.0]})
+    demand = pl.DataFrame({"node": ["M", "M"], "commodity": ["c0", "c1"], "loads_per_day": [10.0, 10.0]})
+    return Network.from_frames(nodes=nodes, links=links, commodities=goods, supply=supply, demand=demand,
+                               name="scarce-shared-link")
+
+
+def test_an_unmet_column_closed_by_the_start_prices_back_in():
+    network = scarce_shared_link()
+    a = network.arrays
+    weights = objective_weights(a, Objective.LEAD_TIME, usd_per_load_hour=5.0)
+    c0 = int(np.flatnonzero(a.demand_commodity == 0)[0])
+    started = DecompositionSession(max_rounds=0)
+    started.solve(a, weights)
+    assert not started.unmet_open[c0] and started.unmet_open.sum() == 1  # the start serves c0 in full, not c1
+    session = DecompositionSession()
+    solution = session.solve(a, weights)
+    assert solution.status == Status.OPTIMAL
+    assert session.unmet_open[c0]
+    np.testing.assert_allclose(solution.unmet[[c0, 1 - c0]], [10.0, 0.0], atol=1e-9)
+    highs = LeadTimeModel(network, solver="highs").solve()
+    assert LeadTimeModel(network, solver="decomposition").solve().objective == pytest.approx(highs.objective,
+                                                                                             rel=1e-9)
+    assert float(solution.flow.sum(axis=0) @ weights.link + solution.production @ weights.supply
+                 + weights.penalty * solution.unmet.sum()) == pytest.approx(20.0 + 10.0 * weights.penalty, rel=1e-12)
