@@ -14,7 +14,7 @@ counts.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from statistics import median
@@ -50,13 +50,16 @@ HORIZONS: tuple[HorizonSpec, ...] = (
                   d, _FULL) for d in (28, 56)),
 )
 
+HORIZON_NAMES = frozenset(spec.name for spec in HORIZONS)
+"""The horizon instances, which ``nearshore bench --instance NAME`` runs alone, whatever the suite."""
+
 
 def busiest_crossing(network: Network, steady: Any) -> str:
     """The border crossing that carries the most loads in the steady state."""
     import numpy as np
 
     arrays = network.arrays
-    flow = steady._frames.solution.flow.sum(axis=0)  # noqa: SLF001
+    flow = steady._frames.solution.flow.sum(axis=0)
     through = np.bincount(arrays.head, flow, arrays.n_nodes)
     crossing = arrays.kind == KINDS.index("border_crossing")
     best = int(np.argmax(np.where(crossing, through, -1.0)))
@@ -88,10 +91,12 @@ def run_horizon(spec: HorizonSpec) -> dict[str, Any]:
             "crossing": crossing}
 
 
-def run_horizons(suite: str, record_type: Any, say: Callable[[str], None]) -> list[Any]:
-    """One record per horizon instance of ``suite`` (``record_type`` is the runner's Record)."""
+def run_horizons(suite: str, record_type: Any, say: Callable[[str], None], *,
+                 names: Sequence[str] | None = None) -> list[Any]:
+    """One record per horizon instance of ``suite``, or per instance in ``names`` whatever its suite
+    (``record_type`` is the runner's Record)."""
     records = []
-    for spec in (s for s in HORIZONS if suite in s.suites):
+    for spec in (s for s in HORIZONS if (suite in s.suites if names is None else s.name in names)):
         say(f"horizon {spec.name}: {spec.days} days of {spec.step_h:g} h")
         try:
             out = run_horizon(spec)

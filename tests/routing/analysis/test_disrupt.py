@@ -135,5 +135,29 @@ def test_the_baseline_is_solved_once_for_two_event_sets_with_the_same_first_day(
     second = solve_disruption(*day_networks(THREE, [parse_event("close:C:2-4", THREE)], 12), step_h=24)
     again = solve_disruption(*day_networks(THREE, [parse_event("close:C:2-3", THREE)], 12), step_h=24)
     assert first.horizon["baseline_solve_s"] > 0 and second.horizon["baseline_solve_s"] == 0.0
+    assert (first.horizon["baseline"], second.horizon["baseline"]) == ("lp", "kept")
     assert again.recovery == first.recovery and again.objective == first.objective
     assert second.recovery["backlog_peak_loads"] > first.recovery["backlog_peak_loads"]
+
+
+@pytest.mark.parametrize("name, events, n_days, step_h", [
+    ("horizon_three", ["close:C:3-4"], 12, 24),
+    ("two_crossings", ["scale:A.lanes:0.5:2-3"], 5, 6),
+])
+def test_the_baseline_and_the_events_solved_at_once_give_what_one_after_the_other_gives(name, events, n_days, step_h,
+                                                                                      monkeypatch):
+    from routing.analysis import disrupt
+
+    network = read_network(DATA / name)
+    base, days = day_networks(network, [parse_event(e, network) for e in events], n_days)
+    answers = []
+    for parallel in (True, False):
+        monkeypatch.setattr(disrupt, "_SOLVED", {})  # each solves both LPs itself
+        answers.append(solve_disruption(base, days, step_h=step_h, parallel=parallel))
+    together, apart = answers
+    assert together.status.value == apart.status.value == "optimal"
+    assert together.horizon["concurrent"] and not apart.horizon["concurrent"]
+    assert together.horizon["baseline"] == apart.horizon["baseline"] == "lp"
+    assert together.objective == apart.objective
+    assert together.recovery == apart.recovery
+    assert together.days.equals(apart.days) and together.crossings_by_day.equals(apart.crossings_by_day)
