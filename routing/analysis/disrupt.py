@@ -15,6 +15,7 @@ anything is reported.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -150,7 +151,8 @@ def solve_disruption(base: Network, days: Sequence[Network], *, step_h: float = 
     parallel
         Solve the baseline and the events' LP at the same time when they are independent (both
         start from the steady state on the first event day): two HiGHS instances on two threads,
-        the same answers as one after the other, in about half the wall-clock time on two free cores.
+        the same answers as one after the other (only when this process may use two or more CPUs;
+        the wall-clock gain needs a free core: see docs/disrupt.md, "Speed").
 
     Returns
     -------
@@ -187,7 +189,7 @@ def solve_disruption(base: Network, days: Sequence[Network], *, step_h: float = 
     prefix = steady_prefix(lp.layout, plain[0], plain_w[0], flows, first * lp.layout.steps_per_day)
     solve_kw = {"objective": options.objective, "time_limit_s": options.time_limit_s}
     clock = time.perf_counter()
-    together = parallel and first > 0 and prefix is not None and len(event_days) > 0
+    together = parallel and _cores() > 1 and first > 0 and prefix is not None and len(event_days) > 0
     if together:  # steady days first; from the same state, the LPs with and without events are independent
         baseline, run = _concurrently(
             partial(_run_from, lp, prefix, plain, plain_w, flows.flow, first, lp_kw, **solve_kw),
@@ -216,6 +218,11 @@ def solve_disruption(base: Network, days: Sequence[Network], *, step_h: float = 
         sizes={"columns": lp.matrix.shape[1], "rows": lp.matrix.shape[0], "nonzeros": lp.matrix.nnz})
     total = time.perf_counter() - start
     return _with_build(result, total - solve_s)
+
+
+def _cores() -> int:
+    """The CPUs this process may run on."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def _concurrently(*runs: Callable[[], HorizonRun]) -> list[HorizonRun]:
