@@ -30,6 +30,7 @@ from networks import Network, NetworkArrays
 from networks.arrays import KINDS
 from networks.queues import wait_h as queue_wait_h
 from routing.backends.highs import solve_lp
+from routing.backends.outcome import LpSolution
 from routing.formulation.face import face_lp
 from routing.formulation.horizon import (
     DEFAULT_STEP_H,
@@ -67,7 +68,12 @@ a batch), so it is solved once. A kept answer was certified by its duality gap o
 and still passes the independent check of the whole horizon each time it is used."""
 _SOLVED: dict[str, tuple[Status, np.ndarray | None, float, str]] = {}
 HORIZON_METHOD = "simplex"
-"""How HiGHS solves a horizon (cold, presolve on); see docs/disrupt.md "Speed" for the measurements."""
+"""How HiGHS solves a horizon's LP: ``"simplex"`` (dual simplex, cold, presolve on) or ``"interior"``
+(:func:`_solve_primary`: interior point, then dual simplex on its optimal face, certified by its
+duals on the whole LP, else dual simplex); see docs/disrupt.md "Speed" for the measurements."""
+FACE_REDUCED_COST = 1e-6
+"""A column whose interior-point reduced cost exceeds this share of ``1 + |cost|`` and that sits at
+its bound (within 1e-7 of the largest value) is held there when the face is solved by simplex."""
 
 DAYS_SCHEMA = pl.Schema({"day": pl.Int64, "market": pl.String, "commodity": pl.String, "demand_loads": pl.Float64,
                          "delivered_loads": pl.Float64, "backlog_loads": pl.Float64, "avg_lead_time_h": pl.Float64,
@@ -133,7 +139,7 @@ def daily_totals(days: pl.DataFrame) -> pl.DataFrame:
 
 def solve_disruption(base: Network, days: Sequence[Network], *, step_h: float = DEFAULT_STEP_H,
                      inventory_days: float = DEFAULT_INVENTORY_DAYS,
-                     options: SolveOptions | None = None, parallel: bool = True) -> DisruptionResult:
+                     options: SolveOptions | None = None, parallel: bool = False) -> DisruptionResult:
     """Solve ``len(days)`` days of ``base`` with day ``e`` run as ``days[e]``, against no events.
 
     Parameters
@@ -151,8 +157,8 @@ def solve_disruption(base: Network, days: Sequence[Network], *, step_h: float = 
     parallel
         Solve the baseline and the events' LP at the same time when they are independent (both
         start from the steady state on the first event day): two HiGHS instances on two threads,
-        the same answers as one after the other (only when this process may use two or more CPUs;
-        the wall-clock gain needs a free core: see docs/disrupt.md, "Speed").
+        the same answers as one after the other, where the process may use two or more CPUs. Off
+        by default: on this project's loaded 2-core machine it was slower (docs/disrupt.md, "Speed").
 
     Returns
     -------
@@ -267,10 +273,10 @@ def _solve_kept(lp: HorizonProgram, secondary: np.ndarray, *,
 
 def _solve(lp: HorizonProgram, secondary: np.ndarray, *,
            time_limit_s: float | None) -> tuple[Status, np.ndarray | None, float, str]:
-    """Solve cold (presolve on), certify by the duality gap, then break ties exactly: the least
+    """Solve (:func:`_solve_primary`), certify by the duality gap, then break ties exactly: the least
     ``secondary`` objective over the optimal face (:func:`routing.formulation.face.face_lp`), kept
     only when the primary's duals certify it as optimal too. Returns status, columns, seconds, detail."""
-    answer = solve_lp(lp, time_limit_s=time_limit_s, method=HORIZON_METHOD)
+    answer, face_of, face_dual = _solve_primary(lp, time_limit_s=time_limit_s, method=HORIZON_METHOD)
     if not answer.status.has_solution:
         return answer.status, None, answer.solve_s, answer.detail
     gap = duality_gap(lp, answer.x, answer.row_dual)
@@ -278,12 +284,49 @@ def _solve(lp: HorizonProgram, secondary: np.ndarray, *,
         return Status.FEASIBLE, answer.x, answer.solve_s, f"highs said optimal but its duals leave a gap of {gap:.2g}"
     if answer.status != Status.OPTIMAL or not np.any(secondary):
         return answer.status, answer.x, answer.solve_s, ""
-    tied = solve_lp(face_lp(lp, answer.x, answer.row_dual, secondary), time_limit_s=time_limit_s,
-                    method=HORIZON_METHOD)
+    tied = solve_lp(face_lp(face_of, answer.x, face_dual, secondary), time_limit_s=time_limit_s)
     solve_s = answer.solve_s + tied.solve_s
     if tied.status == Status.OPTIMAL and duality_gap(lp, tied.x, answer.row_dual) <= TOLERANCE:
         return Status.OPTIMAL, tied.x, solve_s, ""
     return Status.OPTIMAL, answer.x, solve_s, "the tie-break was not certified; ties are the solver's"
+
+
+def _solve_primary(lp: HorizonProgram, *, time_limit_s: float | None,
+                   method: str) -> tuple[LpSolution, HorizonProgram, np.ndarray]:
+    """The LP's optimum as a vertex, with row duals that certify it (duality gap <= ``TOLERANCE``),
+    and the LP and exact duals whose face (:func:`routing.formulation.face.face_lp`) the tie-break takes.
+
+    ``"simplex"``: dual simplex, cold, presolve on. ``"interior"``: an interior point without
+    crossover finds the optimal face and duals to its tolerance; with every column whose reduced
+    cost is clearly nonzero held at the bound it sits on (``FACE_REDUCED_COST``), dual simplex
+    (presolve removes the held columns) finds a vertex of the rest, and the interior point's duals
+    certify that vertex for the whole LP: any feasible point whose objective meets their bound is an
+    optimum. The held columns are at their bound in every optimum (their reduced cost under an
+    optimal dual is nonzero), so the face of the held LP under the simplex's own duals is the whole
+    LP's optimal face. When the duals do not certify the vertex (or a solve fails), dual simplex on
+    the whole LP, so the answer is never worse than ``"simplex"``'s; ``detail`` says which path it took.
+    """
+    if method != "interior":
+        answer = solve_lp(lp, time_limit_s=time_limit_s)
+        return answer, lp, answer.row_dual
+    inner = solve_lp(lp, time_limit_s=time_limit_s, method="interior")
+    if inner.status == Status.OPTIMAL:
+        reduced = lp.c - lp.matrix.T @ inner.row_dual
+        clear = FACE_REDUCED_COST * (1.0 + np.abs(lp.c))
+        near = 1e-7 * (1.0 + np.abs(inner.x).max(initial=0.0))
+        low = (reduced > clear) & (inner.x - lp.lb <= near)
+        high = (reduced < -clear) & np.isfinite(lp.ub) & (lp.ub - inner.x <= near)
+        held = replace(lp, lb=np.where(high, lp.ub, lp.lb), ub=np.where(low, lp.lb, lp.ub))
+        vertex = solve_lp(held, time_limit_s=time_limit_s)
+        spent = inner.solve_s + vertex.solve_s
+        if vertex.status == Status.OPTIMAL and duality_gap(lp, vertex.x, inner.row_dual) <= TOLERANCE:
+            return (replace(vertex, row_dual=inner.row_dual, col_dual=reduced, solve_s=spent, detail="interior"),
+                    held, vertex.row_dual)
+    else:
+        spent = inner.solve_s
+    whole = solve_lp(lp, time_limit_s=time_limit_s)
+    return replace(whole, solve_s=whole.solve_s + spent, detail=whole.detail or "interior, then simplex"), lp, \
+        whole.row_dual
 
 
 def _secondary(lp: HorizonProgram, weights: Sequence[Weights], objective: Objective) -> np.ndarray:
