@@ -220,3 +220,14 @@ def test_interior_duals_that_do_not_certify_fall_back_to_simplex(monkeypatch):
     assert set(paths) == {"interior, then simplex"}
     assert result.status.value == "optimal"
     assert result.recovery["extra_load_hours"] == pytest.approx(1920.0)
+
+
+@pytest.mark.slow
+def test_the_interior_point_on_its_face_gives_the_simplex_answer_on_the_built_in_network(monkeypatch):
+    network = read_network()
+    simplex, paths = _by_method(monkeypatch, network, ["close:POE_WTB:2-3"], 6, 12, "simplex")
+    interior, inner_paths = _by_method(monkeypatch, network, ["close:POE_WTB:2-3"], 6, 12, "interior")
+    assert set(paths) == {"simplex"} and set(inner_paths) == {"interior"}
+    assert interior.status.value == simplex.status.value == "optimal"
+    assert interior.objective == pytest.approx(simplex.objective, rel=1e-9)
+    assert interior.recovery["extra_load_hours"] == pytest.approx(simplex.recovery["extra_load_hours"], rel=1e-6)
