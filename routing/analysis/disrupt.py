@@ -67,7 +67,7 @@ objective and horizon is the same LP for every event set with the same first day
 a batch), so it is solved once. A kept answer was certified by its duality gap on the same content
 and still passes the independent check of the whole horizon each time it is used."""
 _SOLVED: dict[str, tuple[Status, np.ndarray | None, float, str]] = {}
-HORIZON_METHOD = "simplex"
+HORIZON_METHOD = "interior"
 """How HiGHS solves a horizon's LP: ``"simplex"`` (dual simplex, cold, presolve on) or ``"interior"``
 (:func:`_solve_primary`: interior point, then dual simplex on its optimal face, certified by its
 duals on the whole LP, else dual simplex); see docs/disrupt.md "Speed" for the measurements."""
