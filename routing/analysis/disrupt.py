@@ -7,8 +7,8 @@ at day 0). Until the first event day the network runs at that steady state
 starting state (:func:`routing.formulation.horizon.state_at`): with no events (the baseline) and
 with the day networks given. When the steady state cannot run until then (an event on day 0, or a
 steady dispatch that would land after the horizon), the baseline is the LP of the whole horizon and
-the events' LP starts from the state its plan reaches. Each LP is solved cold by HiGHS (presolve
-on), certified by its duality gap and tie-broken exactly on its optimal face; the whole horizon's
+the events' LP starts from the state its plan reaches. Each LP is solved cold by HiGHS
+(:data:`HORIZON_METHOD`), certified by its duality gap and tie-broken exactly on its optimal face; the whole horizon's
 columns are re-scored by :func:`routing.formulation.verify_horizon.check_horizon_solution` before
 anything is reported.
 """
