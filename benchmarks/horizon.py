@@ -5,7 +5,8 @@ Each instance is timed on the path ``nearshore disrupt --event close:X:2-4`` run
 crossing closed on days 2-4): the day networks of the event, then :func:`solve_disruption` (the
 steady state whose flows fill the pipeline, the no-event baseline and the events' run, each an LP
 of the steps from the first event day when the steady state can run until then, certified,
-tie-broken and checked, and the per-day frames). The reference is one steady-state solve of the
+tie-broken and checked, the two at the same time when both start from the steady state, and the
+per-day frames). The reference is one steady-state solve of the
 same network and objective as ``nearshore solve`` runs it (``LeadTimeModel(network).solve()``,
 solver ``auto``), timed in the same run. Every answer passes the independent check before its time
 counts.
@@ -14,7 +15,7 @@ counts.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from statistics import median
@@ -50,13 +51,16 @@ HORIZONS: tuple[HorizonSpec, ...] = (
                   d, _FULL) for d in (28, 56)),
 )
 
+HORIZON_NAMES = frozenset(spec.name for spec in HORIZONS)
+"""The horizon instances, which ``nearshore bench --instance NAME`` runs alone, whatever the suite."""
+
 
 def busiest_crossing(network: Network, steady: Any) -> str:
     """The border crossing that carries the most loads in the steady state."""
     import numpy as np
 
     arrays = network.arrays
-    flow = steady._frames.solution.flow.sum(axis=0)  # noqa: SLF001
+    flow = steady._frames.solution.flow.sum(axis=0)
     through = np.bincount(arrays.head, flow, arrays.n_nodes)
     crossing = arrays.kind == KINDS.index("border_crossing")
     best = int(np.argmax(np.where(crossing, through, -1.0)))
@@ -88,10 +92,12 @@ def run_horizon(spec: HorizonSpec) -> dict[str, Any]:
             "crossing": crossing}
 
 
-def run_horizons(suite: str, record_type: Any, say: Callable[[str], None]) -> list[Any]:
-    """One record per horizon instance of ``suite`` (``record_type`` is the runner's Record)."""
+def run_horizons(suite: str, record_type: Any, say: Callable[[str], None], *,
+                 names: Sequence[str] | None = None) -> list[Any]:
+    """One record per horizon instance of ``suite``, or per instance in ``names`` whatever its suite
+    (``record_type`` is the runner's Record)."""
     records = []
-    for spec in (s for s in HORIZONS if suite in s.suites):
+    for spec in (s for s in HORIZONS if (suite in s.suites if names is None else s.name in names)):
         say(f"horizon {spec.name}: {spec.days} days of {spec.step_h:g} h")
         try:
             out = run_horizon(spec)
@@ -107,12 +113,17 @@ def run_horizons(suite: str, record_type: Any, say: Callable[[str], None]) -> li
             max_s=out["total_s"], runs=1, objective=result.objective,
             note=f"{spec.days} d x {spec.step_h:g} h, close {out['crossing']} days 2-4; "
                  f"{out['total_s'] / out['steady_s']:.0f}x one steady solve (auto), "
-                 f"{out['total_s'] / out['steady_highs_s']:.0f}x one steady HiGHS solve",
+                 f"{out['total_s'] / out['steady_highs_s']:.0f}x one steady HiGHS solve; LPs: baseline "
+                 f"{result.horizon.get('baseline_solve_s', 0.0):.1f} s, events {result.horizon.get('event_solve_s', 0.0):.1f} s"
+                 f"{' at the same time' if result.horizon.get('concurrent') else ', one after the other'}",
             error="" if ok else f"status {result.status.value}: {result.detail}",
             extras={"days": spec.days, "step_h": spec.step_h, "steady_s": out["steady_s"],
                     "ratio_to_steady": out["total_s"] / out["steady_s"], "steady_highs_s": out["steady_highs_s"],
                     "ratio_to_steady_highs": out["total_s"] / out["steady_highs_s"], "build_s": result.build_s,
-                    "solver_s": result.solve_s, **{f"lp_{k}": v for k, v in result.sizes.items()},
+                    "solver_s": result.solve_s, "baseline_solve_s": result.horizon.get("baseline_solve_s"),
+                    "event_solve_s": result.horizon.get("event_solve_s"),
+                    "concurrent": result.horizon.get("concurrent"),
+                    **{f"lp_{k}": v for k, v in result.sizes.items()},
                     "backlog_peak_loads": result.recovery.get("backlog_peak_loads"),
                     "days_to_recover": result.recovery.get("days_to_recover")}))
     return records

@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from benchmarks.horizon import HORIZON_NAMES
 from benchmarks.peers import BACKEND_OF, PEERS, Instance, Peer, PeerSkipped, PeerTimedOut, prepare_instance, warm_up
 from benchmarks.registry import InstanceSpec, specs_for
 from benchmarks.timing import RunPlan, measure
@@ -157,10 +158,11 @@ def run_suite(
         result.records.append(record)
     if sampling:
         result.records.append(_run_sampling(suite, say))
-    if horizon and instances is None:
+    named_horizons = [name for name in instances or () if name in HORIZON_NAMES]
+    if horizon and (instances is None or named_horizons):  # all of the suite's, or those named
         from benchmarks.horizon import run_horizons
 
-        result.records += run_horizons(suite, Record, say)
+        result.records += run_horizons(suite, Record, say, names=named_horizons or None)
     result.auto_choice = auto_choice(result.records)
     result.targets = evaluate_targets(result)
     result.machine["load_average_end"] = load_average()
@@ -170,7 +172,7 @@ def run_suite(
 
 def _select(suite: str, instances: list[str] | None, peers: list[str] | None) -> tuple[list[InstanceSpec], list[Peer]]:
     specs = specs_for(suite)
-    known_specs, known_peers = {s.name for s in specs}, {p.name for p in PEERS}
+    known_specs, known_peers = {s.name for s in specs} | HORIZON_NAMES, {p.name for p in PEERS}
     for names, known, what in ((instances, known_specs, f"instance of suite {suite}"), (peers, known_peers, "peer")):
         unknown = sorted(set(names or ()) - known)
         if unknown:

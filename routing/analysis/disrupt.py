@@ -7,17 +7,20 @@ at day 0). Until the first event day the network runs at that steady state
 starting state (:func:`routing.formulation.horizon.state_at`): with no events (the baseline) and
 with the day networks given. When the steady state cannot run until then (an event on day 0, or a
 steady dispatch that would land after the horizon), the baseline is the LP of the whole horizon and
-the events' LP starts from the state its plan reaches. Each LP is solved cold by HiGHS (presolve
-on), certified by its duality gap and tie-broken exactly on its optimal face; the whole horizon's
+the events' LP starts from the state its plan reaches. Each LP is solved cold by HiGHS
+(:data:`HORIZON_METHOD`), certified by its duality gap and tie-broken exactly on its optimal face; the whole horizon's
 columns are re-scored by :func:`routing.formulation.verify_horizon.check_horizon_solution` before
 anything is reported.
 """
 
 from __future__ import annotations
 
+import os
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -27,6 +30,7 @@ from networks import Network, NetworkArrays
 from networks.arrays import KINDS
 from networks.queues import wait_h as queue_wait_h
 from routing.backends.highs import solve_lp
+from routing.backends.outcome import LpSolution
 from routing.formulation.face import face_lp
 from routing.formulation.horizon import (
     DEFAULT_STEP_H,
@@ -63,8 +67,16 @@ objective and horizon is the same LP for every event set with the same first day
 a batch), so it is solved once. A kept answer was certified by its duality gap on the same content
 and still passes the independent check of the whole horizon each time it is used."""
 _SOLVED: dict[str, tuple[Status, np.ndarray | None, float, str]] = {}
-HORIZON_METHOD = "simplex"
-"""How HiGHS solves a horizon (cold, presolve on); see docs/disrupt.md "Speed" for the measurements."""
+HORIZON_METHOD = "interior"
+"""How HiGHS solves a horizon's LP: ``"simplex"`` (dual simplex, cold, presolve on) or ``"interior"``
+(:func:`_solve_primary`: interior point, then dual simplex on its optimal face, certified by its
+duals on the whole LP, else dual simplex); see docs/disrupt.md "Speed" for the measurements."""
+FACE_REDUCED_COST = 1e-3
+"""A column whose interior-point reduced cost exceeds this share of ``1 + |cost|`` and that sits at
+its bound (within 1e-7 of the largest value) is held there when the face is solved by simplex. On
+the built-in network's 7-day baseline, 1e-6 held a column some optima use (the tie-break then found
+a plan 1.6e-7 dearer in its secondary objective than the simplex's); from 1e-4 on, the vertex and
+the tie-break equal the simplex path's to the last digit, and 1e-3 keeps a margin."""
 
 DAYS_SCHEMA = pl.Schema({"day": pl.Int64, "market": pl.String, "commodity": pl.String, "demand_loads": pl.Float64,
                          "delivered_loads": pl.Float64, "backlog_loads": pl.Float64, "avg_lead_time_h": pl.Float64,
@@ -88,6 +100,7 @@ class HorizonRun:
     backlog_load_hours: float = 0.0
     detail: str = ""
     values: np.ndarray | None = None  # the LP's columns
+    source: str = "lp"  # "lp": solved by HiGHS in this call; "kept": the certified answer to the same LP, kept
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,7 +142,7 @@ def daily_totals(days: pl.DataFrame) -> pl.DataFrame:
 
 def solve_disruption(base: Network, days: Sequence[Network], *, step_h: float = DEFAULT_STEP_H,
                      inventory_days: float = DEFAULT_INVENTORY_DAYS,
-                     options: SolveOptions | None = None) -> DisruptionResult:
+                     options: SolveOptions | None = None, parallel: bool = False) -> DisruptionResult:
     """Solve ``len(days)`` days of ``base`` with day ``e`` run as ``days[e]``, against no events.
 
     Parameters
@@ -144,6 +157,11 @@ def solve_disruption(base: Network, days: Sequence[Network], *, step_h: float = 
         Days of demand in stock at each market, for ``time_to_survive_days``.
     options
         Objective and time limit (the horizon is solved with HiGHS).
+    parallel
+        Solve the baseline and the events' LP at the same time when they are independent (both
+        start from the steady state on the first event day): two HiGHS instances on two threads,
+        the same answers as one after the other, where the process may use two or more CPUs. Off
+        by default: on this project's loaded 2-core machine it was slower (docs/disrupt.md, "Speed").
 
     Returns
     -------
@@ -161,7 +179,7 @@ def solve_disruption(base: Network, days: Sequence[Network], *, step_h: float = 
     start = time.perf_counter()
     options = SolveOptions.of(options)
     steady = LeadTimeModel(base, options).solve()
-    flows = getattr(steady._frames, "solution", None)  # noqa: SLF001 - the steady solution fills the pipeline
+    flows = getattr(steady._frames, "solution", None)
     layout_days = {"days": len(days), "step_h": float(step_h), "steps": int(len(days) * 24 / step_h)}
     if not steady.status.has_solution or flows is None:
         return _failed(steady.status, f"the steady state has no solution: {steady.detail}", start, layout_days)
@@ -179,16 +197,22 @@ def solve_disruption(base: Network, days: Sequence[Network], *, step_h: float = 
     first = event_days[0] if event_days else 0
     prefix = steady_prefix(lp.layout, plain[0], plain_w[0], flows, first * lp.layout.steps_per_day)
     solve_kw = {"objective": options.objective, "time_limit_s": options.time_limit_s}
-    if first > 0 and prefix is not None:  # steady days first, then the best plan without events
-        baseline = _run_from(lp, prefix, plain, plain_w, flows.flow, first, lp_kw, **solve_kw)
-    else:  # the no-event plan is the LP's from day 0 (an event on day 0, or a dispatch would land too late)
-        baseline = _run(lp, plain, plain_w, flows.flow, **solve_kw)
-        prefix = baseline.values
-    if event_days and baseline.status.has_solution:
-        run = _run_from(lp, prefix, event, event_w, flows.flow, first, lp_kw, **solve_kw)
+    clock = time.perf_counter()
+    together = parallel and _cores() > 1 and first > 0 and prefix is not None and len(event_days) > 0
+    if together:  # steady days first; from the same state, the LPs with and without events are independent
+        baseline, run = _concurrently(
+            partial(_run_from, lp, prefix, plain, plain_w, flows.flow, first, lp_kw, **solve_kw),
+            partial(_run_from, lp, prefix, event, event_w, flows.flow, first, lp_kw, **solve_kw))
     else:
-        run = baseline
-    solve_s = baseline.solve_s + (run.solve_s if run is not baseline else 0.0)
+        if first > 0 and prefix is not None:
+            baseline = _run_from(lp, prefix, plain, plain_w, flows.flow, first, lp_kw, **solve_kw)
+        else:  # the no-event plan is the LP's from day 0 (an event on day 0, or a dispatch would land too late)
+            baseline = _run(lp, plain, plain_w, flows.flow, **solve_kw)
+            prefix = baseline.values
+        run = (_run_from(lp, prefix, event, event_w, flows.flow, first, lp_kw, **solve_kw)
+               if event_days and baseline.status.has_solution else baseline)
+    solve_s = (time.perf_counter() - clock if together
+               else baseline.solve_s + (run.solve_s if run is not baseline else 0.0))
     if not run.status.has_solution or not baseline.status.has_solution:
         bad = run if not run.status.has_solution else baseline
         return _failed(bad.status, bad.detail, start, layout_days, solve_s=solve_s)
@@ -198,10 +222,22 @@ def solve_disruption(base: Network, days: Sequence[Network], *, step_h: float = 
         days=days_frame, crossings_by_day=_crossings_frame(base, lp, event, run.solution),
         recovery=_recovery(per_day, event_days, inventory_days, base, run, baseline),
         horizon=layout_days | {"event_days": event_days, "baseline_solve_s": baseline.solve_s,
-                               "event_solve_s": run.solve_s if run is not baseline else 0.0}, detail=run.detail,
+                               "event_solve_s": run.solve_s if run is not baseline else 0.0,
+                               "baseline": baseline.source, "concurrent": together}, detail=run.detail,
         sizes={"columns": lp.matrix.shape[1], "rows": lp.matrix.shape[0], "nonzeros": lp.matrix.nnz})
     total = time.perf_counter() - start
     return _with_build(result, total - solve_s)
+
+
+def _cores() -> int:
+    """The CPUs this process may run on."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def _concurrently(*runs: Callable[[], HorizonRun]) -> list[HorizonRun]:
+    """Call each of ``runs`` on its own thread (HiGHS releases the GIL while it solves) and wait for all."""
+    with ThreadPoolExecutor(max_workers=len(runs), thread_name_prefix="horizon") as pool:
+        return [future.result() for future in [pool.submit(run) for run in runs]]
 
 
 def _with_build(result: DisruptionResult, build_s: float) -> DisruptionResult:
@@ -223,27 +259,27 @@ def _lp_digest(lp: HorizonProgram, secondary: np.ndarray) -> str:
 
 
 def _solve_kept(lp: HorizonProgram, secondary: np.ndarray, *,
-                time_limit_s: float | None) -> tuple[Status, np.ndarray | None, float, str]:
-    """:func:`_solve`, or the answer kept from an LP of the same content (0 s); only optimal
-    answers are kept."""
+                time_limit_s: float | None) -> tuple[tuple[Status, np.ndarray | None, float, str], str]:
+    """:func:`_solve` (source ``"lp"``), or the answer kept from an LP of the same content (0 s,
+    source ``"kept"``); only optimal answers are kept."""
     key = _lp_digest(lp, secondary)
     if key in _SOLVED:
         status, x, _, detail = _SOLVED[key]
-        return status, x, 0.0, detail
+        return (status, x, 0.0, detail), "kept"
     answer = _solve(lp, secondary, time_limit_s=time_limit_s)
     if answer[0] == Status.OPTIMAL:
         while len(_SOLVED) >= SOLVED_KEPT:
             _SOLVED.pop(next(iter(_SOLVED)))
         _SOLVED[key] = answer
-    return answer
+    return answer, "lp"
 
 
 def _solve(lp: HorizonProgram, secondary: np.ndarray, *,
            time_limit_s: float | None) -> tuple[Status, np.ndarray | None, float, str]:
-    """Solve cold (presolve on), certify by the duality gap, then break ties exactly: the least
+    """Solve (:func:`_solve_primary`), certify by the duality gap, then break ties exactly: the least
     ``secondary`` objective over the optimal face (:func:`routing.formulation.face.face_lp`), kept
     only when the primary's duals certify it as optimal too. Returns status, columns, seconds, detail."""
-    answer = solve_lp(lp, time_limit_s=time_limit_s, method=HORIZON_METHOD)
+    answer, face_of, face_dual = _solve_primary(lp, time_limit_s=time_limit_s, method=HORIZON_METHOD)
     if not answer.status.has_solution:
         return answer.status, None, answer.solve_s, answer.detail
     gap = duality_gap(lp, answer.x, answer.row_dual)
@@ -251,12 +287,49 @@ def _solve(lp: HorizonProgram, secondary: np.ndarray, *,
         return Status.FEASIBLE, answer.x, answer.solve_s, f"highs said optimal but its duals leave a gap of {gap:.2g}"
     if answer.status != Status.OPTIMAL or not np.any(secondary):
         return answer.status, answer.x, answer.solve_s, ""
-    tied = solve_lp(face_lp(lp, answer.x, answer.row_dual, secondary), time_limit_s=time_limit_s,
-                    method=HORIZON_METHOD)
+    tied = solve_lp(face_lp(face_of, answer.x, face_dual, secondary), time_limit_s=time_limit_s)
     solve_s = answer.solve_s + tied.solve_s
     if tied.status == Status.OPTIMAL and duality_gap(lp, tied.x, answer.row_dual) <= TOLERANCE:
         return Status.OPTIMAL, tied.x, solve_s, ""
     return Status.OPTIMAL, answer.x, solve_s, "the tie-break was not certified; ties are the solver's"
+
+
+def _solve_primary(lp: HorizonProgram, *, time_limit_s: float | None,
+                   method: str) -> tuple[LpSolution, HorizonProgram, np.ndarray]:
+    """The LP's optimum as a vertex, with row duals that certify it (duality gap <= ``TOLERANCE``),
+    and the LP and exact duals whose face (:func:`routing.formulation.face.face_lp`) the tie-break takes.
+
+    ``"simplex"``: dual simplex, cold, presolve on. ``"interior"``: an interior point without
+    crossover finds the optimal face and duals to its tolerance; with every column whose reduced
+    cost is clearly nonzero held at the bound it sits on (``FACE_REDUCED_COST``), dual simplex
+    (presolve removes the held columns) finds a vertex of the rest, and the interior point's duals
+    certify that vertex for the whole LP: any feasible point whose objective meets their bound is an
+    optimum. The held columns are at their bound in every optimum (their reduced cost under an
+    optimal dual is nonzero), so the face of the held LP under the simplex's own duals is the whole
+    LP's optimal face. When the duals do not certify the vertex (or a solve fails), dual simplex on
+    the whole LP, so the answer is never worse than ``"simplex"``'s; ``detail`` says which path it took.
+    """
+    if method != "interior":
+        answer = solve_lp(lp, time_limit_s=time_limit_s)
+        return answer, lp, answer.row_dual
+    inner = solve_lp(lp, time_limit_s=time_limit_s, method="interior")
+    if inner.status == Status.OPTIMAL:
+        reduced = lp.c - lp.matrix.T @ inner.row_dual
+        clear = FACE_REDUCED_COST * (1.0 + np.abs(lp.c))
+        near = 1e-7 * (1.0 + np.abs(inner.x).max(initial=0.0))
+        low = (reduced > clear) & (inner.x - lp.lb <= near)
+        high = (reduced < -clear) & np.isfinite(lp.ub) & (lp.ub - inner.x <= near)
+        held = replace(lp, lb=np.where(high, lp.ub, lp.lb), ub=np.where(low, lp.lb, lp.ub))
+        vertex = solve_lp(held, time_limit_s=time_limit_s)
+        spent = inner.solve_s + vertex.solve_s
+        if vertex.status == Status.OPTIMAL and duality_gap(lp, vertex.x, inner.row_dual) <= TOLERANCE:
+            return (replace(vertex, row_dual=inner.row_dual, col_dual=reduced, solve_s=spent, detail="interior"),
+                    held, vertex.row_dual)
+    else:
+        spent = inner.solve_s
+    whole = solve_lp(lp, time_limit_s=time_limit_s)
+    return replace(whole, solve_s=whole.solve_s + spent, detail=whole.detail or "interior, then simplex"), lp, \
+        whole.row_dual
 
 
 def _secondary(lp: HorizonProgram, weights: Sequence[Weights], objective: Objective) -> np.ndarray:
@@ -264,7 +337,7 @@ def _secondary(lp: HorizonProgram, weights: Sequence[Weights], objective: Object
 
 
 def _checked(lp: HorizonProgram, days: Sequence[NetworkArrays], weights: Sequence[Weights], pipeline: np.ndarray,
-             status: Status, values: np.ndarray, solve_s: float, detail: str) -> HorizonRun:
+             status: Status, values: np.ndarray, solve_s: float, detail: str, source: str) -> HorizonRun:
     """Re-score the full horizon's columns independently; a failing answer is never reported."""
     solution = split_solution(lp.layout, values)
     verdict = check_horizon_solution(days, weights, lp.layout, pipeline, solution)
@@ -272,17 +345,17 @@ def _checked(lp: HorizonProgram, days: Sequence[NetworkArrays], weights: Sequenc
         return HorizonRun(Status.INVALID, None, solve_s, None, detail=f"highs {verdict}")
     network_h, backlog_h = _load_hours(lp, days, solution)
     return HorizonRun(status, float(lp.c @ values), solve_s, solution, load_hours=network_h,
-                      backlog_load_hours=backlog_h, detail=detail, values=values)
+                      backlog_load_hours=backlog_h, detail=detail, values=values, source=source)
 
 
 def _run(lp: HorizonProgram, days: Sequence[NetworkArrays], weights: Sequence[Weights], pipeline: np.ndarray, *,
          objective: Objective, time_limit_s: float | None) -> HorizonRun:
     """Solve the whole horizon, certify, break ties, check."""
-    status, values, solve_s, detail = _solve_kept(lp, _secondary(lp, weights, objective),
-                                                  time_limit_s=time_limit_s)
+    (status, values, solve_s, detail), source = _solve_kept(lp, _secondary(lp, weights, objective),
+                                                            time_limit_s=time_limit_s)
     if values is None:
         return HorizonRun(status, None, solve_s, None, detail=detail)
-    return _checked(lp, days, weights, pipeline, status, values, solve_s, detail)
+    return _checked(lp, days, weights, pipeline, status, values, solve_s, detail, source)
 
 
 def _run_from(lp: HorizonProgram, prefix: np.ndarray, days: Sequence[NetworkArrays], weights: Sequence[Weights],
@@ -294,14 +367,14 @@ def _run_from(lp: HorizonProgram, prefix: np.ndarray, days: Sequence[NetworkArra
     lay, step = lp.layout, first_day * lp.layout.steps_per_day
     start = state_at(lay, days[0], split_solution(lay, prefix), steady_start(lay, days[0], pipeline), step)
     tail = build_horizon_lp(days[first_day:], weights[first_day:], pipeline, initial=start, **lp_kw)
-    status, tail_values, solve_s, detail = _solve_kept(tail, _secondary(tail, weights[first_day:], objective),
-                                                       time_limit_s=time_limit_s)
+    (status, tail_values, solve_s, detail), source = _solve_kept(
+        tail, _secondary(tail, weights[first_day:], objective), time_limit_s=time_limit_s)
     if tail_values is None:
         return HorizonRun(status, None, solve_s, None, detail=detail)
     values = prefix.copy()
     values[column_steps(lay) >= step] = tail_values
     full = with_horizon_bounds(lp, days, weights, pipeline)  # the events' costs, for the objective
-    return _checked(full, days, weights, pipeline, status, values, solve_s, detail)
+    return _checked(full, days, weights, pipeline, status, values, solve_s, detail, source)
 
 
 def _step_waits(lp: HorizonProgram, days: Sequence[NetworkArrays], sol: HorizonSolution) -> np.ndarray:

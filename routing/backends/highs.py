@@ -160,11 +160,13 @@ class HighsSession:
 
 def solve_lp(lp: LinearProgram, *, time_limit_s: float | None, method: str = "simplex") -> LpSolution:
     """Solve an LP once with a fresh HiGHS instance: dual simplex, or ``method="ipm"`` (interior
-    point with crossover, so the answer is a vertex with exact duals as from simplex)."""
+    point with crossover, so the answer is a vertex with exact duals as from simplex), or
+    ``method="interior"`` (interior point without crossover: a point inside the optimal face and
+    duals to its tolerance, not a vertex)."""
     highs = new_highs()
-    if method == "ipm":
+    if method in ("ipm", "interior"):
         highs.setOptionValue("solver", "ipm")
-        highs.setOptionValue("run_crossover", "on")
+        highs.setOptionValue("run_crossover", "on" if method == "ipm" else "off")
     _pass_model(highs, lp)
     return _run(highs, time_limit_s)
 

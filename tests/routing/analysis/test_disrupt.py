@@ -3,6 +3,7 @@ properties of recovery (hypothesis)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +14,7 @@ from hypothesis import strategies as st
 
 from networks import read_network
 from routing import solve_lead_time
+from routing.analysis.disrupt import _solve_primary as SOLVE_PRIMARY  # the one the spies wrap
 from routing.analysis.disrupt import solve_disruption
 from routing.scenarios.horizon import day_networks, parse_event
 
@@ -135,5 +137,97 @@ def test_the_baseline_is_solved_once_for_two_event_sets_with_the_same_first_day(
     second = solve_disruption(*day_networks(THREE, [parse_event("close:C:2-4", THREE)], 12), step_h=24)
     again = solve_disruption(*day_networks(THREE, [parse_event("close:C:2-3", THREE)], 12), step_h=24)
     assert first.horizon["baseline_solve_s"] > 0 and second.horizon["baseline_solve_s"] == 0.0
+    assert (first.horizon["baseline"], second.horizon["baseline"]) == ("lp", "kept")
     assert again.recovery == first.recovery and again.objective == first.objective
     assert second.recovery["backlog_peak_loads"] > first.recovery["backlog_peak_loads"]
+
+
+@pytest.mark.parametrize("name, events, n_days, step_h", [
+    ("horizon_three", ["close:C:3-4"], 12, 24),
+    ("two_crossings", ["scale:A.lanes:0.5:2-3"], 5, 6),
+])
+def test_the_baseline_and_the_events_solved_at_once_give_what_one_after_the_other_gives(name, events, n_days, step_h,
+                                                                                      monkeypatch):
+    from routing.analysis import disrupt
+
+    network = read_network(DATA / name)
+    base, days = day_networks(network, [parse_event(e, network) for e in events], n_days)
+    monkeypatch.setattr(disrupt, "_cores", lambda: 2)  # at once even where one CPU is all there is
+    answers = []
+    for parallel in (True, False):
+        monkeypatch.setattr(disrupt, "_SOLVED", {})  # each solves both LPs itself
+        answers.append(solve_disruption(base, days, step_h=step_h, parallel=parallel))
+    together, apart = answers
+    assert together.status.value == apart.status.value == "optimal"
+    assert together.horizon["concurrent"] and not apart.horizon["concurrent"]
+    assert together.horizon["baseline"] == apart.horizon["baseline"] == "lp"
+    assert together.objective == apart.objective
+    assert together.recovery == apart.recovery
+    assert together.days.equals(apart.days) and together.crossings_by_day.equals(apart.crossings_by_day)
+
+
+def _by_method(monkeypatch, network, events, n_days, step_h, method):
+    from routing.analysis import disrupt
+
+    paths = []
+    solve_primary = SOLVE_PRIMARY
+
+    def spy(lp, **kwargs):
+        answer = solve_primary(lp, **kwargs)
+        paths.append(answer[0].detail or "simplex")
+        return answer
+
+    monkeypatch.setattr(disrupt, "HORIZON_METHOD", method)
+    monkeypatch.setattr(disrupt, "_SOLVED", {})
+    monkeypatch.setattr(disrupt, "_solve_primary", spy)
+    base, days = day_networks(network, [parse_event(e, network) for e in events], n_days)
+    return solve_disruption(base, days, step_h=step_h), paths
+
+
+@pytest.mark.parametrize("name, events, n_days, step_h", [
+    ("horizon_three", ["close:C:2-3"], 12, 24),
+    ("horizon_three", ["close:C:0-1"], 8, 4),
+    ("two_crossings", ["scale:A.lanes:0.5:2-3"], 5, 6),
+    ("shared_capacity", ["scale:M.demand:1.5:1-2"], 6, 3),
+    ("short_supply", [], 4, 12),
+])
+def test_the_interior_point_on_its_face_gives_the_simplex_answer(name, events, n_days, step_h, monkeypatch):
+    network = read_network(DATA / name)
+    simplex, paths = _by_method(monkeypatch, network, events, n_days, step_h, "simplex")
+    interior, inner_paths = _by_method(monkeypatch, network, events, n_days, step_h, "interior")
+    assert set(paths) == {"simplex"} and set(inner_paths) == {"interior"}  # certified by the interior duals
+    assert simplex.status.value == interior.status.value == "optimal"
+    assert interior.objective == pytest.approx(simplex.objective, rel=1e-9)
+    for column in ("delivered_loads", "backlog_loads"):
+        assert interior.days[column].to_numpy() == pytest.approx(simplex.days[column].to_numpy(), abs=1e-6)
+    assert interior.recovery["extra_load_hours"] == pytest.approx(simplex.recovery["extra_load_hours"], rel=1e-9,
+                                                                  abs=1e-6)
+
+
+def test_interior_duals_that_do_not_certify_fall_back_to_simplex(monkeypatch):
+    """Duals of zero prove nothing: the vertex is not taken on their word, simplex solves the LP."""
+    from routing.analysis import disrupt
+    from routing.backends import highs
+
+    real = highs.solve_lp
+
+    def blunt(lp, *, time_limit_s, method="simplex"):
+        answer = real(lp, time_limit_s=time_limit_s, method=method)
+        return replace(answer, row_dual=np.zeros_like(answer.row_dual)) if method == "interior" else answer
+
+    monkeypatch.setattr(disrupt, "solve_lp", blunt)
+    result, paths = _by_method(monkeypatch, THREE, ["close:C:2-3"], 12, 24, "interior")
+    assert set(paths) == {"interior, then simplex"}
+    assert result.status.value == "optimal"
+    assert result.recovery["extra_load_hours"] == pytest.approx(1920.0)
+
+
+@pytest.mark.slow
+def test_the_interior_point_on_its_face_gives_the_simplex_answer_on_the_built_in_network(monkeypatch):
+    network = read_network()
+    simplex, paths = _by_method(monkeypatch, network, ["close:POE_WTB:2-3"], 6, 12, "simplex")
+    interior, inner_paths = _by_method(monkeypatch, network, ["close:POE_WTB:2-3"], 6, 12, "interior")
+    assert set(paths) == {"simplex"} and set(inner_paths) == {"interior"}
+    assert interior.status.value == simplex.status.value == "optimal"
+    assert interior.objective == pytest.approx(simplex.objective, rel=1e-9)
+    assert interior.recovery["extra_load_hours"] == pytest.approx(simplex.recovery["extra_load_hours"], rel=1e-6)
