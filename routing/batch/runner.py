@@ -41,7 +41,7 @@ from networks.schema import TABLES
 from routing.batch.executors import Executor, LocalWorkers, run_local, run_ray
 from routing.batch.store import locked, read_done, scenario_hash, write_atomic, write_outcome
 from routing.batch.worker import FRAMES, MAX_MODELS, SUMMARY_SCHEMA, ScenarioOutcome
-from routing.scenarios import BUILTIN, Scenario, apply_changes
+from routing.scenarios import BUILTIN, Scenario, apply_changes, check_regimes
 from routing.scenarios.apply import Selections
 
 BASE = "base"
@@ -239,7 +239,7 @@ def apply_all(scenarios: Sequence[Scenario], networks: dict[str, Network], *,
     checked the same way but keep no delta (their worker builds day networks).
 
     Raises InputError with every problem of every scenario (unknown ids, empty selections, values
-    out of range, a changed network that breaks a rule of the data)."""
+    out of range, a changed network that breaks a rule of the data, an unknown ``[regimes]`` domain)."""
     deltas: dict[str, NetworkDelta | None] = {}
     problems: list[Problem] = []
     held = 0
@@ -252,6 +252,7 @@ def apply_all(scenarios: Sequence[Scenario], networks: dict[str, Network], *,
         except InputError as bad:
             problems += bad.problems
             continue
+        problems += check_regimes(variant, scenario)  # a [regimes] domain the network does not have
         if problems or scenario.horizon is not None:
             continue
         delta = variant.delta_from(base)
