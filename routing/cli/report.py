@@ -14,7 +14,7 @@ import click
 
 from routing.cli.disrupt import check_step
 from routing.cli.exits import EPILOG
-from routing.cli.io import load_network, report_provenance, write_report
+from routing.cli.io import load_network, report_provenance, scenario_regimes, write_report
 from routing.cli.options import CDF_POINTS, close_option, network_option, objective_option, solver_option
 from routing.options import DEFAULT_HORIZON_DAYS, DEFAULT_STEP_H, MAX_HORIZON_DAYS
 
@@ -72,7 +72,7 @@ def report(network_dir: Path | None, scenarios: tuple[str, ...], close: tuple[st
     if len(scenarios) > 1:
         batch = _scenario_batch(network_dir, scenarios)
     result = solve_checked(network, objective=objective, solver=solver)
-    rows = _compare_rows(network, samples) if with_compare else None
+    rows = _compare_rows(network, samples, scenario_regimes(scenario)) if with_compare else None
     disruption = _disruption(network_dir, disrupt_path, events, n_days, step_h) if disrupt_path or events else None
     meta = report_provenance(network, command="nearshore report", solver=result.solver, objective=objective,
                              scenario=scenarios, close=close, batch=batch_dir and str(batch_dir),
@@ -99,13 +99,15 @@ def _scenario_batch(network_dir: Path | None, scenarios: tuple[str, ...]) -> Any
                          on_progress=lambda progress, _row: bar.advance(progress.done, progress.total)).summary
 
 
-def _compare_rows(network: Any, samples: int) -> Any:
-    """compare_sourcing's rows with the CDF points the page draws."""
+def _compare_rows(network: Any, samples: int, regime_states: dict[str, str]) -> Any:
+    """compare_sourcing's rows with the CDF points the page draws, under the scenario's ``[regimes]``
+    (as ``nearshore compare --scenario`` samples them)."""
     from routing.analysis.compare import compare_sourcing
     from routing.cli.progress import ProgressBar
 
     with ProgressBar("report: compare") as bar:
-        return compare_sourcing(network, samples=samples, cdf_points=CDF_POINTS, on_progress=bar.advance)
+        return compare_sourcing(network, samples=samples, cdf_points=CDF_POINTS, regime_states=regime_states or None,
+                                on_progress=bar.advance)
 
 
 def _disruption(network_dir: Path | None, path: Path | None, events: tuple[str, ...], n_days: int | None,

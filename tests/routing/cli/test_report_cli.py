@@ -129,3 +129,26 @@ def test_report_refuses_batch_and_several_scenarios(capsys, tmp_path):
     code, _, err = run(capsys, "report", "--scenario", "base", "--scenario", "wtb_closed", "--batch", tmp_path,
                        "--output", tmp_path / "x.html")
     assert code == EXIT_BAD_INPUT and "not both" in err
+
+
+def test_the_report_samples_compare_under_the_scenarios_regimes(capsys, tmp_path):
+    """``report --scenario FILE --compare`` samples as ``compare --scenario FILE`` does: a
+    ``[regimes]`` table holding the border disrupted slows Mexico's p50 by half or more."""
+    from tests.routing.cli.test_compare_cli import border_network
+
+    folder = border_network(tmp_path / "net")
+    links = (folder / "links.csv").read_text(encoding="utf-8")  # the as-operated route P-B2 in the domain too
+    (folder / "links.csv").write_text(links.replace("P-B2,P,B2,truck,12,,", "P-B2,P,B2,truck,12,14,")
+                                      .replace(",400,,test,\n", ",400,,test,border\n"), encoding="utf-8")
+    episode = tmp_path / "episode.toml"
+    episode.write_text('network = "net"\n[regimes]\nborder = "disrupted"\n', encoding="utf-8")
+    p50 = {}
+    for name, given in {"table": ("--scenario", episode), "none": ("--network", folder)}.items():
+        target = tmp_path / f"{name}.html"
+        code, _, err = run(capsys, "report", *given, "--compare", "--samples", 2000, "--objective", "lead_time",
+                           "--output", target)
+        assert code == EXIT_OK, err
+        rows = read_page_data(target.read_text(encoding="utf-8"))["compare"]
+        p50[name] = {r["sourcing"]: r["p50_days"] for r in rows}
+    assert p50["table"]["mexico"] > 1.5 * p50["none"]["mexico"]
+    assert p50["table"]["asia"] == pytest.approx(p50["none"]["asia"], rel=0.05)
