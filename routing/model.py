@@ -432,16 +432,6 @@ class CapacityProbe:
             hours_k = hours_k + z @ waits
         return served, float((flow @ a.cost_usd).sum() + w.value_of_time @ hours_k)
 
-    def _one_more(self, kind: str, owner: int) -> NetworkArrays:
-        import dataclasses
-
-        from routing.results.probe import STEPS
-
-        field, step = STEPS[kind]
-        values = getattr(self.arrays, field).copy()
-        values[owner] += step
-        return dataclasses.replace(self.arrays, **{field: values})
-
 
 def solve_lead_time(network: Network, options: SolveOptions | None = None, **overrides: Any) -> LeadTimeResult:
     """Route every market's demand through the network at the least total lead time.

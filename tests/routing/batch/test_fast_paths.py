@@ -45,6 +45,16 @@ def _probed(network, variant, objective):
     return tables.valuation.probe, {kind: rows for kind, rows in owners.items() if len(rows)}
 
 
+def one_more(arrays, kind, owner):
+    """``arrays`` with one more unit of capacity ``owner`` of ``kind`` (the re-solve's network)."""
+    import dataclasses
+
+    field, step = STEPS[kind]
+    values = getattr(arrays, field).copy()
+    values[owner] += step
+    return dataclasses.replace(arrays, **{field: values})
+
+
 @pytest.mark.parametrize("objective", ["lead_time", "as_operated"])
 def test_probes_read_off_the_basis_equal_warm_re_solves(network, short, objective, monkeypatch):
     """Each capacity's one more unit, stepped along the optimal basis where the basis holds and
@@ -60,7 +70,7 @@ def test_probes_read_off_the_basis_equal_warm_re_solves(network, short, objectiv
         served, saved = probe(kind, rows)
         start = probe._start()
         for i, owner in enumerate(rows):
-            answer = probe._session.solve_from(with_bounds(probe._lp, probe._one_more(kind, int(owner)), probe.weights),
+            answer = probe._session.solve_from(with_bounds(probe._lp, one_more(probe.arrays, kind, int(owner)), probe.weights),
                                                probe._basis, time_limit_s=None, duals=False)
             assert answer.status == Status.OPTIMAL
             more = probe._measure(answer.x)
@@ -95,7 +105,7 @@ def test_a_bound_move_is_the_one_bound_with_bounds_changes(network, short):
     for kind, rows in owners.items():
         for owner in rows[:3]:
             move = bound_move(lp, probe.arrays, kind, int(owner), STEPS[kind][1])
-            bumped = with_bounds(lp, probe._one_more(kind, int(owner)), probe.weights)
+            bumped = with_bounds(lp, one_more(probe.arrays, kind, int(owner)), probe.weights)
             rows_moved = np.flatnonzero(bumped.row_hi != lp.row_hi)
             cols_moved = np.flatnonzero(bumped.ub != lp.ub)
             assert (rows_moved.tolist(), cols_moved.tolist()) == (([move.index], []) if move.row else ([], [move.index]))
