@@ -27,7 +27,7 @@ import hashlib
 import os
 import time
 from collections.abc import Callable, Sequence
-from contextlib import closing
+from contextlib import closing, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -149,8 +149,8 @@ def run_batch(
     scenarios, bases = _with_bases(list(scenarios))
     networks, fingerprints = _load_networks(scenarios)
     local = Executor(executor) == Executor.LOCAL
-    started = _started_workers(scenarios, networks, jobs=jobs, frames=frames) if local else _NoWorkers()
-    with closing(started) as workers:
+    workers = _started_workers(scenarios, networks, jobs=jobs, frames=frames) if local else None
+    with closing(workers) if workers is not None else nullcontext():
         deltas = apply_all(scenarios, networks)  # the workers start meanwhile
         hashes = {s.name: scenario_hash(s, fingerprints[s.network]) for s in scenarios}
         with locked(out):
@@ -184,21 +184,14 @@ def _write_all(out: Path, scenarios: Sequence[Scenario], outcomes: Any, rows: di
     return summary
 
 
-class _NoWorkers:
-    """No worker started ahead (Ray starts its own)."""
-
-    def close(self) -> None:
-        pass
-
-
 def _started_workers(scenarios: Sequence[Scenario], networks: dict[str, Network], *, jobs: int | None,
-                     frames: tuple[str, ...]) -> LocalWorkers | _NoWorkers:
+                     frames: tuple[str, ...]) -> LocalWorkers | None:
     """The local worker processes of the batch, started now, each warming the models of every
     network and solver options of the scenarios (at most MAX_MODELS // 2); none when the batch runs
     in this process (one job or one scenario)."""
     count = min(jobs or os.cpu_count() or 1, len(scenarios))
     if count <= 1:
-        return _NoWorkers()
+        return None
     kinds = {(s.network, s.solver.model_dump_json()): s for s in scenarios if s.horizon is None}
     return LocalWorkers(networks, count=count, frames=frames, warm=list(kinds.values())[:MAX_MODELS // 2])
 
