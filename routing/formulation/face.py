@@ -9,16 +9,27 @@ lead-time optima, one of least cost, whatever backend and start found the first 
 and rows are fixed at the values of the first solution (which lies on the face), so the face is
 never empty; a reduced cost or dual counts as non-zero above :data:`FACE_TOLERANCE` relative to
 the cost, so solver noise can only fix more, never free a column that must stay.
+
+:func:`lexicographic` repeats this over several :class:`Stage` objectives, each over the optimal
+face of the ones before it: a linear stage is a face LP whose own duals give the next face; a
+quadratic stage (a diagonal convex QP, strictly convex in the columns it weighs) pins those columns
+to one value, and its face is the LP of its gradient at the optimum with those columns fixed.
+Every stage's answer is certified for the primary and for every earlier stage by the duals those
+gave (:func:`routing.formulation.verify.duality_gap` <= ``TOLERANCE`` each), so it is an optimum of
+the primary whatever the later stages do; a stage that is not certified ends the tie-break there.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 
+from routing.backends.highs import solve_lp, solve_qp
 from routing.formulation.lp import LinearProgram
+from routing.formulation.verify import TOLERANCE, duality_gap
 from routing.formulation.weights import Weights
 
 FACE_TOLERANCE = 1e-9
@@ -62,3 +73,134 @@ def face_lp(lp: Any, x: np.ndarray, row_dual: np.ndarray, secondary: np.ndarray)
     row_lo, row_hi = lp.row_lo.copy(), lp.row_hi.copy()
     row_lo[active] = row_hi[active] = np.clip(activity[active], lp.row_lo[active], lp.row_hi[active])
     return replace(lp, c=secondary, lb=lb, ub=ub, row_lo=row_lo, row_hi=row_hi)
+
+
+@dataclass(frozen=True, slots=True)
+class Program:
+    """``min c.x`` subject to ``row_lo <= matrix x <= row_hi`` and ``lb <= x <= ub``: the least any
+    solver here reads (:func:`without_fixed` returns one)."""
+
+    c: np.ndarray
+    lb: np.ndarray
+    ub: np.ndarray
+    row_lo: np.ndarray
+    row_hi: np.ndarray
+    matrix: Any
+
+
+@dataclass(frozen=True, slots=True)
+class Stage:
+    """One level of a lexicographic tie-break: minimise ``cost.x + x.diag(quadratic).x / 2`` over the
+    optimal face of the levels before it (``quadratic``, when given, is >= 0: a convex QP)."""
+
+    name: str
+    cost: np.ndarray | None = None
+    quadratic: np.ndarray | None = None
+
+    def active(self, free: np.ndarray) -> bool:
+        """Whether the stage can change anything among the columns ``free`` on the face."""
+        return bool((self.cost is not None and np.any(self.cost[free]))
+                    or (self.quadratic is not None and np.any(self.quadratic[free])))
+
+
+@dataclass(frozen=True, slots=True)
+class Lexicographic:
+    """What :func:`lexicographic` returns: the columns, the seconds its solves took, how many stages
+    were solved and certified, and ``detail`` ("" when all were, else which stage was not and why)."""
+
+    x: np.ndarray
+    solve_s: float
+    solved: int
+    detail: str = ""
+
+
+def lexicographic(lp: Any, x: np.ndarray, row_dual: np.ndarray, stages: Sequence[Stage], *,
+                  certificates: Sequence[tuple[Any, np.ndarray]], time_limit_s: float | None) -> Lexicographic:
+    """Minimise each of ``stages`` in turn over the optimal face of ``lp`` (whose objective ``row_dual``
+    and the optimum ``x`` certify) and of the stages before it; see the module docstring.
+
+    ``certificates`` are the (program, row duals) pairs every answer must meet (the primary's);
+    each stage adds its own. A stage that has nothing left to choose (its weights are zero on every
+    column still free) is skipped without a solve.
+
+    Example
+    -------
+    Two parallel arcs carry 2 loads at the same cost; the first stage prefers the second arc, so
+    the second (a QP that alone would split them evenly) finds only that arc left on the face.
+
+    >>> import scipy.sparse as sp
+    >>> lp = Program(c=np.array([1.0, 1.0]), lb=np.zeros(2), ub=np.full(2, 5.0),
+    ...              row_lo=np.array([2.0]), row_hi=np.array([2.0]), matrix=sp.csr_matrix(np.ones((1, 2))))
+    >>> x, y = np.array([2.0, 0.0]), np.array([1.0])
+    >>> out = lexicographic(lp, x, y, [Stage("second", cost=np.array([1.0, 0.0])),
+    ...                                Stage("even", quadratic=np.ones(2))], certificates=[(lp, y)], time_limit_s=None)
+    >>> out.x.round(9).tolist(), out.solved, out.detail
+    ([0.0, 2.0], 2, '')
+    """
+    certified, spent, done = list(certificates), 0.0, 0
+    for stage in stages:
+        program = face_lp(lp, x, row_dual, np.zeros_like(lp.c))
+        if not stage.active(program.lb < program.ub):
+            done += 1
+            continue
+        solved = _solve_stage(program, stage, time_limit_s=time_limit_s)
+        if solved is None:
+            return Lexicographic(x, spent, done, f"the tie-break stage '{stage.name}' found no optimum; "
+                                                 "ties from there on are the solver's")
+        answer, stage_lp, stage_dual, seconds = solved
+        spent += seconds
+        gaps = [duality_gap(p, answer, y) for p, y in [*certified, (stage_lp, stage_dual)]]
+        if not max(gaps) <= TOLERANCE:
+            return Lexicographic(x, spent, done, f"the tie-break stage '{stage.name}' was not certified "
+                                                 f"(gap {max(gaps):.2g}); ties from there on are the solver's")
+        certified.append((stage_lp, stage_dual))
+        lp, x, row_dual, done = _next_face(stage_lp, stage, answer), answer, stage_dual, done + 1
+    return Lexicographic(x, spent, done)
+
+
+def _solve_stage(face: Any, stage: Stage, *,
+                 time_limit_s: float | None) -> tuple[np.ndarray, Any, np.ndarray, float] | None:
+    """The stage's optimum over ``face``, the LP that certifies it (a QP's: its gradient there) and
+    that LP's row duals, and the seconds; None when the solver found no optimum."""
+    cost = stage.cost if stage.cost is not None else np.zeros_like(face.c)
+    if stage.quadratic is None:
+        program = replace(face, c=cost)
+        answer = solve_lp(program, time_limit_s=time_limit_s)
+        if answer.status.value != "optimal":
+            return None
+        return answer.x, program, answer.row_dual, answer.solve_s
+    reduced, free, rows = without_fixed(replace(face, c=cost))
+    # no regularisation: HiGHS's default (1e-7 on every column) would leave reduced costs of
+    # 1e-7 x on the unweighed columns, which the certificate rightly counts as dual infeasible
+    answer = solve_qp(reduced, stage.quadratic[free], time_limit_s=time_limit_s, regularization=0.0)
+    if answer.status.value != "optimal":
+        return None
+    x = face.lb.copy()
+    x[free] = np.clip(answer.x, face.lb[free], face.ub[free])
+    dual = np.zeros(len(face.row_lo))
+    dual[rows] = answer.row_dual
+    return x, replace(face, c=cost + stage.quadratic * x), dual, answer.solve_s
+
+
+def _next_face(stage_lp: Any, stage: Stage, x: np.ndarray) -> Any:
+    """The program whose face (under the stage's duals) is the stage's optimal set: the stage's LP,
+    with a QP's weighed columns fixed at their (unique) optimal values."""
+    if stage.quadratic is None:
+        return stage_lp
+    weighed = stage.quadratic > 0
+    return replace(stage_lp, lb=np.where(weighed, x, stage_lp.lb), ub=np.where(weighed, x, stage_lp.ub))
+
+
+def without_fixed(lp: Any) -> tuple[Program, np.ndarray, np.ndarray]:
+    """``lp`` on its free columns only (``lb < ub``): the fixed columns' activity moved into the row
+    bounds and the rows with no free column dropped. Returns the program (``c``, bounds, row
+    bounds, ``matrix``), the free columns' mask and the kept rows' indices. For a solver without
+    presolve (HiGHS's QP solver), on a face where most columns are fixed."""
+    free = lp.lb < lp.ub
+    matrix = lp.matrix.tocsc()
+    fixed_activity = matrix[:, ~free] @ lp.lb[~free]
+    kept_matrix = matrix[:, free].tocsr()
+    rows = np.flatnonzero(np.diff(kept_matrix.indptr) > 0)
+    program = Program(c=lp.c[free], lb=lp.lb[free], ub=lp.ub[free], matrix=kept_matrix[rows],
+                      row_lo=(lp.row_lo - fixed_activity)[rows], row_hi=(lp.row_hi - fixed_activity)[rows])
+    return program, free, rows
