@@ -60,11 +60,18 @@ def optimal_face(lp: LinearProgram, x: np.ndarray, row_dual: np.ndarray, weights
     return face_lp(lp, x, row_dual, secondary)
 
 
-def face_lp(lp: Any, x: np.ndarray, row_dual: np.ndarray, secondary: np.ndarray) -> Any:
+def face_lp(lp: Any, x: np.ndarray, row_dual: np.ndarray, secondary: np.ndarray, *,
+            term_scaled: bool = False) -> Any:
     """``lp`` (any program with ``c``, bounds, row bounds and ``matrix``) restricted to the optimal face
-    that ``x`` and ``row_dual`` certify, with the objective ``secondary`` (see the module docstring)."""
+    that ``x`` and ``row_dual`` certify, with the objective ``secondary`` (see the module docstring).
+
+    ``term_scaled``: a reduced cost counts as non-zero above :data:`FACE_TOLERANCE` times the size
+    of its terms, ``1 + |c| + |A|^T |y|``, rather than ``1 + |c|``: where the duals are large (the
+    horizon's backlog penalty), ``c - A^T y`` carries rounding of that size, and a column whose
+    reduced cost is rounding must stay free, or two solvers' faces differ by it."""
     reduced = lp.c - lp.matrix.T @ row_dual
-    fixed = np.abs(reduced) > FACE_TOLERANCE * (1.0 + np.abs(lp.c))
+    size = 1.0 + np.abs(lp.c) + (abs(lp.matrix).T @ np.abs(row_dual) if term_scaled else 0.0)
+    fixed = np.abs(reduced) > FACE_TOLERANCE * size
     lb, ub = lp.lb.copy(), lp.ub.copy()
     lb[fixed] = ub[fixed] = np.clip(x[fixed], lp.lb[fixed], lp.ub[fixed])
     activity = lp.matrix @ x
@@ -139,7 +146,7 @@ def lexicographic(lp: Any, x: np.ndarray, row_dual: np.ndarray, stages: Sequence
     """
     certified, spent, done = list(certificates), 0.0, 0
     for stage in stages:
-        program = face_lp(lp, x, row_dual, np.zeros_like(lp.c))
+        program = face_lp(lp, x, row_dual, np.zeros_like(lp.c), term_scaled=True)
         if not stage.active(program.lb < program.ub):
             done += 1
             continue
