@@ -14,6 +14,8 @@ the cost, so solver noise can only fix more, never free a column that must stay.
 face of the ones before it: a linear stage is a face LP whose own duals give the next face; a
 quadratic stage (a diagonal convex QP, strictly convex in the columns it weighs) pins those columns
 to one value, and its face is the LP of its gradient at the optimum with those columns fixed.
+The stages count a reduced cost as non-zero only above :data:`FACE_TOLERANCE` of its terms' size
+(``term_scaled``), so rounding under large duals does not fix a column one solver's face frees.
 Every stage's answer is certified for the primary and for every earlier stage by the duals those
 gave (:func:`routing.formulation.verify.duality_gap` <= ``TOLERANCE`` each), so it is an optimum of
 the primary whatever the later stages do; a stage that is not certified ends the tie-break there.
