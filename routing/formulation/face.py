@@ -169,8 +169,10 @@ def lexicographic(lp: Any, x: np.ndarray, row_dual: np.ndarray, stages: Sequence
 
 def _solve_stage(face: Any, stage: Stage, *,
                  time_limit_s: float | None) -> tuple[np.ndarray, Any, np.ndarray, float] | None:
-    """The stage's optimum over ``face``, the LP that certifies it (a QP's: its gradient there) and
-    that LP's row duals, and the seconds; None when the solver found no optimum."""
+    """The stage's optimum over ``face``, the LP that certifies it and that LP's row duals, and the
+    seconds; None when a solver found no optimum. A QP's certificate is the LP of its gradient at
+    its answer, solved by simplex (a convex QP's answer is optimal exactly when it minimises that
+    LP), so the QP may be solved on a reduced program (:func:`presolved`) without its duals."""
     cost = stage.cost if stage.cost is not None else np.zeros_like(face.c)
     if stage.quadratic is None:
         program = replace(face, c=cost)
@@ -178,17 +180,19 @@ def _solve_stage(face: Any, stage: Stage, *,
         if answer.status.value != "optimal":
             return None
         return answer.x, program, answer.row_dual, answer.solve_s
-    reduced, free, rows = without_fixed(replace(face, c=cost))
-    # no regularisation: HiGHS's default (1e-7 on every column) would leave reduced costs of
-    # 1e-7 x on the unweighed columns, which the certificate rightly counts as dual infeasible
-    answer = solve_qp(reduced, stage.quadratic[free], time_limit_s=time_limit_s, regularization=0.0)
-    if answer.status.value != "optimal":
+    reduced, free, x = presolved(replace(face, c=cost))
+    seconds = 0.0
+    if free.any():  # else the rows alone fix every column
+        # no regularisation: HiGHS's default adds 1e-7 to every diagonal entry, a term of its own
+        answer = solve_qp(reduced, stage.quadratic[free], time_limit_s=time_limit_s, regularization=0.0)
+        if answer.status.value != "optimal":
+            return None
+        x[free], seconds = np.clip(answer.x, reduced.lb, reduced.ub), answer.solve_s
+    program = replace(face, c=cost + stage.quadratic * x)
+    gradient = solve_lp(program, time_limit_s=time_limit_s)
+    if gradient.status.value != "optimal":
         return None
-    x = face.lb.copy()
-    x[free] = np.clip(answer.x, face.lb[free], face.ub[free])
-    dual = np.zeros(len(face.row_lo))
-    dual[rows] = answer.row_dual
-    return x, replace(face, c=cost + stage.quadratic * x), dual, answer.solve_s
+    return x, program, gradient.row_dual, seconds + gradient.solve_s
 
 
 def _next_face(stage_lp: Any, stage: Stage, x: np.ndarray) -> Any:
@@ -200,11 +204,37 @@ def _next_face(stage_lp: Any, stage: Stage, x: np.ndarray) -> Any:
     return replace(stage_lp, lb=np.where(weighed, x, stage_lp.lb), ub=np.where(weighed, x, stage_lp.ub))
 
 
+def presolved(lp: Any) -> tuple[Program, np.ndarray, np.ndarray]:
+    """``lp`` on fewer columns and rows, the same feasible set (for a solver without presolve, such
+    as HiGHS's QP solver, on a face where most columns are fixed): repeatedly, a row with one free
+    column becomes that column's bounds, and the fixed columns (``lb == ub``) go into the row bounds
+    (:func:`without_fixed`). Returns the program, the mask of the columns it keeps and a full vector
+    with every other column at its value (the kept ones to be filled in). Primal only: the rows it
+    drops get no duals (certify the answer on ``lp``)."""
+    lb, ub = lp.lb.astype(np.float64, copy=True), lp.ub.astype(np.float64, copy=True)
+    matrix = lp.matrix.tocsr()
+    active = np.ones(len(lp.row_lo), dtype=bool)
+    while True:
+        kept = np.flatnonzero(active)
+        program, free, rows = without_fixed(Program(lp.c, lb, ub, lp.row_lo[kept], lp.row_hi[kept], matrix[kept]))
+        single = np.flatnonzero(np.diff(program.matrix.indptr) == 1)
+        if not single.size:
+            return program, free, lb.copy()
+        first = program.matrix.indptr[single]
+        coef = program.matrix.data[first]
+        column = np.flatnonzero(free)[program.matrix.indices[first]]
+        np.maximum.at(lb, column, np.where(coef > 0, program.row_lo[single], program.row_hi[single]) / coef)
+        np.minimum.at(ub, column, np.where(coef > 0, program.row_hi[single], program.row_lo[single]) / coef)
+        crossed = lb > ub  # rounding between a row's bound and the column's: one value
+        lb[crossed] = ub[crossed] = 0.5 * (lb[crossed] + ub[crossed])
+        active[kept[rows[single]]] = False
+
+
 def without_fixed(lp: Any) -> tuple[Program, np.ndarray, np.ndarray]:
     """``lp`` on its free columns only (``lb < ub``): the fixed columns' activity moved into the row
     bounds and the rows with no free column dropped. Returns the program (``c``, bounds, row
     bounds, ``matrix``), the free columns' mask and the kept rows' indices. For a solver without
-    presolve (HiGHS's QP solver), on a face where most columns are fixed."""
+    presolve, on a face where most columns are fixed."""
     free = lp.lb < lp.ub
     matrix = lp.matrix.tocsc()
     fixed_activity = matrix[:, ~free] @ lp.lb[~free]
