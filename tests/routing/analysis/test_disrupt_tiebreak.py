@@ -173,3 +173,28 @@ def test_a_stage_that_is_not_certified_is_named_in_detail(monkeypatch):
     assert result.status.value == "optimal"
     assert "the tie-break stage 'backlog in proportion to demand' was not certified" in result.detail
     assert result.recovery["backlog_peak_loads"] == pytest.approx(20.0)
+
+
+@pytest.mark.parametrize("network, events, n_days, step_h", [
+    (TWO, ["close:C:2-3"], 12, 24),
+    (random_network(seed=692, n_markets=3, extra_links=6), ["close:H1:0-1"], 4, 12),
+])
+def test_the_presolved_program_keeps_the_feasible_set(network, events, n_days, step_h):
+    """What the QP sees (singleton rows as bounds, fixed columns in the row bounds): an optimum of
+    the LP restricted to the kept columns is feasible for it, the others are at the values it gives
+    them, and a point of it, put back, is feasible for the LP."""
+    lp = _events_lp(network, events, n_days, step_h)
+    x = disrupt._solve(lp, (), time_limit_s=None)[1]
+    program, free, fixed = face.presolved(lp)
+    assert np.allclose(x[~free], fixed[~free], atol=1e-9)
+    kept = x[free]
+    activity = program.matrix @ kept
+    assert np.all(kept >= program.lb - 1e-9) and np.all(kept <= program.ub + 1e-9)
+    assert np.all(activity >= program.row_lo - 1e-7) and np.all(activity <= program.row_hi + 1e-7)
+    point = face.solve_qp(program, np.ones(free.sum()), time_limit_s=None, regularization=0.0)
+    assert point.status.value == "optimal"
+    back = fixed.copy()
+    back[free] = point.x
+    full = lp.matrix @ back
+    assert np.all(back >= lp.lb - 1e-7) and np.all(back <= lp.ub + 1e-7)
+    assert np.all(full >= lp.row_lo - 1e-6) and np.all(full <= lp.row_hi + 1e-6)
