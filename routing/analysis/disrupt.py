@@ -8,7 +8,8 @@ starting state (:func:`routing.formulation.horizon.state_at`): with no events (t
 with the day networks given. When the steady state cannot run until then (an event on day 0, or a
 steady dispatch that would land after the horizon), the baseline is the LP of the whole horizon and
 the events' LP starts from the state its plan reaches. Each LP is solved cold by HiGHS
-(:data:`HORIZON_METHOD`), certified by its duality gap and tie-broken exactly on its optimal face; the whole horizon's
+(:data:`HORIZON_METHOD`), certified by its duality gap and tie-broken exactly on its optimal face (backlog cleared early,
+backlog in proportion to demand, then freight: :func:`routing.formulation.horizon.horizon_tie_breaks`); the whole horizon's
 columns are re-scored by :func:`routing.formulation.verify_horizon.check_horizon_solution` before
 anything is reported.
 """
@@ -31,7 +32,7 @@ from networks.arrays import KINDS
 from networks.queues import wait_h as queue_wait_h
 from routing.backends.highs import solve_lp
 from routing.backends.outcome import LpSolution
-from routing.formulation.face import face_lp
+from routing.formulation.face import Stage, lexicographic
 from routing.formulation.horizon import (
     DEFAULT_STEP_H,
     HorizonProgram,
@@ -39,7 +40,7 @@ from routing.formulation.horizon import (
     build_horizon_lp,
     column_steps,
     finite_limits,
-    horizon_secondary,
+    horizon_tie_breaks,
     hour_weight,
     split_solution,
     state_at,
@@ -252,21 +253,22 @@ def _failed(status: Status, detail: str, start: float, horizon: dict[str, Any], 
                             recovery={}, horizon=horizon, detail=detail)
 
 
-def _lp_digest(lp: HorizonProgram, secondary: np.ndarray) -> str:
+def _lp_digest(lp: HorizonProgram, stages: Sequence[Stage]) -> str:
     """A digest of everything the answer of :func:`_solve` depends on."""
+    weights = [w for stage in stages for w in (stage.cost, stage.quadratic) if w is not None]
     return array_digest(lp.c, lp.lb, lp.ub, lp.row_lo, lp.row_hi, lp.matrix.indptr, lp.matrix.indices,
-                        lp.matrix.data, secondary)
+                        lp.matrix.data, *weights)
 
 
-def _solve_kept(lp: HorizonProgram, secondary: np.ndarray, *,
+def _solve_kept(lp: HorizonProgram, stages: Sequence[Stage], *,
                 time_limit_s: float | None) -> tuple[tuple[Status, np.ndarray | None, float, str], str]:
     """:func:`_solve` (source ``"lp"``), or the answer kept from an LP of the same content (0 s,
     source ``"kept"``); only optimal answers are kept."""
-    key = _lp_digest(lp, secondary)
+    key = _lp_digest(lp, stages)
     if key in _SOLVED:
         status, x, _, detail = _SOLVED[key]
         return (status, x, 0.0, detail), "kept"
-    answer = _solve(lp, secondary, time_limit_s=time_limit_s)
+    answer = _solve(lp, stages, time_limit_s=time_limit_s)
     if answer[0] == Status.OPTIMAL:
         while len(_SOLVED) >= SOLVED_KEPT:
             _SOLVED.pop(next(iter(_SOLVED)))
@@ -274,24 +276,24 @@ def _solve_kept(lp: HorizonProgram, secondary: np.ndarray, *,
     return answer, "lp"
 
 
-def _solve(lp: HorizonProgram, secondary: np.ndarray, *,
+def _solve(lp: HorizonProgram, stages: Sequence[Stage], *,
            time_limit_s: float | None) -> tuple[Status, np.ndarray | None, float, str]:
-    """Solve (:func:`_solve_primary`), certify by the duality gap, then break ties exactly: the least
-    ``secondary`` objective over the optimal face (:func:`routing.formulation.face.face_lp`), kept
-    only when the primary's duals certify it as optimal too. Returns status, columns, seconds, detail."""
+    """Solve (:func:`_solve_primary`), certify by the duality gap, then break ties exactly: each of
+    ``stages`` (:func:`_secondary`) in turn over the optimal face of the primary and the stages before
+    it (:func:`routing.formulation.face.lexicographic`), each answer kept only when the primary's
+    duals (and every earlier stage's) certify it; ``detail`` names a stage that was not certified.
+    Returns status, columns, seconds, detail."""
     answer, face_of, face_dual = _solve_primary(lp, time_limit_s=time_limit_s, method=HORIZON_METHOD)
     if not answer.status.has_solution:
         return answer.status, None, answer.solve_s, answer.detail
     gap = duality_gap(lp, answer.x, answer.row_dual)
     if answer.status == Status.OPTIMAL and not gap <= TOLERANCE:
         return Status.FEASIBLE, answer.x, answer.solve_s, f"highs said optimal but its duals leave a gap of {gap:.2g}"
-    if answer.status != Status.OPTIMAL or not np.any(secondary):
+    if answer.status != Status.OPTIMAL or not stages:
         return answer.status, answer.x, answer.solve_s, ""
-    tied = solve_lp(face_lp(face_of, answer.x, face_dual, secondary), time_limit_s=time_limit_s)
-    solve_s = answer.solve_s + tied.solve_s
-    if tied.status == Status.OPTIMAL and duality_gap(lp, tied.x, answer.row_dual) <= TOLERANCE:
-        return Status.OPTIMAL, tied.x, solve_s, ""
-    return Status.OPTIMAL, answer.x, solve_s, "the tie-break was not certified; ties are the solver's"
+    tied = lexicographic(face_of, answer.x, face_dual, stages, certificates=[(lp, answer.row_dual)],
+                         time_limit_s=time_limit_s)
+    return Status.OPTIMAL, tied.x, answer.solve_s + tied.solve_s, tied.detail
 
 
 def _solve_primary(lp: HorizonProgram, *, time_limit_s: float | None,
@@ -332,8 +334,9 @@ def _solve_primary(lp: HorizonProgram, *, time_limit_s: float | None,
         whole.row_dual
 
 
-def _secondary(lp: HorizonProgram, weights: Sequence[Weights], objective: Objective) -> np.ndarray:
-    return horizon_secondary(lp, weights, secondary_hour_weight=1.0 if objective == Objective.COST else 0.0)
+def _secondary(lp: HorizonProgram, weights: Sequence[Weights], objective: Objective) -> tuple[Stage, ...]:
+    """The tie-break stages of ``lp`` (:func:`routing.formulation.horizon.horizon_tie_breaks`)."""
+    return horizon_tie_breaks(lp, weights, secondary_hour_weight=1.0 if objective == Objective.COST else 0.0)
 
 
 def _checked(lp: HorizonProgram, days: Sequence[NetworkArrays], weights: Sequence[Weights], pipeline: np.ndarray,

@@ -171,6 +171,27 @@ def solve_lp(lp: LinearProgram, *, time_limit_s: float | None, method: str = "si
     return _run(highs, time_limit_s)
 
 
+QP_REGULARIZATION = 1e-7
+"""HiGHS's own default: what its active-set QP solver adds to the Hessian's diagonal."""
+
+
+def solve_qp(lp: LinearProgram, hessian_diagonal: np.ndarray, *, time_limit_s: float | None,
+             regularization: float = QP_REGULARIZATION) -> LpSolution:
+    """Solve ``min c.x + x.diag(q).x / 2`` over ``lp``'s rows and bounds (``q = hessian_diagonal >= 0``,
+    a convex QP) with HiGHS's active-set QP solver, fresh instance; row duals as for an LP. The
+    solver adds ``regularization`` to every diagonal entry (:data:`QP_REGULARIZATION`)."""
+    import highspy
+
+    highs = new_highs()
+    highs.setOptionValue("qp_regularization_value", float(regularization))
+    _pass_model(highs, lp)
+    q = np.asarray(hessian_diagonal, dtype=np.float64)
+    on = np.flatnonzero(q)
+    start = np.concatenate([[0], np.cumsum(q != 0)]).astype(np.int32)
+    highs.passHessian(len(q), len(on), highspy.HessianFormat.kTriangular, start, on.astype(np.int32), q[on])
+    return _run(highs, time_limit_s)
+
+
 def _pass_model(highs: object, lp: LinearProgram) -> None:
     import highspy
 

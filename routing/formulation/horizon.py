@@ -46,7 +46,8 @@ an hour per holdover, the segments' marginal wait, and ``penalty`` per load and 
 the steady unmet-demand penalty, larger than any path's weight, so one step of lateness costs more
 than any route and the LP delivers as early as it can (even in the last step of the horizon, where
 a smaller charge would let it leave the last loads undelivered) and only then minimises hours.
-Ties are broken as in the steady model by :func:`horizon_secondary` over the optimal face.
+Ties are broken over the optimal face in the order of :func:`horizon_tie_breaks`: backlog cleared
+early, backlog in proportion to demand, then freight as in the steady model (:func:`horizon_secondary`).
 """
 
 from __future__ import annotations
@@ -57,6 +58,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from networks import NetworkArrays
+from routing.formulation.face import Stage
 from routing.formulation.lp import FAST, _Rows, define_limit, fill_segments
 from routing.formulation.solution import Solution as SteadyFlows
 from routing.formulation.weights import Weights, link_hours
@@ -435,7 +437,7 @@ class HorizonSolution:
 
 
 def horizon_secondary(lp: HorizonProgram, weights: Sequence[Weights], *, secondary_hour_weight: float) -> np.ndarray:
-    """The tie-break objective of the horizon, as the steady model's (:mod:`routing.formulation.face`):
+    """The freight tie-break objective of the horizon, as the steady model's (:mod:`routing.formulation.face`):
     each dispatch carries its link's ``secondary`` weight of its day (cost under ``lead_time``,
     hours under ``cost``) and each holdover ``secondary_hour_weight x step_h`` (1 when the secondary
     counts hours, else 0); the other columns 0. All zero when the objective has no tie-break."""
@@ -448,6 +450,40 @@ def horizon_secondary(lp: HorizonProgram, weights: Sequence[Weights], *, seconda
     out[lay.block("x")] = np.tile(per_day[day_of[lay.arc_step], lay.arc_link], lay.n_commodities)
     out[lay.block("h")] = secondary_hour_weight * lay.step_h
     return out
+
+
+def horizon_tie_breaks(lp: HorizonProgram, weights: Sequence[Weights], *,
+                       secondary_hour_weight: float) -> tuple[Stage, ...]:
+    """The horizon's lexicographic tie-break (:func:`routing.formulation.face.lexicographic`), in order.
+
+    1. **Backlog cleared early**: ``sum_(d,t) (t + 1) / T x b[d, t]``, the backlog's load-steps
+       weighted by how late they are. The primary charges every load-step of backlog alike, so its
+       optima can hold the same backlog early or late; this keeps the one that clears soonest.
+    2. **Backlog shared in proportion to demand**: ``sum_(d,t) q_d b[d, t]^2 / 2`` with
+       ``q_d = mean(m) / m_d``, ``m_d`` the row's median demand per step (floored at 1e-3 of the
+       mean). This is the demand-weighted sum of squares of each row's backlog in steps of its own
+       demand: where loads can go to either of two markets, no optimum of it moves a load of
+       backlog from one to the other, so backlog ends up in proportion to demand (a market's delay
+       in its own days of demand is evened out; a small market is not starved to spare a large
+       one, nor the reverse), and of two profiles with the same weighted sum, the flatter one (a
+       lower peak). Chosen over "the least largest share" (an LP of min-max) because a strictly
+       convex objective has one optimum in ``b``: every backlog ``b[d, t]`` and hence every delivery
+       (``y[d, t] = demand + b[d, t - 1] - b[d, t]``) is the same whichever optimum the solver found
+       first, so the days' rows and the recovery summary are pinned down.
+    3. **Freight** (:func:`horizon_secondary`), as the steady model; omitted when it is all zero.
+    """
+    lay = lp.layout
+    T, D = lay.n_steps, lay.n_demand
+    steps = np.tile(np.arange(T, dtype=np.float64), D)
+    early = np.zeros(lay.offsets["end"])
+    early[lay.block("b")] = (steps + 1.0) / T
+    per_step = np.median(lp.row_hi[lp.row_blocks["demand"]].reshape(D, T), axis=1) if D else np.zeros(0)
+    mean = float(per_step.mean()) if D and per_step.mean() > 0 else 1.0
+    share = np.zeros(lay.offsets["end"])
+    share[lay.block("b")] = np.repeat(mean / np.maximum(per_step, 1e-3 * mean), T)
+    freight = horizon_secondary(lp, weights, secondary_hour_weight=secondary_hour_weight)
+    stages = (Stage("backlog cleared early", cost=early), Stage("backlog in proportion to demand", quadratic=share))
+    return (*stages, Stage("freight", cost=freight)) if np.any(freight) else stages
 
 
 def split_solution(lay: HorizonLayout, values: np.ndarray) -> HorizonSolution:
