@@ -64,11 +64,13 @@ class HighsSession:
         self._anchor: tuple[object, object] | None = None  # (matrix, its first LP's optimal basis)
         self._factored: tuple[object, ...] | None = None  # (lp, basis, vertex, basic variables) HiGHS holds factorised
         self._hot: tuple[object, object] | None = None  # (lp, basis): HiGHS holds lp, solved from basis or a move of it
+        self._solved: tuple[object, np.ndarray] | None = None  # (lp, x): HiGHS holds lp at the optimum of its last solve
+        self._at: tuple[object, object, np.ndarray] | None = None  # (lp, basis, x): that optimum, factorised, as basis()
 
     def solve(self, lp: LinearProgram, *, reuse: bool, time_limit_s: float | None) -> LpSolution:
         """Solve ``lp``; ``reuse`` promises it has the matrix of the previous LP of its structure."""
         warm = reuse and self._anchor is not None and self._anchor[0] is lp.matrix
-        self._factored = self._hot = None
+        self._factored = self._hot = self._solved = self._at = None
         if warm:
             self._load(lp)
             self.highs.setBasis(self._anchor[1])
@@ -78,17 +80,28 @@ class HighsSession:
         answer = _run(self.highs, time_limit_s)
         if not warm:
             self._anchor = (lp.matrix, self.highs.getBasis()) if answer.status == Status.OPTIMAL else None
+        self._solved = (lp, answer.x) if answer.status == Status.OPTIMAL else None
         return answer
 
+    @property
+    def anchor_basis(self) -> object | None:
+        """The optimal basis of the first LP of the current structure, which every variant starts from."""
+        return None if self._anchor is None else self._anchor[1]
+
     def basis(self) -> object:
-        """The basis HiGHS ended its last solve on (to start :meth:`solve_from` there later)."""
-        return self.highs.getBasis()
+        """The basis HiGHS ended its last solve on (to start :meth:`solve_from` there later, or to
+        hand to :meth:`basis_solves`, which then uses the factorisation HiGHS still holds)."""
+        basis = self.highs.getBasis()
+        if self._solved is not None:
+            self._at = (self._solved[0], basis, self._solved[1])
+        return basis
 
     def solve_from(self, lp: LinearProgram, basis: object, *, time_limit_s: float | None,
                    duals: bool = True) -> LpSolution:
-        """Solve ``lp`` from ``basis``, a basis of an LP with the same matrix (a variant's optimum).
-        The anchor stays, so :meth:`solve` answers as if this solve had not happened. Without
-        ``duals`` only the primal vector is read (HiGHS hands each vector over as a Python list)."""
+        """Solve ``lp`` from ``basis``, a basis of an LP with the same matrix (the tie-break over a
+        variant's optimal face, from the anchor of the session that solved the variant). The anchor
+        stays, so :meth:`solve` answers as if this solve had not happened. Without ``duals`` only
+        the primal vector is read (HiGHS hands each vector over as a Python list)."""
         self._load(lp)
         self.highs.setBasis(basis)
         return _run(self.highs, time_limit_s, duals=duals)
@@ -99,9 +112,16 @@ class HighsSession:
         column: returns the basis's vertex, its basic variables (column ``j`` as ``j``, row ``i`` as
         ``-1 - i``, in the order of ``d``'s entries) and the solutions ``d`` (one column each). None
         when HiGHS has to iterate from ``basis`` (it is not optimal for ``lp``). The factorisation is
-        kept for the next call with the same ``lp`` and ``basis`` until another solve; the anchor stays."""
-        factored = self._factored
-        if factored is None or factored[0] is not lp or factored[1] is not basis:
+        kept for the next call with the same ``lp`` and ``basis`` until another solve; the anchor stays.
+        When HiGHS still holds ``lp`` at the optimum that :meth:`basis` returned ``basis`` for, its
+        factorisation is used as it is (no load, no run)."""
+        factored, at = self._factored, self._at
+        if (factored is None or factored[0] is not lp or factored[1] is not basis) and (
+                at is not None and at[0] is lp and at[1] is basis):
+            basic = np.asarray(self.highs.getBasicVariables()[1], dtype=np.int64)
+            self._factored = factored = (lp, basis, at[2], basic)
+            self._hot = (lp, basis)
+        elif factored is None or factored[0] is not lp or factored[1] is not basis:
             self._load(lp)
             self.highs.setBasis(basis)
             answer = _run(self.highs, None, duals=False)
@@ -124,8 +144,8 @@ class HighsSession:
         callers that read only what every optimum shares (the objective), not the vertex."""
         if self._last is not lp:
             self._load(lp)
-        warm = hot and self._hot is not None and self._hot[0] is lp and self._hot[1] is basis
-        self._factored, self._hot = None, (lp, basis) if hot else None
+        warm = hot and any(held is not None and held[0] is lp and held[1] is basis for held in (self._hot, self._at))
+        self._factored, self._hot, self._solved, self._at = None, (lp, basis) if hot else None, None, None
         change = self.highs.changeRowBounds if row else self.highs.changeColBounds
         lower, old = (lp.row_lo[index], lp.row_hi[index]) if row else (lp.lb[index], lp.ub[index])
         change(index, lower, upper)
@@ -140,7 +160,7 @@ class HighsSession:
     def _load(self, lp: LinearProgram) -> None:
         """Make ``lp`` the model HiGHS holds: only what differs from the last one when the matrix is
         the same, with no factorisation or pricing weights left from the previous solve."""
-        self._factored = self._hot = None
+        self._factored = self._hot = self._solved = self._at = None
         if self._last is not None and self._last.matrix is lp.matrix:
             self._update(self._last, lp)
             self.highs.clearSolver()
