@@ -81,7 +81,8 @@ def test_probes_read_off_the_basis_equal_warm_re_solves(network, short, objectiv
 
 
 def test_probes_in_blocks_equal_probes_at_once(network, short, monkeypatch):
-    """A block budget of one capacity at a time (as on a large LP) reads the same values as all at once."""
+    """A block budget of one capacity at a time (as on a large LP) reads the same values as all at once
+    (each from a solve of its own, so both start from the same factorisation)."""
     import routing.model as model_module
 
     probe, owners = _probed(network, short, "lead_time")
@@ -91,6 +92,7 @@ def test_probes_in_blocks_equal_probes_at_once(network, short, monkeypatch):
     monkeypatch.setattr(model_module, "PROBE_BLOCK_FLOATS", 1)
     monkeypatch.setattr(model_module.CapacityProbe, "_stepped", lambda self, moves, base: calls.append(len(moves))
                         or real(self, moves, base))
+    probe, _ = _probed(network, short, "lead_time")
     for kind, rows in owners.items():
         served, saved = probe(kind, rows)
         np.testing.assert_array_equal(served, at_once[kind][0])
@@ -155,3 +157,31 @@ def test_the_top_bottleneck_names_capacities_as_the_table_does(network):
         assert _ids_of(variant, binding).tolist() == capacity_ids(variant, binding).to_list()
         first = result.bottlenecks.row(0, named=True)
         assert result.top_bottleneck[0] == f"{first['kind']} {first['id']}"
+
+
+def test_the_tie_break_in_a_session_of_its_own_lands_where_it_did_in_the_primary_session(network, monkeypatch):
+    """The optimal face solved in a second HiGHS session from the primary's anchor basis ends on the
+    vertex it ended on in the primary's session (the sweep's and the library's variants in turn),
+    and the capacity probes then read the primary's optimum as a reload and a run of it did."""
+    variants = [apply_changes(network, s.changes) for s in load_scenarios([library_path()])[:6]]
+    variants += [network.replace(links=network.links.with_columns(capacity_loads_per_day=network.links[
+        "capacity_loads_per_day"] * f)) for f in (0.7, 0.85)]
+
+    def answers():
+        model = LeadTimeModel(network, objective="lead_time")
+        model.solve()
+        out = []
+        for variant in variants:
+            if variant.links.height != network.links.height:
+                continue
+            result = model.solve(variant)
+            out.append((result._frames.solution.flow.copy(), result.bottlenecks["value_per_unit"].to_numpy()))
+        return out
+
+    own = answers()
+    monkeypatch.setattr(LeadTimeModel, "_tie_break", lambda self, face, solver: self._solve_lp(face, solver, reuse=True))
+    shared = answers()
+    assert len(own) == len(shared) >= 6
+    for (flow, values), (flow_before, values_before) in zip(own, shared, strict=True):
+        np.testing.assert_allclose(flow, flow_before, rtol=1e-9, atol=1e-9)
+        np.testing.assert_allclose(values, values_before, rtol=1e-9, atol=1e-7)
