@@ -157,14 +157,19 @@ def _stop(pools: Sequence[ProcessPoolExecutor], *, terminate: bool) -> None:
             thread.join()
 
 
-def run_local(todo: Sequence[Scenario], networks: dict[str, Network], *, jobs: int | None,
+def local_jobs(jobs: int | None) -> int:
+    """Scenarios a local batch solves at once: ``jobs``, else the CPUs of this machine."""
+    return jobs or os.cpu_count() or 1
+
+
+def run_local(todo: Sequence[Scenario], networks: dict[str, Network], *, jobs: int,
               address: str | None = None, frames: tuple[str, ...] = tuple(FRAMES),
               deltas: Mapping[str, NetworkDelta | None] | None = None,
               workers: LocalWorkers | None = None) -> Iterator[ScenarioOutcome]:
-    """Local processes, one per share; ``jobs == 1`` runs in this process. ``deltas`` holds the
-    scenarios already applied (see :func:`routing.batch.runner.apply_all`), by name; ``workers``
-    processes started ahead (else they start here)."""
-    jobs = jobs or os.cpu_count() or 1
+    """Local processes, one per share (``jobs``: see :func:`local_jobs`); ``jobs == 1`` runs in
+    this process. ``deltas`` holds the scenarios already applied (see
+    :func:`routing.batch.runner.apply_all`), by name; ``workers`` processes started ahead (else
+    they start here)."""
     deltas = deltas or {}
     if jobs == 1 or len(todo) <= 1:
         runner = ScenarioRunner(networks, frames=frames)
