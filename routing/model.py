@@ -209,6 +209,10 @@ class LeadTimeModel:
         anchor = self._highs.anchor_basis if solver == Solver.HIGHS and self._highs is not None else None
         if anchor is None:
             return self._solve_lp(face, solver, reuse=True)
+        start = time.perf_counter()
+        found = self._highs.anchor_vertex(face)  # the anchor still optimal on the face: HiGHS would not pivot
+        if found is not None:
+            return LpSolution(Status.OPTIMAL, found[0], found[1], found[2], time.perf_counter() - start)
         self._face_highs = self._face_highs or HighsSession()
         return self._face_highs.solve_from(face, anchor, time_limit_s=self.options.time_limit_s, duals=False)
 

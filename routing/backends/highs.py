@@ -67,12 +67,20 @@ class HighsSession:
         self._hot: tuple[object, object] | None = None  # (lp, basis): HiGHS holds lp, solved from basis or a move of it
         self._solved: tuple[object, np.ndarray] | None = None  # (lp, x): HiGHS holds lp at the optimum of its last solve
         self._at: tuple[object, object, np.ndarray] | None = None  # (lp, basis, x): that optimum, factorised, as basis()
+        self._vertex: AnchorVertex | None = None  # the anchor basis, factorised (see anchor_vertex)
+        self._from_anchor = False  # the last solve's answer is the anchor's vertex: HiGHS did not run
 
     def solve(self, lp: LinearProgram, *, reuse: bool, time_limit_s: float | None) -> LpSolution:
         """Solve ``lp``; ``reuse`` promises it has the matrix of the previous LP of its structure."""
         warm = reuse and self._anchor is not None and self._anchor[0] is lp.matrix
         self._factored = self._hot = self._solved = self._at = None
+        self._from_anchor = False
         if warm:
+            start = time.perf_counter()
+            found = self.anchor_vertex(lp)
+            if found is not None:  # what HiGHS would return from the anchor without a pivot
+                self._from_anchor = True
+                return LpSolution(Status.OPTIMAL, *found, time.perf_counter() - start)
             self._load(lp)
             self.highs.setBasis(self._anchor[1])
         else:
@@ -81,6 +89,7 @@ class HighsSession:
         answer = _run(self.highs, time_limit_s)
         if not warm:
             self._anchor = (lp.matrix, self.highs.getBasis()) if answer.status == Status.OPTIMAL else None
+            self._vertex = None
         self._solved = (lp, answer.x) if answer.status == Status.OPTIMAL else None
         return answer
 
@@ -89,9 +98,21 @@ class HighsSession:
         """The optimal basis of the first LP of the current structure, which every variant starts from."""
         return None if self._anchor is None else self._anchor[1]
 
+    def anchor_vertex(self, lp: LinearProgram) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """``lp``'s vertex and duals at the anchor basis when that basis is optimal for it (see
+        :class:`AnchorVertex`; the anchor is factorised once), else None."""
+        if self._anchor is None or self._anchor[0] is not lp.matrix:
+            return None
+        if self._vertex is None or self._vertex.matrix is not lp.matrix:
+            self._vertex = AnchorVertex(lp.matrix, self._anchor[1])
+        return self._vertex.vertex(lp)
+
     def basis(self) -> object:
-        """The basis HiGHS ended its last solve on (to start :meth:`solve_from` there later, or to
-        hand to :meth:`basis_solves`, which then uses the factorisation HiGHS still holds)."""
+        """The basis of the last solve's optimum (to start :meth:`solve_from` there later, or to
+        hand to :meth:`basis_solves`, which then uses the factorisation HiGHS still holds): the
+        anchor when the anchor was still optimal, so HiGHS did not run."""
+        if self._from_anchor:
+            return self._anchor[1]
         basis = self.highs.getBasis()
         if self._solved is not None:
             self._at = (self._solved[0], basis, self._solved[1])
@@ -235,3 +256,74 @@ def _status(highs: object) -> Status:
         return Status.UNBOUNDED
     has_primal = highs.getInfo().primal_solution_status == 2  # kSolutionStatusFeasible
     return Status.FEASIBLE if has_primal else Status.NOT_SOLVED
+
+
+VERTEX_TOLERANCE = 1e-9
+"""How far outside a bound a value, or on the wrong side of zero a reduced cost, may be before
+:class:`AnchorVertex` leaves the LP to HiGHS (absolute; HiGHS's own tolerances are 1e-7, on its
+scaled LP)."""
+
+
+class AnchorVertex:
+    """An optimal basis, factorised once, that tells for an LP of the same matrix (other bounds and
+    costs) whether the basis is still optimal, and then its vertex and duals: what a dual simplex
+    run warm-started from that basis returns without a pivot, for two sparse solves.
+
+    The basis is still optimal when its vertex (the nonbasic columns and rows at the bounds their
+    statuses name, the basic ones from ``B``) is within every bound and its reduced costs have the
+    sign of their bounds, both to :data:`VERTEX_TOLERANCE`, which is stricter than HiGHS's own: then
+    HiGHS, given the basis, finds nothing to pivot on and returns that vertex (to rounding). Anything
+    else (a bound that became infinite, a violated bound or reduced cost) answers None.
+    """
+
+    def __init__(self, matrix: object, basis: object) -> None:
+        from scipy import sparse
+        from scipy.sparse.linalg import splu
+
+        self.matrix = matrix
+        csc = sparse.csc_matrix(matrix)
+        n_rows = csc.shape[0]
+        self.col = np.array([int(s) for s in basis.col_status], dtype=np.int8)
+        self.row = np.array([int(s) for s in basis.row_status], dtype=np.int8)
+        self.basic_cols = np.flatnonzero(self.col == 1)
+        self.basic_rows = np.flatnonzero(self.row == 1)
+        self.lu = None
+        nonbasic_other = np.any((self.col >= 3)) or np.any(self.row >= 3)  # kZero, kNonbasic: free nonbasic
+        if nonbasic_other or len(self.basic_cols) + len(self.basic_rows) != n_rows:
+            return
+        slack = sparse.csc_matrix((-np.ones(len(self.basic_rows)), (self.basic_rows, np.arange(len(self.basic_rows)))),
+                                  shape=(n_rows, len(self.basic_rows)))
+        try:
+            self.lu = splu(sparse.hstack([csc[:, self.basic_cols], slack], format="csc"))
+        except RuntimeError:  # singular to scipy: leave every LP to HiGHS
+            self.lu = None
+
+    def vertex(self, lp: LinearProgram) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """``(x, row_dual, col_dual)`` of ``lp`` at this basis (HiGHS's signs), or None when the
+        basis is not optimal for ``lp`` (or cannot tell)."""
+        if self.lu is None or lp.matrix is not self.matrix:
+            return None
+        col, row, tol = self.col, self.row, VERTEX_TOLERANCE
+        x = np.where(col == 2, lp.ub, lp.lb)
+        x[self.basic_cols] = 0.0
+        activity_n = np.where(row == 2, lp.row_hi, lp.row_lo)
+        activity_n[self.basic_rows] = 0.0
+        if not (np.isfinite(x).all() and np.isfinite(activity_n).all()):
+            return None
+        # A x - r = 0 over the basic part: B (x_B, r_B) = r_N - A_N x_N
+        solved = self.lu.solve(activity_n - lp.matrix @ x)
+        k = len(self.basic_cols)
+        x[self.basic_cols] = solved[:k]
+        activity = lp.matrix @ x
+        if not ((x >= lp.lb - tol).all() and (x <= lp.ub + tol).all() and (activity >= lp.row_lo - tol).all()
+                and (activity <= lp.row_hi + tol).all()):
+            return None
+        costs = np.concatenate([lp.c[self.basic_cols], np.zeros(len(self.basic_rows))])
+        row_dual = self.lu.solve(costs, trans="T")
+        col_dual = lp.c - lp.matrix.T @ row_dual
+        boxed_col, boxed_row = lp.lb < lp.ub, lp.row_lo < lp.row_hi
+        if np.any(boxed_col & (((col == 0) & (col_dual < -tol)) | ((col == 2) & (col_dual > tol)))):
+            return None
+        if np.any(boxed_row & (((row == 0) & (row_dual < -tol)) | ((row == 2) & (row_dual > tol)))):
+            return None
+        return x, row_dual, col_dual
