@@ -288,7 +288,7 @@ class AnchorVertex:
         self.basic_cols = np.flatnonzero(self.col == 1)
         self.basic_rows = np.flatnonzero(self.row == 1)
         self.lu = None
-        nonbasic_other = np.any((self.col >= 3)) or np.any(self.row >= 3)  # kZero, kNonbasic: free nonbasic
+        nonbasic_other = np.any(self.col >= 3) or np.any(self.row >= 3)  # kZero, kNonbasic: free nonbasic
         if nonbasic_other or len(self.basic_cols) + len(self.basic_rows) != n_rows:
             return
         slack = sparse.csc_matrix((-np.ones(len(self.basic_rows)), (self.basic_rows, np.arange(len(self.basic_rows)))),
