@@ -276,6 +276,19 @@ class AnchorVertex:
     sign of their bounds, both to :data:`VERTEX_TOLERANCE`, far stricter than HiGHS's own: then
     HiGHS, given the basis, finds nothing to pivot on and returns that vertex (to rounding). Anything
     else (a bound that became infinite, a violated bound or reduced cost) answers None.
+
+    Example
+    -------
+    >>> from networks import read_network
+    >>> from routing.formulation.lp import build_lp
+    >>> from routing.formulation.weights import objective_weights
+    >>> arrays = read_network().arrays
+    >>> lp = build_lp(arrays, objective_weights(arrays, "lead_time", usd_per_load_hour=5.0))
+    >>> session = HighsSession()
+    >>> answer = session.solve(lp, reuse=False, time_limit_s=None)
+    >>> x, row_dual, col_dual = AnchorVertex(lp.matrix, session.anchor_basis).vertex(lp)
+    >>> bool(np.allclose(x, answer.x, atol=1e-9) and np.allclose(row_dual, answer.row_dual, atol=1e-9))
+    True
     """
 
     def __init__(self, matrix: object, basis: object) -> None:
