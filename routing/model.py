@@ -139,6 +139,7 @@ class LeadTimeModel:
         self._lp: LinearProgram | None = None
         self._key: str | None = None
         self._highs: HighsSession | None = None
+        self._face_highs: HighsSession | None = None  # the tie-breaks' (see _tie_break)
         self._decomposition: DecompositionSession | None = None
         self._probe_start: ProbeStart | None = None  # of the last solve, when its capacities need re-solves
 
@@ -188,7 +189,7 @@ class LeadTimeModel:
             self._probe_start = ProbeStart(lp, x, self._highs.basis(), self._highs)  # before the tie-break moves it
         face = optimal_face(lp, x, answer.row_dual, weights, arrays.n_commodities) if status == Status.OPTIMAL else None
         if face is not None:  # the tie-break, exact: least secondary objective among the primary's optima
-            tied = self._solve_lp(face, solver, reuse=True)
+            tied = self._tie_break(face, solver)
             solve_s += tied.solve_s
             x = tied.x if tied.status == Status.OPTIMAL else x
         return lp_solution(arrays, lp, x, answer.row_dual, answer.col_dual, status, solve_s, detail)
@@ -200,6 +201,20 @@ class LeadTimeModel:
         from routing.backends.ortools import solve_lp
 
         return solve_lp(lp, solver=solver.value, time_limit_s=self.options.time_limit_s)
+
+    def _tie_break(self, face: LinearProgram, solver: Solver) -> LpSolution:
+        """Solve the optimal face: with HiGHS in a session of its own, from the anchor basis of the
+        session that solved the primary, so that one keeps the primary's optimum factorised for the
+        capacity probes and both pass only what changed from their previous LP."""
+        anchor = self._highs.anchor_basis if solver == Solver.HIGHS and self._highs is not None else None
+        if anchor is None:
+            return self._solve_lp(face, solver, reuse=True)
+        start = time.perf_counter()
+        found = self._highs.anchor_vertex(face)  # the anchor still optimal on the face: HiGHS would not pivot
+        if found is not None:
+            return LpSolution(Status.OPTIMAL, found[0], found[1], found[2], time.perf_counter() - start)
+        self._face_highs = self._face_highs or HighsSession()
+        return self._face_highs.solve_from(face, anchor, time_limit_s=self.options.time_limit_s, duals=False)
 
     def _lp_for(self, arrays: NetworkArrays, weights: Weights) -> tuple[LinearProgram, bool]:
         key = structure_key(arrays)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import os
 import sys
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -64,12 +65,22 @@ class HighsSession:
         self._anchor: tuple[object, object] | None = None  # (matrix, its first LP's optimal basis)
         self._factored: tuple[object, ...] | None = None  # (lp, basis, vertex, basic variables) HiGHS holds factorised
         self._hot: tuple[object, object] | None = None  # (lp, basis): HiGHS holds lp, solved from basis or a move of it
+        self._solved: tuple[object, np.ndarray] | None = None  # (lp, x): HiGHS holds lp at the optimum of its last solve
+        self._at: tuple[object, object, np.ndarray] | None = None  # (lp, basis, x): that optimum, factorised, as basis()
+        self._vertex: AnchorVertex | None = None  # the anchor basis, factorised (see anchor_vertex)
+        self._from_anchor = False  # the last solve's answer is the anchor's vertex: HiGHS did not run
 
     def solve(self, lp: LinearProgram, *, reuse: bool, time_limit_s: float | None) -> LpSolution:
         """Solve ``lp``; ``reuse`` promises it has the matrix of the previous LP of its structure."""
         warm = reuse and self._anchor is not None and self._anchor[0] is lp.matrix
-        self._factored = self._hot = None
+        self._factored = self._hot = self._solved = self._at = None
+        self._from_anchor = False
         if warm:
+            start = time.perf_counter()
+            found = self.anchor_vertex(lp)
+            if found is not None:  # what HiGHS would return from the anchor without a pivot
+                self._from_anchor = True
+                return LpSolution(Status.OPTIMAL, *found, time.perf_counter() - start)
             self._load(lp)
             self.highs.setBasis(self._anchor[1])
         else:
@@ -78,17 +89,41 @@ class HighsSession:
         answer = _run(self.highs, time_limit_s)
         if not warm:
             self._anchor = (lp.matrix, self.highs.getBasis()) if answer.status == Status.OPTIMAL else None
+            self._vertex = None
+        self._solved = (lp, answer.x) if answer.status == Status.OPTIMAL else None
         return answer
 
+    @property
+    def anchor_basis(self) -> object | None:
+        """The optimal basis of the first LP of the current structure, which every variant starts from."""
+        return None if self._anchor is None else self._anchor[1]
+
+    def anchor_vertex(self, lp: LinearProgram) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """``lp``'s vertex and duals at the anchor basis when that basis is optimal for it (see
+        :class:`AnchorVertex`; the anchor is factorised once), else None."""
+        if self._anchor is None or self._anchor[0] is not lp.matrix:
+            return None
+        if self._vertex is None or self._vertex.matrix is not lp.matrix:
+            self._vertex = AnchorVertex(lp.matrix, self._anchor[1])
+        return self._vertex.vertex(lp)
+
     def basis(self) -> object:
-        """The basis HiGHS ended its last solve on (to start :meth:`solve_from` there later)."""
-        return self.highs.getBasis()
+        """The basis of the last solve's optimum (to start :meth:`solve_from` there later, or to
+        hand to :meth:`basis_solves`, which then uses the factorisation HiGHS still holds): the
+        anchor when the anchor was still optimal, so HiGHS did not run."""
+        if self._from_anchor:
+            return self._anchor[1]
+        basis = self.highs.getBasis()
+        if self._solved is not None:
+            self._at = (self._solved[0], basis, self._solved[1])
+        return basis
 
     def solve_from(self, lp: LinearProgram, basis: object, *, time_limit_s: float | None,
                    duals: bool = True) -> LpSolution:
-        """Solve ``lp`` from ``basis``, a basis of an LP with the same matrix (a variant's optimum).
-        The anchor stays, so :meth:`solve` answers as if this solve had not happened. Without
-        ``duals`` only the primal vector is read (HiGHS hands each vector over as a Python list)."""
+        """Solve ``lp`` from ``basis``, a basis of an LP with the same matrix (the tie-break over a
+        variant's optimal face, from the anchor of the session that solved the variant). The anchor
+        stays, so :meth:`solve` answers as if this solve had not happened. Without ``duals`` only
+        the primal vector is read (HiGHS hands each vector over as a Python list)."""
         self._load(lp)
         self.highs.setBasis(basis)
         return _run(self.highs, time_limit_s, duals=duals)
@@ -99,9 +134,16 @@ class HighsSession:
         column: returns the basis's vertex, its basic variables (column ``j`` as ``j``, row ``i`` as
         ``-1 - i``, in the order of ``d``'s entries) and the solutions ``d`` (one column each). None
         when HiGHS has to iterate from ``basis`` (it is not optimal for ``lp``). The factorisation is
-        kept for the next call with the same ``lp`` and ``basis`` until another solve; the anchor stays."""
-        factored = self._factored
-        if factored is None or factored[0] is not lp or factored[1] is not basis:
+        kept for the next call with the same ``lp`` and ``basis`` until another solve; the anchor stays.
+        When HiGHS still holds ``lp`` at the optimum that :meth:`basis` returned ``basis`` for, its
+        factorisation is used as it is (no load, no run)."""
+        factored, at = self._factored, self._at
+        if (factored is None or factored[0] is not lp or factored[1] is not basis) and (
+                at is not None and at[0] is lp and at[1] is basis):
+            basic = np.asarray(self.highs.getBasicVariables()[1], dtype=np.int64)
+            self._factored = factored = (lp, basis, at[2], basic)
+            self._hot = (lp, basis)
+        elif factored is None or factored[0] is not lp or factored[1] is not basis:
             self._load(lp)
             self.highs.setBasis(basis)
             answer = _run(self.highs, None, duals=False)
@@ -124,8 +166,8 @@ class HighsSession:
         callers that read only what every optimum shares (the objective), not the vertex."""
         if self._last is not lp:
             self._load(lp)
-        warm = hot and self._hot is not None and self._hot[0] is lp and self._hot[1] is basis
-        self._factored, self._hot = None, (lp, basis) if hot else None
+        warm = hot and any(held is not None and held[0] is lp and held[1] is basis for held in (self._hot, self._at))
+        self._factored, self._hot, self._solved, self._at = None, (lp, basis) if hot else None, None, None
         change = self.highs.changeRowBounds if row else self.highs.changeColBounds
         lower, old = (lp.row_lo[index], lp.row_hi[index]) if row else (lp.lb[index], lp.ub[index])
         change(index, lower, upper)
@@ -140,7 +182,7 @@ class HighsSession:
     def _load(self, lp: LinearProgram) -> None:
         """Make ``lp`` the model HiGHS holds: only what differs from the last one when the matrix is
         the same, with no factorisation or pricing weights left from the previous solve."""
-        self._factored = self._hot = None
+        self._factored = self._hot = self._solved = self._at = None
         if self._last is not None and self._last.matrix is lp.matrix:
             self._update(self._last, lp)
             self.highs.clearSolver()
@@ -235,3 +277,89 @@ def _status(highs: object) -> Status:
         return Status.UNBOUNDED
     has_primal = highs.getInfo().primal_solution_status == 2  # kSolutionStatusFeasible
     return Status.FEASIBLE if has_primal else Status.NOT_SOLVED
+
+
+VERTEX_TOLERANCE = 1e-11
+"""How far outside a bound a value, or on the wrong side of zero a reduced cost, may be before
+:class:`AnchorVertex` leaves the LP to HiGHS (absolute). HiGHS's own tolerances are 1e-7 on its
+scaled LP, so this leaves room for scale factors up to 1e4; the rounding of the basis solves on
+the built-in network's sweep was at most 9.1e-13 (primal) and 9.9e-14 (reduced costs), 2026-12-02.
+A value past it only sends the LP to HiGHS."""
+
+
+class AnchorVertex:
+    """An optimal basis, factorised once, that tells for an LP of the same matrix (other bounds and
+    costs) whether the basis is still optimal, and then its vertex and duals: what a dual simplex
+    run warm-started from that basis returns without a pivot, for two sparse solves.
+
+    The basis is still optimal when its vertex (the nonbasic columns and rows at the bounds their
+    statuses name, the basic ones from ``B``) is within every bound and its reduced costs have the
+    sign of their bounds, both to :data:`VERTEX_TOLERANCE`, far stricter than HiGHS's own: then
+    HiGHS, given the basis, finds nothing to pivot on and returns that vertex (to rounding). Anything
+    else (a bound that became infinite, a violated bound or reduced cost) answers None.
+
+    Example
+    -------
+    >>> from networks import read_network
+    >>> from routing.formulation.lp import build_lp
+    >>> from routing.formulation.weights import objective_weights
+    >>> arrays = read_network().arrays
+    >>> lp = build_lp(arrays, objective_weights(arrays, "lead_time", usd_per_load_hour=5.0))
+    >>> session = HighsSession()
+    >>> answer = session.solve(lp, reuse=False, time_limit_s=None)
+    >>> x, row_dual, col_dual = AnchorVertex(lp.matrix, session.anchor_basis).vertex(lp)
+    >>> bool(np.allclose(x, answer.x, atol=1e-9) and np.allclose(row_dual, answer.row_dual, atol=1e-9))
+    True
+    """
+
+    def __init__(self, matrix: object, basis: object) -> None:
+        from scipy import sparse
+        from scipy.sparse.linalg import splu
+
+        self.matrix = matrix
+        csc = sparse.csc_matrix(matrix)
+        n_rows = csc.shape[0]
+        self.col = np.array([int(s) for s in basis.col_status], dtype=np.int8)
+        self.row = np.array([int(s) for s in basis.row_status], dtype=np.int8)
+        self.basic_cols = np.flatnonzero(self.col == 1)
+        self.basic_rows = np.flatnonzero(self.row == 1)
+        self.lu = None
+        nonbasic_other = np.any(self.col >= 3) or np.any(self.row >= 3)  # kZero, kNonbasic: free nonbasic
+        if nonbasic_other or len(self.basic_cols) + len(self.basic_rows) != n_rows:
+            return
+        slack = sparse.csc_matrix((-np.ones(len(self.basic_rows)), (self.basic_rows, np.arange(len(self.basic_rows)))),
+                                  shape=(n_rows, len(self.basic_rows)))
+        try:
+            self.lu = splu(sparse.hstack([csc[:, self.basic_cols], slack], format="csc"))
+        except RuntimeError:  # singular to scipy: leave every LP to HiGHS
+            self.lu = None
+
+    def vertex(self, lp: LinearProgram) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """``(x, row_dual, col_dual)`` of ``lp`` at this basis (HiGHS's signs), or None when the
+        basis is not optimal for ``lp`` (or cannot tell)."""
+        if self.lu is None or lp.matrix is not self.matrix:
+            return None
+        col, row, tol = self.col, self.row, VERTEX_TOLERANCE
+        x = np.where(col == 2, lp.ub, lp.lb)
+        x[self.basic_cols] = 0.0
+        activity_n = np.where(row == 2, lp.row_hi, lp.row_lo)
+        activity_n[self.basic_rows] = 0.0
+        if not (np.isfinite(x).all() and np.isfinite(activity_n).all()):
+            return None
+        # A x - r = 0 over the basic part: B (x_B, r_B) = r_N - A_N x_N
+        solved = self.lu.solve(activity_n - lp.matrix @ x)
+        k = len(self.basic_cols)
+        x[self.basic_cols] = solved[:k]
+        activity = lp.matrix @ x
+        if not ((x >= lp.lb - tol).all() and (x <= lp.ub + tol).all() and (activity >= lp.row_lo - tol).all()
+                and (activity <= lp.row_hi + tol).all()):
+            return None
+        costs = np.concatenate([lp.c[self.basic_cols], np.zeros(len(self.basic_rows))])
+        row_dual = self.lu.solve(costs, trans="T")
+        col_dual = lp.c - lp.matrix.T @ row_dual
+        boxed_col, boxed_row = lp.lb < lp.ub, lp.row_lo < lp.row_hi
+        if np.any(boxed_col & (((col == 0) & (col_dual < -tol)) | ((col == 2) & (col_dual > tol)))):
+            return None
+        if np.any(boxed_row & (((row == 0) & (row_dual < -tol)) | ((row == 2) & (row_dual > tol)))):
+            return None
+        return x, row_dual, col_dual

@@ -6,6 +6,7 @@ import logging
 import multiprocessing
 import multiprocessing.connection
 import os
+import pickle
 import signal
 import threading
 import time
@@ -97,25 +98,32 @@ class _Shares:
 
 
 class LocalWorkers:
-    """Worker processes for :func:`run_local`, started before they are needed: each is spawned at
-    once and, while the driver still checks the scenarios, imports nearshore and builds the kept
-    models of ``warm`` (unchanged-network scenarios: one per network and solver options), so the
-    first scenario of its share finds it ready. A worker that was not handed a share, or all of
-    them when the batch does not run, ends with :meth:`close`."""
+    """Worker processes for :func:`run_local`, started before they are needed: all are spawned at
+    once and, while the driver still checks the scenarios, each imports nearshore, takes the
+    networks (its first task) and builds the kept models of ``warm`` (unchanged-network
+    scenarios: one per network and solver options), so the first scenario of its share finds it
+    ready. A worker that was not handed a share, or all of them when the batch does not run, ends
+    with :meth:`close`.
+
+    The networks go as a task, pickled once, not as the pool's initializer arguments: those are
+    written to the new process's pipe while it starts, so the driver waited for each worker in
+    turn to import enough to read them (2.1 s for two workers under load, 2026-12-02), before it
+    could check a scenario; a task is written by the pool's feeder thread."""
 
     def __init__(self, networks: dict[str, Network], *, count: int, frames: tuple[str, ...],
                  warm: Sequence[Scenario] = ()) -> None:
         self.networks = networks
         self.frames = frames
         self._context = multiprocessing.get_context("spawn")  # fork after polars/HiGHS threads start is unsafe
-        self._shipped = _shipped(networks)
+        self._shipped = pickle.dumps(_shipped(networks), protocol=pickle.HIGHEST_PROTOCOL) if count else b""
         self._idle = [self._start(list(warm)) for _ in range(count)]
 
     def _start(self, warm: list[Scenario]) -> ProcessPoolExecutor:
-        pool = ProcessPoolExecutor(1, mp_context=self._context, initializer=_init_process,
-                                   initargs=(self._shipped, self.frames))
+        if not self._shipped:
+            self._shipped = pickle.dumps(_shipped(self.networks), protocol=pickle.HIGHEST_PROTOCOL)
+        pool = ProcessPoolExecutor(1, mp_context=self._context, initializer=_init_process)
         with _sigint_ignored():  # the worker is spawned now: it is born ignoring Ctrl-C, the driver's to handle
-            pool.submit(_warm_in_process, warm)
+            pool.submit(_warm_in_process, self._shipped, self.frames, warm)
         return pool
 
     def take(self) -> ProcessPoolExecutor:
@@ -149,14 +157,19 @@ def _stop(pools: Sequence[ProcessPoolExecutor], *, terminate: bool) -> None:
             thread.join()
 
 
-def run_local(todo: Sequence[Scenario], networks: dict[str, Network], *, jobs: int | None,
+def local_jobs(jobs: int | None) -> int:
+    """Scenarios a local batch solves at once: ``jobs``, else the CPUs of this machine."""
+    return jobs or os.cpu_count() or 1
+
+
+def run_local(todo: Sequence[Scenario], networks: dict[str, Network], *, jobs: int,
               address: str | None = None, frames: tuple[str, ...] = tuple(FRAMES),
               deltas: Mapping[str, NetworkDelta | None] | None = None,
               workers: LocalWorkers | None = None) -> Iterator[ScenarioOutcome]:
-    """Local processes, one per share; ``jobs == 1`` runs in this process. ``deltas`` holds the
-    scenarios already applied (see :func:`routing.batch.runner.apply_all`), by name; ``workers``
-    processes started ahead (else they start here)."""
-    jobs = jobs or os.cpu_count() or 1
+    """Local processes, one per share (``jobs``: see :func:`local_jobs`); ``jobs == 1`` runs in
+    this process. ``deltas`` holds the scenarios already applied (see
+    :func:`routing.batch.runner.apply_all`), by name; ``workers`` processes started ahead (else
+    they start here)."""
     deltas = deltas or {}
     if jobs == 1 or len(todo) <= 1:
         runner = ScenarioRunner(networks, frames=frames)
@@ -199,11 +212,9 @@ def run_local(todo: Sequence[Scenario], networks: dict[str, Network], *, jobs: i
 _RUNNER: ScenarioRunner | None = None  # the runner of a worker process
 
 
-def _init_process(networks: dict[str, Network], frames: tuple[str, ...]) -> None:
-    global _RUNNER
+def _init_process() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the driver's to handle: it stops the pool
     _exit_with_driver()
-    _RUNNER = ScenarioRunner(networks, frames=frames)
 
 
 @contextmanager
@@ -234,9 +245,10 @@ def _exit_with_driver() -> None:
     threading.Thread(target=watch, name="nearshore-driver-watch", daemon=True).start()
 
 
-def _warm_in_process(scenarios: list[Scenario]) -> None:
-    if _RUNNER is None:
-        raise RuntimeError("worker process not initialised")
+def _warm_in_process(networks: bytes, frames: tuple[str, ...], scenarios: list[Scenario]) -> None:
+    """A worker's first task: its runner on the pickled ``networks``, and the kept models of ``scenarios``."""
+    global _RUNNER
+    _RUNNER = ScenarioRunner(pickle.loads(networks), frames=frames)
     for scenario in scenarios:
         _RUNNER.warm(scenario)
 

@@ -24,7 +24,6 @@ Output folder::
 from __future__ import annotations
 
 import hashlib
-import os
 import time
 from collections.abc import Callable, Sequence
 from contextlib import closing, nullcontext
@@ -38,7 +37,7 @@ from networks import InputError, Network, builtin_path, read_network
 from networks.errors import Problem
 from networks.network import NetworkDelta
 from networks.schema import TABLES
-from routing.batch.executors import Executor, LocalWorkers, run_local, run_ray
+from routing.batch.executors import Executor, LocalWorkers, local_jobs, run_local, run_ray
 from routing.batch.store import locked, read_done, scenario_hash, write_atomic, write_outcome
 from routing.batch.worker import FRAMES, MAX_MODELS, SUMMARY_SCHEMA, ScenarioOutcome
 from routing.scenarios import BUILTIN, Scenario, apply_changes, check_regimes
@@ -149,6 +148,7 @@ def run_batch(
     scenarios, bases = _with_bases(list(scenarios))
     networks, fingerprints = _load_networks(scenarios)
     local = Executor(executor) == Executor.LOCAL
+    jobs = local_jobs(jobs) if local else jobs  # a Ray cluster counts its own CPUs
     workers = _started_workers(scenarios, networks, jobs=jobs, frames=frames) if local else None
     with closing(workers) if workers is not None else nullcontext():
         deltas = apply_all(scenarios, networks)  # the workers start meanwhile
@@ -184,12 +184,12 @@ def _write_all(out: Path, scenarios: Sequence[Scenario], outcomes: Any, rows: di
     return summary
 
 
-def _started_workers(scenarios: Sequence[Scenario], networks: dict[str, Network], *, jobs: int | None,
+def _started_workers(scenarios: Sequence[Scenario], networks: dict[str, Network], *, jobs: int,
                      frames: tuple[str, ...]) -> LocalWorkers | None:
-    """The local worker processes of the batch, started now, each warming the models of every
-    network and solver options of the scenarios (at most MAX_MODELS // 2); none when the batch runs
-    in this process (one job or one scenario)."""
-    count = min(jobs or os.cpu_count() or 1, len(scenarios))
+    """The local worker processes of the batch (``jobs`` of them at most), started now, each
+    warming the models of every network and solver options of the scenarios (at most
+    MAX_MODELS // 2); none when the batch runs in this process (one job or one scenario)."""
+    count = min(jobs, len(scenarios))
     if count <= 1:
         return None
     kinds = {(s.network, s.solver.model_dump_json()): s for s in scenarios if s.horizon is None}

@@ -7,6 +7,7 @@ from __future__ import annotations
 import multiprocessing
 
 import numpy as np
+import polars as pl
 import pytest
 
 from networks import InputError, read_network
@@ -81,7 +82,8 @@ def test_probes_read_off_the_basis_equal_warm_re_solves(network, short, objectiv
 
 
 def test_probes_in_blocks_equal_probes_at_once(network, short, monkeypatch):
-    """A block budget of one capacity at a time (as on a large LP) reads the same values as all at once."""
+    """A block budget of one capacity at a time (as on a large LP) reads the same values as all at once
+    (each from a solve of its own, so both start from the same factorisation)."""
     import routing.model as model_module
 
     probe, owners = _probed(network, short, "lead_time")
@@ -91,6 +93,7 @@ def test_probes_in_blocks_equal_probes_at_once(network, short, monkeypatch):
     monkeypatch.setattr(model_module, "PROBE_BLOCK_FLOATS", 1)
     monkeypatch.setattr(model_module.CapacityProbe, "_stepped", lambda self, moves, base: calls.append(len(moves))
                         or real(self, moves, base))
+    probe, _ = _probed(network, short, "lead_time")
     for kind, rows in owners.items():
         served, saved = probe(kind, rows)
         np.testing.assert_array_equal(served, at_once[kind][0])
@@ -155,3 +158,104 @@ def test_the_top_bottleneck_names_capacities_as_the_table_does(network):
         assert _ids_of(variant, binding).tolist() == capacity_ids(variant, binding).to_list()
         first = result.bottlenecks.row(0, named=True)
         assert result.top_bottleneck[0] == f"{first['kind']} {first['id']}"
+
+
+def test_the_tie_break_in_a_session_of_its_own_lands_where_it_did_in_the_primary_session(network, monkeypatch):
+    """The optimal face solved in a second HiGHS session from the primary's anchor basis ends on the
+    vertex it ended on in the primary's session (the sweep's and the library's variants in turn),
+    and the capacity probes then read the primary's optimum as a reload and a run of it did."""
+    variants = [apply_changes(network, s.changes) for s in load_scenarios([library_path()])[:6]]
+    variants += [network.replace(links=network.links.with_columns(capacity_loads_per_day=network.links[
+        "capacity_loads_per_day"] * f)) for f in (0.7, 0.85)]
+
+    def answers():
+        model = LeadTimeModel(network, objective="lead_time")
+        model.solve()
+        out = []
+        for variant in variants:
+            if variant.links.height != network.links.height:
+                continue
+            result = model.solve(variant)
+            out.append((result._frames.solution.flow.copy(), result.bottlenecks["value_per_unit"].to_numpy()))
+        return out
+
+    own = answers()
+    monkeypatch.setattr(LeadTimeModel, "_tie_break", lambda self, face, solver: self._solve_lp(face, solver, reuse=True))
+    shared = answers()
+    assert len(own) == len(shared) >= 6
+    for (flow, values), (flow_before, values_before) in zip(own, shared, strict=True):
+        np.testing.assert_allclose(flow, flow_before, rtol=1e-9, atol=1e-9)
+        np.testing.assert_allclose(values, values_before, rtol=1e-9, atol=1e-7)
+
+
+def _capacity_variants(network, factors):
+    """The bench's sweep in small: every link capacity and node throughput scaled."""
+    links, nodes = network.links, network.nodes
+    return [network.replace(links=links.with_columns(capacity_loads_per_day=links["capacity_loads_per_day"] * f),
+                            nodes=nodes.with_columns(throughput_loads_per_day=nodes["throughput_loads_per_day"] * g))
+            for f in factors for g in (0.7, 1.0, 1.3)]
+
+
+def _time_variants(network, factors):
+    """Rail links' transit times scaled (other costs: the anchor can stop being dual feasible)."""
+    links = network.links
+    rail = links["mode"] == "rail"
+    return [network.replace(links=links.with_columns(transit_h=pl.when(rail).then(links["transit_h"] * f)
+                                                     .otherwise(links["transit_h"]),
+                                                     transit_p95_h=pl.when(rail).then(links["transit_p95_h"] * f)
+                                                     .otherwise(links["transit_p95_h"])))
+            for f in factors]
+
+
+def test_the_anchor_vertex_is_what_highs_returns_from_the_anchor_without_a_pivot(network):
+    """Where the anchor basis is still optimal, its vertex and duals are HiGHS's warm answer, which
+    took no pivot; where HiGHS pivots, the check says so (None); both happen on these variants."""
+    from routing.backends.highs import HighsSession
+    from routing.formulation.lp import build_lp
+    from routing.formulation.weights import objective_weights
+
+    weights = objective_weights(network.arrays, "lead_time", usd_per_load_hour=5.0)
+    lp = build_lp(network.arrays, weights)
+    session = HighsSession()
+    session.solve(lp, reuse=False, time_limit_s=None)
+    found, missed = 0, 0
+    for variant in [*_capacity_variants(network, (0.7, 1.0, 1.3)), *_time_variants(network, (0.9, 0.99, 1.01, 1.1))]:
+        moved = with_bounds(lp, variant.arrays, objective_weights(variant.arrays, "lead_time", usd_per_load_hour=5.0))
+        vertex = session.anchor_vertex(moved)
+        session.highs.clearSolver()
+        answer = session.solve_from(moved, session.anchor_basis, time_limit_s=None)
+        pivots = session.highs.getInfo().simplex_iteration_count
+        if vertex is None:
+            missed += 1
+            continue
+        found += 1
+        assert pivots == 0
+        for mine, highs in zip(vertex, (answer.x, answer.row_dual, answer.col_dual), strict=True):
+            np.testing.assert_allclose(mine, highs, rtol=1e-9, atol=1e-9)
+    assert found and missed
+
+
+def test_solves_and_tie_breaks_read_off_the_anchor_equal_highs_runs(network, monkeypatch):
+    """A model that reads still-optimal anchors off the factorised basis answers as one that runs
+    HiGHS every time (flows, the bottleneck values from the duals, and the probed values)."""
+    from routing.backends.highs import HighsSession
+
+    variants = _capacity_variants(network, (0.7, 1.0, 1.3))
+
+    def answers():
+        model = LeadTimeModel(network, objective="lead_time")
+        model.solve()
+        out = []
+        for variant in variants:
+            result = model.solve(variant)
+            out.append((result._frames.solution.flow.copy(), result.bottlenecks["value_per_unit"].to_numpy(),
+                        result.top_bottleneck))
+        return out
+
+    read = answers()
+    monkeypatch.setattr(HighsSession, "anchor_vertex", lambda self, lp: None)
+    run = answers()
+    for (flow, values, top), (flow_run, values_run, top_run) in zip(read, run, strict=True):
+        np.testing.assert_allclose(flow, flow_run, rtol=1e-9, atol=1e-9)
+        np.testing.assert_allclose(values, values_run, rtol=1e-9, atol=1e-7)
+        assert top[0] == top_run[0] and top[1] == pytest.approx(top_run[1], rel=1e-9, abs=1e-7)
