@@ -52,6 +52,11 @@ from routing.formulation.solution import Status
 from routing.formulation.weights import Weights
 
 
+ARRIVAL_ROUNDING = 1e-9
+"""Arrivals this far below zero (relative to the largest) are a solver's rounding in the state a later
+horizon starts from, read as zero (the certificate on the LP itself then judges the point)."""
+
+
 @dataclass(frozen=True, slots=True)
 class HorizonNetwork:
     """The time-expanded network of a horizon LP, in the decomposition's terms, and its index maps."""
@@ -139,8 +144,9 @@ def horizon_network(lp: HorizonProgram) -> HorizonNetwork | str:
     d_node = 2 * NT + np.arange(D * T)
     end = 2 * NT + D * T
     arrivals = -lp.row_lo[:n_cons].reshape(K, N, T)
-    if np.any(arrivals < 0):
+    if np.any(arrivals < -ARRIVAL_ROUNDING * (1.0 + np.abs(arrivals).max(initial=0.0))):
         return "negative arrivals"
+    arrivals = np.maximum(arrivals, 0.0)  # a start read off a solver's plan may carry rounding below zero
     pk, pn, pt = np.nonzero(arrivals > 0)
     pipe = end + 1 + np.arange(len(pk))
     n_nodes = end + 1 + len(pk)
