@@ -300,7 +300,7 @@ class Master:
 
     def fixed_costs_and_bounds(self, arrays: NetworkArrays, weights: Weights) -> tuple[np.ndarray, ...]:
         """Costs, lower and upper bounds of the ``u``, ``z`` and ``w`` columns."""
-        q, d, k, r = arrays.queue, self.n_demand, arrays.n_commodities, self.n_lanes
+        q, k, r = arrays.queue, arrays.n_commodities, self.n_lanes
         blocked = (q.lane_type[None, :] == FAST) & ~arrays.fast_eligible[:, None] if r else np.zeros((k, 0), bool)
         cost = np.concatenate([self.penalty, np.zeros(k * r), weights.segment_cost.ravel()[:r * self.n_segments]])
         total = np.bincount(arrays.demand_commodity, arrays.demand_loads, minlength=k)[:, None]  # bounds z

@@ -51,7 +51,6 @@ from routing.formulation.lp import FAST, fill_segments
 from routing.formulation.solution import Status
 from routing.formulation.weights import Weights
 
-
 ARRIVAL_ROUNDING = 1e-9
 """Arrivals this far below zero (relative to the largest) are a solver's rounding in the state a later
 horizon starts from, read as zero (the certificate on the LP itself then judges the point)."""
