@@ -397,7 +397,11 @@ class DecompositionSession:
     """
 
     def __init__(self, *, max_rounds: int = MAX_ROUNDS, paths_per_row: int = 1, seed: bool = True,
-                 smoothing: float = SMOOTHING) -> None:
+                 smoothing: float = SMOOTHING, all_rows: bool = False, prune: bool = True) -> None:
+        """``all_rows``: every coupling row with a finite limit is a master row from the start (rather than
+        added when violated); ``prune``: drop idle path columns from the master (:meth:`_prune`)."""
+        self.all_rows = all_rows
+        self.prune = prune
         self.max_rounds = max_rounds
         self.paths_per_row = paths_per_row
         self.seed = seed
@@ -436,6 +440,9 @@ class DecompositionSession:
         self.arrays, self.weights = arrays, weights
         if cold and self.seed:
             self._seed()
+        if cold and self.all_rows:
+            for family in self.families.values():
+                self._add_rows(family, np.flatnonzero((family.row < 0) & np.isfinite(family.limit)))
         deadline = start + (time_limit_s if time_limit_s else np.inf)
         return self._iterate(start, deadline)
 
@@ -605,6 +612,8 @@ class DecompositionSession:
         """Drop master path columns that sat at zero with a positive reduced cost for
         :data:`PRUNE_AGE` re-solves, once they are :data:`PRUNE_SHARE` of the path columns (they stay
         in the pool and come back when they price out again)."""
+        if not self.prune:
+            return
         first, n = self.master.first_path, len(self.master_paths)
         value, rc = x[first:first + n], reduced[first:first + n]
         useless = (value <= 0.0) & (rc > PRUNE_REDUCED_COST) & (self.master_paths >= self.n_kept)
@@ -897,15 +906,20 @@ class DecompositionSession:
         added = False
         for family in self.families.values():
             owners = family.violated(flow, slack=slack)
-            if not len(owners):
-                continue
-            first_row = self.master.n_rows
-            family.row[owners] = first_row + np.arange(len(owners))
-            mask = np.isin(family.owner, owners) & (self.paths.column[family.path] >= 0)
-            self.master.add_rows(family.limit[owners], family.row[family.owner[mask]] - first_row,
-                                 self.paths.column[family.path[mask]], family.coef[mask])
-            added = True
+            if len(owners):
+                self._add_rows(family, owners)
+                added = True
         return added
+
+    def _add_rows(self, family: Family, owners: np.ndarray) -> None:
+        """Master rows for ``owners`` of ``family``, with the terms of the master's path columns."""
+        if not len(owners):
+            return
+        first_row = self.master.n_rows
+        family.row[owners] = first_row + np.arange(len(owners))
+        mask = np.isin(family.owner, owners) & (self.paths.column[family.path] >= 0)
+        self.master.add_rows(family.limit[owners], family.row[family.owner[mask]] - first_row,
+                             self.paths.column[family.path[mask]], family.coef[mask])
 
     # --- the answer -----------------------------------------------------------------------------
 
