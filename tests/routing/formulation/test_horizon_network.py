@@ -160,3 +160,20 @@ def test_the_decomposition_answer_passes_the_independent_check():
     lp = build_horizon_lp([arrays] * 3, [weights] * 3, flow, step_h=4)
     ours = solve_horizon_decomposition(lp)
     assert check_horizon_solution([arrays] * 3, [weights] * 3, lp.layout, flow, split_solution(lp.layout, ours.x)).ok
+
+
+def test_an_answer_its_duals_do_not_certify_falls_back_on_highs(monkeypatch):
+    """A decomposition answer labelled optimal whose duals leave a gap is not kept: the LP is solved by
+    the interior method instead, and the detail says so."""
+    from routing.analysis import disrupt
+
+    def wrong(lp, **kwargs):
+        right = solve_horizon_decomposition(lp)
+        return replace(right, row_dual=right.row_dual * 0.5)  # feasible point, duals that prove nothing
+
+    monkeypatch.setattr(disrupt, "solve_horizon_decomposition", wrong)
+    lp = _horizon(7, 2, 2, 12.0, "lead_time", later=False)
+    answer, _, _ = disrupt._solve_primary(lp, time_limit_s=None, method="decomposition")
+    assert answer.status.value == "optimal" and answer.detail.startswith("decomposition not certified")
+    assert lp.c @ answer.x == pytest.approx(lp.c @ solve_lp(lp, time_limit_s=None).x, rel=1e-9)
+    assert duality_gap(lp, answer.x, answer.row_dual) <= TOLERANCE
