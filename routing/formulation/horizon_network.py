@@ -220,7 +220,7 @@ def horizon_network(lp: HorizonProgram) -> HorizonNetwork | str:
         if not np.array_equal(blocked, fast[None, :] & ~eligible[:, None]):
             return "lanes closed to commodities in a pattern other than FAST eligibility"
         q_node = (NT + lp.queue_nodes[lane_pos][:, None] * T + steps).ravel()
-        lane_type = np.repeat(np.where(fast, FAST, 1 - FAST if FAST in (0, 1) else 0), T)
+        lane_type = np.repeat(np.where(fast, FAST, 0 if FAST != 0 else 1), T)  # FAST, or any other type
         width = lp.ub[lay.block("w")].reshape(R, J, T).transpose(0, 2, 1).reshape(R * T, J)
         seg_cost = c[lay.block("w")].reshape(R, J, T).transpose(0, 2, 1).reshape(R * T, J)
     else:
@@ -275,15 +275,15 @@ def _row_duals(lp: HorizonProgram, net: HorizonNetwork, pot: dict[str, np.ndarra
     """Row duals of the horizon LP from the decomposition's potentials and multipliers (module docstring)."""
     lay = lp.layout
     T, N, K, D = lay.n_steps, lay.n_nodes, lay.n_commodities, lay.n_demand
-    dist = pot["dist"]
-    finite = np.isfinite(dist)
-    phi = np.where(finite, dist, dist[finite].max(initial=0.0))[:, :N * T].reshape(K, N, T)
+    dist = pot["dist"][:, :N * T].reshape(K, N, T)
     c_y, c_b = lp.c[lay.block("y")].reshape(D, T), lp.c[lay.block("b")].reshape(D, T)
-    at_market = phi[net.demand_commodity, net.demand_market] + c_y  # (D, T)
+    at_market = dist[net.demand_commodity, net.demand_market] + c_y  # (D, T); inf where no load can get there
     psi = np.empty((D, T))
     psi[:, -1] = np.minimum(at_market[:, -1], c_b[:, -1])
     for t in range(T - 2, -1, -1):  # backwards over the steps; the demand rows are vectorised
         psi[:, t] = np.minimum(at_market[:, t], psi[:, t + 1] + c_b[:, t])
+    finite = np.isfinite(dist)  # a node no load reaches: above every other potential and every demand row's
+    phi = np.where(finite, dist, max(dist[finite].max(initial=0.0), psi.max(initial=0.0)))
     NT, ls = N * T, net.link_start
     cap_of_arc = pot["capacity"][ls["dispatch"]:ls["split"]]
     parts = [phi.ravel(), psi.ravel()]
