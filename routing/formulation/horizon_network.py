@@ -33,6 +33,12 @@ rows ``min(distance to the market + delivery, the next step's + backlog)`` backw
 step's penalty, coupling rows minus the master's multipliers, lane split and lane volume the
 master's. They certify the point when :func:`routing.formulation.verify.duality_gap` on the horizon
 LP is within tolerance; the caller checks that (and falls back on HiGHS otherwise).
+
+Measured (docs/disrupt.md "Speed", CPU seconds side by side, 2026-12-02): exact and certified
+everywhere, but slower than HiGHS's interior point on its face, 2.0x on the built-in network at
+3 d x 12 h and 11.3x on the bench's 7 d x 4 h (194.6 s against 17.2 s): the master carries a demand
+row per step, a supply row per plant and step and per pipeline landing and every step's lane split,
+and column generation needs 40-60 re-solves of it. So it is not the default.
 """
 
 from __future__ import annotations
@@ -56,7 +62,9 @@ SESSION = {"smoothing": 0.0, "all_rows": True, "prune": False}
 (56,377 columns; CPU seconds, one process, 2026-12-02, load 2-3): the steady defaults (rows added
 when violated, smoothing 0.5, idle columns pruned) 8.3 s in 138 pricing rounds; every coupling row
 from the start 3.7-3.9 s (94 rounds); and smoothing off 3.0 s (57 rounds); no pruning 3.9 s (55
-rounds); HiGHS dual simplex on the whole LP 0.79 s."""
+rounds); HiGHS dual simplex on the whole LP 0.79 s. On the bench's 7 d x 4 h run these settings took
+193.9 s for its two LPs against 235.5 s with the steady defaults (the no-event LP 93.7 s against
+162.9 s, the events' LP 100.2 s against 72.6 s)."""
 ARRIVAL_ROUNDING = 1e-9
 """Arrivals this far below zero (relative to the largest) are a solver's rounding in the state a later
 horizon starts from, read as zero (the certificate on the LP itself then judges the point)."""
