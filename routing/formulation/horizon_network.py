@@ -36,7 +36,8 @@ LP is within tolerance; the caller checks that (and falls back on HiGHS otherwis
 
 Measured (docs/disrupt.md "Speed", CPU seconds side by side, 2026-12-02): exact and certified
 everywhere, but slower than HiGHS's interior point on its face, 2.0x on the built-in network at
-3 d x 12 h and 11.3x on the bench's 7 d x 4 h (194.6 s against 17.2 s): the master carries a demand
+3 d x 12 h, 11.3x on the bench's 7 d x 4 h (194.6 s against 17.2 s), and on the 28 d x 12 h World
+Trade Bridge episode not finished in about 1,900 s against 56.9 s: the master carries a demand
 row per step, a supply row per plant and step and per pipeline landing and every step's lane split,
 and column generation needs 40-60 re-solves of it. So it is not the default.
 """
