@@ -48,6 +48,7 @@ from routing.formulation.horizon import (
     steady_start,
     with_horizon_bounds,
 )
+from routing.formulation.horizon_network import lp_violation, solve_horizon_decomposition
 from routing.formulation.lp import array_digest
 from routing.formulation.solution import Status
 from routing.formulation.verify import TOLERANCE, duality_gap
@@ -69,9 +70,11 @@ a batch), so it is solved once. A kept answer was certified by its duality gap o
 and still passes the independent check of the whole horizon each time it is used."""
 _SOLVED: dict[str, tuple[Status, np.ndarray | None, float, str]] = {}
 HORIZON_METHOD = "interior"
-"""How HiGHS solves a horizon's LP: ``"simplex"`` (dual simplex, cold, presolve on) or ``"interior"``
+"""How a horizon's LP is solved: ``"simplex"`` (HiGHS dual simplex, cold, presolve on), ``"interior"``
 (:func:`_solve_primary`: interior point, then dual simplex on its optimal face, certified by its
-duals on the whole LP, else dual simplex); see docs/disrupt.md "Speed" for the measurements."""
+duals on the whole LP, else dual simplex) or ``"decomposition"`` (the path decomposition of the
+time-expanded network, :mod:`routing.formulation.horizon_network`, certified on the whole LP, else
+``"interior"``); see docs/disrupt.md "Speed" for the measurements."""
 FACE_REDUCED_COST = 1e-3
 """A column whose interior-point reduced cost exceeds this share of ``1 + |cost|`` and that sits at
 its bound (within 1e-7 of the largest value) is held there when the face is solved by simplex. On
@@ -310,7 +313,19 @@ def _solve_primary(lp: HorizonProgram, *, time_limit_s: float | None,
     optimal dual is nonzero), so the face of the held LP under the simplex's own duals is the whole
     LP's optimal face. When the duals do not certify the vertex (or a solve fails), dual simplex on
     the whole LP, so the answer is never worse than ``"simplex"``'s; ``detail`` says which path it took.
+    ``"decomposition"``: :func:`routing.formulation.horizon_network.solve_horizon_decomposition`, kept when
+    its point is feasible and its derived duals certify it on ``lp`` (their face is then the optimal
+    face), else ``"interior"``.
     """
+    if method == "decomposition":
+        answer = solve_horizon_decomposition(lp, time_limit_s=time_limit_s)
+        if (answer.status == Status.OPTIMAL and lp_violation(lp, answer.x) <= TOLERANCE
+                and duality_gap(lp, answer.x, answer.row_dual) <= TOLERANCE):
+            return replace(answer, detail="decomposition"), lp, answer.row_dual
+        fallback, face_of, face_dual = _solve_primary(lp, time_limit_s=time_limit_s, method="interior")
+        return (replace(fallback, solve_s=fallback.solve_s + answer.solve_s,
+                        detail=f"decomposition not certified ({answer.detail[:80]}), then {fallback.detail or 'interior'}"),
+                face_of, face_dual)
     if method != "interior":
         answer = solve_lp(lp, time_limit_s=time_limit_s)
         return answer, lp, answer.row_dual

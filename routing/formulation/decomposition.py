@@ -265,7 +265,8 @@ class Master:
     """The restricted master in one HiGHS instance: columns ``u`` (per demand row), ``z``, ``w``,
     then paths; rows: demand, lane split, lane volume, then the coupling rows as activated."""
 
-    def __init__(self, arrays: NetworkArrays, weights: Weights, structure: Structure) -> None:
+    def __init__(self, arrays: NetworkArrays, weights: Weights, structure: Structure,
+                 penalty: np.ndarray | None = None) -> None:
         import highspy
 
         self.highs = new_highs()
@@ -276,6 +277,7 @@ class Master:
         d, k, q = len(arrays.demand_node), arrays.n_commodities, arrays.queue
         r, j = weights.segment_width.shape if len(q) else (0, 0)
         self.n_demand, self.n_lanes, self.n_segments = d, r, j
+        self.penalty = np.full(d, float(weights.penalty)) if penalty is None else np.asarray(penalty, dtype=float)
         self.n_split = k * structure.n_queue_nodes
         self.first_path = d + k * r + r * j
         self.n_rows = d + self.n_split + r
@@ -298,9 +300,9 @@ class Master:
 
     def fixed_costs_and_bounds(self, arrays: NetworkArrays, weights: Weights) -> tuple[np.ndarray, ...]:
         """Costs, lower and upper bounds of the ``u``, ``z`` and ``w`` columns."""
-        q, d, k, r = arrays.queue, self.n_demand, arrays.n_commodities, self.n_lanes
+        q, k, r = arrays.queue, arrays.n_commodities, self.n_lanes
         blocked = (q.lane_type[None, :] == FAST) & ~arrays.fast_eligible[:, None] if r else np.zeros((k, 0), bool)
-        cost = np.concatenate([np.full(d, weights.penalty), np.zeros(k * r), weights.segment_cost.ravel()[:r * self.n_segments]])
+        cost = np.concatenate([self.penalty, np.zeros(k * r), weights.segment_cost.ravel()[:r * self.n_segments]])
         total = np.bincount(arrays.demand_commodity, arrays.demand_loads, minlength=k)[:, None]  # bounds z
         upper = np.concatenate([arrays.demand_loads, np.where(blocked, 0.0, total).ravel(),
                                 weights.segment_width.ravel()[:r * self.n_segments]])
@@ -395,7 +397,11 @@ class DecompositionSession:
     """
 
     def __init__(self, *, max_rounds: int = MAX_ROUNDS, paths_per_row: int = 1, seed: bool = True,
-                 smoothing: float = SMOOTHING) -> None:
+                 smoothing: float = SMOOTHING, all_rows: bool = False, prune: bool = True) -> None:
+        """``all_rows``: every coupling row with a finite limit is a master row from the start (rather than
+        added when violated); ``prune``: drop idle path columns from the master (:meth:`_prune`)."""
+        self.all_rows = all_rows
+        self.prune = prune
         self.max_rounds = max_rounds
         self.paths_per_row = paths_per_row
         self.seed = seed
@@ -403,20 +409,40 @@ class DecompositionSession:
         self.rounds = 0  # of the last solve
         self._key: str | None = None
 
-    def solve(self, arrays: NetworkArrays, weights: Weights, *, time_limit_s: float | None = None) -> Solution:
-        """Solve the LP of ``arrays`` and ``weights`` exactly (or report why not)."""
+    def solve(self, arrays: NetworkArrays, weights: Weights, *, time_limit_s: float | None = None,
+              row_penalty: np.ndarray | None = None, sink_rows: np.ndarray | None = None) -> Solution:
+        """Solve the LP of ``arrays`` and ``weights`` exactly (or report why not).
+
+        ``row_penalty`` (default: ``weights.penalty`` for every row) is the cost of a load of each demand
+        row left unmet (the horizon's backlog to the end, or 0 for a free sink). Supply weights may be
+        negative without the sequential start (``seed=False``): the super source's arcs of each
+        commodity are shifted by one constant in pricing, which moves every distance by it. ``sink_rows``
+        (at most one per commodity, with a zero penalty: a free sink such as the horizon's end) are priced
+        per supply row rather than per demand row: one reverse Dijkstra from the sink gives each supplier
+        its best path there, so a sink fed by many suppliers gets all their paths in one round."""
         start = time.perf_counter()
-        if weights.link.size and (weights.link.min() < 0 or weights.supply.min(initial=0.0) < 0):
-            return no_solution(Status.NOT_SOLVED, 0.0, "decomposition needs link and supply weights >= 0")
+        if weights.link.size and (weights.link.min() < 0 or (self.seed and weights.supply.min(initial=0.0) < 0)):
+            return no_solution(Status.NOT_SOLVED, 0.0, "decomposition needs link weights >= 0 (and supply weights "
+                                                       ">= 0 with the sequential start)")
+        self.row_penalty = (np.full(len(arrays.demand_node), float(weights.penalty)) if row_penalty is None
+                            else np.asarray(row_penalty, dtype=float))
+        self.sink_row = np.full(arrays.n_commodities, -1)
+        if sink_rows is not None:
+            sinks = np.flatnonzero(sink_rows)
+            self.sink_row[arrays.demand_commodity[sinks]] = sinks
         key = structure_key(arrays)
         cold = key != self._key
         if cold:
             self._start(arrays, weights, key)
         else:
+            self.master.penalty = self.row_penalty
             self._update(arrays, weights)
         self.arrays, self.weights = arrays, weights
         if cold and self.seed:
             self._seed()
+        if cold and self.all_rows:
+            for family in self.families.values():
+                self._add_rows(family, np.flatnonzero((family.row < 0) & np.isfinite(family.limit)))
         deadline = start + (time_limit_s if time_limit_s else np.inf)
         return self._iterate(start, deadline)
 
@@ -425,7 +451,7 @@ class DecompositionSession:
     def _start(self, arrays: NetworkArrays, weights: Weights, key: str) -> None:
         self._key = key
         self.structure = build_structure(arrays)
-        self.master = Master(arrays, weights, self.structure)
+        self.master = Master(arrays, weights, self.structure, self.row_penalty)
         self.paths = Paths()
         self.master_paths = np.zeros(0, dtype=np.int64)  # pool index of each master path column
         self.idle = np.zeros(0, dtype=np.int64)  # per master path column: re-solves spent useless
@@ -537,6 +563,7 @@ class DecompositionSession:
             return no_solution(Status.NOT_SOLVED, elapsed, f"decomposition: no feasible master after {self.rounds} "
                                                            "re-solves")
         flow, fixed, dual, objective = feasible
+        self.final_dual = dual
         detail = (f"decomposition: {self.pricing_rounds} pricing rounds, {self.rounds} master re-solves, "
                   f"{len(self.paths)} paths ({len(self.master_paths)} in the master, {self.pruned} dropped), "
                   f"{self.master.n_rows - self.master.n_demand} master rows, "
@@ -585,6 +612,8 @@ class DecompositionSession:
         """Drop master path columns that sat at zero with a positive reduced cost for
         :data:`PRUNE_AGE` re-solves, once they are :data:`PRUNE_SHARE` of the path columns (they stay
         in the pool and come back when they price out again)."""
+        if not self.prune:
+            return
         first, n = self.master.first_path, len(self.master_paths)
         value, rc = x[first:first + n], reduced[first:first + n]
         useless = (value <= 0.0) & (rc > PRUNE_REDUCED_COST) & (self.master_paths >= self.n_kept)
@@ -628,7 +657,7 @@ class DecompositionSession:
                        + a.water_m3_per_load[a.supply_commodity] * mu["water"][a.supply_node])
         bound = -sum(float(mu[name][f.row >= 0] @ f.limit[f.row >= 0]) for name, f in self.families.items())
         bound += self._queue_bound(dual, split)
-        new = []
+        new, extra = [], []
         if q == 0 and self.paths_per_row > 1:
             pair_cost, best_link = self._pair_costs(shared)
             graph = sparse.csr_matrix((pair_cost, s.pair_head, s.pair_indptr),
@@ -639,7 +668,7 @@ class DecompositionSession:
                 plant = s.plant_of_supply[supply_rows]
                 value = supply_cost[supply_rows][:, None] + dist[plant][:, a.demand_node[rows]]  # (suppliers, rows)
                 best = value.min(axis=0, initial=np.inf)
-                bound += float(a.demand_loads[rows] @ np.minimum(w.penalty, best))
+                bound += float(a.demand_loads[rows] @ np.minimum(self.row_penalty[rows], best))
                 order = np.argsort(value, axis=0)[:self.paths_per_row]
                 chosen = np.take_along_axis(value, order, axis=0)
                 enter = np.isfinite(chosen) & (chosen - dual[rows][None, :]
@@ -655,23 +684,90 @@ class DecompositionSession:
                                                                               split[c, np.maximum(into_queue, 0)], 0.0))
                 else:
                     pair_cost, best_link = same
-                supply_rows = s.supply_rows[c]
-                graph = sparse.csr_matrix((np.concatenate([pair_cost, supply_cost[supply_rows]]), s.indices[c],
-                                           s.indptr[c]), shape=(s.n_nodes + 1, s.n_nodes + 1))
-                dist, pred = dijkstra(graph, indices=s.n_nodes, return_predecessors=True)
+                dist, pred = self._tree(c, pair_cost, supply_cost)
                 rows = s.demand_rows[c]
                 best = dist[a.demand_node[rows]]
-                bound += float(a.demand_loads[rows] @ np.minimum(w.penalty, best))
+                bound += float(a.demand_loads[rows] @ np.minimum(self.row_penalty[rows], best))
                 enter = np.isfinite(best) & (best - dual[rows] < -PRICE_TOLERANCE * np.maximum(1.0, np.abs(best)))
+                if self.sink_row[c] >= 0:
+                    enter &= rows != self.sink_row[c]
+                    extra.append(self._sink_paths(c, pair_cost, best_link, supply_cost, dual))
                 new.append((c, rows[enter], None, pred[None, :], np.zeros(int(enter.sum()), dtype=np.int64), best_link))
-        return Round(bound=bound, n_new=self._add_paths(new) + self._open_unmet(dual[:d]))
+        return Round(bound=bound, n_new=self._add_paths(new, extra) + self._open_unmet(dual[:d]))
+
+    def _sink_paths(self, c: int, pair_cost: np.ndarray, best_link: np.ndarray, supply_cost: np.ndarray,
+                    dual: np.ndarray) -> tuple[np.ndarray, ...]:
+        """The paths of commodity ``c``'s supply rows to its sink row that price out: one reverse
+        Dijkstra from the sink, then each supplier's path walked forward (links stored sink first)."""
+        a, s = self.arrays, self.structure
+        sink, n = self.sink_row[c], s.n_nodes
+        graph = sparse.csr_matrix((pair_cost, s.pair_head, s.pair_indptr), shape=(n, n))
+        dist, after = dijkstra(graph.T.tocsr(), indices=a.demand_node[sink], return_predecessors=True)
+        supply_rows = s.supply_rows[c]
+        value = supply_cost[supply_rows] + dist[a.supply_node[supply_rows]]
+        chosen = supply_rows[np.isfinite(value) & (value - dual[sink]
+                                                   < -PRICE_TOLERANCE * np.maximum(1.0, np.abs(value)))]
+        current = a.supply_node[chosen].copy()
+        alive = np.arange(len(chosen))
+        walk_path, walk_arc, walk_step = [], [], []
+        step = 0
+        while len(alive):
+            nxt = after[current[alive]]
+            moving = nxt >= 0
+            alive, nxt = alive[moving], nxt[moving]
+            key = current[alive].astype(np.int64) * (n + 1) + nxt
+            walk_path.append(alive)
+            walk_arc.append(best_link[np.searchsorted(s.pair_key, key)])
+            walk_step.append(np.full(len(alive), step))
+            current[alive] = nxt
+            step += 1
+        entry = np.concatenate(walk_path) if walk_path else np.zeros(0, dtype=np.int64)
+        arc = np.concatenate(walk_arc) if walk_arc else np.zeros(0, dtype=np.int64)
+        order = np.lexsort((-np.concatenate(walk_step), entry)) if walk_step else np.zeros(0, dtype=np.int64)
+        return (np.full(len(chosen), c), chosen, np.full(len(chosen), sink), entry[order], arc[order])
+
+    def _tree(self, c: int, pair_cost: np.ndarray, supply_cost: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Commodity ``c``'s shortest-path tree from the super source (distances and predecessors).
+
+        Dijkstra needs arcs >= 0: the super source's arcs are shifted by one constant (the most negative
+        start cost) and the distances shifted back, which is exact as every path takes one such arc."""
+        s = self.structure
+        start_cost = supply_cost[s.supply_rows[c]]
+        shift = max(0.0, -float(start_cost.min(initial=0.0)))
+        graph = sparse.csr_matrix((np.concatenate([pair_cost, start_cost + shift]), s.indices[c], s.indptr[c]),
+                                  shape=(s.n_nodes + 1, s.n_nodes + 1))
+        dist, pred = dijkstra(graph, indices=s.n_nodes, return_predecessors=True)
+        return dist - shift, pred
+
+    def potentials(self, dual: np.ndarray) -> dict[str, np.ndarray]:
+        """The multipliers at the master's row duals ``dual`` (as pricing sees them) and, per commodity,
+        every node's shortest-path distance from the super source (``"dist"``, (commodities, nodes);
+        ``inf`` where none reaches): the node potentials of the arc formulation's conservation rows.
+        Also ``"split"`` (commodities, queued crossings) and ``"volume"`` (lane types), the master's
+        lane-split multipliers (>= 0) and lane-volume duals."""
+        a, w, s, m = self.arrays, self.weights, self.structure, self.master
+        dual = np.concatenate([dual, np.zeros(m.n_rows - len(dual))])
+        mu = self._multipliers(dual)
+        d, k, q = m.n_demand, s.n_commodities, s.n_queue_nodes
+        split = np.maximum(0.0, -dual[d:d + m.n_split]).reshape(k, q) if q else np.zeros((k, 0))
+        shared = w.link + mu["capacity"] + mu["throughput"][a.head]
+        into_queue = s.queue_index[a.head]
+        supply_cost = (w.supply + mu["supply"] + mu["throughput"][a.supply_node]
+                       + a.power_mwh_per_load[a.supply_commodity] * mu["power"][a.supply_node]
+                       + a.water_m3_per_load[a.supply_commodity] * mu["water"][a.supply_node])
+        dist = np.empty((k, s.n_nodes))
+        for c in range(k):
+            link_cost = shared + (np.where(into_queue >= 0, split[c, np.maximum(into_queue, 0)], 0.0) if q else 0.0)
+            dist[c] = self._tree(c, self._pair_costs(link_cost)[0], supply_cost)[0][:s.n_nodes]
+        return {**mu, "dist": dist, "split": split, "volume": dual[d + m.n_split:d + m.n_split + m.n_lanes].copy()}
 
     def _open_unmet(self, demand_dual: np.ndarray) -> int:
         """Open the closed unmet columns that price out (``penalty - dual < 0``); how many."""
         if not LAZY_UNMET or self.unmet_open.all():
             return 0
-        penalty = self.weights.penalty
-        rows = np.flatnonzero(~self.unmet_open & (penalty - demand_dual < -PRICE_TOLERANCE * max(1.0, abs(penalty))))
+        penalty = self.row_penalty
+        rows = np.flatnonzero(~self.unmet_open & (penalty - demand_dual < -PRICE_TOLERANCE * np.maximum(1.0,
+                                                                                                        np.abs(penalty))))
         self.unmet_open[rows] = True
         self.master.set_unmet_open(rows, self.arrays.demand_loads[rows])
         return len(rows)
@@ -705,12 +801,13 @@ class DecompositionSession:
 
     # --- columns and rows -----------------------------------------------------------------------
 
-    def _add_paths(self, found: list[tuple]) -> int:
+    def _add_paths(self, found: list[tuple], extra: list[tuple] = ()) -> int:
         """Turn predecessor trees into new path columns (twins of pooled paths are dropped).
 
         ``found`` holds, per commodity, ``(commodity, demand rows, supply rows or None, pred, tree,
-        best link per pair)``; without supply rows a path's supply row is that of its first node."""
-        if not found:
+        best link per pair)``; without supply rows a path's supply row is that of its first node. ``extra``
+        holds paths already walked, as ``(commodity, supply rows, demand rows, entry_path, arc)``."""
+        if not found and not extra:
             return 0
         a, s, paths = self.arrays, self.structure, self.paths
         parts = []
@@ -721,6 +818,7 @@ class DecompositionSession:
                 supply_of_node[a.supply_node[s.supply_rows[c]]] = s.supply_rows[c]
                 supply_rows = supply_of_node[origin]
             parts.append((np.full(len(rows), c), supply_rows, rows, entry, arc))
+        parts.extend(extra)
         offsets = np.cumsum([0] + [len(p[0]) for p in parts])
         commodity, supply, demand = (np.concatenate([p[i] for p in parts]) for i in range(3))
         entry = np.concatenate([p[3] + off for p, off in zip(parts, offsets, strict=False)])
@@ -808,15 +906,20 @@ class DecompositionSession:
         added = False
         for family in self.families.values():
             owners = family.violated(flow, slack=slack)
-            if not len(owners):
-                continue
-            first_row = self.master.n_rows
-            family.row[owners] = first_row + np.arange(len(owners))
-            mask = np.isin(family.owner, owners) & (self.paths.column[family.path] >= 0)
-            self.master.add_rows(family.limit[owners], family.row[family.owner[mask]] - first_row,
-                                 self.paths.column[family.path[mask]], family.coef[mask])
-            added = True
+            if len(owners):
+                self._add_rows(family, owners)
+                added = True
         return added
+
+    def _add_rows(self, family: Family, owners: np.ndarray) -> None:
+        """Master rows for ``owners`` of ``family``, with the terms of the master's path columns."""
+        if not len(owners):
+            return
+        first_row = self.master.n_rows
+        family.row[owners] = first_row + np.arange(len(owners))
+        mask = np.isin(family.owner, owners) & (self.paths.column[family.path] >= 0)
+        self.master.add_rows(family.limit[owners], family.row[family.owner[mask]] - first_row,
+                             self.paths.column[family.path[mask]], family.coef[mask])
 
     # --- the answer -----------------------------------------------------------------------------
 
