@@ -68,15 +68,15 @@ def build_indices(network: Network) -> Indices:
     """The :class:`Indices` of a network (hash lookups through enums, no Python loop)."""
     node_ids, commodity_ids = network.nodes["id"], network.commodities["id"]
     return Indices(
-        tail=_index_of(node_ids, network.links["from"]),
-        head=_index_of(node_ids, network.links["to"]),
+        tail=index_of(node_ids, network.links["from"]),
+        head=index_of(node_ids, network.links["to"]),
         mode=_codes(network.links["mode"], MODES),
         kind=_codes(network.nodes["kind"], KINDS),
-        supply_node=_index_of(node_ids, network.supply["node"]),
-        supply_commodity=_index_of(commodity_ids, network.supply["commodity"]),
-        demand_node=_index_of(node_ids, network.demand["node"]),
-        demand_commodity=_index_of(commodity_ids, network.demand["commodity"]),
-        queue_node=_index_of(node_ids, network.crossings["node"]),
+        supply_node=index_of(node_ids, network.supply["node"]),
+        supply_commodity=index_of(commodity_ids, network.supply["commodity"]),
+        demand_node=index_of(node_ids, network.demand["node"]),
+        demand_commodity=index_of(commodity_ids, network.demand["commodity"]),
+        queue_node=index_of(node_ids, network.crossings["node"]),
         queue_lane_type=_codes(network.crossings["lane_type"], LANE_TYPES),
     )
 
@@ -160,10 +160,25 @@ class NetworkArrays:
         return len(self.value_usd_per_load)
 
 
-def _index_of(ids: pl.Series, column: pl.Series) -> np.ndarray:
+def index_of(ids: pl.Series, column: pl.Series) -> np.ndarray:
     """Positions of ``column``'s values in the unique ``ids``: the codes of an enum over ``ids``
-    (a hash lookup, 20x faster than a binary search over numpy's object strings)."""
-    return column.cast(pl.Enum(ids)).to_physical().to_numpy().astype(np.int64)
+    (a hash lookup, 20x faster than a binary search over numpy's object strings).
+
+    Raises
+    ------
+    ValueError
+        If a value of ``column`` is not among ``ids``.
+
+    Example
+    -------
+    >>> index_of(pl.Series(["A", "B", "C"]), pl.Series(["C", "A"])).tolist()
+    [2, 0]
+    """
+    try:
+        return column.cast(pl.Enum(ids)).to_physical().to_numpy().astype(np.int64)
+    except pl.exceptions.InvalidOperationError as unknown:
+        raise ValueError(f"{column.name or 'a column'} has values that are not among the {ids.name or 'ids'}: "
+                         f"{unknown}".splitlines()[0]) from unknown
 
 
 def _fallback(values: np.ndarray, frame: pl.DataFrame, column: str) -> np.ndarray:
