@@ -148,8 +148,10 @@ def _condensed(first: np.ndarray, heads: np.ndarray) -> tuple[int, np.ndarray, l
 
 
 RANKS_PER_PASS = 512
-"""Ranks pushed through the condensed graph at once, as bits (8 words per component): the best
-:data:`TOP_REASONS` of most rows are found in the first pass, later passes take the next ranks."""
+"""The most ranks pushed through the condensed graph at once, as bits (8 words per component). The
+first pass takes 64 (one word), and each further pass twice as many up to this: the best
+:data:`TOP_REASONS` of most rows are among the first ranks (on ``corridor-3e4-scarce`` one pass of 64
+took 0.27 ms, one of 512 0.9 ms)."""
 
 
 def _best_upstream(n_comp: int, components: np.ndarray, level_arcs: list[tuple[np.ndarray, np.ndarray]],
@@ -157,16 +159,17 @@ def _best_upstream(n_comp: int, components: np.ndarray, level_arcs: list[tuple[n
     """Per component of ``targets``, the :data:`TOP_REASONS` smallest ranks of the capacities at it
     or upstream of it (``-1`` pads where there are fewer).
 
-    Ranks go through the levels as bit sets, :data:`RANKS_PER_PASS` of the smallest at a time: a
+    Ranks go through the levels as bit sets, the smallest first (:data:`RANKS_PER_PASS`): a
     component's set is its own capacities' bits or-ed with those of the components entering it
     (``bitwise_or.reduceat`` over each level's arcs, which come sorted by head), and its best ranks
     are its lowest set bits. Further passes run only while some target has fewer than
     :data:`TOP_REASONS` and ranks are left."""
     best = np.full((len(targets), TOP_REASONS), -1, dtype=np.int64)
     ranks = _sorted_unique(rank)
-    words = -(-RANKS_PER_PASS // 64)
-    for lo in range(0, len(ranks), RANKS_PER_PASS):
-        chunk = ranks[lo:lo + RANKS_PER_PASS]
+    lo, width = 0, min(64, RANKS_PER_PASS)
+    while lo < len(ranks):
+        chunk, lo, width = ranks[lo:lo + width], lo + width, min(2 * width, RANKS_PER_PASS)
+        words = -(-len(chunk) // 64)
         inside = (rank >= chunk[0]) & (rank <= chunk[-1])
         bit = np.searchsorted(chunk, rank[inside])
         bits = np.zeros((n_comp, words), dtype=np.uint64)
