@@ -328,8 +328,8 @@ UNIT_BLOCK_FLOATS = 4_000_000
 most this many floats (32 MB), however many capacities bind."""
 
 
-def unit_values(graph: FlowGraph, flow: np.ndarray, arcs: np.ndarray, *,
-                more: bool = True) -> tuple[np.ndarray, np.ndarray]:
+def unit_values(graph: FlowGraph, flow: np.ndarray, arcs: np.ndarray, *, more: bool = True,
+                residual: _Residual | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Per arc of ``arcs``, the extra loads served and the cost saved net of the unmet penalty (in
     ``1 / COST_SCALE`` units) by one unit more (``more``) or one unit less of its capacity, exact,
     from the residual graph of the optimal integer ``flow``.
@@ -348,7 +348,8 @@ def unit_values(graph: FlowGraph, flow: np.ndarray, arcs: np.ndarray, *,
     the path through ``S`` or, one unit more, save anything). Every unmet arc touches ``S``, so the
     loads served are read off the two arcs at ``S``: +1 for an unmet arc run backwards into ``S``, -1
     for one run forwards out of it. An arc that is not saturated changes nothing; one unit less with
-    no residual path (or below zero capacity) is NaN.
+    no residual path (or below zero capacity) is NaN. ``residual`` is :func:`reduced_residual` of
+    ``graph`` and ``flow`` when the caller keeps it for several calls.
     """
     arcs = np.asarray(arcs, dtype=np.int64)
     served, saved = np.zeros(len(arcs)), np.zeros(len(arcs))
@@ -359,7 +360,7 @@ def unit_values(graph: FlowGraph, flow: np.ndarray, arcs: np.ndarray, *,
     chosen = arcs[tight]
     if len(chosen) == 0:
         return served, saved
-    residual = _reduced_residual(graph, flow)
+    residual = residual or reduced_residual(graph, flow)
     u, v = graph.tail[chosen], graph.head[chosen]
     start, end = (v, u) if more else (u, v)
     arc_reduced = graph.cost[chosen] + residual.potential[u] - residual.potential[v]
@@ -381,17 +382,20 @@ def unit_values(graph: FlowGraph, flow: np.ndarray, arcs: np.ndarray, *,
 
 @dataclass(frozen=True, slots=True)
 class _Residual:
-    """A residual graph on reduced costs, parallel arcs once (the cheapest), as scipy CSR matrices:
-    ``matrix`` with every arc, ``transposed`` (to search towards ``source``) and ``without_source``;
-    ``keys`` (``tail * n + head``, ascending) find an arc, ``served`` is each arc's loads served."""
+    """A residual graph on reduced costs, parallel arcs once (the cheapest): ``without_source`` as a
+    scipy CSR matrix; ``keys`` (``tail * n + head``, ascending) find an arc, ``served`` is each arc's
+    loads served; the shortest-path trees from and to ``source`` as distances and, per node, the node
+    next to ``source`` on its path (``first_out``, ``last_in``)."""
 
-    matrix: object
-    transposed: object
     without_source: object
     keys: np.ndarray
     served: np.ndarray
     potential: np.ndarray
     source: int
+    from_source: np.ndarray
+    to_source: np.ndarray
+    first_out: np.ndarray
+    last_in: np.ndarray
 
     def arc_served(self, tail: np.ndarray, head: np.ndarray) -> np.ndarray:
         """Loads served by the arcs ``tail -> head`` (which must exist)."""
@@ -400,13 +404,9 @@ class _Residual:
 
     def through_source(self, start: np.ndarray, end: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The reduced length of the shortest path ``start -> S -> end`` and its loads served."""
-        from scipy.sparse import csgraph
-
         s = self.source
-        d_from, pred_from = csgraph.dijkstra(self.matrix, indices=s, return_predecessors=True)
-        d_to, pred_to = csgraph.dijkstra(self.transposed, indices=s, return_predecessors=True)
-        via = d_to[start] + d_from[end]
-        entry, exit_ = _next_to_root(pred_to, s)[start], _next_to_root(pred_from, s)[end]
+        via = self.to_source[start] + self.from_source[end]
+        entry, exit_ = self.last_in[start], self.first_out[end]
         served = np.zeros(len(start), dtype=np.int64)
         into, out = np.isfinite(via) & (start != s), np.isfinite(via) & (end != s)
         served[into] += self.arc_served(entry[into], np.full(into.sum(), s))
@@ -434,20 +434,23 @@ class _Residual:
         return distance
 
 
-def _reduced_residual(graph: FlowGraph, flow: np.ndarray) -> _Residual:
-    """The residual graph of ``flow`` on reduced costs (:class:`_Residual`)."""
+def reduced_residual(graph: FlowGraph, flow: np.ndarray) -> _Residual:
+    """The residual graph of ``flow`` on reduced costs (:class:`_Residual`), with its two searches
+    from and to the super source."""
     from scipy import sparse
+    from scipy.sparse import csgraph
 
     n, s = graph.n_nodes, graph.source
     r_tail, r_head, r_cost, r_served = _residual_arcs(graph, flow)
     potential = shortest_distances(np.concatenate([r_tail, np.full(n, n)]), np.concatenate([r_head, np.arange(n)]),
                                    np.concatenate([r_cost, np.zeros(n)]), n, n + 1)[:n]
     reduced = r_cost + potential[r_tail] - potential[r_head]
-    order = np.lexsort((reduced, r_head, r_tail))  # parallel arcs: the cheapest first, the only one kept
-    r_tail, r_head, reduced, r_served = r_tail[order], r_head[order], reduced[order], r_served[order]
+    keys = r_tail * n + r_head
+    order = np.lexsort((reduced, keys))  # parallel arcs: the cheapest first, the only one kept
+    keys, r_tail, r_head, reduced, r_served = keys[order], r_tail[order], r_head[order], reduced[order], r_served[order]
     first = np.ones(len(r_tail), dtype=bool)
-    first[1:] = (r_tail[1:] != r_tail[:-1]) | (r_head[1:] != r_head[:-1])
-    r_tail, r_head, reduced, r_served = r_tail[first], r_head[first], reduced[first], r_served[first]
+    first[1:] = keys[1:] != keys[:-1]
+    keys, r_tail, r_head, reduced, r_served = keys[first], r_tail[first], r_head[first], reduced[first], r_served[first]
 
     def csr(tails: np.ndarray, heads: np.ndarray, data: np.ndarray) -> object:  # tails ascending
         starts = np.searchsorted(tails, np.arange(n + 1))
@@ -455,10 +458,12 @@ def _reduced_residual(graph: FlowGraph, flow: np.ndarray) -> _Residual:
 
     by_head = group_order(r_head, n)
     keep = (r_tail != s) & (r_head != s)
-    return _Residual(matrix=csr(r_tail, r_head, reduced), transposed=csr(r_head[by_head], r_tail[by_head],
-                                                                          reduced[by_head]),
-                     without_source=csr(r_tail[keep], r_head[keep], reduced[keep]), keys=r_tail * n + r_head,
-                     served=r_served, potential=potential, source=s)
+    d_from, pred_from = csgraph.dijkstra(csr(r_tail, r_head, reduced), indices=s, return_predecessors=True)
+    d_to, pred_to = csgraph.dijkstra(csr(r_head[by_head], r_tail[by_head], reduced[by_head]), indices=s,
+                                     return_predecessors=True)  # on the transposed graph: paths into s
+    return _Residual(without_source=csr(r_tail[keep], r_head[keep], reduced[keep]), keys=keys, served=r_served,
+                     potential=potential, source=s, from_source=d_from, to_source=d_to,
+                     first_out=_next_to_root(pred_from, s), last_in=_next_to_root(pred_to, s))
 
 
 def _next_to_root(pred: np.ndarray, root: int) -> np.ndarray:
@@ -523,12 +528,15 @@ class FlowProbe:
         self.arrays, self.weights, self.solution = arrays, weights, solution
         self._graph: FlowGraph | None = None
         self._flow: np.ndarray | None = None
+        self._residual: _Residual | None = None
 
     def __call__(self, kind: str, index: np.ndarray, *, more: bool = True) -> tuple[np.ndarray, np.ndarray]:
-        if self._graph is None:
+        if self._graph is None:  # built once for every kind asked about
             self._graph = build_flow_graph(self.arrays, self.weights)
             self._flow = graph_flow(self._graph, self.solution)
-        served, saved = unit_values(self._graph, self._flow, self.arcs(kind, index), more=more)
+            self._residual = reduced_residual(self._graph, self._flow)
+        served, saved = unit_values(self._graph, self._flow, self.arcs(kind, index), more=more,
+                                    residual=self._residual)
         return served, saved / COST_SCALE
 
     def arcs(self, kind: str, index: np.ndarray) -> np.ndarray:
