@@ -35,7 +35,7 @@ def unmet_reasons(network: Network, rows: np.ndarray, bottlenecks: pl.DataFrame)
     """The reason of each demand row in ``rows`` (positions in ``network.demand``).
 
     ``bottlenecks`` is the bottleneck frame in its reported order, with the node each capacity sits
-    at (``at``).
+    at (``at``, and ``at_node``, its position, when the frame has it: no id lookup then).
     """
     a = network.arrays
     market, goods = a.demand_node[rows], a.demand_commodity[rows]
@@ -46,7 +46,8 @@ def unmet_reasons(network: Network, rows: np.ndarray, bottlenecks: pl.DataFrame)
     placed = bottlenecks["at"]
     gain = (served > NO_GAIN) | (value > NO_GAIN)
     useful = np.flatnonzero(gain & ~placed.is_null().to_numpy() if placed.null_count() else gain)  # rank = position
-    at = index_of(network.nodes["id"], placed[useful])  # a capacity at no node explains no row
+    at = (bottlenecks["at_node"].to_numpy()[useful] if "at_node" in bottlenecks.columns  # the binding frame's
+          else index_of(network.nodes["id"], placed[useful]))  # a capacity at no node explains no row
     rank = np.arange(len(useful), dtype=np.int64)
     supply_rows = np.flatnonzero((bottlenecks["kind"][useful] == "supply").to_numpy())
     supply_ids = bottlenecks["id"][useful[supply_rows]].to_list()

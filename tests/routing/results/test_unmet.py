@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
 from networks import Network
+from networks.arrays import index_of
 from networks.generate import corridor_network, random_network
 from routing import solve_lead_time
 from routing.results.schemas import UNMET_SCHEMA
@@ -114,6 +115,8 @@ def test_unmet_frame_of_a_solve_equals_the_old_path(seed, goods, scarce):
     network = base.replace(demand=base.demand.with_columns(pl.col("loads_per_day") * scarce))
     result = solve_lead_time(network)
     assert_frame_equal(result.unmet, _old_unmet_frame(result, network))
+    binding = result._frames.binding  # the reasons read the node positions, not the ids
+    assert binding["at_node"].to_list() == index_of(network.nodes["id"], binding["at"]).tolist()
 
 
 def test_scarce_corridor_reasons_equal_the_old_path():
