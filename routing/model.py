@@ -252,7 +252,8 @@ def assemble_result(network: Network, solution: Solution, weights: Weights, *, o
         vot = weights.value_of_time
         objective_value = float(cost_k.sum() + vot @ hours_k + (weights.penalty * vot) @ unmet_k)
     # the duals are the values, except with demand unmet (the penalty is in them) and as operated
-    # (they price the equilibrium's potential, not USD): then capacities are valued by re-solves
+    # (they price the equilibrium's potential, not USD): then capacities are valued by re-solves, or for a
+    # min-cost flow off its residual graph (capacity_probe)
     probe = (capacity_probe(arrays, weights, solution, solver, probe_start) if solution.unmet.sum() > UNMET_TOLERANCE
              or weights.value_of_time is not None else None)
     valuation = Valuation(objective=objective.value, usd_per_load_hour=usd_per_load_hour, probe=probe,

@@ -11,7 +11,8 @@ an extended graph:
 
 Costs are scaled to integers (``COST_SCALE`` per hour or dollar). Dual values come from shortest
 path distances in the residual graph (node potentials), so the result explains its bottlenecks
-like the LP does.
+like the LP does. With demand unmet, what one unit more (or less) of a capacity serves and saves is
+read off the same residual graph, exactly, by :class:`FlowProbe` (:func:`unit_values`): no re-solve.
 """
 
 from __future__ import annotations

@@ -22,7 +22,8 @@ USD_UNIT = "USD/day"
 Probe = Callable[[str, np.ndarray], tuple[np.ndarray, np.ndarray]]
 """``probe(kind, index)``: for the capacities ``index`` of a kind (``link``, ``node``, ``supply``,
 ``power``, ``water``), the extra loads served per day and the objective saved net of the unmet
-penalty, per unit more of each, from re-solves (see :class:`routing.model.CapacityProbe`)."""
+penalty, per unit more of each, from re-solves (see :class:`routing.model.CapacityProbe`) or, for a
+min-cost-flow answer, exactly from its residual graph (:class:`routing.formulation.flowgraph.FlowProbe`)."""
 
 
 @dataclass(frozen=True, slots=True)
