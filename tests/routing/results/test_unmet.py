@@ -151,3 +151,16 @@ def test_a_bottleneck_at_a_node_the_network_does_not_have_is_refused():
     bottlenecks = _random_bottlenecks(network, np.random.default_rng(4), 3).with_columns(pl.lit("NOWHERE").alias("at"))
     with pytest.raises(ValueError, match="not among"):
         unmet_reasons(network, np.arange(network.demand.height), bottlenecks)
+
+
+@settings(max_examples=100, deadline=None)
+@given(rows=st.lists(st.lists(st.integers(0, 2**21), min_size=5, max_size=5), max_size=40),
+       spread=st.sampled_from([1, 3, 2**21]))
+def test_distinct_rows_are_numpys_unique_rows(rows, spread):
+    """Also where the mixed-radix keys would overflow int64 (numpy's axis=0 form then)."""
+    from routing.results.unmet import _distinct_rows
+
+    array = np.array(rows, dtype=np.int64).reshape(-1, 5) % spread
+    distinct, inverse = _distinct_rows(array)
+    expected, expected_inverse = np.unique(array, axis=0, return_inverse=True)
+    assert np.array_equal(distinct, expected) and np.array_equal(inverse, expected_inverse.reshape(-1))
