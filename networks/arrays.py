@@ -67,16 +67,15 @@ INDEX_COLUMNS: dict[str, tuple[str, ...]] = {
 def build_indices(network: Network) -> Indices:
     """The :class:`Indices` of a network (hash lookups through enums, no Python loop)."""
     node_ids, commodity_ids = network.nodes["id"], network.commodities["id"]
+    tail, head, supply_node, demand_node, queue_node = indices_of(node_ids, network.links["from"], network.links["to"],
+                                                                network.supply["node"], network.demand["node"],
+                                                                network.crossings["node"])
+    supply_commodity, demand_commodity = indices_of(commodity_ids, network.supply["commodity"],
+                                                  network.demand["commodity"])
     return Indices(
-        tail=_index_of(node_ids, network.links["from"]),
-        head=_index_of(node_ids, network.links["to"]),
-        mode=_codes(network.links["mode"], MODES),
-        kind=_codes(network.nodes["kind"], KINDS),
-        supply_node=_index_of(node_ids, network.supply["node"]),
-        supply_commodity=_index_of(commodity_ids, network.supply["commodity"]),
-        demand_node=_index_of(node_ids, network.demand["node"]),
-        demand_commodity=_index_of(commodity_ids, network.demand["commodity"]),
-        queue_node=_index_of(node_ids, network.crossings["node"]),
+        tail=tail, head=head, mode=_codes(network.links["mode"], MODES), kind=_codes(network.nodes["kind"], KINDS),
+        supply_node=supply_node, supply_commodity=supply_commodity, demand_node=demand_node,
+        demand_commodity=demand_commodity, queue_node=queue_node,
         queue_lane_type=_codes(network.crossings["lane_type"], LANE_TYPES),
     )
 
@@ -160,10 +159,38 @@ class NetworkArrays:
         return len(self.value_usd_per_load)
 
 
-def _index_of(ids: pl.Series, column: pl.Series) -> np.ndarray:
+def index_of(ids: pl.Series, column: pl.Series) -> np.ndarray:
     """Positions of ``column``'s values in the unique ``ids``: the codes of an enum over ``ids``
-    (a hash lookup, 20x faster than a binary search over numpy's object strings)."""
-    return column.cast(pl.Enum(ids)).to_physical().to_numpy().astype(np.int64)
+    (a hash lookup, 20x faster than a binary search over numpy's object strings).
+
+    Raises
+    ------
+    ValueError
+        If a value is not among ``ids``.
+
+    Example
+    -------
+    >>> index_of(pl.Series(["A", "B", "C"]), pl.Series(["C", "A"])).tolist()
+    [2, 0]
+    """
+    try:
+        return column.cast(pl.Enum(ids)).to_physical().to_numpy().astype(np.int64)
+    except pl.exceptions.InvalidOperationError as unknown:
+        raise ValueError(f"{column.name or 'a column'} has values that are not among the {ids.name or 'ids'}: "
+                         f"{unknown}".splitlines()[0]) from unknown
+
+
+def indices_of(ids: pl.Series, *columns: pl.Series) -> list[np.ndarray]:
+    """:func:`index_of` of each column, in one cast of their concatenation (each cast has a fixed
+    cost: half the time of one cast per column on a 1e4-link network).
+
+    Example
+    -------
+    >>> [c.tolist() for c in indices_of(pl.Series(["A", "B"]), pl.Series(["B"]), pl.Series(["A", "A"]))]
+    [[1], [0, 0]]
+    """
+    codes = index_of(ids, pl.concat([c.cast(pl.String) for c in columns], rechunk=False))
+    return np.split(codes, np.cumsum([len(c) for c in columns])[:-1])
 
 
 def _fallback(values: np.ndarray, frame: pl.DataFrame, column: str) -> np.ndarray:

@@ -91,7 +91,7 @@ def read_dimacs(path: str | Path) -> MinCostFlowProblem:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise DimacsError([Problem(path.name, f"cannot be read: {exc}")], source=str(path)) from None
-    problem = _parse_fast(text)
+    problem = _parse_columns(text) or _parse_fast(text)
     if problem is not None:
         return problem
     records, problems = _records(text, path.name)
@@ -145,17 +145,70 @@ def _parse_fast(text: str) -> MinCostFlowProblem | None:
     is_arc = width == 5
     nodes = values[offset[~is_arc, None] + np.arange(2)]
     arcs = values[offset[is_arc, None] + np.arange(5)]
-    tail, head = arcs[:, 0], arcs[:, 1]
-    ok = (len(arcs) == n_arcs and np.all((nodes[:, 0] >= 1) & (nodes[:, 0] <= n_nodes))
-          and len(np.unique(nodes[:, 0])) == len(nodes)
+    return _checked_problem(n_nodes, n_arcs, nodes[:, 0], nodes[:, 1], *arcs.T)
+
+
+def _checked_problem(n_nodes: int, n_arcs: int, node: np.ndarray, flow: np.ndarray, tail: np.ndarray,
+                     head: np.ndarray, low: np.ndarray, capacity: np.ndarray,
+                     cost: np.ndarray) -> MinCostFlowProblem | None:
+    """The problem of the parsed ``n`` and ``a`` columns (nodes numbered from 1), or None unless
+    they pass the line-by-line reader's checks: the announced arc count, nodes in range and not
+    repeated, lower bounds 0, capacities >= 0."""
+    ok = (len(tail) == n_arcs and np.all((node >= 1) & (node <= n_nodes)) and len(np.unique(node)) == len(node)
           and np.all((tail >= 1) & (tail <= n_nodes) & (head >= 1) & (head <= n_nodes))
-          and not arcs[:, 2].any() and np.all(arcs[:, 3] >= 0))
+          and not low.any() and np.all(capacity >= 0))
     if not ok:
         return None
     supply = np.zeros(n_nodes, dtype=np.int64)
-    supply[nodes[:, 0] - 1] = nodes[:, 1]
-    return MinCostFlowProblem(supply=supply, tail=tail - 1, head=head - 1, capacity=arcs[:, 3].copy(),
-                              cost=arcs[:, 4].copy())
+    supply[node - 1] = flow
+    return MinCostFlowProblem(supply=supply, tail=tail - 1, head=head - 1, capacity=np.array(capacity, dtype=np.int64),
+                              cost=np.array(cost, dtype=np.int64))
+
+
+_PLAIN = bytes(range(32, 127)) + b"\n"  # printable ASCII and the line break
+_NODE_COLUMNS = {"tag": pl.String, "node": pl.Int64, "flow": pl.Int64}
+_ARC_COLUMNS = {"tag": pl.String, "tail": pl.Int64, "head": pl.Int64, "low": pl.Int64, "capacity": pl.Int64,
+                "cost": pl.Int64}
+
+
+def _parse_columns(text: str) -> MinCostFlowProblem | None:
+    """The problem of a file laid out as the generators write it, parsed by polars' CSV reader
+    (about 3x faster than :func:`_parse_fast` on 1e5 arcs); None for any other layout, left to
+    :func:`_parse_fast` and the line-by-line reader.
+
+    The layout: printable ASCII (no tab, carriage return or quote) in lines; comments (``c`` then a space or the end of the line)
+    only before the problem line ``p min <nodes> <arcs>``; then the ``n`` lines, then the ``a``
+    lines, each field after one space. polars splits at every space, so a doubled, leading or
+    trailing space, a missing or an extra field, or a field that is not an integer, leaves a null,
+    a wrong tag or an error, and the file goes to the other readers; a line of another record
+    (a comment, a second problem line, an ``n`` among the arcs) has the wrong tag. Blank lines are
+    skipped, as the line-by-line reader skips them. The columns are checked as the other readers
+    check them (:func:`_checked_problem`)."""
+    if not text.isascii() or '"' in text or text.encode("ascii").translate(None, _PLAIN):
+        return None  # a quote or a control byte other than a line break (str.splitlines breaks at some)
+    p_at = 0 if text.startswith("p ") else text.find("\np ") + 1
+    p_end = text.find("\n", p_at)
+    if (p_at == 0 and not text.startswith("p ")) or p_end < 0 \
+            or not all(line == "c" or line.startswith("c ") for line in text[:p_at].split("\n")[:-1]):
+        return None
+    fields = text[p_at:p_end].split(" ")
+    if len(fields) != 4 or fields[1] != "min" or not (fields[2].isdigit() and fields[3].isdigit()):
+        return None
+    body = text[p_end + 1:]
+    first_arc = 0 if body.startswith("a ") else (body.find("\na ") + 1 or len(body))
+    try:
+        nodes, arcs = (pl.read_csv(lines.encode("ascii"), separator=" ", has_header=False, schema=schema)
+                       if lines.strip() else pl.DataFrame(schema=schema)
+                       for lines, schema in ((body[:first_arc], _NODE_COLUMNS), (body[first_arc:], _ARC_COLUMNS)))
+    except pl.exceptions.PolarsError:
+        return None
+    if (nodes.null_count().row(0) != (0,) * 3 or arcs.null_count().row(0) != (0,) * 6
+            or not (nodes["tag"] == "n").all() or not (arcs["tag"] == "a").all()):
+        return None
+    columns = [frame[name].to_numpy() for frame, names in ((nodes, ("node", "flow")),
+                                                           (arcs, ("tail", "head", "low", "capacity", "cost")))
+               for name in names]
+    return _checked_problem(int(fields[2]), int(fields[3]), *columns)
 
 
 _BREAK, _SPACE, _TAB, _PLUS, _MINUS = (ord(c) for c in "\n \t+-")

@@ -267,8 +267,9 @@ def assemble_result(network: Network, solution: Solution, weights: Weights, *, o
         vot = weights.value_of_time
         objective_value = float(cost_k.sum() + vot @ hours_k + (weights.penalty * vot) @ unmet_k)
     # the duals are the values, except with demand unmet (the penalty is in them) and as operated
-    # (they price the equilibrium's potential, not USD): then capacities are valued by re-solves
-    probe = (CapacityProbe(arrays, weights, start=probe_start) if solution.unmet.sum() > UNMET_TOLERANCE
+    # (they price the equilibrium's potential, not USD): then capacities are valued by re-solves, or for a
+    # min-cost flow off its residual graph (capacity_probe)
+    probe = (capacity_probe(arrays, weights, solution, solver, probe_start) if solution.unmet.sum() > UNMET_TOLERANCE
              or weights.value_of_time is not None else None)
     valuation = Valuation(objective=objective.value, usd_per_load_hour=usd_per_load_hour, probe=probe,
                           probe_all=weights.value_of_time is not None)
@@ -285,6 +286,18 @@ def assemble_result(network: Network, solution: Solution, weights: Weights, *, o
         all_load_hours_per_day=float(hours_k.sum()),
         **common,
     )
+
+
+def capacity_probe(arrays: NetworkArrays, weights: Weights, solution: Solution, solver: Solver,
+                   start: ProbeStart | None) -> Any:
+    """How the capacities of a solve with unmet demand (or as operated) are valued: a min-cost-flow
+    answer of a linear objective from its residual graph, exactly and without a re-solve
+    (:class:`routing.formulation.flowgraph.FlowProbe`); any other by LP re-solves (:class:`CapacityProbe`)."""
+    if solver in (Solver.MINCOSTFLOW, Solver.LEMON) and weights.value_of_time is None:
+        from routing.formulation.flowgraph import FlowProbe
+
+        return FlowProbe(arrays, weights, solution)
+    return CapacityProbe(arrays, weights, start=start)
 
 
 UNMET_TOLERANCE = 1e-7

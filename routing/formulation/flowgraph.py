@@ -11,7 +11,8 @@ an extended graph:
 
 Costs are scaled to integers (``COST_SCALE`` per hour or dollar). Dual values come from shortest
 path distances in the residual graph (node potentials), so the result explains its bottlenecks
-like the LP does.
+like the LP does. With demand unmet, what one unit more (or less) of a capacity serves and saves is
+read off the same residual graph, exactly, by :class:`FlowProbe` (:func:`unit_values`): no re-solve.
 """
 
 from __future__ import annotations
@@ -296,3 +297,260 @@ def group_order(keys: np.ndarray, n_groups: int) -> np.ndarray:
     """
     small = n_groups <= np.iinfo(np.uint16).max + 1
     return np.argsort(keys.astype(np.uint16) if small else keys, kind="stable")
+
+
+def graph_flow(graph: FlowGraph, solution: Solution) -> np.ndarray:
+    """The flow on every arc of ``graph`` (:func:`build_flow_graph` of the solved arrays) that a
+    single-commodity ``solution`` reports: links, then each throughput arc ``v_in -> v`` (all that
+    enters ``v_in`` by links and supply arcs), supply and unmet arcs.
+
+    Raises
+    ------
+    ValueError
+        If the flow does not balance every node (not a solution of this graph).
+    """
+    m, s0 = graph.n_links, graph.n_links + len(graph.split)
+    s1 = s0 + graph.n_supply
+    link, production, unmet = (np.round(v).astype(np.int64) for v in (solution.flow[0], solution.production,
+                                                                          solution.unmet))
+    entering = np.concatenate([graph.head[:m], graph.head[s0:s1]])
+    inflow = np.bincount(entering, np.concatenate([link, production]), graph.n_nodes)
+    through = np.round(inflow[graph.tail[m:s0]]).astype(np.int64)
+    flow = np.concatenate([link, through, production, unmet])
+    n = graph.n_nodes
+    balance = np.bincount(graph.tail, flow, n) - np.bincount(graph.head, flow, n)
+    if len(flow) != len(graph.tail) or not np.array_equal(balance, graph.supply):
+        raise ValueError("graph_flow: the solution's flow does not balance the min-cost-flow graph")
+    return flow
+
+
+UNIT_BLOCK_FLOATS = 4_000_000
+"""Dijkstra sources of :func:`unit_values` run in blocks whose distance rows (sources x nodes) hold at
+most this many floats (32 MB), however many capacities bind."""
+
+
+def unit_values(graph: FlowGraph, flow: np.ndarray, arcs: np.ndarray, *, more: bool = True,
+                residual: _Residual | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Per arc of ``arcs``, the extra loads served and the cost saved net of the unmet penalty (in
+    ``1 / COST_SCALE`` units) by one unit more (``more``) or one unit less of its capacity, exact,
+    from the residual graph of the optimal integer ``flow``.
+
+    With integer data, the optimum after one unit more on a saturated arc ``(u, v)`` is ``flow``
+    plus the cheapest residual cycle through the new unit, when that cycle costs less than 0:
+    ``c(u, v)`` plus the shortest residual path ``v -> u`` (the difference of two optimal flows is a
+    circulation of residual cycles; only one can use the single new unit, and the others cost at least
+    0, ``flow`` being optimal). One unit less takes one unit off ``(u, v)``: the cycle of its reverse
+    arc and the shortest residual path ``u -> v`` (cost at least 0).
+
+    Paths are found by scipy's Dijkstra on reduced costs ``c + p[tail] - p[head] >= 0`` (``p``: shortest
+    distances from a root joined to every node, a potential of the whole residual graph). A shortest
+    path either passes the super source ``S`` (two searches in all, from ``S`` and to ``S``) or avoids it
+    (one search per distinct start on the graph without ``S``, stopped where it can no longer beat
+    the path through ``S`` or, one unit more, save anything). Every unmet arc touches ``S``, so the
+    loads served are read off the two arcs at ``S``: +1 for an unmet arc run backwards into ``S``, -1
+    for one run forwards out of it. An arc that is not saturated changes nothing; one unit less with
+    no residual path (or below zero capacity) is NaN. ``residual`` is :func:`reduced_residual` of
+    ``graph`` and ``flow`` when the caller keeps it for several calls.
+    """
+    arcs = np.asarray(arcs, dtype=np.int64)
+    served, saved = np.zeros(len(arcs)), np.zeros(len(arcs))
+    tight = flow[arcs] >= graph.capacity[arcs]
+    if not more:  # no capacity below 0
+        saved[graph.capacity[arcs] <= 0] = np.nan
+        tight &= graph.capacity[arcs] > 0
+    chosen = arcs[tight]
+    if len(chosen) == 0:
+        return served, saved
+    residual = residual or reduced_residual(graph, flow)
+    u, v = graph.tail[chosen], graph.head[chosen]
+    start, end = (v, u) if more else (u, v)
+    arc_reduced = graph.cost[chosen] + residual.potential[u] - residual.potential[v]
+    via, via_served = residual.through_source(start, end)
+    # one unit more moves flow only along a path shorter than -arc_reduced; neither beats the path via S
+    reach = np.minimum(np.maximum(-arc_reduced, 0.0) if more else np.inf, via)
+    avoid = residual.avoiding_source(start, end, reach)
+    distance = np.minimum(avoid, via)
+    path_served = np.where(avoid < via, 0, via_served)
+    cycle = (arc_reduced + distance) if more else (distance - arc_reduced)  # in cost units, exact integers
+    penalty = float(graph.cost[-1]) if graph.n_unmet else 0.0
+    moved = np.isfinite(cycle) & ((cycle < 0) if more else True)
+    served_c, saved_c = np.zeros(len(chosen)), np.where(np.isfinite(cycle), 0.0, np.nan)
+    served_c[moved] = path_served[moved]
+    saved_c[moved] = -(cycle[moved] + penalty * path_served[moved])
+    served[tight], saved[tight] = served_c, saved_c
+    return served, saved
+
+
+@dataclass(frozen=True, slots=True)
+class _Residual:
+    """A residual graph on reduced costs, parallel arcs once (the cheapest): ``without_source`` as a
+    scipy CSR matrix; ``keys`` (``tail * n + head``, ascending) find an arc, ``served`` is each arc's
+    loads served; the shortest-path trees from and to ``source`` as distances and, per node, the node
+    next to ``source`` on its path (``first_out``, ``last_in``)."""
+
+    without_source: object
+    keys: np.ndarray
+    served: np.ndarray
+    potential: np.ndarray
+    source: int
+    from_source: np.ndarray
+    to_source: np.ndarray
+    first_out: np.ndarray
+    last_in: np.ndarray
+
+    def arc_served(self, tail: np.ndarray, head: np.ndarray) -> np.ndarray:
+        """Loads served by the arcs ``tail -> head`` (which must exist)."""
+        n = len(self.potential)
+        return self.served[np.searchsorted(self.keys, tail.astype(np.int64) * n + head)]
+
+    def through_source(self, start: np.ndarray, end: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The reduced length of the shortest path ``start -> S -> end`` and its loads served."""
+        s = self.source
+        via = self.to_source[start] + self.from_source[end]
+        entry, exit_ = self.last_in[start], self.first_out[end]
+        served = np.zeros(len(start), dtype=np.int64)
+        into, out = np.isfinite(via) & (start != s), np.isfinite(via) & (end != s)
+        served[into] += self.arc_served(entry[into], np.full(into.sum(), s))
+        served[out] += self.arc_served(np.full(out.sum(), s), exit_[out])
+        return via, served
+
+    def avoiding_source(self, start: np.ndarray, end: np.ndarray, reach: np.ndarray) -> np.ndarray:
+        """The reduced length of the shortest path ``start -> end`` that avoids ``S``, where it is
+        shorter than ``reach`` (else ``inf``): one Dijkstra per distinct start, run in blocks of
+        similar limits (:data:`UNIT_BLOCK_FLOATS`)."""
+        from scipy.sparse import csgraph
+
+        n, s = len(self.potential), self.source
+        distance = np.full(len(start), np.inf)
+        wanted = (reach > 0) & (start != s) & (end != s)
+        if not wanted.any():
+            return distance
+        sources, row_of, limits = _sources_by_limit(start[wanted], reach[wanted])
+        ends, found = end[wanted], np.full(wanted.sum(), np.inf)
+        for lo, hi in _blocks(limits, max(1, UNIT_BLOCK_FLOATS // n)):
+            mine = np.flatnonzero((row_of >= lo) & (row_of < hi))
+            dist = csgraph.dijkstra(self.without_source, indices=sources[lo:hi], limit=float(limits[hi - 1]))
+            found[mine] = dist[row_of[mine] - lo, ends[mine]]
+        distance[wanted] = found
+        return distance
+
+
+def reduced_residual(graph: FlowGraph, flow: np.ndarray) -> _Residual:
+    """The residual graph of ``flow`` on reduced costs (:class:`_Residual`), with its two searches
+    from and to the super source."""
+    from scipy import sparse
+    from scipy.sparse import csgraph
+
+    n, s = graph.n_nodes, graph.source
+    r_tail, r_head, r_cost, r_served = _residual_arcs(graph, flow)
+    potential = shortest_distances(np.concatenate([r_tail, np.full(n, n)]), np.concatenate([r_head, np.arange(n)]),
+                                   np.concatenate([r_cost, np.zeros(n)]), n, n + 1)[:n]
+    reduced = r_cost + potential[r_tail] - potential[r_head]
+    keys = r_tail * n + r_head
+    order = np.lexsort((reduced, keys))  # parallel arcs: the cheapest first, the only one kept
+    keys, r_tail, r_head, reduced, r_served = keys[order], r_tail[order], r_head[order], reduced[order], r_served[order]
+    first = np.ones(len(r_tail), dtype=bool)
+    first[1:] = keys[1:] != keys[:-1]
+    keys, r_tail, r_head, reduced, r_served = keys[first], r_tail[first], r_head[first], reduced[first], r_served[first]
+
+    def csr(tails: np.ndarray, heads: np.ndarray, data: np.ndarray) -> object:  # tails ascending
+        starts = np.searchsorted(tails, np.arange(n + 1))
+        return sparse.csr_matrix((data, heads.astype(np.int32), starts), shape=(n, n))  # zeros stay arcs
+
+    by_head = group_order(r_head, n)
+    keep = (r_tail != s) & (r_head != s)
+    d_from, pred_from = csgraph.dijkstra(csr(r_tail, r_head, reduced), indices=s, return_predecessors=True)
+    d_to, pred_to = csgraph.dijkstra(csr(r_head[by_head], r_tail[by_head], reduced[by_head]), indices=s,
+                                     return_predecessors=True)  # on the transposed graph: paths into s
+    return _Residual(without_source=csr(r_tail[keep], r_head[keep], reduced[keep]), keys=keys, served=r_served,
+                     potential=potential, source=s, from_source=d_from, to_source=d_to,
+                     first_out=_next_to_root(pred_from, s), last_in=_next_to_root(pred_to, s))
+
+
+def _next_to_root(pred: np.ndarray, root: int) -> np.ndarray:
+    """Per node of a shortest-path tree (scipy's predecessors from ``root``), the node next to the
+    root on its path (itself when its predecessor is the root; -1 off the tree), by pointer jumping."""
+    nodes = np.arange(len(pred))
+    up = np.where(pred >= 0, pred, -1)
+    up[pred == root] = nodes[pred == root]
+    up[root] = -1
+    while True:
+        on = up >= 0
+        jumped = up.copy()
+        jumped[on] = up[up[on]]
+        if np.array_equal(jumped, up):
+            return up
+        up = jumped
+
+
+def _sources_by_limit(start: np.ndarray, reach: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The distinct Dijkstra sources of ``start`` in ascending order of how far each must search (the
+    largest ``reach`` of its arcs), each arc's row among them, and each source's search limit."""
+    sources, row_of = np.unique(start, return_inverse=True)
+    limit = np.zeros(len(sources))
+    np.maximum.at(limit, row_of, reach)
+    order = np.argsort(limit, kind="stable")
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    return sources[order], rank[row_of], limit[order]
+
+
+def _blocks(limits: np.ndarray, size: int) -> list[tuple[int, int]]:
+    """Consecutive runs of at most ``size`` sources whose (ascending) limits stay within 10x of the
+    run's first, so that a short search is not run to a long one's limit."""
+    bounds, lo = [], 0
+    while lo < len(limits):
+        hi = min(lo + size, int(np.searchsorted(limits, 10.0 * max(limits[lo], 1.0), side="right")))
+        hi = max(hi, lo + 1)
+        bounds.append((lo, hi))
+        lo = hi
+    return bounds
+
+
+def _residual_arcs(graph: FlowGraph, flow: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The residual graph of ``flow``: tails, heads, costs and loads served per arc (+1 on an unmet
+    arc run backwards, -1 forwards, 0 elsewhere)."""
+    forward, backward = flow < graph.capacity, flow > 0
+    unmet = np.zeros(len(flow), dtype=np.int64)
+    unmet[len(flow) - graph.n_unmet:] = 1
+    return (np.concatenate([graph.tail[forward], graph.head[backward]]),
+            np.concatenate([graph.head[forward], graph.tail[backward]]),
+            np.concatenate([graph.cost[forward], -graph.cost[backward]]).astype(np.float64),
+            np.concatenate([-unmet[forward], unmet[backward]]))
+
+
+class FlowProbe:
+    """What one more unit of a capacity serves and saves, for a min-cost-flow answer: exact, from its
+    residual graph (:func:`unit_values`), with no re-solve. Called as
+    :data:`routing.results.bottlenecks.Probe` is (kinds ``link``, ``node``, ``supply``); values are in
+    objective units, net of the unmet penalty."""
+
+    def __init__(self, arrays: NetworkArrays, weights: Weights, solution: Solution) -> None:
+        self.arrays, self.weights, self.solution = arrays, weights, solution
+        self._graph: FlowGraph | None = None
+        self._flow: np.ndarray | None = None
+        self._residual: _Residual | None = None
+
+    def __call__(self, kind: str, index: np.ndarray, *, more: bool = True) -> tuple[np.ndarray, np.ndarray]:
+        if self._graph is None:  # built once for every kind asked about
+            self._graph = build_flow_graph(self.arrays, self.weights)
+            self._flow = graph_flow(self._graph, self.solution)
+            self._residual = reduced_residual(self._graph, self._flow)
+        served, saved = unit_values(self._graph, self._flow, self.arcs(kind, index), more=more,
+                                    residual=self._residual)
+        return served, saved / COST_SCALE
+
+    def arcs(self, kind: str, index: np.ndarray) -> np.ndarray:
+        """The arcs of the flow graph that carry capacities ``index`` of ``kind``."""
+        graph, index = self._graph or build_flow_graph(self.arrays, self.weights), np.asarray(index, dtype=np.int64)
+        if kind == "link":
+            return index
+        if kind == "supply":
+            return graph.n_links + len(graph.split) + index
+        if kind == "node":
+            position = np.searchsorted(graph.split, index)
+            if np.any(position >= len(graph.split)) or np.any(graph.split[np.minimum(position, len(graph.split) - 1)]
+                                                              != index):
+                raise ValueError("FlowProbe: a node without a throughput limit has no capacity arc")
+            return graph.n_links + position
+        raise ValueError(f"FlowProbe: a min-cost flow has no {kind} capacities")

@@ -22,7 +22,8 @@ USD_UNIT = "USD/day"
 Probe = Callable[[str, np.ndarray], tuple[np.ndarray, np.ndarray]]
 """``probe(kind, index)``: for the capacities ``index`` of a kind (``link``, ``node``, ``supply``,
 ``power``, ``water``), the extra loads served per day and the objective saved net of the unmet
-penalty, per unit more of each, from re-solves (see :class:`routing.model.CapacityProbe`)."""
+penalty, per unit more of each, from re-solves (see :class:`routing.model.CapacityProbe`) or, for a
+min-cost-flow answer, exactly from its residual graph (:class:`routing.formulation.flowgraph.FlowProbe`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,7 +168,18 @@ def binding_frame(network: Network, binding: Binding) -> pl.DataFrame:
         _repeat(list(UNITS), counts).alias("unit"),
         pl.concat(_blocks(network, binding, at=True)).alias("at"),
         _nullable("utilisation", binding.utilisation),
+        pl.Series("at_node", _node_positions(network, binding)),
     ])  # built from series, not by expressions: each expression is a query (about a millisecond under load)
+
+
+def _node_positions(network: Network, binding: Binding) -> np.ndarray:
+    """The position in the nodes table of the node each capacity sits at (``at`` as an index: the
+    unmet reasons need no id lookup)."""
+    a = network.arrays
+    q = a.queue
+    owners = (a.head, None, a.supply_node, None, None, q.node, q.node)  # None: the capacity is the node's own
+    return np.concatenate([np.asarray(r if owner is None else owner[r], dtype=np.int64)
+                           for owner, r in zip(owners, binding.rows, strict=True)])
 
 
 def _nullable(name: str, values: np.ndarray) -> pl.Series:
@@ -270,8 +282,12 @@ def _repeat(values: list[str], counts: list[int]) -> pl.Series:
 
 def bottlenecks_frame(binding: pl.DataFrame) -> pl.DataFrame:
     """The capacities of :func:`binding_frame`, the most valuable first."""
-    table = ranked(binding)
-    return pl.DataFrame([table.get_column(name) for name in BOTTLENECKS_SCHEMA.names()])
+    return bottleneck_columns(ranked(binding))
+
+
+def bottleneck_columns(ranked_binding: pl.DataFrame) -> pl.DataFrame:
+    """The bottleneck table's columns of :func:`ranked` rows."""
+    return pl.DataFrame([ranked_binding.get_column(name) for name in BOTTLENECKS_SCHEMA.names()])
 
 
 def ranked(binding: pl.DataFrame) -> pl.DataFrame:
@@ -283,15 +299,17 @@ def ranked(binding: pl.DataFrame) -> pl.DataFrame:
     return pl.DataFrame([column[order] for column in binding.get_columns()])
 
 
-def unmet_frame(network: Network, solution: Solution, binding: pl.DataFrame) -> pl.DataFrame:
+def unmet_frame(network: Network, solution: Solution, binding: pl.DataFrame, *,
+                ranked_binding: pl.DataFrame | None = None) -> pl.DataFrame:
     """Demand not served, each row with the capacities that ran out on its way (or 'no route');
-    ``binding`` is :func:`binding_frame` of the same solution."""
+    ``binding`` is :func:`binding_frame` of the same solution (``ranked_binding`` its :func:`ranked`
+    rows, when the caller has them already)."""
     a = network.arrays
     rows = np.flatnonzero(solution.unmet > 1e-9)
     if len(rows) == 0:
         return UNMET_SCHEMA.to_frame()
     demand = network.demand
-    reasons = unmet_reasons(network, rows, ranked(binding))
+    reasons = unmet_reasons(network, rows, ranked(binding) if ranked_binding is None else ranked_binding)
     return pl.DataFrame({
         "market": demand["node"][rows], "commodity": demand["commodity"][rows],
         "demand_loads_per_day": a.demand_loads[rows], "unmet_loads_per_day": solution.unmet[rows],

@@ -18,7 +18,8 @@ from routing.results.bottlenecks import (
     Valuation,
     binding_capacities,
     binding_frame,
-    bottlenecks_frame,
+    bottleneck_columns,
+    ranked,
     top_bottleneck,
     unmet_frame,
 )
@@ -58,12 +59,17 @@ class SolvedTables:
         return lanes_frame(self.network, self.solution)
 
     @cached_property
+    def ranked_binding(self) -> pl.DataFrame:
+        """The binding frame in the bottleneck table's order (the table and the unmet reasons share it)."""
+        return ranked(self.binding)
+
+    @cached_property
     def bottlenecks(self) -> pl.DataFrame:
-        return bottlenecks_frame(self.binding)
+        return bottleneck_columns(self.ranked_binding)
 
     @cached_property
     def unmet(self) -> pl.DataFrame:
-        return unmet_frame(self.network, self.solution, self.binding)
+        return unmet_frame(self.network, self.solution, self.binding, ranked_binding=self.ranked_binding)
 
     @cached_property
     def flows(self) -> pl.DataFrame:

@@ -99,6 +99,14 @@ def test_a_network_with_crossing_limits_has_no_dimacs_form():
     "  p min 2 1\nn 1 3\nn 2 -3\na 1 2 0 5 7\n",  # leading spaces: the line-by-line reader takes them
     "p min 2 1\r\nn 1 3\r\nn 2 -3\r\na 1 2 0 5 7\r\n",  # CRLF
     "p min 2 1\nn 1 3\nn 2 -3\nc\x0ba 1 2 0 5 7\n",  # a vertical tab breaks the line for str.splitlines
+    "p min 3 2\nn 1 4\nn 3 -4\na 1 2 0 5 7\x0ba 2 3 0 5 1\n",  # the same between two arcs
+    "c\nc made by hand\np min 3 2\nn 1 4\nn 3 -4\na 1 2 0 5 7\n\na 2 3 0 5 1\n",  # the column reader's layout, a blank line
+    "p min 3 2\nn 1 4\nn 3 -4\na 1 2 0 5 7\na 2 3 0 5 1",  # no final line break
+    "p min 3 2\na 1 2 0 5 7\na 2 3 0 5 1\nn 1 4\nn 3 -4\n",  # nodes after the arcs
+    "p min 3 2\nn 1 4\nn 3 -4\na 1 2 0 5 7\nc late\na 2 3 0 5 1\n",  # a comment among the arcs
+    "p min 3 2\nn 1 4\nn 3 -4\na 1 2  0 5 7\na 2 3 0 5 1 \n",  # doubled and trailing spaces
+    "p min 3 2\nn 1 +4\nn 3 -4\na 1 2 0 05 +7\na 2 3 0 5 1\n",  # signs and leading zeros
+    "p min 3 0\nn 1 4\nn 3 -4\n",  # no arcs
 ])
 def test_the_numpy_reader_gives_what_the_line_by_line_reader_gives(tmp_path, text):
     from networks import dimacs
@@ -128,3 +136,38 @@ def test_the_numpy_reader_leaves_odd_records_to_the_line_by_line_reader(arc):
 
     text = f"p min 2 1\nn 1 3\nn 2 -3\n{arc}\n"
     assert dimacs._parse_fast(text) is None
+    columns = dimacs._parse_columns(text)  # polars reads 19 digits that fit int64: so does the line-by-line reader
+    if columns is not None:
+        assert arc == "a 1 2 0 5 1234567890123456789" and columns.cost.tolist() == [1234567890123456789]
+
+
+@pytest.mark.parametrize("text", [
+    "p min 2 1\nn 1 3\nn 2 -3\na 1 2 0 \"5\" 7\n",  # a quote: polars would read the field as 5
+    "p min 2 1\nn 1 3\nn 2 -3\na 1 2 0 5 7\r\n",
+    "p min 2 1\nn 1 3\nn 2 -3\na\t1 2 0 5 7\n",
+    "p min 2 1\nn 1 3\nn 2 -3\nc x\na 1 2 0 5 7\n",
+    "p min 2 1\nn 1 3\nn 2 -3\na 1 2 0 5 7\nn 2 -3\n",
+    "p min 2 1\nn 1 3\nn 2 -3\na 1 2 0 5 7\np min 2 1\n",
+    "p min 2 1\nn 1 3\nn 2\na 1 2 0 5 7\n",
+    "p min 2 1\nn 1 3\nn 2 -3\na 1 2 0 5 x\n",
+    " p min 2 1\nn 1 3\nn 2 -3\na 1 2 0 5 7\n",
+    "cx\np min 2 1\nn 1 3\nn 2 -3\na 1 2 0 5 7\n",
+])
+def test_the_column_reader_leaves_other_layouts_to_the_others(text):
+    from networks import dimacs
+
+    assert dimacs._parse_columns(text) is None
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_the_three_readers_agree_on_netgen_files(tmp_path, seed):
+    from networks import dimacs
+
+    path = write_dimacs(netgen_like(n_nodes=200, n_arcs=1500, seed=seed), tmp_path / "g.min")
+    text = path.read_text()
+    columns, numpy_reader = dimacs._parse_columns(text), dimacs._parse_fast(text)
+    assert columns is not None and numpy_reader is not None and columns.equals(numpy_reader)
+    with pytest.MonkeyPatch.context() as patch:  # the line-by-line reader alone
+        patch.setattr(dimacs, "_parse_columns", lambda text: None)
+        patch.setattr(dimacs, "_parse_fast", lambda text: None)
+        assert read_dimacs(path).equals(columns)

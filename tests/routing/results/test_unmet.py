@@ -9,11 +9,13 @@ from __future__ import annotations
 import networkx as nx
 import numpy as np
 import polars as pl
+import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
 from networks import Network
+from networks.arrays import index_of
 from networks.generate import corridor_network, random_network
 from routing import solve_lead_time
 from routing.results.schemas import UNMET_SCHEMA
@@ -113,6 +115,8 @@ def test_unmet_frame_of_a_solve_equals_the_old_path(seed, goods, scarce):
     network = base.replace(demand=base.demand.with_columns(pl.col("loads_per_day") * scarce))
     result = solve_lead_time(network)
     assert_frame_equal(result.unmet, _old_unmet_frame(result, network))
+    binding = result._frames.binding  # the reasons read the node positions, not the ids
+    assert binding["at_node"].to_list() == index_of(network.nodes["id"], binding["at"]).tolist()
 
 
 def test_scarce_corridor_reasons_equal_the_old_path():
@@ -123,3 +127,40 @@ def test_scarce_corridor_reasons_equal_the_old_path():
     result = solve_lead_time(network)
     assert result.unmet.height > 5
     assert_frame_equal(result.unmet, _old_unmet_frame(result, network))
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 10_000), goods=st.integers(1, 2), extra=st.integers(0, 14), n_bottlenecks=st.integers(1, 25),
+       per_pass=st.sampled_from([1, 2, 5]))
+def test_ranks_pushed_a_few_at_a_time_give_the_same_reasons(seed, goods, extra, n_bottlenecks, per_pass):
+    """The bit sets carry :data:`RANKS_PER_PASS` ranks per pass; with only a few per pass most rows
+    need several passes, and the reasons are still the old path's."""
+    from routing.results import unmet
+
+    rng = np.random.default_rng(seed)
+    network = random_network(seed=seed, n_commodities=goods, n_hubs=5, extra_links=extra)
+    bottlenecks = _random_bottlenecks(network, rng, n_bottlenecks)
+    rows = np.arange(network.demand.height)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(unmet, "RANKS_PER_PASS", per_pass)
+        assert unmet_reasons(network, rows, bottlenecks) == old_reasons(network, rows, bottlenecks)
+
+
+def test_a_bottleneck_at_a_node_the_network_does_not_have_is_refused():
+    network = random_network(seed=4)
+    bottlenecks = _random_bottlenecks(network, np.random.default_rng(4), 3).with_columns(pl.lit("NOWHERE").alias("at"))
+    with pytest.raises(ValueError, match="not among"):
+        unmet_reasons(network, np.arange(network.demand.height), bottlenecks)
+
+
+@settings(max_examples=100, deadline=None)
+@given(rows=st.lists(st.lists(st.integers(0, 2**21), min_size=5, max_size=5), max_size=40),
+       spread=st.sampled_from([1, 3, 2**21]))
+def test_distinct_rows_are_numpys_unique_rows(rows, spread):
+    """Also where the mixed-radix keys would overflow int64 (numpy's axis=0 form then)."""
+    from routing.results.unmet import _distinct_rows
+
+    array = np.array(rows, dtype=np.int64).reshape(-1, 5) % spread
+    distinct, inverse = _distinct_rows(array)
+    expected, expected_inverse = np.unique(array, axis=0, return_inverse=True)
+    assert np.array_equal(distinct, expected) and np.array_equal(inverse, expected_inverse.reshape(-1))
