@@ -68,8 +68,8 @@ def solve(network_dir: Path | None, scenario: str | None, close: tuple[str, ...]
     common = dict(solver=solver, time_limit_s=time_limit_s, usd_per_load_hour=usd_per_load_hour,
                   wait_segments=wait_segments)
     result = solve_checked(network, objective=objective, **common)
-    baseline = result if objective == "as_operated" else solve_checked(network, objective="as_operated", **common)
-    optimum = result if objective == "lead_time" else solve_checked(network, objective="lead_time", **common)
+    baseline = result if objective == "as_operated" else _beside(network, "as_operated", common)
+    optimum = result if objective == "lead_time" else _beside(network, "lead_time", common)
     line = _gain_line(baseline.avg_lead_time_h, optimum.avg_lead_time_h)
     lanes, unmet = _filtered(result, markets, origins, commodities)
     if geojson is not None:
@@ -92,6 +92,18 @@ def solve(network_dir: Path | None, scenario: str | None, close: tuple[str, ...]
     else:
         text = format_solve(network, result, lanes=lanes, unmet=unmet, headline=line)
     emit(text, output)
+
+
+def _beside(network: object, objective: str, common: dict[str, object]) -> object:
+    """The solve of the objective reported beside the chosen one: with the asked solver where it
+    suits that objective, else with ``auto`` (``mincostflow`` and ``lemon`` need whole-number
+    weights, which the as-operated USD weights seldom are)."""
+    from routing.model import SolverUnsuitableError
+
+    try:
+        return solve_checked(network, objective=objective, **common)
+    except SolverUnsuitableError:
+        return solve_checked(network, objective=objective, **(common | {"solver": "auto"}))
 
 
 def _gain_line(today: float | None, best: float | None) -> str:

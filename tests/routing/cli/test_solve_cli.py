@@ -78,3 +78,17 @@ def test_calibrate_without_observations_is_bad_input(capsys):
     code, _, err = run(capsys, "calibrate", "--network", folder)
     assert code == EXIT_BAD_INPUT
     assert "observed.csv: missing" in err[0]
+
+
+@pytest.mark.parametrize("solver", ["mincostflow", "lemon"])
+def test_a_min_cost_flow_solver_solves_and_today_beside_it_falls_back_to_auto(capsys, solver):
+    """two_routes fits a min-cost flow under lead_time; its as-operated weights (USD) do not."""
+    pytest.importorskip("pylmcf") if solver == "lemon" else None
+    two_routes = Path(__file__).parents[2] / "data" / "two_routes"
+    code, out, err = run(capsys, "solve", "--network", two_routes, "--solver", solver, "--format", "json")
+    assert code == EXIT_OK, err
+    body = json.loads(out)
+    assert body["solver"] == solver and body["status"] == "optimal"
+    auto = json.loads(run(capsys, "solve", "--network", two_routes, "--format", "json")[1])
+    assert body["as_operated_avg_lead_time_h"] == pytest.approx(auto["as_operated_avg_lead_time_h"], rel=1e-9)
+    assert body["objective"] == pytest.approx(auto["objective"], rel=1e-9)
