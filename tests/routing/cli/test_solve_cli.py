@@ -83,7 +83,8 @@ def test_calibrate_without_observations_is_bad_input(capsys):
 @pytest.mark.parametrize("solver", ["mincostflow", "lemon"])
 def test_a_min_cost_flow_solver_solves_and_today_beside_it_falls_back_to_auto(capsys, solver):
     """two_routes fits a min-cost flow under lead_time; its as-operated weights (USD) do not."""
-    pytest.importorskip("pylmcf") if solver == "lemon" else None
+    if solver == "lemon":
+        pytest.importorskip("pylmcf")
     two_routes = Path(__file__).parents[2] / "data" / "two_routes"
     code, out, err = run(capsys, "solve", "--network", two_routes, "--solver", solver, "--format", "json")
     assert code == EXIT_OK, err
