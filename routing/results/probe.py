@@ -7,7 +7,8 @@ move, it stays optimal (the duals, and so dual feasibility, do not depend on bou
 vertex is the old one plus a step along one column of ``B^-1``: for a row ``i`` moved by ``delta``
 the basic variables change by ``B^-1 (delta e_i)``, for a column ``j`` by ``-B^-1 (delta A_j)``.
 That is the vertex a simplex re-solve warm-started from ``B`` returns (with no iteration), for the
-cost of one sparse solve. Every step is checked before it is used: the bumped row or column is
+cost of one sparse solve. A bound the vertex does not sit on (a capacity with room left, a supply
+row below its limit) moves nothing: the vertex stays, and stays optimal. Every step is checked before it is used: the bumped row or column is
 nonbasic, every other nonbasic row keeps its activity, and the new point is feasible; a step that
 fails any check (a degenerate basis that must pivot, a basic capacity) is left to a re-solve.
 """
@@ -95,9 +96,13 @@ def basis_steps(lp: LinearProgram, x: np.ndarray, basic: np.ndarray, solves: np.
     new = np.array([m.new for m in moves])
     at_col = basic >= 0
     cols, logical_rows = basic[at_col], -1 - basic[~at_col]
+    old = np.array([m.old for m in moves])
+    activity = lp.matrix @ x
+    # a bound the vertex does not sit on moves nothing: the vertex stays, and stays optimal
+    held = np.where(is_row, activity[np.where(is_row, index, 0)], x[np.where(is_row, 0, index)]) >= old - FEASIBILITY
     steps = np.zeros((n_vars, c))
-    steps[cols] = solves[at_col]
-    moved_cols = np.flatnonzero(~is_row)
+    steps[cols] = solves[at_col] * held
+    moved_cols = np.flatnonzero(~is_row & held)
     steps[index[moved_cols], moved_cols] = delta[moved_cols]
     basic_row = np.zeros(n_rows, dtype=bool)
     basic_row[logical_rows] = True
@@ -106,7 +111,8 @@ def basis_steps(lp: LinearProgram, x: np.ndarray, basic: np.ndarray, solves: np.
     ok = np.where(is_row, ~basic_row[np.where(is_row, index, 0)], ~basic_col[np.where(is_row, 0, index)])
     # every nonbasic row keeps its activity, the moved row moves by its delta
     drift = lp.matrix @ steps
-    drift[index[is_row], np.flatnonzero(is_row)] -= delta[is_row]
+    moved_rows = np.flatnonzero(is_row & held)
+    drift[index[moved_rows], moved_rows] -= delta[moved_rows]
     ok &= np.abs(drift[~basic_row]).max(axis=0, initial=0.0) <= FEASIBILITY
     # the basic columns and the rows stay within their bounds (the moved bound at its new value)
     ub = lp.ub[cols][:, None].repeat(c, axis=1)
@@ -115,8 +121,7 @@ def basis_steps(lp: LinearProgram, x: np.ndarray, basic: np.ndarray, solves: np.
     moved_x = x[cols][:, None] + steps[cols]
     ok &= (_outside(moved_x, lp.lb[cols][:, None], ub) <= _outside(x[cols], lp.lb[cols], lp.ub[cols])[:, None]
            + FEASIBILITY).all(axis=0)
-    activity = lp.matrix @ x
-    ok &= (_outside(activity[:, None] + drift_rows(drift, index, delta, is_row), lp.row_lo[:, None], row_hi)
+    ok &= (_outside(activity[:, None] + drift_rows(drift, index, delta, is_row & held), lp.row_lo[:, None], row_hi)
            <= _outside(activity, lp.row_lo, lp.row_hi)[:, None] + FEASIBILITY).all(axis=0)
     return steps, ok
 

@@ -81,6 +81,26 @@ def test_probes_read_off_the_basis_equal_warm_re_solves(network, short, objectiv
     assert stepped.any() and not stepped.all()  # both paths ran: steps where the basis holds, re-solves elsewhere
 
 
+@pytest.mark.parametrize("kind", ["supply", "link", "node"])
+def test_probes_of_capacities_with_room_left_equal_re_solves(network, short, kind):
+    """Every supply row and capacity row, binding or not: one more unit of a bound the vertex does
+    not sit on changes nothing (a supply row below its limit read -17.4 load-h saved before)."""
+    probe, _ = _probed(network, short, "lead_time")
+    probe._start()
+    lp = probe._lp
+    owners = {"supply": np.arange(len(probe.arrays.supply_node)), "link": lp.capacity_rows,
+              "node": lp.throughput_rows}[kind]
+    assert len(owners)
+    served, saved = probe(kind, owners)
+    start = probe._start()
+    for i, owner in enumerate(owners):
+        answer = probe._session.solve_from(with_bounds(lp, one_more(probe.arrays, kind, int(owner)), probe.weights),
+                                           probe._basis, time_limit_s=None, duals=False)
+        more = probe._measure(answer.x)
+        assert served[i] == pytest.approx(more[0] - start[0], abs=1e-9)
+        assert saved[i] == pytest.approx(start[1] - more[1], rel=1e-9, abs=1e-8)
+
+
 def test_probes_in_blocks_equal_probes_at_once(network, short, monkeypatch):
     """A block budget of one capacity at a time (as on a large LP) reads the same values as all at once
     (each from a solve of its own, so both start from the same factorisation)."""
