@@ -639,22 +639,32 @@ class DecompositionSession:
             mu[name] = values
         return mu
 
+    def _pricing_costs(self, dual: np.ndarray) -> tuple[np.ndarray, dict[str, np.ndarray], np.ndarray, np.ndarray,
+                                                         np.ndarray, np.ndarray]:
+        """What pricing reads off the master's row duals: the duals padded to the master's rows (rows
+        added since: multiplier 0), the coupling multipliers, the lane-split multipliers (commodities,
+        queued crossings), the link costs every commodity shares, each link head's queued-crossing
+        index and the cost of starting at each supply row."""
+        a, w, s, m = self.arrays, self.weights, self.structure, self.master
+        dual = np.concatenate([dual, np.zeros(m.n_rows - len(dual))])
+        mu = self._multipliers(dual)
+        d, k, q = m.n_demand, s.n_commodities, s.n_queue_nodes
+        split = np.maximum(0.0, -dual[d:d + m.n_split]).reshape(k, q) if q else np.zeros((k, 0))
+        shared = w.link + mu["capacity"] + mu["throughput"][a.head]
+        supply_cost = (w.supply + mu["supply"] + mu["throughput"][a.supply_node]
+                       + a.power_mwh_per_load[a.supply_commodity] * mu["power"][a.supply_node]
+                       + a.water_m3_per_load[a.supply_commodity] * mu["water"][a.supply_node])
+        return dual, mu, split, shared, s.queue_index[a.head], supply_cost
+
     def _price(self, dual: np.ndarray) -> Round:
         """Shortest paths under the multipliers: the Lagrangian bound and the paths that price out.
 
         Without queued crossings every commodity sees the same link costs, so one Dijkstra per
         plant serves all commodities and each demand row may take paths from its
         :attr:`paths_per_row` best plants; with them, one tree per commodity from a super source."""
-        a, w, s, m = self.arrays, self.weights, self.structure, self.master
-        dual = np.concatenate([dual, np.zeros(m.n_rows - len(dual))])  # rows added since: multiplier 0
-        mu = self._multipliers(dual)
+        a, s, m = self.arrays, self.structure, self.master
         d, k, q = m.n_demand, s.n_commodities, s.n_queue_nodes
-        split = np.maximum(0.0, -dual[d:d + m.n_split]).reshape(k, q) if q else np.zeros((k, 0))
-        shared = w.link + mu["capacity"] + mu["throughput"][a.head]
-        into_queue = s.queue_index[a.head]
-        supply_cost = (w.supply + mu["supply"] + mu["throughput"][a.supply_node]
-                       + a.power_mwh_per_load[a.supply_commodity] * mu["power"][a.supply_node]
-                       + a.water_m3_per_load[a.supply_commodity] * mu["water"][a.supply_node])
+        dual, mu, split, shared, into_queue, supply_cost = self._pricing_costs(dual)
         bound = -sum(float(mu[name][f.row >= 0] @ f.limit[f.row >= 0]) for name, f in self.families.items())
         bound += self._queue_bound(dual, split)
         new, extra = [], []
@@ -745,16 +755,9 @@ class DecompositionSession:
         ``inf`` where none reaches): the node potentials of the arc formulation's conservation rows.
         Also ``"split"`` (commodities, queued crossings) and ``"volume"`` (lane types), the master's
         lane-split multipliers (>= 0) and lane-volume duals."""
-        a, w, s, m = self.arrays, self.weights, self.structure, self.master
-        dual = np.concatenate([dual, np.zeros(m.n_rows - len(dual))])
-        mu = self._multipliers(dual)
+        s, m = self.structure, self.master
         d, k, q = m.n_demand, s.n_commodities, s.n_queue_nodes
-        split = np.maximum(0.0, -dual[d:d + m.n_split]).reshape(k, q) if q else np.zeros((k, 0))
-        shared = w.link + mu["capacity"] + mu["throughput"][a.head]
-        into_queue = s.queue_index[a.head]
-        supply_cost = (w.supply + mu["supply"] + mu["throughput"][a.supply_node]
-                       + a.power_mwh_per_load[a.supply_commodity] * mu["power"][a.supply_node]
-                       + a.water_m3_per_load[a.supply_commodity] * mu["water"][a.supply_node])
+        dual, mu, split, shared, into_queue, supply_cost = self._pricing_costs(dual)
         dist = np.empty((k, s.n_nodes))
         for c in range(k):
             link_cost = shared + (np.where(into_queue >= 0, split[c, np.maximum(into_queue, 0)], 0.0) if q else 0.0)
