@@ -136,7 +136,7 @@ def test_the_numpy_reader_leaves_odd_records_to_the_line_by_line_reader(arc):
 
     text = f"p min 2 1\nn 1 3\nn 2 -3\n{arc}\n"
     assert dimacs._parse_fast(text) is None
-    columns = dimacs._parse_columns(text)  # polars reads 19 digits that fit int64: so does the line-by-line reader
+    columns = dimacs._parse_columns(text.encode())  # polars reads 19 digits that fit int64: so does the line-by-line reader
     if columns is not None:
         assert arc == "a 1 2 0 5 1234567890123456789" and columns.cost.tolist() == [1234567890123456789]
 
@@ -156,7 +156,7 @@ def test_the_numpy_reader_leaves_odd_records_to_the_line_by_line_reader(arc):
 def test_the_column_reader_leaves_other_layouts_to_the_others(text):
     from networks import dimacs
 
-    assert dimacs._parse_columns(text) is None
+    assert dimacs._parse_columns(text.encode()) is None
 
 
 @pytest.mark.parametrize("seed", range(4))
@@ -165,9 +165,17 @@ def test_the_three_readers_agree_on_netgen_files(tmp_path, seed):
 
     path = write_dimacs(netgen_like(n_nodes=200, n_arcs=1500, seed=seed), tmp_path / "g.min")
     text = path.read_text()
-    columns, numpy_reader = dimacs._parse_columns(text), dimacs._parse_fast(text)
+    columns, numpy_reader = dimacs._parse_columns(text.encode()), dimacs._parse_fast(text)
     assert columns is not None and numpy_reader is not None and columns.equals(numpy_reader)
     with pytest.MonkeyPatch.context() as patch:  # the line-by-line reader alone
         patch.setattr(dimacs, "_parse_columns", lambda text: None)
         patch.setattr(dimacs, "_parse_fast", lambda text: None)
         assert read_dimacs(path).equals(columns)
+
+
+def test_a_file_with_windows_line_breaks_reads_as_its_plain_twin(tmp_path):
+    """The fast reader takes the bytes; the others read the file as text mode would (\\r\\n and \\r as \\n)."""
+    plain = "c tiny\np min 2 1\nn 1 3\nn 2 -3\na 1 2 0 5 7\n"
+    (tmp_path / "lf.min").write_bytes(plain.encode())
+    (tmp_path / "crlf.min").write_bytes(plain.replace("\n", "\r\n").encode())
+    assert read_dimacs(tmp_path / "crlf.min").equals(read_dimacs(tmp_path / "lf.min"))
