@@ -140,8 +140,7 @@ def solve_single_commodity(arrays: NetworkArrays, weights: Weights, *, engine: s
         elapsed += extra_s
         if not status.has_solution:
             return no_solution(status, elapsed)
-        distance = residual_distances(graph.tail, graph.head, graph.capacity, graph.cost, flow, graph.source,
-                                      graph.n_nodes)
+        distance = residual_distances(graph, flow)
     tail, head, capacity, cost, split = graph.tail, graph.head, graph.capacity, graph.cost, graph.split
     saved = _saved_per_unit(tail, head, capacity, cost, flow, distance) / COST_SCALE
     secondary = np.zeros(len(tail), dtype=np.int64)
@@ -188,22 +187,17 @@ def _solve_without_unmet(full: FlowGraph, solve: object) -> tuple[FlowGraph | No
         return None, None, np.zeros(0), elapsed, np.zeros(0)
     flow = np.concatenate([flow, np.zeros(full.n_unmet, dtype=flow.dtype)])
     try:
-        distance = residual_distances(full.tail, full.head, full.capacity, full.cost, flow, full.source,
-                                      full.n_nodes)
+        distance = residual_distances(full, flow)
     except ValueError:  # a negative cycle: not optimal with the unmet arcs (cannot happen, see above)
         return None, None, np.zeros(0), elapsed, np.zeros(0)
     return full, status, flow, elapsed, distance
 
 
-def residual_distances(tail: np.ndarray, head: np.ndarray, capacity: np.ndarray, cost: np.ndarray,
-                       flow: np.ndarray, source: int, n_nodes: int) -> np.ndarray:
+def residual_distances(graph: FlowGraph, flow: np.ndarray) -> np.ndarray:
     """Shortest distances from the source in the residual graph of an optimal flow: node potentials
     under which no residual arc has a negative reduced cost (``inf`` where the source cannot reach)."""
-    forward, backward = flow < capacity, flow > 0
-    r_tail = np.concatenate([tail[forward], head[backward]])
-    r_head = np.concatenate([head[forward], tail[backward]])
-    r_cost = np.concatenate([cost[forward], -cost[backward]]).astype(np.float64)
-    return shortest_distances(r_tail, r_head, r_cost, source, n_nodes)
+    r_tail, r_head, r_cost, _ = _residual_arcs(graph, flow)
+    return shortest_distances(r_tail, r_head, r_cost, graph.source, graph.n_nodes)
 
 
 def _saved_per_unit(tail: np.ndarray, head: np.ndarray, capacity: np.ndarray, cost: np.ndarray,
