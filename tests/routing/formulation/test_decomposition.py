@@ -105,6 +105,14 @@ def test_decomposition_matches_highs_with_every_row_type(seed, n_commodities, n_
     assert_complementary(network, solution)
 
 
+def _plain_nodes(ids: list[str], kinds: list[str]) -> pl.DataFrame:
+    """Nodes with no throughput, dwell, power or water limit (all at one place in Mexico)."""
+    n = len(ids)
+    return pl.DataFrame({"id": ids, "name": ids, "kind": kinds, "country": ["MX"] * n, "region": ["R"] * n,
+                         "lat": [20.0] * n, "lon": [-100.0] * n, "throughput_loads_per_day": [None] * n,
+                         "dwell_h": [0.0] * n, "power_mw": [None] * n, "water_m3_per_day": [None] * n})
+
+
 @pytest.mark.parametrize("seed", [3, 17, 2024])
 def test_savings_are_the_lagrangian_multipliers_of_the_optimum(seed):
     """With the returned savings as multipliers, shortest paths (scipy, independent of the solver's
@@ -142,10 +150,7 @@ def three_routes() -> Network:
     75 load-hours; one more load/day via A saves 5 - 2 = 3 h, via B 5 - 3 = 2 h. Column generation
     finds A first, then B once A's capacity row is added, then C once B's is."""
     ids = ["A", "B", "C", "M", "P"]
-    nodes = pl.DataFrame({"id": ids, "name": ids, "kind": ["hub", "hub", "hub", "market", "plant"],
-                          "country": ["MX"] * 5, "region": ["R"] * 5, "lat": [20.0] * 5, "lon": [-100.0] * 5,
-                          "throughput_loads_per_day": [None] * 5, "dwell_h": [0.0] * 5, "power_mw": [None] * 5,
-                          "water_m3_per_day": [None] * 5})
+    nodes = _plain_nodes(ids, ["hub", "hub", "hub", "market", "plant"])
     links = pl.DataFrame({"id": ["L1", "L2", "L3", "L4", "L5", "L6"], "from": ["P", "A", "P", "B", "P", "C"],
                           "to": ["A", "M", "B", "M", "C", "M"], "mode": ["truck"] * 6,
                           "transit_h": [1.0, 1.0, 1.0, 2.0, 2.0, 3.0],
@@ -265,10 +270,7 @@ def scarce_shared_link() -> Network:
     optimum serves c1 (2 h a load) and leaves c0's 10 loads unmet, so c0's unmet column, closed by the
     start, has to price back in."""
     ids = ["M", "P0", "P1", "X"]
-    nodes = pl.DataFrame({"id": ids, "name": ids, "kind": ["market", "plant", "plant", "hub"],
-                          "country": ["MX"] * 4, "region": ["R"] * 4, "lat": [20.0] * 4, "lon": [-100.0] * 4,
-                          "throughput_loads_per_day": [None] * 4, "dwell_h": [0.0] * 4, "power_mw": [None] * 4,
-                          "water_m3_per_day": [None] * 4})
+    nodes = _plain_nodes(ids, ["market", "plant", "plant", "hub"])
     links = pl.DataFrame({"id": ["L0", "L1", "L2"], "from": ["P0", "P1", "X"], "to": ["X", "X", "M"],
                           "mode": ["truck"] * 3, "transit_h": [10.0, 1.0, 1.0],
                           "capacity_loads_per_day": [None, None, 10.0], "cost_usd_per_load": [0.0] * 3})
