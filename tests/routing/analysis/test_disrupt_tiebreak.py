@@ -1,6 +1,7 @@
-"""One backlog answer among equal optima: the horizon's lexicographic tie-break (backlog cleared
-early, backlog in proportion to demand, then freight) makes the days' rows and the recovery summary
-the same whichever exact method found the first optimum, without changing the objective."""
+"""One answer among equal optima: the horizon's lexicographic tie-break (backlog cleared early,
+backlog in proportion to demand, freight, then flows spread evenly) makes the days' rows (lead
+times included), the crossings' days and the recovery summary the same whichever exact method found
+the first optimum, without changing the objective."""
 
 from __future__ import annotations
 
@@ -20,7 +21,8 @@ from routing.scenarios.horizon import day_networks, parse_event
 
 DATA = Path(__file__).parents[2] / "data"
 TWO = read_network(DATA / "horizon_two_markets")
-REPORTED = ("delivered_loads", "backlog_loads", "late_loads")
+REPORTED = ("delivered_loads", "backlog_loads", "late_loads", "avg_lead_time_h")
+CROSSINGS = ("loads", "wait_h")
 RECOVERY = ("backlog_peak_loads", "backlog_peak_day", "days_to_recover", "undelivered_at_end_loads")
 MARKET = ("backlog_peak_loads", "time_to_survive_days", "time_to_recover_days")
 
@@ -39,11 +41,16 @@ def solved(network, events, n_days, step_h, method, *, tie_break=True):
 
 
 def assert_same_report(one, other):
-    """The days' rows and the recovery summary agree to 1e-6 loads (and exactly in days)."""
+    """The days' rows, the crossings' days and the recovery summary agree to 1e-6 loads and hours (and
+    exactly in days)."""
     assert one.detail == other.detail == ""
     assert one.objective == pytest.approx(other.objective, rel=1e-9)
     for column in REPORTED:
-        assert one.days[column].to_numpy() == pytest.approx(other.days[column].to_numpy(), abs=1e-6), column
+        assert one.days[column].to_numpy() == pytest.approx(other.days[column].to_numpy(), abs=1e-6,
+                                                             nan_ok=True), column
+    for column in CROSSINGS:
+        assert one.crossings_by_day[column].to_numpy() == pytest.approx(
+            other.crossings_by_day[column].to_numpy(), abs=1e-6, nan_ok=True), column
     for key in RECOVERY:
         assert one.recovery[key] == pytest.approx(other.recovery[key], abs=1e-6), key
     for mine, theirs in zip(one.recovery["markets"], other.recovery["markets"], strict=True):
@@ -74,6 +81,25 @@ def test_the_backlog_of_a_closed_crossing_is_shared_in_proportion_to_demand():
         assert markets["M1"]["time_to_recover_days"] == markets["M2"]["time_to_recover_days"] == 6
         assert result.recovery["backlog_peak_loads"] == pytest.approx(20.0)
         assert result.recovery["days_to_recover"] == 5
+
+
+def test_loads_split_evenly_between_two_equal_bridges():
+    """P -> A -> M and P -> B -> M, a day per link, the two routes alike; A is closed on day 2.
+
+    Before day 2 the steady plan runs (all its loads by A, one optimum among many), so the 10 loads
+    P sent on day 1 wait at A through day 2. From day 2 every split is optimal; the last stage
+    minimises the sum of squared loads. P's 10 loads of day 2 go a by A and 10 - a by B, and A then
+    carries the 10 that waited as well on day 3: (10 + a)^2 + a^2 + 2 (10 - a)^2 is least at a = 2.5,
+    so A carries 12.5 and B 7.5 on day 3; on day 4 they carry 5 each. Both methods report this.
+    """
+    twin = read_network(DATA / "horizon_twin_bridges")
+    for method in ("simplex", "interior"):
+        result = solved(twin, ["close:A:2-2"], 6, 24, method)
+        crossings = result.crossings_by_day.sort("day", "crossing")
+        loads = {(row["day"], row["crossing"]): row["loads"] for row in crossings.iter_rows(named=True)}
+        assert [loads[3, "A"], loads[3, "B"], loads[4, "A"], loads[4, "B"]] == pytest.approx([12.5, 7.5, 5.0, 5.0],
+                                                                                            abs=1e-6), method
+    assert_same_report(solved(twin, ["close:A:2-2"], 6, 24, "simplex"), solved(twin, ["close:A:2-2"], 6, 24, "interior"))
 
 
 def test_the_tie_is_real_each_market_can_take_the_extra_backlog_at_the_same_objective():
