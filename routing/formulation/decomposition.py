@@ -88,6 +88,12 @@ coupling rows boxed below at 0 (no dual phase 1, more iterations); pricing at bo
 and the master's multipliers every round (8 re-solves instead of 12, 10 % more iterations);
 cold re-solves after the big rounds; pruning in the rounds that add rows (fewer iterations on
 ``corridor-1e5x5``, 5 more re-solves on ``corridor-1e4x10``); the closed unmet columns at cost 0.
+Also not kept (2026-12-02, AMD EPYC, load about 1): *key paths* (generalised upper bounding) — each
+demand row served by the start keyed by its largest start path, whose flow is eliminated as the
+demand less the row's other columns (the row a bound, the other columns relative to the key, the
+key's terms in the right-hand sides, duals mapped back): the first master took 2,142 dual simplex
+iterations instead of 15,831, but the re-solves as many as before at a higher cost each (columns
+relative to a key are denser), 14.5 s CPU against 11.8-12.4 s on ``corridor-1e5x5``, same objective.
 ``auto`` picks it for multi-commodity LPs without queued crossings from
 :data:`routing.model.DECOMPOSITION_MIN_FLOW_VARIABLES` flow variables.
 
