@@ -48,10 +48,10 @@ from routing.formulation.horizon import (
     steady_start,
     with_horizon_bounds,
 )
-from routing.formulation.horizon_network import lp_violation, solve_horizon_decomposition
+from routing.formulation.horizon_network import solve_horizon_decomposition
 from routing.formulation.lp import array_digest
 from routing.formulation.solution import Status
-from routing.formulation.verify import TOLERANCE, duality_gap
+from routing.formulation.verify import TOLERANCE, duality_gap, lp_violation
 from routing.formulation.verify_horizon import check_horizon_solution
 from routing.formulation.weights import Weights, link_hours, objective_weights
 from routing.model import LeadTimeModel

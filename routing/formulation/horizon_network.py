@@ -314,18 +314,6 @@ def _row_duals(lp: HorizonProgram, net: HorizonNetwork, pot: dict[str, np.ndarra
     return np.concatenate(parts)
 
 
-def lp_violation(lp: HorizonProgram, x: np.ndarray) -> float:
-    """The largest bound or row violation of ``x`` in ``lp``, relative to ``1 + |limit|``."""
-    activity = lp.matrix @ x
-    parts = [(lp.lb - x, lp.lb), (x - lp.ub, lp.ub), (lp.row_lo - activity, lp.row_lo), (activity - lp.row_hi, lp.row_hi)]
-    worst = 0.0
-    for excess, limit in parts:
-        finite = np.isfinite(limit)
-        if finite.any():
-            worst = max(worst, float(np.max(excess[finite] / (1.0 + np.abs(limit[finite])), initial=0.0)))
-    return worst
-
-
 def solve_horizon_decomposition(lp: HorizonProgram, *, time_limit_s: float | None = None) -> LpSolution:
     """The horizon LP by path decomposition: its columns and derived row duals (``OPTIMAL`` only when
     the decomposition proved its optimum; the caller certifies the duals on ``lp``)."""

@@ -127,6 +127,14 @@ def _relative(violation: np.ndarray, scale: np.ndarray) -> float:
     return float(np.max(violation / (1.0 + scale)))
 
 
+def lp_violation(lp: LinearProgram, x: np.ndarray) -> float:
+    """The largest bound or row violation of ``x`` in ``lp`` (any program with bounds, row bounds and
+    ``matrix``), relative to ``1 + |limit|``; infinite limits are never violated."""
+    activity = lp.matrix @ x
+    parts = [(lp.lb - x, lp.lb), (x - lp.ub, lp.ub), (lp.row_lo - activity, lp.row_lo), (activity - lp.row_hi, lp.row_hi)]
+    return max(0.0, *(_relative(excess[np.isfinite(limit)], limit[np.isfinite(limit)]) for excess, limit in parts))
+
+
 def duality_gap(lp: LinearProgram, x: np.ndarray, row_dual: np.ndarray) -> float:
     """Relative gap between the primal objective ``c.x`` and the dual bound of the row duals ``y``.
 

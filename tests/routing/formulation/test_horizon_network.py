@@ -23,7 +23,8 @@ from routing.formulation.horizon import (
     state_at,
     steady_start,
 )
-from routing.formulation.horizon_network import horizon_network, lp_violation, solve_horizon_decomposition
+from routing.formulation.horizon_network import horizon_network, solve_horizon_decomposition
+from routing.formulation.verify import lp_violation
 from routing.formulation.verify import TOLERANCE, duality_gap
 from routing.formulation.verify_horizon import check_horizon_solution
 from routing.formulation.weights import objective_weights

@@ -12,7 +12,7 @@ import pytest
 from networks import read_network
 from routing import Status, solve_lead_time
 from routing.formulation.lp import build_lp
-from routing.formulation.verify import check_solution, duality_gap
+from routing.formulation.verify import check_solution, duality_gap, lp_violation
 from routing.formulation.weights import objective_weights
 from routing.model import LeadTimeModel
 
@@ -77,3 +77,17 @@ def test_pdlp_is_never_labelled_optimal_and_a_huge_capacity_cannot_fake_one():
     huge = network.replace(links=network.links.with_columns(capacity_loads_per_day=pl.lit(1e9)))
     for status in (solve_lead_time(huge, solver="pdlp").status,):
         assert status != Status.OPTIMAL
+
+
+def test_lp_violation_is_the_worst_bound_or_row_excess_relative_to_its_limit():
+    """Two columns, one row ``x0 + x1 <= 4``: x = (3, 3) exceeds the row by 2 (2 / (1 + 4) = 0.4) and
+    x1's bound 1 by 2 (2 / 2 = 1.0); infinite limits are never violated, a feasible point scores 0."""
+    import scipy.sparse as sp
+
+    from routing.formulation.face import Program
+
+    lp = Program(c=np.zeros(2), lb=np.array([0.0, -np.inf]), ub=np.array([np.inf, 1.0]),
+                 row_lo=np.array([-np.inf]), row_hi=np.array([4.0]), matrix=sp.csr_matrix(np.ones((1, 2))))
+    assert lp_violation(lp, np.array([3.0, 3.0])) == pytest.approx(1.0)
+    assert lp_violation(lp, np.array([3.0, 1.0])) == 0.0
+    assert lp_violation(lp, np.array([6.0, -1.0])) == pytest.approx(0.2)
