@@ -144,7 +144,8 @@ class Network:
             if frame.schema != old.schema or frame.height != old.height:
                 tables[name] = frame
                 continue
-            changed = {c: frame[c] for c in frame.columns if not frame[c].equals(old[c], null_equal=True)}
+            olds = dict(zip(old.columns, old.get_columns(), strict=True))
+            changed = {s.name: s for s in frame.get_columns() if not s.equals(olds[s.name], null_equal=True)}
             if changed:
                 columns[name] = changed
         heights = {name: getattr(base, name).height for name in _NAMES.values()}
@@ -158,7 +159,7 @@ class Network:
         if heights != delta.base_heights:
             raise ValueError(f"Network.with_delta: the delta was taken from another base network "
                              f"({delta.base_heights} rows, this one {heights})")
-        tables = self.tables() | {name: getattr(self, name).with_columns(list(series.values()))
+        tables = self.tables() | {name: _with_series(getattr(self, name), series)
                                   for name, series in delta.columns.items()} | delta.tables
         touched = {name: tuple(series) for name, series in delta.columns.items()}
         same_indices = "indices" in self.__dict__ and not delta.tables and not any(
@@ -338,8 +339,15 @@ def _sound(raw: pl.DataFrame | None, typed: pl.DataFrame, table: Table, problems
 
 def _ordered(frame: pl.DataFrame, table: Table, *, sorted_: bool) -> pl.DataFrame:
     """A checked table as a network keeps it: sorted by its key, without line numbers."""
-    frame = frame.drop(LINE) if LINE in frame.columns else frame
+    if LINE in frame.columns:  # the columns as they are, without a query (a tenth of ``drop``'s time)
+        frame = pl.DataFrame([s for s in frame.get_columns() if s.name != LINE])
     return frame if sorted_ else frame.sort(list(table.key))
+
+
+def _with_series(frame: pl.DataFrame, series: dict[str, pl.Series]) -> pl.DataFrame:
+    """``frame`` with the columns named in ``series`` replaced in place (same height, as
+    ``with_columns`` gives, without a query)."""
+    return pl.DataFrame([series.get(s.name, s) for s in frame.get_columns()])
 
 
 def _changed_columns(old: pl.DataFrame, new: pl.DataFrame, table: Table) -> tuple[str, ...] | None:
@@ -349,7 +357,8 @@ def _changed_columns(old: pl.DataFrame, new: pl.DataFrame, table: Table) -> tupl
     if new.height != old.height or set(new_schema) != set(old_schema) or any(
             new_schema[c] != old_schema[c] for c in table.names):
         return None
-    return tuple(c for c in table.names if not new[c].equals(old[c], null_equal=True))
+    olds, news = (dict(zip(f.columns, f.get_columns(), strict=True)) for f in (old, new))
+    return tuple(c for c in table.names if not news[c].equals(olds[c], null_equal=True))
 
 
 def _empty(table: Table) -> pl.DataFrame:

