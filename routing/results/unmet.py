@@ -8,15 +8,18 @@ Each row's reason names the first :data:`TOP_REASONS` such capacities in the bot
 supplier of ``k`` reaches ``m`` or that no single binding capacity was found.
 
 The old path walked the graph with networkx once per row and supplier. Here the graph is
-condensed once (scipy's strongly connected components, then the components' levels in
-topological order); per commodity, what its suppliers reach is pushed forward through those
-levels (a breadth-first search, one vectorised step per level), and then the ranks of the
-capacities, each component keeping the :data:`TOP_REASONS` best ranks of everything upstream of
-it (the best few of a union are the best few of the parts' best few). Rows that end up with the
-same ranks share one reason text.
+condensed once: its arcs grouped by head (one radix sort), then levelled by Kahn's algorithm run
+backwards from the nodes without successors; only when that finds a cycle are scipy's strongly
+connected components taken and their arcs levelled. Per commodity, what its suppliers reach is
+pushed forward through those levels (a breadth-first search, one vectorised step per level), and
+then the ranks of the capacities, each component keeping the :data:`TOP_REASONS` best ranks of
+everything upstream of it (the best few of a union are the best few of the parts' best few). Rows
+that end up with the same ranks share one reason text.
 """
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 import numpy as np
 import polars as pl
@@ -49,20 +52,20 @@ def unmet_reasons(network: Network, rows: np.ndarray, bottlenecks: pl.DataFrame)
     at = (bottlenecks["at_node"].to_numpy()[useful] if "at_node" in bottlenecks.columns  # the binding frame's
           else index_of(network.nodes["id"], placed[useful]))  # a capacity at no node explains no row
     rank = np.arange(len(useful), dtype=np.int64)
-    supply_rows = np.flatnonzero((bottlenecks["kind"][useful] == "supply").to_numpy())
-    supply_ids = bottlenecks["id"][useful[supply_rows]].to_list()
-    first, heads = _adjacency(a.tail, a.head, a.n_nodes)
-    n_comp, components, level_arcs = _condensed(first, heads)
+    supply_rows = np.flatnonzero((bottlenecks["kind"] == "supply").to_numpy()[useful])
+    ids = bottlenecks["id"].to_list()  # whole columns: a polars gather may wake its thread pool
+    supply_ids = [ids[i] for i in useful[supply_rows].tolist()]
+    graph = _condensed(a.tail, a.head, a.n_nodes)
     reached_market = np.zeros(len(rows), dtype=bool)
     found = np.full((len(rows), TOP_REASONS), -1, dtype=np.int64)
     for k in np.unique(goods):
         mine = goods == k
-        reached = _reached(n_comp, components, level_arcs, a.supply_node[a.supply_commodity == k])
+        reached = _reached(graph, a.supply_node[a.supply_commodity == k])
         keep = reached[at]
         other = np.array([not i.endswith("/" + names[k]) for i in supply_ids], dtype=bool)  # another's supply
         keep[supply_rows[other]] = False
         reached_market[mine] = reached[market[mine]]
-        found[mine] = _best_upstream(n_comp, components, level_arcs, at[keep], rank[keep], components[market[mine]])
+        found[mine] = _best_upstream(graph, at[keep], rank[keep], graph.component[market[mine]])
     return _reasons(bottlenecks, useful, reached_market, found, goods, names)
 
 
@@ -71,9 +74,10 @@ def _reasons(bottlenecks: pl.DataFrame, useful: np.ndarray, reached: np.ndarray,
     """Each row's text, written once per distinct (reached, commodity, ranks found) and shared;
     ranks are positions in ``useful`` (rows of ``bottlenecks``)."""
     distinct, inverse = _distinct_rows(np.column_stack([reached, goods, found + 1]))
-    ranks = np.unique(found[found >= 0])
-    chosen = (bottlenecks[c][useful[ranks]].to_list() for c in ("kind", "id", "used", "capacity", "unit"))
-    parts = {int(r): f"{k} {i} ({u:.0f}/{c:.0f} {unit})" for r, k, i, u, c, unit in zip(ranks, *chosen, strict=True)}
+    ranks = np.flatnonzero(np.bincount(found.reshape(-1) + 1, minlength=len(useful) + 1)[1:]).tolist()
+    kind, ids, used, capacity, unit = (bottlenecks[c].to_list() for c in ("kind", "id", "used", "capacity", "unit"))
+    parts = {r: f"{kind[i]} {ids[i]} ({used[i]:.0f}/{capacity[i]:.0f} {unit[i]})"
+             for r, i in zip(ranks, useful[ranks].tolist(), strict=True)}
     texts = [_reason(bool(key[0]), key[2:] - 1, parts, names[int(key[1])]) for key in distinct]
     return [texts[i] for i in inverse.reshape(-1)]
 
@@ -100,65 +104,88 @@ def _reason(reached: bool, best: np.ndarray, parts: dict[int, str], commodity: s
     return "capacity ran out: " + "; ".join(parts[int(r)] for r in found)
 
 
-def _reached(n_comp: int, components: np.ndarray, level_arcs: list[tuple[np.ndarray, np.ndarray]],
-             sources: np.ndarray) -> np.ndarray:
-    """Which nodes some node of ``sources`` reaches (the sources included): their components,
-    then every component entered from a reached one, level by level in topological order (so
-    the whole breadth-first search is one vectorised step per level of the condensed graph)."""
-    reached = np.zeros(n_comp, dtype=bool)
-    reached[components[sources]] = True
-    for tails, heads in level_arcs:
-        reached[heads[reached[tails]]] = True
-    return reached[components]
+class _Condensed(NamedTuple):
+    """The graph's strongly connected components in topological levels: ``n`` components,
+    ``component`` per node, and per level, from the first, the ``(entered, starts, tails)`` of the
+    arcs between components that enter it: the components entered, each one's first arc in
+    ``tails`` (its arcs are consecutive) and the arcs' tail components."""
+
+    n: int
+    component: np.ndarray
+    levels: list[tuple[np.ndarray, np.ndarray, np.ndarray]]
 
 
-def _adjacency(tail: np.ndarray, head: np.ndarray, n_nodes: int) -> tuple[np.ndarray, np.ndarray]:
-    """The graph in canonical CSR form (row starts, heads): arcs sorted by tail then head, parallel
-    arcs once. Two radix sorts; scipy then finds the indices sorted and skips its own sort."""
-    order = group_order(head, n_nodes)
-    order = order[group_order(tail[order], n_nodes)]
-    tail, head = tail[order], head[order]
-    distinct = np.ones(len(tail), dtype=bool)
-    distinct[1:] = (tail[1:] != tail[:-1]) | (head[1:] != head[:-1])
-    tail, head = tail[distinct], head[distinct]
-    return np.searchsorted(tail, np.arange(n_nodes + 1)).astype(np.int32), head.astype(np.int32)
+def _reached(graph: _Condensed, sources: np.ndarray) -> np.ndarray:
+    """Which nodes some node of ``sources`` reaches (the sources included): their components, then,
+    level by level, every component entered from a reached one (one vectorised step per level)."""
+    reached = np.zeros(graph.n, dtype=bool)
+    reached[graph.component[sources]] = True
+    for entered, starts, tails in graph.levels:
+        reached[entered] |= np.logical_or.reduceat(reached[tails], starts)
+    return reached[graph.component]
 
 
-def _condensed(first: np.ndarray, heads: np.ndarray) -> tuple[int, np.ndarray, list[tuple[np.ndarray, np.ndarray]]]:
-    """The number of strongly connected components, the component of each node, and, level by
-    level in topological order (a component's level is its longest path from a component without
-    predecessors), the arcs (tail component, head component) that enter the level."""
-    n_nodes = len(first) - 1
-    graph = sparse.csr_matrix((np.ones(len(heads), dtype=np.int8), heads, first), shape=(n_nodes, n_nodes))
-    n_comp, components = csgraph.connected_components(graph, directed=True, connection="strong")
-    if n_comp == n_nodes:  # no cycle: each node its own component, numbered as the nodes (arcs stay sorted)
-        components, ct, ch = np.arange(n_nodes, dtype=np.int32), np.repeat(np.arange(n_nodes), np.diff(first)), heads
-    else:
-        ct, ch = components[np.repeat(np.arange(n_nodes), np.diff(first))], components[heads]
-        between = ct != ch
-        ct, ch = ct[between], ch[between]
-        by_tail = group_order(ct, n_comp)
-        ct, ch = ct[by_tail], ch[by_tail]
-        first = np.searchsorted(ct, np.arange(n_comp + 1))
-    waiting = np.bincount(ch, minlength=n_comp)
-    level = np.zeros(n_comp, dtype=np.int64)
-    frontier = np.flatnonzero(waiting == 0)
-    depth = 0
+def _condensed(tail: np.ndarray, head: np.ndarray, n_nodes: int) -> _Condensed:
+    """The condensation of the graph with arcs ``tail -> head`` (see :class:`_Condensed`).
+
+    One radix sort groups the arcs by head; a cycle-free graph (found so by :func:`_levels`) is its
+    own condensation, numbered as the nodes. Otherwise scipy's strongly connected components of the
+    reversed graph (the same components) are condensed, and the arcs between them levelled."""
+    head = head.astype(np.intp, copy=False)
+    tails, first = tail[group_order(head, n_nodes)].astype(np.intp, copy=False), _starts(head, n_nodes)
+    levels = _levels(tails, first)
+    if levels is not None:
+        return _Condensed(n_nodes, np.arange(n_nodes), levels)
+    reverse = sparse.csr_matrix((np.ones(len(tails), dtype=np.int8), tails, first), shape=(n_nodes, n_nodes))
+    n_comp, component = csgraph.connected_components(reverse, directed=True, connection="strong")
+    tails, heads = component[tails], component[np.repeat(np.arange(n_nodes), np.diff(first))]
+    between = np.flatnonzero(tails != heads)
+    between = between[group_order(heads[between], n_comp)]
+    return _Condensed(n_comp, component, _levels(tails[between], _starts(heads[between], n_comp)))
+
+
+def _starts(keys: np.ndarray, n: int) -> np.ndarray:
+    """Where each key's group starts in ``keys`` sorted (``n + 1`` places, the last the length)."""
+    starts = np.zeros(n + 1, dtype=np.intp)
+    np.cumsum(np.bincount(keys, minlength=n), out=starts[1:])
+    return starts
+
+
+COUNT_ALL = 8
+"""A level whose arcs number at least 1/COUNT_ALL of the nodes counts the levelled successors of
+every node at once (``bincount``, 0.2 ms faster than per arc on ``corridor-3e4-scarce``); a smaller
+one touches only its arcs' tails, so the levelling stays linear in the graph however deep it is."""
+
+
+def _levels(tails: np.ndarray, first: np.ndarray) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]] | None:
+    """The levels of :class:`_Condensed` for the arcs between ``len(first) - 1`` nodes grouped by
+    head (``tails[first[v]:first[v + 1]]`` enter ``v``), or None when they have a cycle.
+
+    Kahn's algorithm run backwards from the nodes without successors: a node's level is its
+    longest path to one of them, the last found the first level. Each step reads the arcs entering
+    the nodes just levelled, so the arcs are read once and every step is a few vectorised calls."""
+    n, entering = len(first) - 1, np.diff(first)
+    waiting = np.bincount(tails, minlength=n)  # successors not levelled yet
+    frontier, levelled, levels = np.flatnonzero(waiting == 0), 0, []
+    seen = np.empty(n, dtype=np.intp)
     while len(frontier):
-        level[frontier] = depth
-        counts = first[frontier + 1] - first[frontier]
-        arcs = np.repeat(first[frontier] - np.cumsum(counts) + counts, counts) + np.arange(counts.sum())
-        entering = np.bincount(ch[arcs], minlength=n_comp)  # a count per component: no sort of the arcs
-        waiting -= entering
-        frontier = np.flatnonzero((entering > 0) & (waiting == 0))
-        depth += 1
-    topological = np.empty(n_comp, dtype=np.int64)  # each component's place by level, then by number
-    topological[group_order(level, depth)] = np.arange(n_comp)
-    by_level = group_order(topological[ch], n_comp)  # the arcs by level, then by head component
-    arc_level = level[ch][by_level]
-    bounds = np.searchsorted(arc_level, np.arange(depth + 1))
-    level_arcs = [(ct[by_level[bounds[d]:bounds[d + 1]]], ch[by_level[bounds[d]:bounds[d + 1]]]) for d in range(depth)]
-    return n_comp, components, level_arcs
+        levelled += len(frontier)
+        counts = entering[frontier]
+        ends = np.cumsum(counts)
+        up = tails[np.repeat(first[frontier] - ends + counts, counts) + np.arange(ends[-1])]
+        entered = counts > 0
+        if len(up):
+            levels.append((frontier[entered], (ends - counts)[entered], up))
+        if len(up) * COUNT_ALL >= n:  # a count per node costs about what reading the arcs costs
+            left = np.bincount(up, minlength=n)
+            waiting -= left
+            frontier = np.flatnonzero((left > 0) & (waiting == 0))
+        else:  # few arcs: touch only their tails (a long chain stays linear)
+            np.subtract.at(waiting, up, 1)
+            ready = up[waiting[up] == 0]  # once per arc from a node whose last successor was levelled now
+            seen[ready] = np.arange(len(ready))
+            frontier = ready[seen[ready] == np.arange(len(ready))]  # each node once
+    return levels[::-1] if levelled == n else None
 
 
 RANKS_PER_PASS = 512
@@ -168,30 +195,26 @@ first pass takes 64 (one word), and each further pass twice as many up to this: 
 took 0.27 ms, one of 512 0.9 ms)."""
 
 
-def _best_upstream(n_comp: int, components: np.ndarray, level_arcs: list[tuple[np.ndarray, np.ndarray]],
-                   at: np.ndarray, rank: np.ndarray, targets: np.ndarray) -> np.ndarray:
-    """Per component of ``targets``, the :data:`TOP_REASONS` smallest ranks of the capacities at it
-    or upstream of it (``-1`` pads where there are fewer).
+def _best_upstream(graph: _Condensed, at: np.ndarray, rank: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    """Per component of ``targets``, the :data:`TOP_REASONS` smallest ranks (``rank``, ascending and
+    distinct) of the capacities at it or upstream of it (``-1`` pads where there are fewer).
 
     Ranks go through the levels as bit sets, the smallest first (:data:`RANKS_PER_PASS`): a
     component's set is its own capacities' bits or-ed with those of the components entering it
-    (``bitwise_or.reduceat`` over each level's arcs, which come sorted by head), and its best ranks
+    (``bitwise_or.reduceat`` over each level's arcs, which come grouped by head), and its best ranks
     are its lowest set bits. Further passes run only while some target has fewer than
     :data:`TOP_REASONS` and ranks are left."""
     best = np.full((len(targets), TOP_REASONS), -1, dtype=np.int64)
-    ranks = _sorted_unique(rank)
     lo, width = 0, min(64, RANKS_PER_PASS)
-    while lo < len(ranks):
-        chunk, lo, width = ranks[lo:lo + width], lo + width, min(2 * width, RANKS_PER_PASS)
-        words = -(-len(chunk) // 64)
-        inside = (rank >= chunk[0]) & (rank <= chunk[-1])
-        bit = np.searchsorted(chunk, rank[inside])
-        bits = np.zeros((n_comp, words), dtype=np.uint64)
-        np.bitwise_or.at(bits, (components[at[inside]], bit // 64), np.left_shift(np.uint64(1), (bit % 64).astype(np.uint64)))
-        for tails, heads in level_arcs:
-            if len(heads):
-                starts = np.flatnonzero(np.concatenate([[True], heads[1:] != heads[:-1]]))
-                bits[heads[starts]] |= np.bitwise_or.reduceat(bits[tails], starts, axis=0)
+    while lo < len(rank):
+        chunk, inside = rank[lo:lo + width], slice(lo, lo + width)
+        lo, width = lo + width, min(2 * width, RANKS_PER_PASS)
+        bit = np.arange(len(chunk))
+        bits = np.zeros((graph.n, -(-len(chunk) // 64)), dtype=np.uint64)
+        np.bitwise_or.at(bits, (graph.component[at[inside]], bit // 64),
+                         np.left_shift(np.uint64(1), (bit % 64).astype(np.uint64)))
+        for entered, starts, tails in graph.levels:
+            bits[entered] |= np.bitwise_or.reduceat(bits[tails], starts, axis=0)
         _take_lowest(best, bits[targets], chunk)
         if (best[:, -1] >= 0).all():
             break
@@ -206,9 +229,3 @@ def _take_lowest(best: np.ndarray, bits: np.ndarray, chunk: np.ndarray) -> None:
     order = np.cumsum(flags, axis=1) + taken[:, None]  # place of each set bit among the row's ranks
     row, column = np.nonzero(flags & (order <= TOP_REASONS))
     best[row, order[row, column] - 1] = chunk[column]
-
-
-def _sorted_unique(values: np.ndarray) -> np.ndarray:
-    """The distinct values, sorted (numpy's ``unique`` hashes first, which is slower here)."""
-    ordered = np.sort(values)
-    return ordered[np.concatenate([[True], ordered[1:] != ordered[:-1]])] if len(ordered) else ordered

@@ -164,3 +164,47 @@ def test_distinct_rows_are_numpys_unique_rows(rows, spread):
     distinct, inverse = _distinct_rows(array)
     expected, expected_inverse = np.unique(array, axis=0, return_inverse=True)
     assert np.array_equal(distinct, expected) and np.array_equal(inverse, expected_inverse.reshape(-1))
+
+
+@settings(max_examples=150, deadline=None)
+@given(n=st.integers(1, 30), arcs=st.lists(st.tuples(st.integers(0, 29), st.integers(0, 29)), max_size=70),
+       chain=st.integers(0, 40), count_all=st.sampled_from([0, 8, 10**9]), seed=st.integers(0, 100))
+@example(n=1, arcs=[], chain=0, count_all=8, seed=0)  # one node, no arc
+@example(n=3, arcs=[(0, 1), (1, 2), (2, 0), (1, 1), (0, 1)], chain=5, count_all=0, seed=1)  # cycle, loop, parallel
+def test_condensed_levels_carry_each_arc_between_components_once_tails_first(n, arcs, chain, count_all, seed):
+    """Random graphs with cycles, self-loops and parallel arcs, a chain hung on node 0 to make them
+    deep; ``count_all`` 0 and huge force each way of levelling. The components are scipy's, each
+    level enters distinct components from components levelled before, every arc between components
+    is read once, and what the levels reach is what scipy's breadth-first search reaches."""
+    from scipy import sparse
+    from scipy.sparse import csgraph
+
+    from routing.results import unmet
+
+    pairs = [(t % n, h % n) for t, h in arcs] + [(n + i - 1 if i else 0, n + i) for i in range(chain)]
+    size = n + chain
+    tail, head = (np.array([p[i] for p in pairs], dtype=np.int64) for i in (0, 1))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(unmet, "COUNT_ALL", count_all)
+        graph = unmet._condensed(tail, head, size)
+    matrix = sparse.csr_matrix((np.ones(len(tail)), (tail, head)), shape=(size, size))
+    _, expected = csgraph.connected_components(matrix, directed=True, connection="strong")
+    component = graph.component
+    assert np.array_equal(component[:, None] == component[None, :], expected[:, None] == expected[None, :])
+    assert graph.n == len(np.unique(component))
+    level_of = np.full(graph.n, -1)  # -1: entered by no arc
+    for depth, (entered, _, _) in enumerate(graph.levels):
+        assert len(np.unique(entered)) == len(entered) and (level_of[entered] == -1).all()
+        level_of[entered] = depth
+    read = []
+    for depth, (entered, starts, tails) in enumerate(graph.levels):
+        assert (level_of[tails] < depth).all()  # every tail done before
+        heads = np.repeat(entered, np.diff(np.append(starts, len(tails))))
+        read += list(zip(tails.tolist(), heads.tolist(), strict=True))
+    between = [(int(component[t]), int(component[h])) for t, h in pairs if component[t] != component[h]]
+    assert sorted(read) == sorted(between)
+    sources = np.random.default_rng(seed).choice(size, size=min(size, 3), replace=False)
+    expected_reach = np.zeros(size, dtype=bool)
+    for s in sources:
+        expected_reach[csgraph.breadth_first_order(matrix, int(s), directed=True, return_predecessors=False)] = True
+    assert np.array_equal(unmet._reached(graph, sources), expected_reach)
