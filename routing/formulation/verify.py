@@ -124,7 +124,7 @@ def _relative(violation: np.ndarray, scale: np.ndarray) -> float:
         return 0.0
     scale = np.abs(scale)
     worst = float(np.max(violation / (1.0 + np.where(np.isfinite(scale), scale, 0.0))))
-    return np.inf if np.isnan(worst) else worst  # a NaN violation counts as infinite (the checks give none below 0)
+    return np.inf if np.isnan(worst) else worst  # a NaN violation counts as infinite
 
 
 def lp_violation(lp: LinearProgram, x: np.ndarray) -> float:
