@@ -87,186 +87,223 @@ def check_table(frame: pl.DataFrame, table: Table, *,
     Text cells are stripped and an empty cell counts as missing. Numeric columns become Float64;
     empty optional numbers take the column's default. User columns (``x_`` prefix) are kept.
 
-    All columns are converted and every check is flagged in one polars query; rows are looked up
-    (with their labels and values) only for a check that fails, so a valid table costs one pass
-    over its cells. Cells that already have the column's type (tables of a built network) are not
-    turned into text and back. With ``only``, the other columns are taken as valid and typed (a
-    table of a built network with some columns changed): only the ``only`` columns are checked.
+    The cells are evaluated column group by column group (:class:`_Cells`: a handful of polars
+    queries, each over every column it applies to, then numpy), so a table costs the same few
+    queries whatever its width; rows are looked up (with their labels and values) only for a check
+    that fails. Cells that already have the column's type (tables of a built network) are not turned
+    into text and back. With ``only``, the other columns are taken as valid and typed (a table of a
+    built network with some columns changed): only the ``only`` columns are checked.
     """
     problems = _check_columns(frame, table)
     kept = [c for c in frame.columns if c in table.names or _is_user_column(c)]
     if len(kept) < frame.width:  # unknown columns are reported; dropped, none can clash with helper columns
         frame = frame.select(kept)
-    present = tuple(c for c in table.names if c in frame.columns)
+    present = {c for c in table.names if c in frame.columns}
     frame = frame.with_row_index(LINE, offset=2)
     missing = [c.name for c in table.columns if c.name not in frame.columns]
     if missing:
         frame = frame.with_columns(pl.lit(None, dtype=pl.String).alias(c) for c in missing)
-    plan = _plan(table, tuple(frame.schema.items()), present, only)
-    checked = frame.select(LINE, *plan.values, *plan.extra, *plan.masks, plan.blank, plan.duplicated)
-    if checked[_BLANK].any():
-        frame = frame.filter(~checked[_BLANK])
-        checked = checked.filter(~checked[_BLANK])
+    cells = _Cells.of(frame, table, only)
+    values = {c.name: cells.value(c) if cells.checks_name(c.name) else frame[c.name] for c in table.columns}
+    checks = [check for c in table.columns if cells.checks_name(c.name) and c.name in present  # a missing column
+              for check in cells.checks(c)]  # is reported once, above
+    duplicated = cells.duplicated([values[k] for k in table.key]) if any(map(cells.checks_name, table.key)) \
+        else None
+    blank = cells.blank()
+    columns = [frame[LINE], *values.values(), *(frame[c] for c in frame.columns if _is_user_column(c))]
+    if blank is not None and blank.any():
+        keep = pl.Series(~blank)
+        frame, columns = frame.filter(keep), [column.filter(keep) for column in columns]
+        checks = [(check, mask[~blank]) for check, mask in checks]
+        duplicated = duplicated[~blank] if duplicated is not None else None
     if frame.height == 0 and not table.optional:
         problems.append(Problem(table.file, "table is empty: it needs at least one row"))
-    for name, check in plan.checks:
-        mask = checked[name]
+    for check, mask in checks:
         if mask.any():
-            problems += _report(frame.filter(mask), table, check)
-    if checked[_DUPLICATED].any():
-        problems += _report_duplicates(frame.filter(checked[_DUPLICATED]), table)
-    return pl.DataFrame([checked[c] for c in (LINE, *table.names, *plan.extra)]), problems
-
-
-_BLANK, _DUPLICATED = "_blank", "_duplicated"
-
-
-@dataclass(frozen=True, slots=True)
-class _Plan:
-    """One table's check as expressions: typed columns, user columns, named check flags and the
-    flag of blank lines (no value at all: a trailing newline, a spacer line), which are not rows."""
-
-    values: list[pl.Expr]
-    extra: list[str]
-    checks: list[tuple[str, _Check]]
-    blank: pl.Expr
-    duplicated: pl.Expr  # rows whose (typed, complete) key another row has too
-
-    @property
-    def masks(self) -> list[pl.Expr]:
-        return [check.mask.alias(name) for name, check in self.checks]
-
-
-_PLANS: dict[tuple, tuple[Table, _Plan]] = {}
-
-
-def _plan(table: Table, schema: tuple[tuple[str, pl.DataType], ...], present: tuple[str, ...],
-          only: tuple[str, ...] | None) -> _Plan:
-    """The plan of a table read with ``schema``, built once per table and input shape (batches
-    check the same shapes again and again); ``only``: see :func:`check_table`."""
-    key = (id(table), schema, present, only)
-    cached = _PLANS.get(key)
-    if cached is not None and cached[0] is table:
-        return cached[1]
-    dtypes = dict(schema)
-    checked = set(table.names if only is None else only)
-    cells = [_Cells(column, dtypes[column.name]) for column in table.columns if column.name in checked]
-    checks = [(f"_flag_{cell.column.name}_{index}", check) for cell in cells if cell.column.name in present
-              for index, check in enumerate(cell.checks())]  # a missing column is reported once, above
-    values = {cell.column.name: cell.value() for cell in cells}
-    if only is None:
-        blank = pl.all_horizontal(
-            pl.col(name).cast(pl.String).str.strip_chars().fill_null("") == "" if dtype in (pl.String, pl.Null)
-            else pl.col(name).is_null() for name, dtype in schema if name != LINE)
-    else:
-        blank = pl.lit(False)  # a table of a built network has no blank rows
-    keys = [values.get(k, pl.col(k)) for k in table.key] if any(k in values for k in table.key) else []
-    duplicated = pl.struct(keys).is_duplicated() & pl.all_horizontal(k.is_not_null() for k in keys) if keys \
-        else pl.lit(False)
-    plan = _Plan(values=[values.get(c, pl.col(c)) for c in table.names],
-                 extra=[c for c in dtypes if _is_user_column(c)],
-                 checks=checks, blank=blank.alias(_BLANK), duplicated=duplicated.alias(_DUPLICATED))
-    _PLANS[key] = (table, plan)
-    return plan
+            problems += _report(frame.filter(pl.Series(mask)), table, check)
+    if duplicated is not None and duplicated.any():
+        problems += _report_duplicates(frame.filter(pl.Series(duplicated)), table)
+    return pl.DataFrame(columns), problems
 
 
 @dataclass(frozen=True, slots=True)
 class _Check:
-    """A cell check: the rows it flags, its message, and whether the problem shows the cell."""
+    """A cell check: its message, the field it is about, and whether the problem shows the cell."""
 
-    mask: pl.Expr
     field: str
     message: str
     shows_cell: bool = True
 
 
+_CONTROL = r"[\p{Cc}\p{Zl}\p{Zp}]"  # control characters and line or paragraph separators
+
+
 @dataclass(frozen=True, slots=True)
 class _Cells:
-    """The conversion and checks of one column, as polars expressions over the raw frame."""
+    """The cells of a table read once per kind of column: the stripped text of every text column,
+    its length and the identifier and choice checks in one query over that text; the numbers and
+    booleans parsed in one query each; the null masks of typed columns in one more. What a column's
+    value and checks need is then picked out with numpy.
 
-    column: Column
-    dtype: pl.DataType
+    A cell is *empty* when it is null or (as text) blank; *parsed* is the cell in its column's type,
+    NaN where empty, invalid or not finite."""
 
-    @property
-    def numeric_input(self) -> bool:
-        return self.dtype.is_numeric()
+    frame: pl.DataFrame
+    dtypes: dict[str, pl.DataType]
+    checked: frozenset[str]
+    text: dict[str, pl.Series]  # stripped, null where blank
+    length: dict[str, np.ndarray]  # characters of the stripped text (0 when null)
+    null: dict[str, np.ndarray]  # null masks of the typed (not text) columns
+    parsed: dict[str, np.ndarray]  # numbers and booleans as float64
+    flags: dict[str, np.ndarray]  # identifier and choice checks, by ``column/check``
+    whole: bool  # every column is checked (blank rows are looked for)
 
-    def text(self) -> pl.Expr:
-        """The cell as stripped text, null when empty."""
-        text = pl.col(self.column.name).cast(pl.String).str.strip_chars()
-        return pl.when(text.str.len_chars() > 0).then(text)
+    @classmethod
+    def of(cls, frame: pl.DataFrame, table: Table, only: tuple[str, ...] | None) -> _Cells:
+        """Evaluate every cell ``frame`` holds for ``table`` (only the ``only`` columns, if given), in
+        one polars query: each expression of it covers every column of its kind."""
+        dtypes = dict(frame.schema)
+        checked = [c for c in table.columns if only is None or c.name in only]
+        as_text = [c.name for c in checked if _reads_text(c, dtypes[c.name])]
+        typed = [c.name for c in checked if _empty_is_null(dtypes[c.name])]  # empty when null
+        if only is None:  # blank rows: every column counts, user columns too
+            rest = [n for n in dtypes if n != LINE and n not in as_text and n not in typed]
+            as_text += [n for n in rest if dtypes[n] in (pl.String, pl.Null)]
+            typed += [n for n in rest if dtypes[n] not in (pl.String, pl.Null)]
+        numbers = [c.name for c in checked if c.dtype == "float" and c.name in as_text]
+        words = [c.name for c in checked if c.dtype == "bool" and c.name in as_text]
+        cast = [c.name for c in checked if c.dtype != "str" and c.name not in as_text]
+        ids = [c.name for c in checked if c.dtype == "str" and c.identifier]
+        with_nulls = [n for n in typed if frame[n].null_count()]
 
-    def empty(self) -> pl.Expr:
-        if self.numeric_input or self.dtype == pl.Boolean:
-            return pl.col(self.column.name).is_null()
-        return self.text().is_null()
+        def stripped(names: list[str]) -> pl.Expr:
+            return pl.col(names).cast(pl.String).str.strip_chars()
 
-    def parsed(self) -> pl.Expr:
-        """The cell in the column's type, null where empty or invalid (before defaults)."""
-        column = self.column
-        if column.dtype == "str":
-            return self.text()
-        if column.dtype == "bool":
-            if self.dtype == pl.Boolean:
-                return pl.col(column.name).cast(pl.Float64)
-            return self.text().str.to_lowercase().replace_strict(_BOOLEANS, default=None, return_dtype=pl.Float64)
-        number = pl.col(column.name).cast(pl.Float64) if self.numeric_input else self.text().cast(
-            pl.Float64, strict=False)
-        return pl.when(number.is_finite()).then(number)
+        query = [(names, expression) for names, expression in [
+            (as_text, stripped(as_text).replace("", None)),
+            (as_text, stripped(as_text).str.len_chars().fill_null(0).name.suffix("/length")),
+            (numbers, stripped(numbers).cast(pl.Float64, strict=False).name.suffix("/parsed")),
+            (words, stripped(words).str.to_lowercase().replace_strict(_BOOLEANS, default=None,
+                                                                      return_dtype=pl.Float64).name.suffix("/parsed")),
+            (cast, pl.col(cast).cast(pl.Float64).name.suffix("/parsed")),
+            (ids, stripped(ids).str.contains(ID_FORBIDDEN, literal=True).fill_null(False).name.suffix("/forbidden")),
+            (ids, stripped(ids).str.contains(_CONTROL).fill_null(False).name.suffix("/control")),
+            (with_nulls, pl.col(with_nulls).is_null().name.suffix("/null")),
+        ] if names]
+        query += [([c.name], stripped([c.name]).is_in(list(c.choices)).fill_null(False).alias(f"{c.name}/choice"))
+                  for c in checked if c.dtype == "str" and c.choices]
+        out = frame.select(expression for _, expression in query) if query else pl.DataFrame()
+        arrays = {name: out[name].to_numpy() for name in out.columns if "/" in name}
+        parsed = {}
+        for name in numbers + words + cast:
+            values = arrays[f"{name}/parsed"].astype(np.float64, copy=False)
+            parsed[name] = np.where(np.isfinite(values), values, np.nan)
+        return cls(frame, dtypes, frozenset(c.name for c in checked),
+                   text={name: out[name] for name in as_text},
+                   length={name: arrays[f"{name}/length"] for name in as_text},
+                   null={name: arrays[f"{name}/null"] if name in with_nulls else np.zeros(frame.height, dtype=bool)
+                         for name in typed},
+                   parsed=parsed,
+                   flags={name: values for name, values in arrays.items()
+                          if name.endswith(("/forbidden", "/control", "/choice"))},
+                   whole=only is None)
 
-    def value(self) -> pl.Expr:
+    def checks_name(self, name: str) -> bool:
+        """Whether the column ``name`` is checked (all are, unless ``only`` names some)."""
+        return name in self.checked
+
+    def empty(self, column: Column) -> np.ndarray:
+        name = column.name
+        return self.null[name] if _empty_is_null(self.dtypes[name]) else self.length[name] == 0
+
+    def value(self, column: Column) -> pl.Series:
         """The typed column: invalid cells null, empty ones the column's default."""
-        column = self.column
-        value = self.parsed()
-        if column.dtype == "float" and (column.minimum is not None or column.maximum is not None):
-            value = pl.when(~self._out_of_range(value).fill_null(False)).then(value)
+        name = column.name
+        if column.dtype == "str":
+            return self.text[name].alias(name)
+        number = self.parsed[name]
         if column.dtype == "bool":
-            return value.fill_null(column.default or 0.0).cast(pl.Boolean).alias(column.name)
+            return pl.Series(name, np.where(np.isnan(number), column.default or 0.0, number).astype(bool))
+        value = np.where(_out_of_range(column, number), np.nan, number)
         if column.default is not None:
-            value = value.fill_null(column.default)
-        return value.alias(column.name)
+            value = np.where(np.isnan(value), column.default, value)
+        return pl.Series(name, value, dtype=pl.Float64, nan_to_null=True)
 
-    def checks(self) -> list[_Check]:
-        """The checks of the column, in the order their problems are reported."""
-        column, empty = self.column, self.empty()
+    def checks(self, column: Column) -> list[tuple[_Check, np.ndarray]]:
+        """The checks of the column with the rows each flags, in the order their problems are reported."""
+        name, empty = column.name, self.empty(column)
         checks = []
         if not column.nullable and column.default is None:
-            checks.append(_Check(empty, column.name, "is empty, a value is required", shows_cell=False))
+            checks.append((_Check(name, "is empty, a value is required", shows_cell=False), empty))
         if column.dtype == "str":
             if column.identifier:
-                text = self.text()
                 checks += [
-                    _Check(text.str.contains(ID_FORBIDDEN, literal=True).fill_null(False), column.name,
-                           f"must not contain {ID_FORBIDDEN!r} (it joins ids in routes)"),
-                    _Check(text.str.contains(r"[\p{Cc}\p{Zl}\p{Zp}]").fill_null(False), column.name,
-                           "must not contain control characters or line breaks"),
-                    _Check((text.str.len_chars() > MAX_ID_LENGTH).fill_null(False), column.name,
-                           f"must be at most {MAX_ID_LENGTH} characters long"),
+                    (_Check(name, f"must not contain {ID_FORBIDDEN!r} (it joins ids in routes)"),
+                     self.flags[f"{name}/forbidden"]),
+                    (_Check(name, "must not contain control characters or line breaks"), self.flags[f"{name}/control"]),
+                    (_Check(name, f"must be at most {MAX_ID_LENGTH} characters long"),
+                     self.length[name] > MAX_ID_LENGTH),
                 ]
             if column.choices:
-                checks.append(_Check(~empty & ~self.text().is_in(list(column.choices)), column.name,
-                                     f"must be one of {', '.join(column.choices)}"))
+                checks.append((_Check(name, f"must be one of {', '.join(column.choices)}"),
+                               ~empty & ~self.flags[f"{name}/choice"]))
             return checks
-        parsed = self.parsed()
-        invalid = ~empty & parsed.is_null()
+        number = self.parsed[name]
+        invalid = ~empty & np.isnan(number)
         if column.dtype == "bool":
-            return [*checks, _Check(invalid, column.name, "must be true or false")]
-        checks.append(_Check(invalid, column.name, "must be a finite number"))
-        if column.minimum is not None:
-            below = parsed <= column.minimum if column.exclusive_minimum else parsed < column.minimum
-            checks.append(_Check(below.fill_null(False), column.name, _range_text(column)))
-        if column.maximum is not None:
-            checks.append(_Check((parsed > column.maximum).fill_null(False), column.name,
-                                 _range_text(column, above=True)))
+            return [*checks, (_Check(name, "must be true or false"), invalid)]
+        checks.append((_Check(name, "must be a finite number"), invalid))
+        with np.errstate(invalid="ignore"):  # NaN compares False: an unparsed cell is neither below nor above
+            if column.minimum is not None:
+                below = number <= column.minimum if column.exclusive_minimum else number < column.minimum
+                checks.append((_Check(name, _range_text(column)), below))
+            if column.maximum is not None:
+                checks.append((_Check(name, _range_text(column, above=True)), number > column.maximum))
         return checks
 
-    def _out_of_range(self, value: pl.Expr) -> pl.Expr:
-        column, out = self.column, pl.lit(False)
+    def blank(self) -> np.ndarray | None:
+        """Rows with no value at all (a trailing newline, a spacer line), which are not rows; None
+        when only some columns are checked (a table of a built network has no blank rows)."""
+        if not self.whole:
+            return None
+        blank = np.ones(self.frame.height, dtype=bool)
+        for name, dtype in self.dtypes.items():
+            if name != LINE:
+                blank &= (self.length[name] == 0) if dtype in (pl.String, pl.Null) else self.null[name]
+        return blank
+
+    def duplicated(self, keys: list[pl.Series]) -> np.ndarray:
+        """Rows whose (typed, complete) key another row has too."""
+        complete = np.ones(self.frame.height, dtype=bool)
+        for key in keys:
+            if key.null_count():
+                complete &= key.is_not_null().to_numpy()
+        return pl.DataFrame(keys).is_duplicated().to_numpy() & complete
+
+
+def _reads_text(column: Column, dtype: pl.DataType) -> bool:
+    """Whether the column's cells are read from their text (rather than from a typed value)."""
+    if column.dtype == "str":
+        return True
+    if column.dtype == "bool":
+        return dtype != pl.Boolean
+    return not dtype.is_numeric()
+
+
+def _empty_is_null(dtype: pl.DataType) -> bool:
+    """A typed cell (a number, a boolean) is empty when null; a text cell when blank."""
+    return dtype.is_numeric() or dtype == pl.Boolean
+
+
+def _out_of_range(column: Column, value: np.ndarray) -> np.ndarray:
+    """Cells outside the column's range (NaN is not)."""
+    out = np.zeros(len(value), dtype=bool)
+    with np.errstate(invalid="ignore"):
         if column.minimum is not None:
-            out = out | (value <= column.minimum if column.exclusive_minimum else value < column.minimum)
+            out |= (value <= column.minimum) if column.exclusive_minimum else (value < column.minimum)
         if column.maximum is not None:
-            out = out | (value > column.maximum)
-        return out
+            out |= value > column.maximum
+    return out
 
 
 def _report(rows: pl.DataFrame, table: Table, check: _Check) -> list[Problem]:
