@@ -161,48 +161,19 @@ class _Cells:
     @classmethod
     def of(cls, frame: pl.DataFrame, table: Table, only: tuple[str, ...] | None) -> _Cells:
         """Evaluate every cell ``frame`` holds for ``table`` (only the ``only`` columns, if given), in
-        one polars query: each expression of it covers every column of its kind."""
+        one polars query (:func:`_query`)."""
         dtypes = dict(frame.schema)
-        checked = [c for c in table.columns if only is None or c.name in only]
-        as_text = [c.name for c in checked if _reads_text(c, dtypes[c.name])]
-        typed = [c.name for c in checked if _empty_is_null(dtypes[c.name])]  # empty when null
-        if only is None:  # blank rows: every column counts, user columns too
-            rest = [n for n in dtypes if n != LINE and n not in as_text and n not in typed]
-            as_text += [n for n in rest if dtypes[n] in (pl.String, pl.Null)]
-            typed += [n for n in rest if dtypes[n] not in (pl.String, pl.Null)]
-        numbers = [c.name for c in checked if c.dtype == "float" and c.name in as_text]
-        words = [c.name for c in checked if c.dtype == "bool" and c.name in as_text]
-        cast = [c.name for c in checked if c.dtype != "str" and c.name not in as_text]
-        ids = [c.name for c in checked if c.dtype == "str" and c.identifier]
-        with_nulls = [n for n in typed if frame[n].null_count()]
-
-        def stripped(names: list[str]) -> pl.Expr:
-            return pl.col(names).cast(pl.String).str.strip_chars()
-
-        query = [(names, expression) for names, expression in [
-            (as_text, stripped(as_text).replace("", None)),
-            (as_text, stripped(as_text).str.len_chars().fill_null(0).name.suffix("/length")),
-            (numbers, stripped(numbers).cast(pl.Float64, strict=False).name.suffix("/parsed")),
-            (words, stripped(words).str.to_lowercase().replace_strict(_BOOLEANS, default=None,
-                                                                      return_dtype=pl.Float64).name.suffix("/parsed")),
-            (cast, pl.col(cast).cast(pl.Float64).name.suffix("/parsed")),
-            (ids, stripped(ids).str.contains(ID_FORBIDDEN, literal=True).fill_null(False).name.suffix("/forbidden")),
-            (ids, stripped(ids).str.contains(_CONTROL).fill_null(False).name.suffix("/control")),
-            (with_nulls, pl.col(with_nulls).is_null().name.suffix("/null")),
-        ] if names]
-        query += [([c.name], stripped([c.name]).is_in(list(c.choices)).fill_null(False).alias(f"{c.name}/choice"))
-                  for c in checked if c.dtype == "str" and c.choices]
-        out = frame.select(expression for _, expression in query) if query else pl.DataFrame()
+        query = _query(table, tuple(dtypes.items()), only)
+        out = frame.select(query.expressions) if query.expressions else pl.DataFrame()
         arrays = {name: out[name].to_numpy() for name in out.columns if "/" in name}
         parsed = {}
-        for name in numbers + words + cast:
+        for name in query.parsed:
             values = arrays[f"{name}/parsed"].astype(np.float64, copy=False)
             parsed[name] = np.where(np.isfinite(values), values, np.nan)
-        return cls(frame, dtypes, frozenset(c.name for c in checked),
-                   text={name: out[name] for name in as_text},
-                   length={name: arrays[f"{name}/length"] for name in as_text},
-                   null={name: arrays[f"{name}/null"] if name in with_nulls else np.zeros(frame.height, dtype=bool)
-                         for name in typed},
+        return cls(frame, dtypes, query.checked,
+                   text={name: out[name] for name in query.as_text},
+                   length={name: arrays[f"{name}/length"] for name in query.as_text},
+                   null={name: arrays[f"{name}/null"] for name in query.typed},
                    parsed=parsed,
                    flags={name: values for name, values in arrays.items()
                           if name.endswith(("/forbidden", "/control", "/choice"))},
@@ -279,6 +250,65 @@ class _Cells:
             if key.null_count():
                 complete &= key.is_not_null().to_numpy()
         return pl.DataFrame(keys).is_duplicated().to_numpy() & complete
+
+
+@dataclass(frozen=True, slots=True)
+class _Query:
+    """The one query that evaluates a table's cells, for one input schema: each expression covers
+    every column of its kind (stripped text, its length, numbers, boolean words, typed values, the
+    identifier and choice checks, null masks), named ``column`` (the text) or ``column/what``."""
+
+    checked: frozenset[str]
+    as_text: tuple[str, ...]  # columns read from their stripped text
+    typed: tuple[str, ...]  # columns whose empty cells are nulls
+    parsed: tuple[str, ...]  # number and boolean columns
+    expressions: tuple[pl.Expr, ...]
+
+
+_QUERIES: dict[tuple, tuple[Table, _Query]] = {}
+
+
+def _query(table: Table, schema: tuple[tuple[str, pl.DataType], ...], only: tuple[str, ...] | None) -> _Query:
+    """The query of a table read with ``schema``, built once per table and input shape (a batch
+    checks the same shapes again and again); ``only``: see :func:`check_table`."""
+    key = (id(table), schema, only)
+    cached = _QUERIES.get(key)
+    if cached is not None and cached[0] is table:
+        return cached[1]
+    dtypes = dict(schema)
+    checked = [c for c in table.columns if only is None or c.name in only]
+    as_text = [c.name for c in checked if _reads_text(c, dtypes[c.name])]
+    typed = [c.name for c in checked if _empty_is_null(dtypes[c.name])]
+    if only is None:  # blank rows: every column counts, user columns too
+        rest = [n for n in dtypes if n != LINE and n not in as_text and n not in typed]
+        as_text += [n for n in rest if dtypes[n] in (pl.String, pl.Null)]
+        typed += [n for n in rest if dtypes[n] not in (pl.String, pl.Null)]
+    numbers = [c.name for c in checked if c.dtype == "float" and c.name in as_text]
+    words = [c.name for c in checked if c.dtype == "bool" and c.name in as_text]
+    cast = [c.name for c in checked if c.dtype != "str" and c.name not in as_text]
+    ids = [c.name for c in checked if c.dtype == "str" and c.identifier]
+
+    def stripped(names: list[str]) -> pl.Expr:
+        return pl.col(names).cast(pl.String).str.strip_chars()
+
+    groups = [
+        (as_text, lambda: stripped(as_text).replace("", None)),
+        (as_text, lambda: stripped(as_text).str.len_chars().fill_null(0).name.suffix("/length")),
+        (numbers, lambda: stripped(numbers).cast(pl.Float64, strict=False).name.suffix("/parsed")),
+        (words, lambda: stripped(words).str.to_lowercase().replace_strict(
+            _BOOLEANS, default=None, return_dtype=pl.Float64).name.suffix("/parsed")),
+        (cast, lambda: pl.col(cast).cast(pl.Float64).name.suffix("/parsed")),
+        (ids, lambda: stripped(ids).str.contains(ID_FORBIDDEN, literal=True).fill_null(False).name.suffix("/forbidden")),
+        (ids, lambda: stripped(ids).str.contains(_CONTROL).fill_null(False).name.suffix("/control")),
+        (typed, lambda: pl.col(typed).is_null().name.suffix("/null")),
+    ]
+    expressions = [build() for names, build in groups if names]
+    expressions += [stripped([c.name]).is_in(list(c.choices)).fill_null(False).alias(f"{c.name}/choice")
+                    for c in checked if c.dtype == "str" and c.choices]
+    query = _Query(frozenset(c.name for c in checked), tuple(as_text), tuple(typed), (*numbers, *words, *cast),
+                   tuple(expressions))
+    _QUERIES[key] = (table, query)
+    return query
 
 
 def _reads_text(column: Column, dtype: pl.DataType) -> bool:
