@@ -140,10 +140,11 @@ _CONTROL = r"[\p{Cc}\p{Zl}\p{Zp}]"  # control characters and line or paragraph s
 
 @dataclass(frozen=True, slots=True)
 class _Cells:
-    """The cells of a table read once per kind of column: the stripped text of every text column,
-    its length and the identifier and choice checks in one query over that text; the numbers and
-    booleans parsed in one query each; the null masks of typed columns in one more. What a column's
-    value and checks need is then picked out with numpy.
+    """The cells of a table, read once per kind of column: the stripped text of the text columns,
+    its length, the numbers and boolean words parsed from it and the identifier and choice checks in
+    one query (:func:`_query`); typed cells (a built network's numbers and booleans) cast and
+    null-masked column by column, with no query. What a column's value and checks need is then
+    picked out with numpy.
 
     A cell is *empty* when it is null or (as text) blank; *parsed* is the cell in its column's type,
     NaN where empty, invalid or not finite."""
@@ -160,12 +161,17 @@ class _Cells:
 
     @classmethod
     def of(cls, frame: pl.DataFrame, table: Table, only: tuple[str, ...] | None) -> _Cells:
-        """Evaluate every cell ``frame`` holds for ``table`` (only the ``only`` columns, if given), in
-        one polars query (:func:`_query`)."""
+        """Evaluate every cell ``frame`` holds for ``table`` (only the ``only`` columns, if given)."""
         dtypes = dict(frame.schema)
         query = _query(table, tuple(dtypes.items()), only)
         out = frame.select(query.expressions) if query.expressions else pl.DataFrame()
         arrays = {name: out[name].to_numpy() for name in out.columns if "/" in name}
+        for name in query.cast:  # typed cells need no query: a cast and a null mask per column
+            arrays[f"{name}/parsed"] = frame[name].cast(pl.Float64).to_numpy()
+        for name in query.typed:
+            column = frame[name]
+            arrays[f"{name}/null"] = column.is_null().to_numpy() if column.null_count() else \
+                np.zeros(frame.height, dtype=bool)
         parsed = {}
         for name in query.parsed:
             values = arrays[f"{name}/parsed"].astype(np.float64, copy=False)
@@ -254,14 +260,16 @@ class _Cells:
 
 @dataclass(frozen=True, slots=True)
 class _Query:
-    """The one query that evaluates a table's cells, for one input schema: each expression covers
-    every column of its kind (stripped text, its length, numbers, boolean words, typed values, the
-    identifier and choice checks, null masks), named ``column`` (the text) or ``column/what``."""
+    """The one query that evaluates a table's text cells, for one input schema: each expression
+    covers every column of its kind (stripped text, its length, numbers, boolean words, the
+    identifier and choice checks), named ``column`` (the text) or ``column/what``. Typed cells
+    (numbers, booleans of a built network) are read without a query."""
 
     checked: frozenset[str]
     as_text: tuple[str, ...]  # columns read from their stripped text
     typed: tuple[str, ...]  # columns whose empty cells are nulls
     parsed: tuple[str, ...]  # number and boolean columns
+    cast: tuple[str, ...]  # of those, the typed ones (not in the query: a cast each)
     expressions: tuple[pl.Expr, ...]
 
 
@@ -297,16 +305,14 @@ def _query(table: Table, schema: tuple[tuple[str, pl.DataType], ...], only: tupl
         (numbers, lambda: stripped(numbers).cast(pl.Float64, strict=False).name.suffix("/parsed")),
         (words, lambda: stripped(words).str.to_lowercase().replace_strict(
             _BOOLEANS, default=None, return_dtype=pl.Float64).name.suffix("/parsed")),
-        (cast, lambda: pl.col(cast).cast(pl.Float64).name.suffix("/parsed")),
         (ids, lambda: stripped(ids).str.contains(ID_FORBIDDEN, literal=True).fill_null(False).name.suffix("/forbidden")),
         (ids, lambda: stripped(ids).str.contains(_CONTROL).fill_null(False).name.suffix("/control")),
-        (typed, lambda: pl.col(typed).is_null().name.suffix("/null")),
     ]
     expressions = [build() for names, build in groups if names]
     expressions += [stripped([c.name]).is_in(list(c.choices)).fill_null(False).alias(f"{c.name}/choice")
                     for c in checked if c.dtype == "str" and c.choices]
     query = _Query(frozenset(c.name for c in checked), tuple(as_text), tuple(typed), (*numbers, *words, *cast),
-                   tuple(expressions))
+                   tuple(cast), tuple(expressions))
     _QUERIES[key] = (table, query)
     return query
 
