@@ -16,7 +16,7 @@ from benchmarks import SUITES
 
 suite_option = click.option(
     "--suite", type=click.Choice(SUITES), default="quick", show_default=True,
-    help="quick: small instances, under a minute; full: up to 1e6 links, many minutes.")
+    help="quick: small instances, a minute or two; full: up to 1e6 links, many minutes.")
 out_option = click.option(
     "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("out/bench"),
     show_default=True, help="Folder for results.json, summary.json and results.md.")

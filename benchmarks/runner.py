@@ -118,7 +118,7 @@ def run_suite(
     Parameters
     ----------
     suite
-        ``quick`` (under a minute) or ``full`` (up to 1e6 links; many minutes).
+        ``quick`` (small instances, a minute or two) or ``full`` (up to 1e6 links; many minutes).
     instances, peers
         Only these instance and peer names (default: all of the suite).
     batch, cold_start, sampling, horizon
