@@ -3,13 +3,17 @@ events from --event and from a TOML scenario, and every exit-2 path with its one
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import event, given, settings
+from hypothesis import strategies as st
 
-from routing.cli.main import EXIT_BAD_INPUT, EXIT_OK, cli, main
+from routing.cli.main import EXIT_BAD_INPUT, EXIT_NO_SOLUTION, EXIT_OK, cli, main
 
 DATA = Path(__file__).parents[2] / "data"
 THREE = DATA / "horizon_three"
@@ -162,3 +166,35 @@ def test_through_click_runner_the_command_is_registered_and_documents_exit_codes
     assert "--event" in result.output and "Exit codes" in result.output
     bad = CliRunner().invoke(cli, ["disrupt", "--network", str(THREE), "--step-h", "5"])
     assert bad.exit_code == EXIT_BAD_INPUT
+
+
+_PARTS = st.sampled_from(["close", "scale", "set", "shut", "C", "P", "M", "P-C", "C-M", "NOPE", "C.lanes",
+                          "C.throughput_loads_per_day", "P-C.capacity_loads_per_day", "M.loads_per_day",
+                          "P.power_mw", "0.5", "2", "-1", "nan", "inf", "1e308", "0", "2-3", "3-2", "0-11", "11-11",
+                          "2-30", "-1-2", "a-b", "", " ", "2", "x"])
+_TARGETS = st.sampled_from(["C", "P", "M", "P-C", "C-M", "C.lanes", "C.throughput_loads_per_day",
+                            "P-C.capacity_loads_per_day", "M.loads_per_day", "P.capacity_loads_per_day", "NOPE"])
+_DAYS = st.tuples(st.integers(-1, 13), st.integers(-1, 13)).map(lambda d: f"{d[0]}-{d[1]}")
+_FACTORS = st.sampled_from(["0", "0.5", "2", "1e9", "-1", "nan"]) | st.floats(0, 5).map(repr)
+well_formed = st.one_of(st.tuples(st.just("close"), _TARGETS, _DAYS),
+                        st.tuples(st.sampled_from(["scale", "set"]), _TARGETS, _FACTORS, _DAYS)).map(":".join)
+events = st.one_of(well_formed, well_formed, st.lists(_PARTS, min_size=1, max_size=5).map(":".join),
+                   st.text(max_size=12))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(events, min_size=1, max_size=2))
+def test_any_event_text_exits_0_2_or_3_without_a_traceback(event_texts):
+    """Whatever the --event text, the command ends with an answer or one line saying what is wrong."""
+    args = [arg for text in event_texts for arg in ("--event", text)]
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(["disrupt", "--network", str(THREE), "--days", "12", "--step-h", "24", "--format", "json", *args])
+    event(f"exit {code}")
+    assert code in (EXIT_OK, EXIT_BAD_INPUT, EXIT_NO_SOLUTION), (args, code, err.getvalue())
+    assert "Traceback" not in out.getvalue() + err.getvalue()
+    if code == EXIT_BAD_INPUT:
+        assert out.getvalue() == "" and sum(line.startswith("error") for line in err.getvalue().splitlines()) == 1, \
+            (args, err.getvalue())
+    else:
+        assert json.loads(out.getvalue())["status"], args
