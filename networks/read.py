@@ -287,10 +287,10 @@ def _query(table: Table, schema: tuple[tuple[str, pl.DataType], ...], only: tupl
     checked = [c for c in table.columns if only is None or c.name in only]
     as_text = [c.name for c in checked if _reads_text(c, dtypes[c.name])]
     typed = [c.name for c in checked if _empty_is_null(dtypes[c.name])]
-    if only is None:  # blank rows: every column counts, user columns too
-        rest = [n for n in dtypes if n != LINE and n not in as_text and n not in typed]
-        as_text += [n for n in rest if dtypes[n] in (pl.String, pl.Null)]
-        typed += [n for n in rest if dtypes[n] not in (pl.String, pl.Null)]
+    if only is None:  # blank rows: every column counts (text when blank, other types when null), user columns too
+        text_typed = {n: d in (pl.String, pl.Null) for n, d in dtypes.items() if n != LINE}
+        as_text += [n for n, is_text in text_typed.items() if is_text and n not in as_text]
+        typed += [n for n, is_text in text_typed.items() if not is_text and n not in typed]
     numbers = [c.name for c in checked if c.dtype == "float" and c.name in as_text]
     words = [c.name for c in checked if c.dtype == "bool" and c.name in as_text]
     cast = [c.name for c in checked if c.dtype != "str" and c.name not in as_text]

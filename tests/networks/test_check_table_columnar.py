@@ -116,3 +116,22 @@ def test_every_bound_of_every_column_checks_as_before() -> None:
             frame = rows.with_columns(pl.format("{}-{}", table.key[0], "_n").alias(table.key[0]),
                                       pl.Series(column.name, [repr(v) for v in values])).drop("_n")
             assert_same(frame, table)
+
+
+def test_columns_of_other_types_check_as_before() -> None:
+    """Tables built in Python may hold integers, categoricals, booleans or nulls where the files
+    hold text: each is read as the text check read it (numbers cast, the rest through its text)."""
+    links, nodes, commodities = RAW["links.csv"].head(6), RAW["nodes.csv"].head(6), RAW["commodities.csv"]
+    table = {t.file: t for t in TABLES}
+    cases = [
+        (links.with_columns(pl.col("transit_h").cast(pl.Float64).cast(pl.Int64)), "links.csv"),
+        (links.with_columns(pl.col("mode").cast(pl.Categorical), pl.col("transit_h").cast(pl.Categorical)),
+         "links.csv"),
+        (links.with_columns(pl.lit(None).alias("distance_km"), pl.lit(None).alias("x_note")), "links.csv"),
+        (nodes.with_columns(pl.col("throughput_loads_per_day").cast(pl.Float64, strict=False)), "nodes.csv"),
+        (commodities.with_columns(pl.lit(True).alias("fast_eligible")), "commodities.csv"),
+        (commodities.with_columns(pl.lit(1.0).alias("fast_eligible")), "commodities.csv"),
+        (commodities.with_columns(pl.lit(True).alias("value_usd_per_load")), "commodities.csv"),
+    ]
+    for frame, file in cases:
+        assert_same(frame, table[file])
