@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import webbrowser
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -98,6 +97,8 @@ def write_report(html: str, path: Path, *, open_page: bool = False) -> None:
         raise click.BadParameter(f"cannot write {path}: {error.strerror or error}", param_hint="'--report'") from None
     click.echo(f"wrote {path} ({len(html.encode()) / 1e6:.2f} MB)", err=True)
     if open_page:
+        import webbrowser  # only here: it costs `nearshore --help` 7 ms to import
+
         webbrowser.open(path.resolve().as_uri())
 
 

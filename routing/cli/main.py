@@ -42,6 +42,23 @@ COMMANDS = {
     "report": "routing.cli.report:report",
 }
 """Built-in commands: name -> ``module:attribute``, imported when the command is used."""
+SUMMARIES = {
+    "batch": "Run scenario files or library names (and every point of their sweeps), write results, print a summary.",
+    "calibrate": "Modelled against observed, per crossing, per mode and per gateway, with the distance measure.",
+    "compare": "Asia vs Mexico: lead-time spread, pipeline and safety stock, landed cost per load.",
+    "crossings": "Border crossings as queues: volume, utilisation, wait, value of one more lane or hour.",
+    "disrupt": "Days, not a snapshot: dated disruptions with backlog and recovery.",
+    "network": "Summary of a network's nodes, links and capacities (built-in network by default), a GeoJSON map "
+               "of it (--geojson PATH), or a copy of it as CSV tables (export DIR).",
+    "nodes": "The nodes of a network (built-in by default): id, name, kind, place, throughput and dwell.",
+    "report": "One self-contained HTML page of a solve: map, lanes, bottlenecks, provenance.",
+    "route": "The lead time from ORIGIN to MARKET (node ids; nearshore nodes --search finds them).",
+    "scenarios": "The scenario library for the built-in network: name, description and the event it models.",
+    "solve": "Lead-time-optimal flows from plants and origins to markets.",
+    "validate": "Check a network folder; exit 0 with a one-line summary when it is clean.",
+}
+"""The first paragraph of each built-in command's help, which ``nearshore --help`` lists without
+importing the commands (a test keeps them equal to the commands' own)."""
 PLUGIN_GROUP = "nearshore.commands"
 
 
@@ -102,6 +119,22 @@ class LazyGroup(click.Group):
             return None
         module, attr = target.split(":")
         return getattr(importlib.import_module(module), attr)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The commands with their one-line help, as click writes them; the built-in ones from
+        SUMMARIES, so listing them imports none (plugins are imported for theirs)."""
+        names = self.list_commands(ctx)
+        if not names:
+            return
+        limit = formatter.width - 6 - max(map(len, names))
+        rows = []
+        for name in names:
+            if name in SUMMARIES and self._targets()[name] == COMMANDS[name]:
+                rows.append((name, click.Command(name, help=SUMMARIES[name]).get_short_help_str(limit)))
+            elif (command := self.get_command(ctx, name)) is not None and not command.hidden:
+                rows.append((name, command.get_short_help_str(limit)))
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]}, epilog=EPILOG)
