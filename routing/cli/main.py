@@ -123,13 +123,13 @@ class LazyGroup(click.Group):
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         """The commands with their one-line help, as click writes them; the built-in ones from
         SUMMARIES, so listing them imports none (plugins are imported for theirs)."""
-        names = self.list_commands(ctx)
-        if not names:
+        targets = self._targets()  # one look at the installed plugins
+        if not targets:
             return
-        limit = formatter.width - 6 - max(map(len, names))
+        limit = formatter.width - 6 - max(map(len, targets))
         rows = []
-        for name in names:
-            if name in SUMMARIES and self._targets()[name] == COMMANDS[name]:
+        for name in sorted(targets):
+            if name in SUMMARIES and targets[name] == COMMANDS[name]:
                 rows.append((name, click.Command(name, help=SUMMARIES[name]).get_short_help_str(limit)))
             elif (command := self.get_command(ctx, name)) is not None and not command.hidden:
                 rows.append((name, command.get_short_help_str(limit)))
