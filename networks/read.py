@@ -87,10 +87,11 @@ def check_table(frame: pl.DataFrame, table: Table, *,
     Text cells are stripped and an empty cell counts as missing. Numeric columns become Float64;
     empty optional numbers take the column's default. User columns (``x_`` prefix) are kept.
 
-    The cells are evaluated column group by column group (:class:`_Cells`: a handful of polars
-    queries, each over every column it applies to, then numpy), so a table costs the same few
-    queries whatever its width; rows are looked up (with their labels and values) only for a check
-    that fails. Cells that already have the column's type (tables of a built network) are not turned
+    The cells are evaluated kind of column by kind of column (:class:`_Cells`: one polars query
+    whose expressions each cover every column of their kind, then numpy), so a table costs one
+    query whatever its width (polars spends about as long on each expression of a query as on a
+    small table's cells); rows are looked up (with their labels and values) only for a check that
+    fails. Cells that already have the column's type (tables of a built network) are not turned
     into text and back. With ``only``, the other columns are taken as valid and typed (a table of a
     built network with some columns changed): only the ``only`` columns are checked.
     """
@@ -104,10 +105,10 @@ def check_table(frame: pl.DataFrame, table: Table, *,
     if missing:
         frame = frame.with_columns(pl.lit(None, dtype=pl.String).alias(c) for c in missing)
     cells = _Cells.of(frame, table, only)
-    values = {c.name: cells.value(c) if cells.checks_name(c.name) else frame[c.name] for c in table.columns}
-    checks = [check for c in table.columns if cells.checks_name(c.name) and c.name in present  # a missing column
+    values = {c.name: cells.value(c) if cells.is_checked(c.name) else frame[c.name] for c in table.columns}
+    checks = [check for c in table.columns if cells.is_checked(c.name) and c.name in present  # a missing column
               for check in cells.checks(c)]  # is reported once, above
-    duplicated = cells.duplicated([values[k] for k in table.key]) if any(map(cells.checks_name, table.key)) \
+    duplicated = cells.duplicated([values[k] for k in table.key]) if any(map(cells.is_checked, table.key)) \
         else None
     blank = cells.blank()
     columns = [frame[LINE], *values.values(), *(frame[c] for c in frame.columns if _is_user_column(c))]
@@ -185,7 +186,7 @@ class _Cells:
                           if name.endswith(("/forbidden", "/control", "/choice"))},
                    whole=only is None)
 
-    def checks_name(self, name: str) -> bool:
+    def is_checked(self, name: str) -> bool:
         """Whether the column ``name`` is checked (all are, unless ``only`` names some)."""
         return name in self.checked
 
