@@ -1,4 +1,5 @@
-"""Reports of the built-in network, built once per module: the plain solve and the page with everything in."""
+"""Reports of the built-in network, built once per test session (the page and browser tests share
+them): the plain solve and the page with everything in."""
 
 from __future__ import annotations
 
@@ -17,20 +18,20 @@ EPISODE = Path(__file__).parents[3] / "routing" / "scenarios" / "library" / "epi
 CREATED = datetime(2026, 12, 1, tzinfo=UTC)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def solved():
     network = read_network()
     return network, solve_lead_time(network)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def base_page(solved) -> str:
     network, result = solved
     return build_report(network, result, provenance=provenance(network, created=CREATED, command="test",
                                                                solver=result.solver))
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def full_inputs(solved, tmp_path_factory) -> dict[str, Any]:
     """The built-in solve with compare rows, a batch summary and a disruption: everything the page can show."""
     from routing.batch import run_batch
@@ -45,7 +46,7 @@ def full_inputs(solved, tmp_path_factory) -> dict[str, Any]:
     return {"network": network, "result": result, "compare": rows, "batch": summary, "disrupt": disruption}
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def full_page(full_inputs) -> str:
     inputs = full_inputs
     return build_report(inputs["network"], inputs["result"], compare=inputs["compare"], batch=inputs["batch"],
