@@ -96,3 +96,26 @@ def test_the_batch_bench_runs_the_batch_runner_on_a_sweep_that_keeps_the_structu
     one, two = (run_batch(BatchSpec("builtin"), scenarios=5, processes=1, frames=f) for f in ((), ("lanes",)))
     assert len(one.finished_s) == 6 and one.failures == 0  # the base the batch adds is solved too
     np.testing.assert_allclose(one.objectives, two.objectives, rtol=1e-9)
+
+def test_measure_runs_as_planned_and_leaves_the_collector_as_it_was():
+    import gc
+
+    from benchmarks.timing import RunPlan, measure
+
+    made = []
+
+    def work():
+        made.append(len(gc.get_objects()))
+        for _ in range(1000):  # garbage only the collector frees
+            cycle = []
+            cycle.append(cycle)
+        return len(made)
+
+    gc.disable()  # only measure's own collections run
+    try:
+        timing = measure(work, RunPlan(min_runs=3, max_runs=4, budget_s=0.0, hard_budget_s=10.0))
+    finally:
+        gc.enable()
+    assert len(timing.seconds) == 3 and timing.last == 3 and timing.results == (1, 2, 3)
+    assert gc.get_freeze_count() == 0  # what was frozen for the runs is back in the collector's care
+    assert max(made) - min(made) < 500  # each run's 1,000 cycles were collected before the next run
