@@ -1,4 +1,4 @@
-"""The columnar ``check_table`` (a few queries per table, then numpy) gives exactly what the
+"""The columnar ``check_table`` (one query per table, then numpy) gives exactly what the
 expression-per-cell check it replaced gave (``reference_check.py``): the same typed table and the
 same problems in the same order, on tables read as text (every cell kind the fuzz tests use, blank
 and duplicated rows, missing, user and unknown columns) and on typed tables of a built network
@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from networks import builtin_path, read_network
 from networks.read import check_table, read_csv
-from networks.schema import TABLES
+from networks.schema import TABLES, Table
 from tests.networks.reference_check import reference_check_table
 from tests.networks.test_fuzz_inputs import numbers, texts
 
@@ -24,7 +24,7 @@ TYPED = read_network(BUILTIN)
 cells = st.one_of(numbers, texts, st.none())
 
 
-def assert_same(frame: pl.DataFrame, table, only=None) -> None:
+def assert_same(frame: pl.DataFrame, table: Table, only: tuple[str, ...] | None = None) -> None:
     typed, problems = check_table(frame, table, only=only)
     expected, expected_problems = reference_check_table(frame, table, only=only)
     assert problems == expected_problems
@@ -33,7 +33,7 @@ def assert_same(frame: pl.DataFrame, table, only=None) -> None:
 
 
 @st.composite
-def text_tables(draw: st.DrawFn) -> tuple[pl.DataFrame, object]:
+def text_tables(draw: st.DrawFn) -> tuple[pl.DataFrame, Table]:
     """A few rows of a built-in table as text, with cells, rows and columns changed."""
     table = draw(st.sampled_from(TABLES))
     raw = RAW[table.file]
