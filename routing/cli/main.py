@@ -129,7 +129,7 @@ class LazyGroup(click.Group):
         limit = formatter.width - 6 - max(map(len, targets))
         rows = []
         for name in sorted(targets):
-            if name in SUMMARIES and targets[name] == COMMANDS[name]:
+            if name in SUMMARIES:  # a built-in command (plugins never replace one)
                 rows.append((name, click.Command(name, help=SUMMARIES[name]).get_short_help_str(limit)))
             elif (command := self.get_command(ctx, name)) is not None and not command.hidden:
                 rows.append((name, command.get_short_help_str(limit)))
