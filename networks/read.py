@@ -179,7 +179,8 @@ class _Cells:
             parsed[name] = np.where(np.isfinite(values), values, np.nan)
         return cls(frame, dtypes, query.checked,
                    text={name: out[name] for name in query.as_text},
-                   length={name: arrays[f"{name}/length"] for name in query.as_text},
+                   length={name: arrays[f"{name}/length"] for name in query.as_text}
+                   | {name: arrays[f"/user{i}/length"] for i, name in enumerate(query.users)},
                    null={name: arrays[f"{name}/null"] for name in query.typed},
                    parsed=parsed,
                    flags={name: values for name, values in arrays.items()
@@ -263,11 +264,13 @@ class _Cells:
 class _Query:
     """The one query that evaluates a table's text cells, for one input schema: each expression
     covers every column of its kind (stripped text, its length, numbers, boolean words, the
-    identifier and choice checks), named ``column`` (the text) or ``column/what``. Typed cells
-    (numbers, booleans of a built network) are read without a query."""
+    identifier and choice checks), named ``column`` (the text) or ``column/what`` after the
+    table's own columns, ``/user<i>/length`` for the user columns (so no output can take a user's
+    column name). Typed cells (numbers, booleans of a built network) are read without a query."""
 
     checked: frozenset[str]
-    as_text: tuple[str, ...]  # columns read from their stripped text
+    as_text: tuple[str, ...]  # checked columns read from their stripped text
+    users: tuple[str, ...]  # user columns, whose text only tells blank rows (lengths ``/user<i>/length``)
     typed: tuple[str, ...]  # columns whose empty cells are nulls
     parsed: tuple[str, ...]  # number and boolean columns
     cast: tuple[str, ...]  # of those, the typed ones (not in the query: a cast each)
@@ -288,9 +291,10 @@ def _query(table: Table, schema: tuple[tuple[str, pl.DataType], ...], only: tupl
     checked = [c for c in table.columns if only is None or c.name in only]
     as_text = [c.name for c in checked if _reads_text(c, dtypes[c.name])]
     typed = [c.name for c in checked if _empty_is_null(dtypes[c.name])]
+    users: list[str] = []  # text columns read only to find blank rows: the user columns
     if only is None:  # blank rows: every column counts (text when blank, other types when null), user columns too
         text_typed = {n: d in (pl.String, pl.Null) for n, d in dtypes.items() if n != LINE}
-        as_text += [n for n, is_text in text_typed.items() if is_text and n not in as_text]
+        users = [n for n, is_text in text_typed.items() if is_text and n not in as_text]
         typed += [n for n, is_text in text_typed.items() if not is_text and n not in typed]
     numbers = [c.name for c in checked if c.dtype == "float" and c.name in as_text]
     words = [c.name for c in checked if c.dtype == "bool" and c.name in as_text]
@@ -310,10 +314,13 @@ def _query(table: Table, schema: tuple[tuple[str, pl.DataType], ...], only: tupl
         (ids, lambda: stripped(ids).str.contains(_CONTROL).fill_null(False).name.suffix("/control")),
     ]
     expressions = [build() for names, build in groups if names]
+    # a user column's length is named by its position: any name, even "x_a/length" beside "x_a", is a user's
+    expressions += [stripped([name]).str.len_chars().fill_null(0).alias(f"/user{i}/length")
+                    for i, name in enumerate(users)]
     expressions += [stripped([c.name]).is_in(list(c.choices)).fill_null(False).alias(f"{c.name}/choice")
                     for c in checked if c.dtype == "str" and c.choices]
-    query = _Query(frozenset(c.name for c in checked), tuple(as_text), tuple(typed), (*numbers, *words, *cast),
-                   tuple(cast), tuple(expressions))
+    query = _Query(frozenset(c.name for c in checked), tuple(as_text), tuple(users), tuple(typed),
+                   (*numbers, *words, *cast), tuple(cast), tuple(expressions))
     _QUERIES[key] = (table, query)
     return query
 

@@ -135,3 +135,13 @@ def test_columns_of_other_types_check_as_before() -> None:
     ]
     for frame, file in cases:
         assert_same(frame, table[file])
+
+
+def test_user_columns_named_like_the_checks_own_columns_check_as_before() -> None:
+    links = RAW["links.csv"].head(4)
+    table = next(t for t in TABLES if t.file == "links.csv")
+    frame = links.with_columns(pl.lit("a").alias("x_a"), pl.lit("b").alias("x_a/length"),
+                               pl.lit("c").alias("x_id/parsed"), pl.lit(None, dtype=pl.String).alias("x_/user0/length"))
+    assert_same(frame, table)
+    blank = frame.head(1).select(pl.lit(None, dtype=pl.String).alias(c) for c in frame.columns)
+    assert_same(pl.concat([frame, blank]), table)  # the blank row is still found and dropped
