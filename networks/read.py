@@ -203,7 +203,8 @@ class _Cells:
         number = self.parsed[name]
         if column.dtype == "bool":
             return pl.Series(name, np.where(np.isnan(number), column.default or 0.0, number).astype(bool))
-        value = np.where(_out_of_range(column, number), np.nan, number)
+        out = [mask for mask in _below_above(column, number) if mask is not None]
+        value = np.where(np.logical_or.reduce(out), np.nan, number) if out else number
         if column.default is not None:
             value = np.where(np.isnan(value), column.default, value)
         return pl.Series(name, value, dtype=pl.Float64, nan_to_null=True)
@@ -232,12 +233,11 @@ class _Cells:
         if column.dtype == "bool":
             return [*checks, (_Check(name, "must be true or false"), invalid)]
         checks.append((_Check(name, "must be a finite number"), invalid))
-        with np.errstate(invalid="ignore"):  # NaN compares False: an unparsed cell is neither below nor above
-            if column.minimum is not None:
-                below = number <= column.minimum if column.exclusive_minimum else number < column.minimum
-                checks.append((_Check(name, _range_text(column)), below))
-            if column.maximum is not None:
-                checks.append((_Check(name, _range_text(column, above=True)), number > column.maximum))
+        below, above = _below_above(column, number)  # an unparsed cell (NaN) is neither
+        if below is not None:
+            checks.append((_Check(name, _range_text(column)), below))
+        if above is not None:
+            checks.append((_Check(name, _range_text(column, above=True)), above))
         return checks
 
     def blank(self) -> np.ndarray | None:
@@ -339,15 +339,14 @@ def _empty_is_null(dtype: pl.DataType) -> bool:
     return dtype.is_numeric() or dtype == pl.Boolean
 
 
-def _out_of_range(column: Column, value: np.ndarray) -> np.ndarray:
-    """Cells outside the column's range (NaN is not)."""
-    out = np.zeros(len(value), dtype=bool)
-    with np.errstate(invalid="ignore"):
-        if column.minimum is not None:
-            out |= (value <= column.minimum) if column.exclusive_minimum else (value < column.minimum)
-        if column.maximum is not None:
-            out |= value > column.maximum
-    return out
+def _below_above(column: Column, value: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """Cells under the column's minimum (or at it, when exclusive) and over its maximum; None for a
+    bound the column has not. NaN is neither."""
+    with np.errstate(invalid="ignore"):  # NaN compares False
+        below = None if column.minimum is None else (
+            value <= column.minimum if column.exclusive_minimum else value < column.minimum)
+        above = None if column.maximum is None else value > column.maximum
+    return below, above
 
 
 def _report(rows: pl.DataFrame, table: Table, check: _Check) -> list[Problem]:
