@@ -560,7 +560,8 @@ class DecompositionSession:
             found, center, best_bound = self._smoothed_price(dual, center, best_bound)
             gap = (objective - best_bound) / max(1.0, abs(objective))
             if gap <= GAP_TOLERANCE or found.n_new == 0:
-                proven = True
+                proven = True  # by this dual (no column prices out) or by the best bound's multipliers
+                certificate = dual if found.n_new == 0 else center
                 break
             self.rounds += 1  # new columns: the basis stays primal feasible; few are best left to the primal simplex
             status, x, reduced, dual, objective = self._run(deadline, primal=found.n_new <= PRIMAL_MAX_COLUMNS)
@@ -569,6 +570,8 @@ class DecompositionSession:
             return no_solution(Status.NOT_SOLVED, elapsed, f"decomposition: no feasible master after {self.rounds} "
                                                            "re-solves")
         flow, fixed, dual, objective = feasible
+        if proven:  # a master's dual may be optimal for it and still price a column out: keep the proof's
+            dual = certificate
         self.final_dual = dual
         detail = (f"decomposition: {self.pricing_rounds} pricing rounds, {self.rounds} master re-solves, "
                   f"{len(self.paths)} paths ({len(self.master_paths)} in the master, {self.pruned} dropped), "

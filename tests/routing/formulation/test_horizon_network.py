@@ -75,6 +75,8 @@ def _horizon(seed: int, n_commodities: int, n_days: int, step_h: float, objectiv
        later=st.booleans())
 @example(seed=56253, n_commodities=1, n_days=2, step_h=12.0, objective="lead_time", later=True)  # a market no
 #   load reaches in the horizon: its demand rows' duals are the penalty's, not a stand-in potential's
+@example(seed=263, n_commodities=1, n_days=2, step_h=6.0, objective="blend", later=True)  # the gap closed by an
+#   earlier round's bound while the last master's dual still priced a path out: the proof's multipliers are kept
 def test_the_decomposition_finds_highs_optimum_and_its_duals_certify_it(seed, n_commodities, n_days, step_h,
                                                                          objective, later):
     lp = _horizon(seed, n_commodities, n_days, step_h, objective, later)
