@@ -39,7 +39,7 @@ def test_the_library_episodes_load_and_make_day_networks_on_the_builtin_network(
     network = read_network()
     episodes = load_scenarios([library_path() / "episodes"])
     assert {s.name for s in episodes} >= {"wtb_storm_closure_2023_days", "texas_dps_inspections_2022",
-                                          "rail_gateways_closed_dec_2023"}
+                                          "rail_gateways_closed_dec_2023", "eagle_pass_rail_closed_sep_2023"}
     for scenario in episodes:
         assert scenario.horizon is not None and scenario.event
         base, days = day_networks(network, scenario.changes, scenario.horizon.days, source=scenario.source)
@@ -50,3 +50,5 @@ def test_the_library_episodes_load_and_make_day_networks_on_the_builtin_network(
     dps = next(s for s in episodes if s.name == "texas_dps_inspections_2022")
     assert {c.days for c in dps.changes} == {(3, 11), (5, 7)}  # about 9 days, a 3-day Pharr blockade
     assert len(dps.changes[0].ids) + len(dps.changes[1].ids) == 7
+    september = next(s for s in episodes if s.name == "eagle_pass_rail_closed_sep_2023")
+    assert [(c.ids, c.days) for c in september.changes] == [(("RAIL_EGP",), (3, 5))]  # 20-23 Sep 2023, ~2.5 days

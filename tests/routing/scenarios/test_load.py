@@ -172,7 +172,7 @@ EPISODES = {"texas_dps_2022": "texas_border", "wtb_storm_closure_2023": "texas_b
             "rail_gateway_closures_2023": "mx_rail", "manzanillo_2025": "mx_pacific_ports",
             "ila_strike_2024": "us_east_gulf_ports", "episodes/texas_dps_inspections_2022": "texas_border",
             "episodes/wtb_storm_closure_2023_days": "texas_border",
-            "episodes/rail_gateways_closed_dec_2023": "mx_rail"}
+            "episodes/rail_gateways_closed_dec_2023": "mx_rail", "episodes/eagle_pass_rail_closed_sep_2023": "mx_rail"}
 
 
 @pytest.mark.parametrize(("name", "domain"), EPISODES.items())
