@@ -35,6 +35,7 @@ from routing.backends.outcome import LpSolution
 from routing.formulation.face import Stage, lexicographic
 from routing.formulation.horizon import (
     DEFAULT_STEP_H,
+    HorizonLayout,
     HorizonProgram,
     HorizonSolution,
     build_horizon_lp,
@@ -44,6 +45,7 @@ from routing.formulation.horizon import (
     hour_weight,
     split_solution,
     state_at,
+    steady_columns,
     steady_prefix,
     steady_start,
     with_horizon_bounds,
@@ -200,7 +202,8 @@ def solve_disruption(base: Network, days: Sequence[Network], *, step_h: float = 
     event_days = [e for e, n in enumerate(days) if n is not base]
     first = event_days[0] if event_days else 0
     prefix = steady_prefix(lp.layout, plain[0], plain_w[0], flows, first * lp.layout.steps_per_day)
-    solve_kw = {"objective": options.objective, "time_limit_s": options.time_limit_s}
+    today = partial(steady_columns, arrays=plain[0], weights=plain_w[0], steady=flows)
+    solve_kw = {"objective": options.objective, "time_limit_s": options.time_limit_s, "today": today}
     clock = time.perf_counter()
     together = parallel and _cores() > 1 and first > 0 and prefix is not None and len(event_days) > 0
     if together:  # steady days first; from the same state, the LPs with and without events are independent
@@ -349,9 +352,17 @@ def _solve_primary(lp: HorizonProgram, *, time_limit_s: float | None,
         whole.row_dual
 
 
-def _secondary(lp: HorizonProgram, weights: Sequence[Weights], objective: Objective) -> tuple[Stage, ...]:
-    """The tie-break stages of ``lp`` (:func:`routing.formulation.horizon.horizon_tie_breaks`)."""
-    return horizon_tie_breaks(lp, weights, secondary_hour_weight=1.0 if objective == Objective.COST else 0.0)
+Today = Callable[[HorizonLayout], np.ndarray]
+"""Today's steady plan as the columns of a horizon of the given layout
+(:func:`routing.formulation.horizon.steady_columns`)."""
+
+
+def _secondary(lp: HorizonProgram, weights: Sequence[Weights], objective: Objective,
+               today: Today | None = None) -> tuple[Stage, ...]:
+    """The tie-break stages of ``lp`` (:func:`routing.formulation.horizon.horizon_tie_breaks`), the
+    last one towards ``today``'s plan (none: towards zero, the loads spread evenly)."""
+    return horizon_tie_breaks(lp, weights, secondary_hour_weight=1.0 if objective == Objective.COST else 0.0,
+                              today=today(lp.layout) if today is not None else None)
 
 
 def _checked(lp: HorizonProgram, days: Sequence[NetworkArrays], weights: Sequence[Weights], pipeline: np.ndarray,
@@ -367,9 +378,9 @@ def _checked(lp: HorizonProgram, days: Sequence[NetworkArrays], weights: Sequenc
 
 
 def _run(lp: HorizonProgram, days: Sequence[NetworkArrays], weights: Sequence[Weights], pipeline: np.ndarray, *,
-         objective: Objective, time_limit_s: float | None) -> HorizonRun:
-    """Solve the whole horizon, certify, break ties, check."""
-    (status, values, solve_s, detail), source = _solve_kept(lp, _secondary(lp, weights, objective),
+         objective: Objective, time_limit_s: float | None, today: Today | None = None) -> HorizonRun:
+    """Solve the whole horizon, certify, break ties (the last stage towards ``today``'s plan), check."""
+    (status, values, solve_s, detail), source = _solve_kept(lp, _secondary(lp, weights, objective, today),
                                                             time_limit_s=time_limit_s)
     if values is None:
         return HorizonRun(status, None, solve_s, None, detail=detail)
@@ -378,7 +389,7 @@ def _run(lp: HorizonProgram, days: Sequence[NetworkArrays], weights: Sequence[We
 
 def _run_from(lp: HorizonProgram, prefix: np.ndarray, days: Sequence[NetworkArrays], weights: Sequence[Weights],
               pipeline: np.ndarray, first_day: int, lp_kw: dict[str, Any], *, objective: Objective,
-              time_limit_s: float | None) -> HorizonRun:
+              time_limit_s: float | None, today: Today | None = None) -> HorizonRun:
     """The plan ``prefix`` up to ``first_day`` (events are not foreseen), then an LP of the later steps
     only, from the state the prefix left (:func:`state_at`). Its columns are put after the prefix's,
     and the whole horizon is checked as one."""
@@ -386,7 +397,7 @@ def _run_from(lp: HorizonProgram, prefix: np.ndarray, days: Sequence[NetworkArra
     start = state_at(lay, days[0], split_solution(lay, prefix), steady_start(lay, days[0], pipeline), step)
     tail = build_horizon_lp(days[first_day:], weights[first_day:], pipeline, initial=start, **lp_kw)
     (status, tail_values, solve_s, detail), source = _solve_kept(
-        tail, _secondary(tail, weights[first_day:], objective), time_limit_s=time_limit_s)
+        tail, _secondary(tail, weights[first_day:], objective, today), time_limit_s=time_limit_s)
     if tail_values is None:
         return HorizonRun(status, None, solve_s, None, detail=detail)
     values = prefix.copy()

@@ -47,7 +47,8 @@ the steady unmet-demand penalty, larger than any path's weight, so one step of l
 than any route and the LP delivers as early as it can (even in the last step of the horizon, where
 a smaller charge would let it leave the last loads undelivered) and only then minimises hours.
 Ties are broken over the optimal face in the order of :func:`horizon_tie_breaks`: backlog cleared
-early, backlog in proportion to demand, then freight as in the steady model (:func:`horizon_secondary`).
+early, backlog in proportion to demand, freight as in the steady model (:func:`horizon_secondary`),
+then the plan closest to today's steady one.
 """
 
 from __future__ import annotations
@@ -349,10 +350,20 @@ def steady_prefix(lay: HorizonLayout, arrays: NetworkArrays, weights: Weights, s
     every link with steady flow has a column in each of those steps; ``None`` when one does not
     (a dispatch before ``step`` would land after the horizon).
     """
-    T, k, share = lay.n_steps, lay.n_commodities, lay.step_h / 24.0
     used = steady.flow.sum(axis=0) > 0
-    if np.any(used & (step - 1 + lay.tau >= T)) and step > 0:
+    if np.any(used & (step - 1 + lay.tau >= lay.n_steps)) and step > 0:
         return None
+    return steady_columns(lay, arrays, weights, steady, step)
+
+
+def steady_columns(lay: HorizonLayout, arrays: NetworkArrays, weights: Weights, steady: SteadyFlows,
+                   step: int | None = None) -> np.ndarray:
+    """The columns of steps ``0 .. step - 1`` (every step by default) at the steady state, zero after:
+    :func:`steady_prefix` without its check, so a steady dispatch whose column the horizon lacks
+    (it would land after the end) is simply missing. The whole vector is today's plan carried on
+    over the horizon, the target of the last tie-break stage (:func:`horizon_tie_breaks`)."""
+    T, k, share = lay.n_steps, lay.n_commodities, lay.step_h / 24.0
+    step = T if step is None else step
     early = np.arange(T) < step
     x = np.where(lay.arc_step < step, steady.flow[:, lay.arc_link], 0.0) * share
     h = np.zeros(k * lay.n_nodes * T)
@@ -452,8 +463,8 @@ def horizon_secondary(lp: HorizonProgram, weights: Sequence[Weights], *, seconda
     return out
 
 
-def horizon_tie_breaks(lp: HorizonProgram, weights: Sequence[Weights], *,
-                       secondary_hour_weight: float) -> tuple[Stage, ...]:
+def horizon_tie_breaks(lp: HorizonProgram, weights: Sequence[Weights], *, secondary_hour_weight: float,
+                       today: np.ndarray | None = None) -> tuple[Stage, ...]:
     """The horizon's lexicographic tie-break (:func:`routing.formulation.face.lexicographic`), in order.
 
     1. **Backlog cleared early**: ``sum_(d,t) (t + 1) / T x b[d, t]``, the backlog's load-steps
@@ -471,12 +482,17 @@ def horizon_tie_breaks(lp: HorizonProgram, weights: Sequence[Weights], *,
        (``y[d, t] = demand + b[d, t - 1] - b[d, t]``) is the same whichever optimum the solver found
        first, so the days' rows and the recovery summary are pinned down.
     3. **Freight** (:func:`horizon_secondary`), as the steady model; omitted when it is all zero.
-    4. **Flows spread evenly**: ``sum x^2 / 2`` over every dispatch, holdover, production, lane
-       assignment and wait-segment column. After stage 3 loads can still take either of two routes,
-       time slots or lanes of equal cost; this strictly convex stage has one optimum in every
-       column, so the loads split evenly between such alternatives, and the lead time of each
-       dispatch day and the crossings' loads and waits by day are the same whichever optimum the
-       solver found first (measured before it: up to 12 h apart between two exact methods).
+    4. **Closest to today's plan**: ``sum (x - today)^2 / 2`` over every dispatch, holdover,
+       production, lane assignment and wait-segment column, ``today`` the steady state's columns
+       (:func:`steady_columns`; zero when not given). After stage 3 loads can still take either of
+       two routes, time slots or lanes of equal cost; of those plans this keeps the one that changes
+       today's flows least: with no event the network runs as the steady model plans it wherever
+       the horizon allows, and an event moves only what it must. Where today's plan does not tell
+       two alternatives apart the loads split evenly between them. Being strictly convex it has one
+       optimum in every column, so the lead time of each dispatch day, the crossings' loads and
+       waits by day, and the state the no-event plan leaves when an event strikes are the same
+       whichever optimum the solver found first (measured before any such stage: up to 12 h apart
+       between two exact methods).
     """
     lay = lp.layout
     T, D = lay.n_steps, lay.n_demand
@@ -488,12 +504,13 @@ def horizon_tie_breaks(lp: HorizonProgram, weights: Sequence[Weights], *,
     share = np.zeros(lay.offsets["end"])
     share[lay.block("b")] = np.repeat(mean / np.maximum(per_step, 1e-3 * mean), T)
     freight = horizon_secondary(lp, weights, secondary_hour_weight=secondary_hour_weight)
-    even = np.zeros(lay.offsets["end"])
+    near = np.zeros(lay.offsets["end"])
     for block in ("x", "h", "p", "z", "w"):
-        even[lay.block(block)] = 1.0
+        near[lay.block(block)] = 1.0
+    pull = -near * today if today is not None else None
     backlog = (Stage("backlog cleared early", cost=early), Stage("backlog in proportion to demand", quadratic=share))
     return (*backlog, *((Stage("freight", cost=freight),) if np.any(freight) else ()),
-            Stage("flows spread evenly", quadratic=even))
+            Stage("closest to today's plan", cost=pull, quadratic=near))
 
 
 def split_solution(lay: HorizonLayout, values: np.ndarray) -> HorizonSolution:

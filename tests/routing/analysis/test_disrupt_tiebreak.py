@@ -1,5 +1,5 @@
 """One answer among equal optima: the horizon's lexicographic tie-break (backlog cleared early,
-backlog in proportion to demand, freight, then flows spread evenly) makes the days' rows (lead
+backlog in proportion to demand, freight, then the plan closest to today's) makes the days' rows (lead
 times included), the crossings' days and the recovery summary the same whichever exact method found
 the first optimum, without changing the objective."""
 
@@ -83,23 +83,37 @@ def test_the_backlog_of_a_closed_crossing_is_shared_in_proportion_to_demand():
         assert result.recovery["days_to_recover"] == 5
 
 
-def test_loads_split_evenly_between_two_equal_bridges():
-    """P -> A -> M and P -> B -> M, a day per link, the two routes alike; A is closed on day 2.
+def test_an_event_moves_only_the_loads_it_must_from_todays_plan():
+    """P -> A -> M and P -> B -> M, a day per link, the two routes alike; A (15 loads/day) is closed on day 2.
 
-    Before day 2 the steady plan runs (all its loads by A, one optimum among many), so the 10 loads
-    P sent on day 1 wait at A through day 2. From day 2 every split is optimal; the last stage
-    minimises the sum of squared loads. P's 10 loads of day 2 go a by A and 10 - a by B, and A then
-    carries the 10 that waited as well on day 3: (10 + a)^2 + a^2 + 2 (10 - a)^2 is least at a = 2.5,
-    so A carries 12.5 and B 7.5 on day 3; on day 4 they carry 5 each. Both methods report this.
+    Today's plan (the steady model's, one optimum among many) sends all 10 loads a day by A, and
+    it runs until day 2, so the 10 loads P sent on day 1 wait at A through day 2. From day 2 every
+    split is optimal; the last stage keeps the plan closest to today's. P's 10 loads of day 2 go a
+    by A and 10 - a by B, and A then carries the 10 that waited as well on day 3: the squared
+    changes (a - 10)^2 + (10 - a)^2 on day 2 and a^2 + (10 - a)^2 on day 3 are least at a = 7.5,
+    beyond A's 15 loads a day (10 + a <= 15), so a = 5: A carries 15 and B 5 on day 3, and from
+    day 4 A carries today's 10 again and B nothing. Both methods report this.
     """
     twin = read_network(DATA / "horizon_twin_bridges")
     results = {method: solved(twin, ["close:A:2-2"], 6, 24, method) for method in ("simplex", "interior")}
     for method, result in results.items():
         crossings = result.crossings_by_day.sort("day", "crossing")
         loads = {(row["day"], row["crossing"]): row["loads"] for row in crossings.iter_rows(named=True)}
-        assert [loads[3, "A"], loads[3, "B"], loads[4, "A"], loads[4, "B"]] == pytest.approx([12.5, 7.5, 5.0, 5.0],
+        assert [loads[3, "A"], loads[3, "B"], loads[4, "A"], loads[4, "B"]] == pytest.approx([15.0, 5.0, 10.0, 0.0],
                                                                                             abs=1e-6), method
     assert_same_report(results["simplex"], results["interior"])
+
+
+@pytest.mark.parametrize("method", ["simplex", "interior"])
+def test_with_no_event_the_network_runs_todays_plan(method):
+    """The twin bridges with no event over 6 days: every split between A and B is optimal, and the
+    plan kept is today's (all 10 loads a day by A on every day the horizon delivers), not an even
+    split of 5 and 5."""
+    twin = read_network(DATA / "horizon_twin_bridges")
+    result = solved(twin, [], 6, 24, method)
+    crossings = result.crossings_by_day.filter(pl.col("day") <= 4).sort("day", "crossing")
+    assert crossings.filter(pl.col("crossing") == "A")["loads"].to_list() == pytest.approx([10.0] * 5, abs=1e-6)
+    assert crossings.filter(pl.col("crossing") == "B")["loads"].to_list() == pytest.approx([0.0] * 5, abs=1e-6)
 
 
 def test_the_tie_is_real_each_market_can_take_the_extra_backlog_at_the_same_objective():
