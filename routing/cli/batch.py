@@ -8,7 +8,6 @@ anything runs (or Ray missing); 3 the batch completed but some scenario did not 
 from __future__ import annotations
 
 import shutil
-import sys
 import time
 from pathlib import Path
 from typing import Any

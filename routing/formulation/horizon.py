@@ -371,7 +371,7 @@ def steady_columns(lay: HorizonLayout, arrays: NetworkArrays, weights: Weights, 
     owed = arrays.demand_loads - steady.unmet
     y = np.outer(owed, early) * share
     b = np.outer(steady.unmet, np.where(early, np.arange(1, T + 1), 0)) * share
-    R, J = lay.n_lane_types, lay.n_segments
+    R = lay.n_lane_types
     z = (steady.queue_assign[:, :, None] * early).ravel() * share if R else np.zeros(0)
     w = (fill_segments(steady.queue_assign.sum(axis=0), weights.segment_width)[:, :, None] * early).ravel() * share \
         if R else np.zeros(0)
@@ -395,7 +395,7 @@ def with_horizon_bounds(lp: HorizonProgram, days: Sequence[NetworkArrays], weigh
     c_x = link_w[day_of[lay.arc_step], lay.arc_link]
     c_p = np.stack([w.supply for w in weights])[day_of].T.ravel()  # (S, T)
     penalty = float(weights[0].penalty)
-    R, J = lay.n_lane_types, lay.n_segments
+    R = lay.n_lane_types
     seg_cost = np.stack([w.segment_cost for w in weights]) if R else np.zeros((N, 0, 0))
     seg_width = np.stack([w.segment_width for w in weights]) if R else np.zeros((N, 0, 0))
     c = np.concatenate([np.tile(c_x, k), np.full(k * lay.n_nodes * T, lp.hour_weight * lay.step_h), c_p,

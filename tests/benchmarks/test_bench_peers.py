@@ -7,7 +7,6 @@ import pytest
 from benchmarks.peers import PEERS
 from benchmarks.registry import REGISTRY, specs_for
 from benchmarks.runner import Record, _cross_check, _predicted_skip, auto_choice, run_suite
-from networks.generate import corridor_network
 
 REDUCED = ["corridor-1e3", "corridor-1e3x5", "netgen-256-2048"]
 

@@ -24,8 +24,7 @@ from routing.formulation.horizon import (
     steady_start,
 )
 from routing.formulation.horizon_network import horizon_network, solve_horizon_decomposition
-from routing.formulation.verify import lp_violation
-from routing.formulation.verify import TOLERANCE, duality_gap
+from routing.formulation.verify import TOLERANCE, duality_gap, lp_violation
 from routing.formulation.verify_horizon import check_horizon_solution
 from routing.formulation.weights import objective_weights
 from routing.options import Objective

@@ -53,7 +53,6 @@ def test_glop_and_highs_agree_on_cost_at_equal_lead_time_on_a_multi_commodity_co
 @pytest.mark.parametrize("cheap_first", [True, False])
 def test_the_horizon_breaks_ties_by_cost_like_the_steady_model(tmp_path, cheap_first):
     """Over a horizon (4 days of 4 h steps) no load is dispatched on the dear route of equal hours."""
-    import numpy as np
 
     from routing.analysis.disrupt import _secondary, _solve
     from routing.formulation.horizon import build_horizon_lp, split_solution

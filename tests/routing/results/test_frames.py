@@ -9,7 +9,13 @@ from polars.testing import assert_frame_equal
 
 from networks import read_network
 from routing import LeadTimeModel
-from routing.results.bottlenecks import binding_capacities, binding_frame, bottlenecks_frame, top_bottleneck, unmet_frame
+from routing.results.bottlenecks import (
+    binding_capacities,
+    binding_frame,
+    bottlenecks_frame,
+    top_bottleneck,
+    unmet_frame,
+)
 from routing.results.crossings import crossings_frame
 from routing.results.lanes import flows_frame, lanes_frame
 
