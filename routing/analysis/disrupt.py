@@ -378,7 +378,7 @@ def _checked(lp: HorizonProgram, days: Sequence[NetworkArrays], weights: Sequenc
 
 
 def _run(lp: HorizonProgram, days: Sequence[NetworkArrays], weights: Sequence[Weights], pipeline: np.ndarray, *,
-         objective: Objective, time_limit_s: float | None, today: Today | None = None) -> HorizonRun:
+         objective: Objective, time_limit_s: float | None, today: Today) -> HorizonRun:
     """Solve the whole horizon, certify, break ties (the last stage towards ``today``'s plan), check."""
     (status, values, solve_s, detail), source = _solve_kept(lp, _secondary(lp, weights, objective, today),
                                                             time_limit_s=time_limit_s)
@@ -389,10 +389,10 @@ def _run(lp: HorizonProgram, days: Sequence[NetworkArrays], weights: Sequence[We
 
 def _run_from(lp: HorizonProgram, prefix: np.ndarray, days: Sequence[NetworkArrays], weights: Sequence[Weights],
               pipeline: np.ndarray, first_day: int, lp_kw: dict[str, Any], *, objective: Objective,
-              time_limit_s: float | None, today: Today | None = None) -> HorizonRun:
+              time_limit_s: float | None, today: Today) -> HorizonRun:
     """The plan ``prefix`` up to ``first_day`` (events are not foreseen), then an LP of the later steps
     only, from the state the prefix left (:func:`state_at`). Its columns are put after the prefix's,
-    and the whole horizon is checked as one."""
+    and the whole horizon is checked as one; the last tie-break stage goes towards ``today``'s plan."""
     lay, step = lp.layout, first_day * lp.layout.steps_per_day
     start = state_at(lay, days[0], split_solution(lay, prefix), steady_start(lay, days[0], pipeline), step)
     tail = build_horizon_lp(days[first_day:], weights[first_day:], pipeline, initial=start, **lp_kw)
